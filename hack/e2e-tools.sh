@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Builds the pinned real servers that the e2e harness runs on loopback:
+# Kratos, Hydra and Oathkeeper (with sqlite), kube-apiserver and etcd.
+# Every binary is built from the Go module proxy into a versioned cache
+# directory, so a second run only checks that the files exist.
+#
+#   hack/e2e-tools.sh            build everything that is missing
+#   hack/e2e-tools.sh kratos     build one tool
+#   hack/e2e-tools.sh --print    print the cache directory
+#
+# Any failed build stops the script with a non-zero exit code.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache="${AUTHCTL_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authctl/e2e}"
+work="$cache/src"
+mkdir -p "$cache" "$work"
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export GOTOOLCHAIN=local
+
+if [[ "${1:-}" == "--print" ]]; then echo "$cache"; exit 0; fi
+
+log() { printf 'e2e-tools: %s\n' "$*" >&2; }
+die() { printf 'e2e-tools: error: %s\n' "$*" >&2; exit 1; }
+
+bindir() { echo "$cache/$1-$2/bin"; }
+
+# copy_module MODULE@VERSION DEST copies a module from the module cache
+# into a writable directory, because some of them carry replace
+# directives and cannot be built with `go install`.
+copy_module() {
+  local mod="$1" dest="$2" dir
+  dir="$(go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -n "$dir" && -d "$dir" ]] || die "could not download $mod from the module proxy"
+  rm -rf "$dest"
+  cp -r "$dir" "$dest"
+  chmod -R u+w "$dest"
+}
+
+build_kratos() {
+  local out; out="$(bindir kratos "$KRATOS_VERSION")"
+  [[ -x "$out/kratos" ]] && return 0
+  log "building kratos $KRATOS_VERSION (about 3 min)"
+  copy_module "github.com/ory/kratos@$KRATOS_VERSION" "$work/kratos"
+  (cd "$work/kratos" && CGO_ENABLED=1 go build -tags sqlite -o "$out/kratos.tmp" .) || die "kratos build failed"
+  mv "$out/kratos.tmp" "$out/kratos"
+}
+
+build_hydra() {
+  local out; out="$(bindir hydra "$HYDRA_VERSION")"
+  [[ -x "$out/hydra" ]] && return 0
+  log "building hydra $HYDRA_VERSION (about 1 min)"
+  copy_module "github.com/ory/hydra/v2@$HYDRA_VERSION" "$work/hydra"
+  # The nested ./internal/httpclient module is not in the module zip.
+  (cd "$work/hydra" && go mod edit -dropreplace github.com/ory/hydra-client-go/v2 &&
+    CGO_ENABLED=1 go build -mod=mod -tags sqlite -o "$out/hydra.tmp" .) || die "hydra build failed"
+  mv "$out/hydra.tmp" "$out/hydra"
+}
+
+build_oathkeeper() {
+  local out; out="$(bindir oathkeeper "$OATHKEEPER_VERSION")"
+  [[ -x "$out/oathkeeper" ]] && return 0
+  log "building oathkeeper $OATHKEEPER_VERSION (about 2 min)"
+  copy_module "github.com/ory/oathkeeper@$OATHKEEPER_VERSION" "$work/oathkeeper"
+  (cd "$work/oathkeeper" && go build -o "$out/oathkeeper.tmp" .) || die "oathkeeper build failed"
+  mv "$out/oathkeeper.tmp" "$out/oathkeeper"
+}
+
+build_kube_apiserver() {
+  local out; out="$(bindir kube-apiserver "$KUBERNETES_VERSION")"
+  [[ -x "$out/kube-apiserver" ]] && return 0
+  log "building kube-apiserver $KUBERNETES_VERSION (about 7 min)"
+  local w="$work/kube-apiserver" gomod staging
+  rm -rf "$w"; mkdir -p "$w"
+  gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
+  local staging_version="v0${KUBERNETES_VERSION#v1}"
+  {
+    echo "module authctl.dev/e2e/kube-apiserver"
+    echo
+    echo "go 1.24"
+    echo
+    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+    echo
+    # kubernetes replaces every k8s.io/* staging module with ./staging/...;
+    # point each one at its published version instead.
+    grep -E '^[[:space:]]*k8s.io/[^ ]+ => ./staging/' "$gomod" |
+      awk -v v="$staging_version" '{print "replace " $1 " => " $1 " " v}'
+  } >"$w/go.mod"
+  cat >"$w/tools.go" <<'GO'
+package tools
+
+import _ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+GO
+  (cd "$w" && go mod tidy && go build -o "$out/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver) ||
+    die "kube-apiserver build failed"
+  mv "$out/kube-apiserver.tmp" "$out/kube-apiserver"
+}
+
+build_etcd() {
+  local out; out="$(bindir etcd "$ETCD_VERSION")"
+  [[ -x "$out/etcd" ]] && return 0
+  log "building etcd $ETCD_VERSION from the Go module proxy"
+  local w="$work/etcd"
+  rm -rf "$w"; mkdir -p "$w"
+  cat >"$w/go.mod" <<GOMOD
+module authctl.dev/e2e/etcd
+
+go 1.24
+
+require go.etcd.io/etcd/server/v3 $ETCD_VERSION
+GOMOD
+  cat >"$w/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (cd "$w" && go mod tidy && go build -o "$out/etcd.tmp" .) || die "etcd build failed"
+  mv "$out/etcd.tmp" "$out/etcd"
+}
+
+build_kubelogin() {
+  local out; out="$(bindir kubelogin "$KUBELOGIN_VERSION")"
+  [[ -x "$out/kubelogin" ]] && return 0
+  log "building kubelogin $KUBELOGIN_VERSION (benchmark anchor only)"
+  GONOSUMDB=github.com/int128/kubelogin GOBIN="$out" go install "github.com/int128/kubelogin@$KUBELOGIN_VERSION" ||
+    die "kubelogin build failed"
+}
+
+tools=("$@")
+if [[ ${#tools[@]} -eq 0 ]]; then tools=(etcd hydra oathkeeper kratos kube-apiserver); fi
+for t in "${tools[@]}"; do
+  case "$t" in
+    kratos) build_kratos ;;
+    hydra) build_hydra ;;
+    oathkeeper) build_oathkeeper ;;
+    kube-apiserver) build_kube_apiserver ;;
+    etcd) build_etcd ;;
+    kubelogin) build_kubelogin ;;
+    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper kube-apiserver etcd kubelogin)" ;;
+  esac
+done
+log "tools ready in $cache"

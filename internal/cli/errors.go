@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes, documented in docs/cli/exit-codes.md.
+const (
+	ExitOK        = 0
+	ExitError     = 1
+	ExitCancelled = 2
+	ExitAuth      = 4
+)
+
+// ExitError carries an exit code and an optional hint through the error chain.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withHint attaches a "try:" line printed under the error.
+func withHint(err error, hint string) error {
+	return &exitError{code: ExitError, err: err, hint: hint}
+}
+
+// withCode attaches an exit code.
+func withCode(err error, code int) error {
+	return &exitError{code: code, err: err}
+}
+
+// flagError marks usage mistakes: only these print the usage line.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func flagErrorf(format string, args ...any) error {
+	return &flagError{err: fmt.Errorf(format, args...)}
+}
+
+// printError prints err once, with its hint, and returns the exit code.
+func printError(w io.Writer, err error) int {
+	code := ExitError
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintf(w, "error: %v\n", err)
+	if ee != nil && ee.hint != "" {
+		fmt.Fprintf(w, "try: %s\n", ee.hint)
+	}
+	return code
+}

@@ -1,0 +1,76 @@
+// Package cli holds authctl's cobra commands. Commands are thin: they parse
+// flags into an options struct, validate it and make one call into pkg/.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Build information, set by goreleaser through -ldflags -X.
+var (
+	Version = "dev"
+	Commit  = "none"
+	Date    = "unknown"
+)
+
+// Main runs authctl and returns the process exit code.
+func Main(args []string) int {
+	streams := SystemStreams()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := NewRootCommand(streams)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(streams.ErrOut, "cancelled")
+		return ExitCancelled
+	}
+	var fe *flagError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(streams.ErrOut, "error: %v\nrun '%s --help' for usage\n", err, commandPath(cmd, args))
+		return ExitError
+	}
+	return printError(streams.ErrOut, err)
+}
+
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == nil {
+		return root.Name()
+	}
+	return c.CommandPath()
+}
+
+// NewRootCommand builds the command tree.
+func NewRootCommand(streams IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "authctl",
+		Short: "Provision an Ory authentication stack for Kubernetes from one profile",
+		Long: `authctl turns one profile file into a hardened, correctly wired Ory stack
+(Kratos, Hydra, Oathkeeper and the self-service UI), bootstraps identities and
+OAuth2 clients, and logs kubectl in through the same identity provider.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err: err} })
+	root.AddCommand(
+		newRenderCommand(streams),
+		newValidateCommand(streams),
+		newSchemaCommand(streams),
+		newSecretsCommand(streams),
+		newVersionCommand(streams),
+	)
+	return root
+}

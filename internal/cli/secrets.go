@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/secrets"
+)
+
+func newSecretsCommand(streams IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "secrets",
+		Short: "Manage the local secrets file of the generate policy",
+	}
+	var file, secretsFile string
+	gen := &cobra.Command{
+		Use:   "generate -f PROFILE",
+		Short: "Create the secrets a profile needs, keeping existing ones",
+		Long: `Generate fills the secrets file of a profile with values from crypto/rand.
+Existing values are never changed, so it is safe to run again. The file is
+written with mode 0600 and its directory is git-ignored. Values are never
+printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return flagErrorf("required flag -f/--filename is missing")
+			}
+			p, err := profile.Load(file)
+			if err != nil {
+				return err
+			}
+			if p.Spec.Secrets.Policy != "generate" {
+				return fmt.Errorf("the profile's secrets policy is %q; only the generate policy keeps a secrets file", p.Spec.Secrets.Policy)
+			}
+			path := secretsPath(p, secretsFile)
+			sf, err := secrets.Load(path)
+			if errors.Is(err, secrets.ErrNotFound) {
+				sf, err = &secrets.File{}, nil
+			}
+			if err != nil {
+				return err
+			}
+			n, err := secrets.Generator{}.Fill(sf)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				fmt.Fprintf(streams.ErrOut, "%s already holds every secret\n", path)
+				return nil
+			}
+			if err := sf.Save(path); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.ErrOut, "generated %d secrets into %s (mode 0600, git-ignored)\n", n, path)
+			return nil
+		},
+	}
+	gen.Flags().StringVarP(&file, "filename", "f", "", "profile file")
+	gen.Flags().StringVar(&secretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
+	cmd.AddCommand(gen)
+	return cmd
+}

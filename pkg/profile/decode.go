@@ -1,0 +1,242 @@
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decoder walks a YAML node tree against a Go type. It rejects unknown
+// fields, wrong kinds and values outside an enum, recording the position of
+// every field so later validation can point at the right line and column.
+type decoder struct {
+	file      string
+	errs      ErrorList
+	positions map[string]Pos
+}
+
+// DecodeStrict decodes YAML into out (a pointer to a struct) strictly and
+// returns the positions of every field path. Errors are an ErrorList.
+func DecodeStrict(file string, data []byte, out any) (map[string]Pos, error) {
+	d := &decoder{file: file, positions: map[string]Pos{}}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, ErrorList{{File: file, Msg: "the file is empty", Hint: "expected a YAML mapping with apiVersion, kind, metadata and spec"}}
+		}
+		return nil, ErrorList{yamlSyntaxError(file, err)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, ErrorList{{File: file, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document", Hint: "put one profile in each file"}}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	d.walk(root, reflect.TypeOf(out).Elem(), "")
+	if err := d.errs.Err(); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(out); err != nil {
+		return nil, ErrorList{yamlSyntaxError(file, err)}
+	}
+	return d.positions, nil
+}
+
+// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a FieldError.
+func yamlSyntaxError(file string, err error) *FieldError {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	fe := &FieldError{File: file, Msg: msg, Hint: "fix the YAML syntax"}
+	if strings.HasPrefix(msg, "line ") {
+		rest := strings.TrimPrefix(msg, "line ")
+		if i := strings.Index(rest, ":"); i > 0 {
+			if n, convErr := strconv.Atoi(rest[:i]); convErr == nil {
+				fe.Pos = Pos{Line: n, Col: 1}
+				fe.Msg = strings.TrimSpace(rest[i+1:])
+			}
+		}
+	}
+	return fe
+}
+
+func (d *decoder) fail(n *yaml.Node, path, hint, format string, args ...any) {
+	d.errs = append(d.errs, &FieldError{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.Tag {
+	case "!!str":
+		return fmt.Sprintf("the string %q", n.Value)
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	case "!!null":
+		return "null"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	d.positions[path] = Pos{n.Line, n.Column}
+	if n.Tag == "!!null" {
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, "expected a mapping of fields", "got %s", kindName(n))
+			return
+		}
+		fields := yamlFields(t)
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			if seen[k.Value] {
+				d.fail(k, p, "remove one of them", "field %q is set twice", k.Value)
+				continue
+			}
+			seen[k.Value] = true
+			f, ok := fields[k.Value]
+			if !ok {
+				d.fail(k, p, "allowed fields: "+strings.Join(sortedKeys(fields), ", "), "unknown field %q", k.Value)
+				continue
+			}
+			d.positions[p] = Pos{k.Line, k.Column}
+			before := len(d.errs)
+			d.walk(v, f.Type, p)
+			d.positions[p] = Pos{v.Line, v.Column}
+			if len(d.errs) == before {
+				d.checkEnum(v, f, p)
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, path, "expected a list", "got %s", kindName(n))
+			return
+		}
+		for i, item := range n.Content {
+			d.walk(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, "expected a mapping", "got %s", kindName(n))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			d.walk(v, t.Elem(), join(path, k.Value))
+		}
+	case reflect.Interface:
+		// any value is accepted
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "expected a string", "got %s", kindName(n))
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.fail(n, path, "expected true or false", "got %s", kindName(n))
+		}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			d.fail(n, path, "expected a whole number", "got %s", kindName(n))
+		}
+	}
+}
+
+// checkEnum applies the jsonschema enum tag of a field to scalar values and
+// list items, so the schema and the loader share one list of allowed values.
+func (d *decoder) checkEnum(n *yaml.Node, f reflect.StructField, path string) {
+	allowed := enumValues(f)
+	if len(allowed) == 0 {
+		return
+	}
+	check := func(v *yaml.Node, p string) {
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			return
+		}
+		for _, a := range allowed {
+			if v.Value == a {
+				return
+			}
+		}
+		d.fail(v, p, "allowed: "+strings.Join(allowed, ", "), "unknown value %q", v.Value)
+	}
+	if n.Kind == yaml.SequenceNode {
+		for i, item := range n.Content {
+			check(item, fmt.Sprintf("%s[%d]", path, i))
+		}
+		return
+	}
+	check(n, path)
+}
+
+func enumValues(f reflect.StructField) []string {
+	var out []string
+	for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
+		if v, ok := strings.CutPrefix(part, "enum="); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,214 @@
+// Package profile loads, defaults, validates and derives the wiring of an
+// authctl profile: the one file from which every manifest, client and
+// kubeconfig entry is produced.
+package profile
+
+// APIVersion and Kind identify the profile format.
+const (
+	APIVersion = "authctl.dev/v1alpha1"
+	Kind       = "Profile"
+)
+
+// Profile is the root document of a profile file.
+type Profile struct {
+	APIVersion string   `yaml:"apiVersion" json:"apiVersion" jsonschema:"enum=authctl.dev/v1alpha1"`
+	Kind       string   `yaml:"kind" json:"kind" jsonschema:"enum=Profile"`
+	Metadata   Metadata `yaml:"metadata" json:"metadata"`
+	Spec       Spec     `yaml:"spec" json:"spec"`
+
+	// Source is the file the profile was read from ("" when read from memory).
+	Source string `yaml:"-" json:"-"`
+	// Dir is the directory relative paths in the profile resolve against.
+	Dir string `yaml:"-" json:"-"`
+	// positions maps field paths (spec.kratos.methods[1]) to file positions.
+	positions map[string]Pos
+}
+
+// Metadata names the stack.
+type Metadata struct {
+	// Name of the stack; used as the prefix of every object name.
+	Name string `yaml:"name" json:"name" jsonschema:"description=Name of the stack: a DNS-1123 label that prefixes every object,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"`
+	// Namespace the stack is rendered into.
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty" jsonschema:"description=Kubernetes namespace (default: the name)"`
+}
+
+// Spec is the desired stack.
+type Spec struct {
+	Domain     string     `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
+	Hosts      Hosts      `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	TLS        *bool      `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
+	Components Components `yaml:"components,omitempty" json:"components,omitempty"`
+	Database   Database   `yaml:"database,omitempty" json:"database,omitempty"`
+	Scaling    Scaling    `yaml:"scaling,omitempty" json:"scaling,omitempty"`
+	Kratos     Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+	Secrets    Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Patches    []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
+}
+
+// Hosts overrides the public host names derived from the domain.
+type Hosts struct {
+	// Auth is the self-service UI (login, registration, consent).
+	Auth string `yaml:"auth,omitempty" json:"auth,omitempty" jsonschema:"description=Self-service UI host (default auth.DOMAIN)"`
+	// Kratos is the Kratos public API.
+	Kratos string `yaml:"kratos,omitempty" json:"kratos,omitempty" jsonschema:"description=Kratos public API host (default id.DOMAIN)"`
+	// Hydra is the OAuth2/OIDC issuer.
+	Hydra string `yaml:"hydra,omitempty" json:"hydra,omitempty" jsonschema:"description=Hydra public issuer host (default oauth.DOMAIN)"`
+}
+
+// Components switches components on or off and pins their images.
+type Components struct {
+	Kratos     Component `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra      Component `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	Oathkeeper Component `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+	UI         Component `yaml:"ui,omitempty" json:"ui,omitempty"`
+}
+
+// Component is one deployable piece of the stack.
+type Component struct {
+	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty" jsonschema:"description=Render this component (default true)"`
+	Image   Image `yaml:"image,omitempty" json:"image,omitempty"`
+}
+
+// Image is a container image reference.
+type Image struct {
+	Repository string `yaml:"repository,omitempty" json:"repository,omitempty"`
+	Tag        string `yaml:"tag,omitempty" json:"tag,omitempty"`
+	Digest     string `yaml:"digest,omitempty" json:"digest,omitempty" jsonschema:"pattern=^sha256:[a-f0-9]{64}$"`
+}
+
+// Database selects storage.
+type Database struct {
+	// Mode is sqlite (a single-replica trial on a PersistentVolumeClaim) or
+	// external (DSNs from existing Secrets).
+	Mode     string           `yaml:"mode,omitempty" json:"mode,omitempty" jsonschema:"enum=sqlite,enum=external"`
+	SQLite   SQLite           `yaml:"sqlite,omitempty" json:"sqlite,omitempty"`
+	External ExternalDatabase `yaml:"external,omitempty" json:"external,omitempty"`
+}
+
+// SQLite configures the trial database volume.
+type SQLite struct {
+	Size             string `yaml:"size,omitempty" json:"size,omitempty" jsonschema:"description=PersistentVolumeClaim size (default 1Gi)"`
+	StorageClassName string `yaml:"storageClassName,omitempty" json:"storageClassName,omitempty"`
+}
+
+// ExternalDatabase takes DSNs from existing Secrets.
+type ExternalDatabase struct {
+	Driver string    `yaml:"driver,omitempty" json:"driver,omitempty" jsonschema:"enum=postgres,enum=cockroach"`
+	Kratos SecretRef `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra  SecretRef `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+}
+
+// SecretRef points at one key of an existing Kubernetes Secret.
+type SecretRef struct {
+	Name string `yaml:"name" json:"name"`
+	Key  string `yaml:"key,omitempty" json:"key,omitempty" jsonschema:"description=Key in the Secret (default depends on use)"`
+}
+
+// Scaling applies to Kratos, Hydra, Oathkeeper and the UI when the database is external.
+type Scaling struct {
+	Replicas                 int  `yaml:"replicas,omitempty" json:"replicas,omitempty" jsonschema:"minimum=1,description=Replicas per component (sqlite forces 1)"`
+	MaxReplicas              int  `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (0: no autoscaler)"`
+	TargetCPUUtilization     int  `yaml:"targetCPUUtilization,omitempty" json:"targetCPUUtilization,omitempty" jsonschema:"minimum=1,maximum=100"`
+	PodDisruptionBudget      *bool `yaml:"podDisruptionBudget,omitempty" json:"podDisruptionBudget,omitempty" jsonschema:"description=Render PodDisruptionBudgets when replicas > 1 (default true)"`
+}
+
+// Kratos configures identities and self-service login.
+type Kratos struct {
+	IdentitySchemas   []IdentitySchema `yaml:"identitySchemas,omitempty" json:"identitySchemas,omitempty"`
+	Methods           []string         `yaml:"methods,omitempty" json:"methods,omitempty" jsonschema:"enum=password,enum=totp,enum=webauthn,enum=passkey,enum=code,enum=lookup_secret,enum=oidc"`
+	OIDCProviders     []OIDCProvider   `yaml:"oidcProviders,omitempty" json:"oidcProviders,omitempty"`
+	Registration      *bool            `yaml:"registration,omitempty" json:"registration,omitempty" jsonschema:"description=Allow self-service registration (default true)"`
+	SessionLifespan   string           `yaml:"sessionLifespan,omitempty" json:"sessionLifespan,omitempty" jsonschema:"description=Go duration (default 24h)"`
+	AllowedReturnURLs []string         `yaml:"allowedReturnURLs,omitempty" json:"allowedReturnURLs,omitempty"`
+	Courier           Courier          `yaml:"courier,omitempty" json:"courier,omitempty"`
+}
+
+// IdentitySchema is given inline or as a file path relative to the profile.
+type IdentitySchema struct {
+	ID     string `yaml:"id" json:"id"`
+	File   string `yaml:"file,omitempty" json:"file,omitempty"`
+	Inline string `yaml:"inline,omitempty" json:"inline,omitempty" jsonschema:"description=The JSON schema document as a string"`
+}
+
+// OIDCProvider is a social sign-in provider.
+type OIDCProvider struct {
+	ID              string    `yaml:"id" json:"id"`
+	Provider        string    `yaml:"provider" json:"provider" jsonschema:"enum=google,enum=github,enum=gitlab,enum=microsoft,enum=generic,enum=auth0,enum=okta,enum=apple,enum=slack"`
+	ClientID        string    `yaml:"clientID" json:"clientID"`
+	ClientSecretRef SecretRef `yaml:"clientSecretRef" json:"clientSecretRef"`
+	IssuerURL       string    `yaml:"issuerURL,omitempty" json:"issuerURL,omitempty" jsonschema:"description=Issuer for generic providers"`
+	Scope           []string  `yaml:"scope,omitempty" json:"scope,omitempty"`
+	HostedDomain    string    `yaml:"hostedDomain,omitempty" json:"hostedDomain,omitempty" jsonschema:"description=Restrict Google sign-in to this Workspace domain"`
+}
+
+// Courier sends mail.
+type Courier struct {
+	SMTPURISecretRef *SecretRef `yaml:"smtpURISecretRef,omitempty" json:"smtpURISecretRef,omitempty"`
+	From             string     `yaml:"from,omitempty" json:"from,omitempty"`
+}
+
+// Hydra configures the OAuth2/OIDC server.
+type Hydra struct {
+	AccessTokenStrategy string    `yaml:"accessTokenStrategy,omitempty" json:"accessTokenStrategy,omitempty" jsonschema:"enum=jwt,enum=opaque"`
+	Lifespans           Lifespans `yaml:"lifespans,omitempty" json:"lifespans,omitempty"`
+}
+
+// Lifespans are Go durations.
+type Lifespans struct {
+	AccessToken  string `yaml:"accessToken,omitempty" json:"accessToken,omitempty"`
+	IDToken      string `yaml:"idToken,omitempty" json:"idToken,omitempty"`
+	RefreshToken string `yaml:"refreshToken,omitempty" json:"refreshToken,omitempty"`
+	AuthCode     string `yaml:"authCode,omitempty" json:"authCode,omitempty"`
+}
+
+// Oathkeeper configures the access proxy and decision API.
+type Oathkeeper struct {
+	Rules string `yaml:"rules,omitempty" json:"rules,omitempty" jsonschema:"enum=configmap,enum=maester,description=How access rules are delivered (default configmap)"`
+}
+
+// Secrets selects where secret values come from.
+type Secrets struct {
+	Policy         string         `yaml:"policy,omitempty" json:"policy,omitempty" jsonschema:"enum=generate,enum=existingSecret,enum=externalSecret"`
+	File           string         `yaml:"file,omitempty" json:"file,omitempty" jsonschema:"description=Secrets file for the generate policy (default .authctl/NAME.secrets.yaml next to the profile)"`
+	ExistingSecret ExistingSecret `yaml:"existingSecret,omitempty" json:"existingSecret,omitempty"`
+	ExternalSecret ExternalSecret `yaml:"externalSecret,omitempty" json:"externalSecret,omitempty"`
+}
+
+// ExistingSecret names Secrets created outside authctl.
+type ExistingSecret struct {
+	Kratos     string `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra      string `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	UI         string `yaml:"ui,omitempty" json:"ui,omitempty"`
+	Oathkeeper string `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+}
+
+// ExternalSecret renders external-secrets.io ExternalSecret objects.
+type ExternalSecret struct {
+	StoreRef        StoreRef `yaml:"storeRef" json:"storeRef"`
+	RemoteKeyPrefix string   `yaml:"remoteKeyPrefix,omitempty" json:"remoteKeyPrefix,omitempty"`
+	RefreshInterval string   `yaml:"refreshInterval,omitempty" json:"refreshInterval,omitempty"`
+}
+
+// StoreRef names a SecretStore or ClusterSecretStore.
+type StoreRef struct {
+	Name string `yaml:"name" json:"name"`
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty" jsonschema:"enum=SecretStore,enum=ClusterSecretStore"`
+}
+
+// Patch is a kustomize patch applied after rendering.
+type Patch struct {
+	Target *PatchTarget `yaml:"target,omitempty" json:"target,omitempty"`
+	Patch  string       `yaml:"patch" json:"patch" jsonschema:"description=A strategic-merge patch or a JSON 6902 patch (YAML list of ops)"`
+}
+
+// PatchTarget selects objects for a patch.
+type PatchTarget struct {
+	Group     string `yaml:"group,omitempty" json:"group,omitempty"`
+	Version   string `yaml:"version,omitempty" json:"version,omitempty"`
+	Kind      string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Name      string `yaml:"name,omitempty" json:"name,omitempty"`
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	LabelSelector string `yaml:"labelSelector,omitempty" json:"labelSelector,omitempty"`
+}

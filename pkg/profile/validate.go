@@ -1,0 +1,240 @@
+package profile
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dnsName   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	digestRe  = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
+)
+
+func (p *Profile) validate() error {
+	var errs ErrorList
+	add := func(path, hint, format string, args ...any) {
+		errs = append(errs, p.Errorf(path, hint, format, args...))
+	}
+	if p.APIVersion != APIVersion {
+		add("apiVersion", "use "+APIVersion, "unsupported apiVersion %q", p.APIVersion)
+	}
+	if p.Kind != Kind {
+		add("kind", "use "+Kind, "unsupported kind %q", p.Kind)
+	}
+	if !dnsLabel.MatchString(p.Metadata.Name) || len(p.Metadata.Name) > 40 {
+		add("metadata.name", "use lower-case letters, digits and '-', at most 40 characters", "invalid name %q", p.Metadata.Name)
+	}
+	if !dnsLabel.MatchString(p.Metadata.Namespace) {
+		add("metadata.namespace", "use a DNS-1123 label", "invalid namespace %q", p.Metadata.Namespace)
+	}
+	s := &p.Spec
+	if !dnsName.MatchString(s.Domain) {
+		add("spec.domain", "use a DNS name such as example.com", "invalid domain %q", s.Domain)
+	}
+	hosts := map[string]string{}
+	for _, h := range []struct{ path, value string }{
+		{"spec.hosts.auth", s.Hosts.Auth}, {"spec.hosts.kratos", s.Hosts.Kratos}, {"spec.hosts.hydra", s.Hosts.Hydra},
+	} {
+		if !dnsName.MatchString(h.value) {
+			add(h.path, "use a DNS name", "invalid host %q", h.value)
+			continue
+		}
+		if prev, dup := hosts[h.value]; dup {
+			add(h.path, "every public endpoint needs its own host", "host %q is already used by %s", h.value, prev)
+			continue
+		}
+		hosts[h.value] = h.path
+		if s.Domain != "" && h.value != s.Domain && !strings.HasSuffix(h.value, "."+s.Domain) {
+			add(h.path, "session cookies are scoped to "+s.Domain+"; use a host under it", "host %q is outside the domain %q", h.value, s.Domain)
+		}
+	}
+	for name, c := range map[string]Component{"kratos": s.Components.Kratos, "hydra": s.Components.Hydra, "oathkeeper": s.Components.Oathkeeper, "ui": s.Components.UI} {
+		if c.Image.Digest != "" && !digestRe.MatchString(c.Image.Digest) {
+			add("spec.components."+name+".image.digest", "use sha256:<64 hex digits>", "invalid digest %q", c.Image.Digest)
+		}
+	}
+	if On(s.Components.UI.Enabled) && !On(s.Components.Kratos.Enabled) {
+		add("spec.components.ui.enabled", "enable kratos or disable the ui", "the self-service UI needs Kratos")
+	}
+
+	switch s.Database.Mode {
+	case "sqlite":
+		if s.Scaling.Replicas > 1 || s.Scaling.MaxReplicas > 1 {
+			add("spec.scaling", "set spec.database.mode: external to run more than one replica", "sqlite supports a single replica only")
+		}
+	case "external":
+		for _, r := range []struct {
+			path string
+			ref  SecretRef
+			on   bool
+		}{{"spec.database.external.kratos", s.Database.External.Kratos, On(s.Components.Kratos.Enabled)}, {"spec.database.external.hydra", s.Database.External.Hydra, On(s.Components.Hydra.Enabled)}} {
+			if r.on && r.ref.Name == "" {
+				add(r.path+".name", "name the Secret that holds the DSN", "missing Secret name")
+			}
+		}
+	}
+	if s.Scaling.MaxReplicas > 0 && s.Scaling.MaxReplicas < s.Scaling.Replicas {
+		add("spec.scaling.maxReplicas", "set it to at least spec.scaling.replicas", "maxReplicas %d is below replicas %d", s.Scaling.MaxReplicas, s.Scaling.Replicas)
+	}
+
+	k := &s.Kratos
+	seen := map[string]bool{}
+	for i, m := range k.Methods {
+		if seen[m] {
+			add(fmt.Sprintf("spec.kratos.methods[%d]", i), "list each method once", "method %q is listed twice", m)
+		}
+		seen[m] = true
+	}
+	if seen["oidc"] && len(k.OIDCProviders) == 0 {
+		add("spec.kratos.methods", "add spec.kratos.oidcProviders or remove oidc", "method oidc needs at least one provider")
+	}
+	providerIDs := map[string]bool{}
+	for i, op := range k.OIDCProviders {
+		path := fmt.Sprintf("spec.kratos.oidcProviders[%d]", i)
+		if !dnsLabel.MatchString(op.ID) {
+			add(path+".id", "use lower-case letters, digits and '-'", "invalid provider id %q", op.ID)
+		} else if providerIDs[op.ID] {
+			add(path+".id", "provider ids must be unique", "provider id %q is used twice", op.ID)
+		}
+		providerIDs[op.ID] = true
+		if op.ClientID == "" {
+			add(path+".clientID", "set the OAuth2 client id issued by the provider", "missing clientID")
+		}
+		if op.ClientSecretRef.Name == "" {
+			add(path+".clientSecretRef.name", "name the Secret holding the client secret; secrets never go in the profile", "missing Secret name")
+		}
+		if op.Provider == "generic" && op.IssuerURL == "" {
+			add(path+".issuerURL", "generic providers need the issuer URL", "missing issuerURL")
+		}
+		if op.IssuerURL != "" {
+			if err := checkURL(op.IssuerURL, true); err != nil {
+				add(path+".issuerURL", "use an absolute https URL", "bad URL %q: %v", op.IssuerURL, err)
+			}
+		}
+	}
+	schemaIDs := map[string]bool{}
+	for i, is := range k.IdentitySchemas {
+		path := fmt.Sprintf("spec.kratos.identitySchemas[%d]", i)
+		if !dnsLabel.MatchString(is.ID) {
+			add(path+".id", "use lower-case letters, digits and '-'", "invalid schema id %q", is.ID)
+		} else if schemaIDs[is.ID] {
+			add(path+".id", "schema ids must be unique", "schema id %q is used twice", is.ID)
+		}
+		schemaIDs[is.ID] = true
+		if (is.File == "") == (is.Inline == "") {
+			add(path, "set exactly one of file or inline", "an identity schema needs file or inline")
+			continue
+		}
+		doc := []byte(is.Inline)
+		where := path + ".inline"
+		if is.File != "" {
+			where = path + ".file"
+			data, err := os.ReadFile(p.resolve(is.File))
+			if err != nil {
+				add(where, "the path is relative to the profile file", "could not read schema: %v", err)
+				continue
+			}
+			doc = data
+		}
+		var v map[string]any
+		if err := json.Unmarshal(doc, &v); err != nil {
+			add(where, "an identity schema is a JSON Schema document", "invalid JSON: %v", err)
+		}
+	}
+	if err := checkDuration(k.SessionLifespan); err != nil {
+		add("spec.kratos.sessionLifespan", "use a Go duration such as 24h or 30m", "%v", err)
+	}
+	for i, u := range k.AllowedReturnURLs {
+		if err := checkURL(u, false); err != nil {
+			add(fmt.Sprintf("spec.kratos.allowedReturnURLs[%d]", i), "use an absolute URL such as https://app.example.com/", "bad URL %q: %v", u, err)
+		}
+	}
+	if r := k.Courier.SMTPURISecretRef; r != nil && r.Name == "" {
+		add("spec.kratos.courier.smtpURISecretRef.name", "name the Secret holding the SMTP URI", "missing Secret name")
+	}
+	for _, l := range []struct{ path, v string }{
+		{"spec.hydra.lifespans.accessToken", s.Hydra.Lifespans.AccessToken},
+		{"spec.hydra.lifespans.idToken", s.Hydra.Lifespans.IDToken},
+		{"spec.hydra.lifespans.refreshToken", s.Hydra.Lifespans.RefreshToken},
+		{"spec.hydra.lifespans.authCode", s.Hydra.Lifespans.AuthCode},
+	} {
+		if err := checkDuration(l.v); err != nil {
+			add(l.path, "use a Go duration such as 1h or 10m", "%v", err)
+		}
+	}
+
+	switch s.Secrets.Policy {
+	case "existingSecret":
+		e := s.Secrets.ExistingSecret
+		for _, c := range []struct {
+			path, v string
+			on      bool
+		}{
+			{"spec.secrets.existingSecret.kratos", e.Kratos, On(s.Components.Kratos.Enabled)},
+			{"spec.secrets.existingSecret.hydra", e.Hydra, On(s.Components.Hydra.Enabled)},
+			{"spec.secrets.existingSecret.ui", e.UI, On(s.Components.UI.Enabled)},
+			{"spec.secrets.existingSecret.oathkeeper", e.Oathkeeper, On(s.Components.Oathkeeper.Enabled)},
+		} {
+			if c.on && c.v == "" {
+				add(c.path, "name the Secret created outside authctl (see docs/profile.md for its keys)", "missing Secret name")
+			}
+		}
+	case "externalSecret":
+		if s.Secrets.ExternalSecret.StoreRef.Name == "" {
+			add("spec.secrets.externalSecret.storeRef.name", "name the SecretStore or ClusterSecretStore", "missing store name")
+		}
+	}
+	for i, pt := range s.Patches {
+		if strings.TrimSpace(pt.Patch) == "" {
+			add(fmt.Sprintf("spec.patches[%d].patch", i), "give a strategic-merge or JSON 6902 patch", "empty patch")
+		}
+	}
+	return errs.Err()
+}
+
+// resolve makes a profile-relative path absolute.
+func (p *Profile) resolve(path string) string {
+	if filepath.IsAbs(path) || p.Dir == "" {
+		return path
+	}
+	return filepath.Join(p.Dir, path)
+}
+
+// ResolvePath makes a path from the profile relative to the profile's directory.
+func (p *Profile) ResolvePath(path string) string { return p.resolve(path) }
+
+func checkDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q", v)
+	}
+	if d <= 0 {
+		return fmt.Errorf("duration %q must be positive", v)
+	}
+	return nil
+}
+
+func checkURL(v string, httpsOnly bool) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("cannot parse")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return fmt.Errorf("scheme must be http or https")
+	}
+	if httpsOnly && u.Scheme != "https" {
+		return fmt.Errorf("scheme must be https")
+	}
+	if u.Host == "" {
+		return fmt.Errorf("missing host")
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package profile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Well-known ports of the Ory servers and the self-service UI.
+const (
+	KratosPublicPort     = 4433
+	KratosAdminPort      = 4434
+	HydraPublicPort      = 4444
+	HydraAdminPort       = 4445
+	OathkeeperProxyPort  = 4455
+	OathkeeperAPIPort    = 4456
+	OathkeeperMetricPort = 9000
+	UIPort               = 3000
+)
+
+// Wiring is every name and URL that connects the components. It is
+// computed once, here; no other package works out a URL again.
+type Wiring struct {
+	Name, Namespace string
+	Scheme          string
+	CookieDomain    string
+
+	AuthHost, KratosHost, HydraHost string
+
+	// Public URLs (what browsers and clients see).
+	UIURL           string
+	KratosPublicURL string
+	IssuerURL       string
+	LoginURL        string
+	RegistrationURL string
+	ConsentURL      string
+	LogoutURL       string
+	ErrorURL        string
+	SettingsURL     string
+	RecoveryURL     string
+	VerificationURL string
+
+	// Service names.
+	KratosPublicService    string
+	KratosAdminService     string
+	HydraPublicService     string
+	HydraAdminService      string
+	OathkeeperProxyService string
+	OathkeeperAPIService   string
+	UIService              string
+
+	// In-cluster URLs.
+	KratosPublicInternalURL  string
+	KratosAdminInternalURL   string
+	HydraPublicInternalURL   string
+	HydraAdminInternalURL    string
+	OathkeeperAPIInternalURL string
+	CheckSessionURL          string
+}
+
+// Wiring derives the connections between components from the profile.
+func (p *Profile) Wiring() Wiring {
+	s := p.Spec
+	scheme := "https"
+	if !On(s.TLS) {
+		scheme = "http"
+	}
+	name, ns := p.Metadata.Name, p.Metadata.Namespace
+	svc := func(suffix string) string { return name + "-" + suffix }
+	internal := func(service string, port int) string {
+		return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", service, ns, port)
+	}
+	ui := scheme + "://" + s.Hosts.Auth
+	w := Wiring{
+		Name: name, Namespace: ns, Scheme: scheme,
+		CookieDomain: s.Domain,
+		AuthHost:     s.Hosts.Auth, KratosHost: s.Hosts.Kratos, HydraHost: s.Hosts.Hydra,
+
+		UIURL:           ui,
+		KratosPublicURL: scheme + "://" + s.Hosts.Kratos + "/",
+		IssuerURL:       scheme + "://" + s.Hosts.Hydra + "/",
+		LoginURL:        ui + "/login",
+		RegistrationURL: ui + "/registration",
+		ConsentURL:      ui + "/consent",
+		LogoutURL:       ui + "/logout",
+		ErrorURL:        ui + "/error",
+		SettingsURL:     ui + "/settings",
+		RecoveryURL:     ui + "/recovery",
+		VerificationURL: ui + "/verification",
+
+		KratosPublicService:    svc("kratos-public"),
+		KratosAdminService:     svc("kratos-admin"),
+		HydraPublicService:     svc("hydra-public"),
+		HydraAdminService:      svc("hydra-admin"),
+		OathkeeperProxyService: svc("oathkeeper-proxy"),
+		OathkeeperAPIService:   svc("oathkeeper-api"),
+		UIService:              svc("ui"),
+	}
+	w.KratosPublicInternalURL = internal(w.KratosPublicService, KratosPublicPort)
+	w.KratosAdminInternalURL = internal(w.KratosAdminService, KratosAdminPort)
+	w.HydraPublicInternalURL = internal(w.HydraPublicService, HydraPublicPort)
+	w.HydraAdminInternalURL = internal(w.HydraAdminService, HydraAdminPort)
+	w.OathkeeperAPIInternalURL = internal(w.OathkeeperAPIService, OathkeeperAPIPort)
+	w.CheckSessionURL = w.KratosPublicInternalURL + "/sessions/whoami"
+	return w
+}
+
+// ImageRef renders an image as repository:tag@digest.
+func (i Image) Ref() string {
+	ref := i.Repository
+	if i.Tag != "" {
+		ref += ":" + i.Tag
+	}
+	if i.Digest != "" {
+		ref += "@" + i.Digest
+	}
+	return ref
+}
+
+// EnvName turns an id into an environment variable fragment (google-work → GOOGLE_WORK).
+func EnvName(id string) string {
+	return strings.Trim(envNameRe.ReplaceAllString(strings.ToUpper(id), "_"), "_")
+}

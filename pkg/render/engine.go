@@ -1,0 +1,344 @@
+// Package render turns a profile into Kubernetes manifests. Templates are
+// rendered with the Helm engine; kustomize (krusty) then applies the
+// profile's patches and turns config and Secrets into generators, whose hash
+// suffixes make a config change roll the pods.
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/secrets"
+	"github.com/authctl/authctl/templates"
+)
+
+// Options are the inputs of a render.
+type Options struct {
+	Profile *profile.Profile
+	// Secrets holds the values for the generate policy; it is ignored by
+	// the other policies.
+	Secrets *secrets.File
+	// Templates overrides the embedded templates (tests).
+	Templates fs.FS
+}
+
+// Object is one rendered Kubernetes object.
+type Object struct {
+	APIVersion, Kind, Namespace, Name string
+	// YAML is the object's canonical YAML, without a document separator.
+	YAML []byte
+}
+
+// IsSecret reports whether the object holds secret values.
+func (o Object) IsSecret() bool { return o.Kind == "Secret" && o.APIVersion == "v1" }
+
+// Result is a finished render.
+type Result struct {
+	// Objects are sorted: namespace first, then by kind order and name.
+	Objects []Object
+	// Base is the kustomize base the objects were built from: path → content.
+	Base map[string][]byte
+	// SecretFiles lists the paths in Base that hold secret values.
+	SecretFiles map[string]bool
+}
+
+const baseDir = "/base"
+
+// Render produces the manifests for a profile.
+func Render(opts Options) (*Result, error) {
+	p := opts.Profile
+	if p.Spec.Secrets.Policy == "generate" && opts.Secrets == nil {
+		return nil, fmt.Errorf("the generate secrets policy needs a secrets file")
+	}
+	tfs := opts.Templates
+	if tfs == nil {
+		tfs = templates.FS
+	}
+	rules := BuildRules(p)
+	vals, err := values(p, rules)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := renderTemplates(tfs, p, vals)
+	if err != nil {
+		return nil, err
+	}
+	base, secretFiles, err := buildBase(p, opts.Secrets, rules, docs)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := runKustomize(base)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Objects: objs, Base: base, SecretFiles: secretFiles}, nil
+}
+
+// renderTemplates runs the Helm engine and returns the YAML documents in a
+// stable order.
+func renderTemplates(tfs fs.FS, p *profile.Profile, vals map[string]any) ([][]byte, error) {
+	ch := &chart.Chart{Metadata: &chart.Metadata{APIVersion: chart.APIVersionV2, Name: "authctl", Version: "0.1.0"}}
+	entries, err := fs.ReadDir(tfs, ".")
+	if err != nil {
+		return nil, fmt.Errorf("could not read templates: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".tpl")) {
+			continue
+		}
+		data, err := fs.ReadFile(tfs, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("could not read template %s: %w", e.Name(), err)
+		}
+		ch.Templates = append(ch.Templates, &chart.File{Name: "templates/" + e.Name(), Data: data})
+	}
+	rv, err := chartutil.ToRenderValues(ch, vals, chartutil.ReleaseOptions{Name: p.Metadata.Name, Namespace: p.Metadata.Namespace}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("could not prepare template values: %w", err)
+	}
+	out, err := engine.Engine{Strict: true}.Render(ch, rv)
+	if err != nil {
+		return nil, fmt.Errorf("could not render templates: %w", err)
+	}
+	names := make([]string, 0, len(out))
+	for n := range out {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var docs [][]byte
+	for _, n := range names {
+		if strings.HasSuffix(n, ".tpl") {
+			continue
+		}
+		for _, d := range splitYAML([]byte(out[n])) {
+			var m map[string]any
+			if err := yaml.Unmarshal(d, &m); err != nil {
+				return nil, fmt.Errorf("template %s produced invalid YAML: %w\n%s", n, err, d)
+			}
+			if len(m) == 0 {
+				continue
+			}
+			docs = append(docs, d)
+		}
+	}
+	return docs, nil
+}
+
+func splitYAML(data []byte) [][]byte {
+	var out [][]byte
+	for _, part := range bytes.Split(append([]byte("\n"), data...), []byte("\n---")) {
+		if len(bytes.TrimSpace(part)) > 0 {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// buildBase assembles the kustomize base: the template output as resources,
+// the config files and Secrets as generators, and the profile's patches.
+func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]byte) (map[string][]byte, map[string]bool, error) {
+	base := map[string][]byte{}
+	secretFiles := map[string]bool{}
+	var resources bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			resources.WriteString("---\n")
+		}
+		resources.Write(bytes.TrimLeft(d, "\n"))
+		if !bytes.HasSuffix(d, []byte("\n")) {
+			resources.WriteString("\n")
+		}
+	}
+	base["resources.yaml"] = resources.Bytes()
+	k := types.Kustomization{
+		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
+		Resources: []string{"resources.yaml"},
+		GeneratorOptions: &types.GeneratorOptions{
+			Labels: map[string]string{"app.kubernetes.io/part-of": "authctl", "app.kubernetes.io/managed-by": "authctl", "app.kubernetes.io/instance": p.Metadata.Name},
+		},
+	}
+	ns := p.Metadata.Namespace
+	addConfig := func(name string, files map[string][]byte) {
+		arg := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Namespace: ns, Name: name}}
+		for _, key := range sortedKeys(files) {
+			rel := path.Join("config", name, key)
+			base[rel] = files[key]
+			arg.FileSources = append(arg.FileSources, key+"="+rel)
+		}
+		k.ConfigMapGenerator = append(k.ConfigMapGenerator, arg)
+	}
+	addSecret := func(name string, files map[string][]byte) {
+		arg := types.SecretArgs{GeneratorArgs: types.GeneratorArgs{Namespace: ns, Name: name}, Type: "Opaque"}
+		for _, key := range sortedKeys(files) {
+			rel := path.Join("secrets", name, key)
+			base[rel] = files[key]
+			secretFiles[rel] = true
+			arg.FileSources = append(arg.FileSources, key+"="+rel)
+		}
+		k.SecretGenerator = append(k.SecretGenerator, arg)
+	}
+	name := p.Metadata.Name
+	c := p.Spec.Components
+	if profile.On(c.Kratos.Enabled) {
+		cfg, err := marshalYAML(KratosConfig(p))
+		if err != nil {
+			return nil, nil, err
+		}
+		addConfig(name+"-kratos-config", map[string][]byte{"kratos.yaml": cfg})
+		schemas := map[string][]byte{}
+		for _, s := range SchemaFiles(p) {
+			schemas[s.FileName] = s.Content
+		}
+		addConfig(name+"-kratos-schemas", schemas)
+	}
+	if profile.On(c.Hydra.Enabled) {
+		cfg, err := marshalYAML(HydraConfig(p))
+		if err != nil {
+			return nil, nil, err
+		}
+		addConfig(name+"-hydra-config", map[string][]byte{"hydra.yaml": cfg})
+	}
+	if profile.On(c.Oathkeeper.Enabled) {
+		cfg, err := marshalYAML(OathkeeperConfig(p, rules))
+		if err != nil {
+			return nil, nil, err
+		}
+		addConfig(name+"-oathkeeper-config", map[string][]byte{"oathkeeper.yaml": cfg})
+	}
+	if p.Spec.Secrets.Policy == "generate" {
+		join := func(l []string) []byte { return []byte(strings.Join(l, ",")) }
+		names := secretNames(p)
+		if profile.On(c.Kratos.Enabled) {
+			addSecret(names["kratos"], map[string][]byte{
+				"secretsDefault": join(sf.Kratos.Default), "secretsCookie": join(sf.Kratos.Cookie), "secretsCipher": join(sf.Kratos.Cipher),
+			})
+		}
+		if profile.On(c.Hydra.Enabled) {
+			addSecret(names["hydra"], map[string][]byte{"secretsSystem": join(sf.Hydra.System), "secretsCookie": join(sf.Hydra.Cookie)})
+		}
+		if profile.On(c.UI.Enabled) {
+			addSecret(names["ui"], map[string][]byte{"cookieSecret": []byte(sf.UI.Cookie), "csrfCookieSecret": []byte(sf.UI.CSRFCookie)})
+		}
+		if profile.On(c.Oathkeeper.Enabled) {
+			addSecret(names["oathkeeper"], map[string][]byte{"jwks.json": []byte(sf.Oathkeeper.JWKS), "headerSecret": []byte(sf.Oathkeeper.HeaderSecret)})
+		}
+	}
+	for _, pt := range p.Spec.Patches {
+		patch := types.Patch{Patch: pt.Patch}
+		if t := pt.Target; t != nil {
+			patch.Target = &types.Selector{LabelSelector: t.LabelSelector}
+			patch.Target.Group, patch.Target.Version, patch.Target.Kind = t.Group, t.Version, t.Kind
+			patch.Target.Name, patch.Target.Namespace = t.Name, t.Namespace
+		}
+		k.Patches = append(k.Patches, patch)
+	}
+	kdata, err := yaml.Marshal(k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("could not encode kustomization: %w", err)
+	}
+	base["kustomization.yaml"] = kdata
+	return base, secretFiles, nil
+}
+
+func runKustomize(base map[string][]byte) ([]Object, error) {
+	mem := filesys.MakeFsInMemory()
+	for _, rel := range sortedKeys(base) {
+		full := path.Join(baseDir, rel)
+		if err := mem.MkdirAll(path.Dir(full)); err != nil {
+			return nil, err
+		}
+		if err := mem.WriteFile(full, base[rel]); err != nil {
+			return nil, err
+		}
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	rm, err := k.Run(mem, baseDir)
+	if err != nil {
+		return nil, fmt.Errorf("could not apply kustomize patches: %w", err)
+	}
+	var objs []Object
+	for _, r := range rm.Resources() {
+		y, err := r.AsYAML()
+		if err != nil {
+			return nil, err
+		}
+		// Normalise through sigs.k8s.io/yaml so key order is canonical.
+		var m map[string]any
+		if err := yaml.Unmarshal(y, &m); err != nil {
+			return nil, err
+		}
+		canon, err := yaml.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, Object{APIVersion: r.GetApiVersion(), Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName(), YAML: canon})
+	}
+	sortObjects(objs)
+	return objs, nil
+}
+
+// kindOrder is the order objects are applied in, like Helm's install order.
+var kindOrder = []string{
+	"Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
+	"ServiceAccount", "Secret", "ExternalSecret", "ConfigMap", "StorageClass", "PersistentVolumeClaim",
+	"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
+	"Deployment", "StatefulSet", "Job", "CronJob", "HorizontalPodAutoscaler", "Ingress", "GatewayClass", "Gateway", "HTTPRoute",
+}
+
+func kindRank(k string) int {
+	for i, x := range kindOrder {
+		if x == k {
+			return i
+		}
+	}
+	return len(kindOrder)
+}
+
+func sortObjects(objs []Object) {
+	sort.SliceStable(objs, func(i, j int) bool {
+		a, b := objs[i], objs[j]
+		if ra, rb := kindRank(a.Kind), kindRank(b.Kind); ra != rb {
+			return ra < rb
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+}
+
+func marshalYAML(v any) ([]byte, error) {
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("could not encode config: %w", err)
+	}
+	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,265 @@
+// Package secrets keeps the values of the generate secrets policy: created
+// once with crypto/rand, stored in a local 0600 file, and reused on every
+// render so output stays byte-identical.
+package secrets
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// Kind identifies a secrets file.
+const Kind = "Secrets"
+
+// File is the content of a secrets file. In every list the first value
+// signs or encrypts and later values only verify, which is how Ory rotates.
+type File struct {
+	APIVersion string     `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string     `yaml:"kind" json:"kind"`
+	Kratos     Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	UI         UI         `yaml:"ui,omitempty" json:"ui,omitempty"`
+	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+}
+
+// Kratos holds secrets.default, secrets.cookie and secrets.cipher.
+type Kratos struct {
+	Default []string `yaml:"default,omitempty" json:"default,omitempty"`
+	Cookie  []string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+	Cipher  []string `yaml:"cipher,omitempty" json:"cipher,omitempty"`
+}
+
+// Hydra holds secrets.system and secrets.cookie.
+type Hydra struct {
+	System []string `yaml:"system,omitempty" json:"system,omitempty"`
+	Cookie []string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+}
+
+// UI holds the self-service UI's cookie and CSRF secrets.
+type UI struct {
+	Cookie     string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+	CSRFCookie string `yaml:"csrfCookie,omitempty" json:"csrfCookie,omitempty"`
+}
+
+// Oathkeeper holds the id_token signing keys and the shared header secret.
+type Oathkeeper struct {
+	// JWKS is a JSON Web Key Set with private keys; the first key signs.
+	JWKS string `yaml:"jwks,omitempty" json:"jwks,omitempty"`
+	// HeaderSecret is sent to upstreams in headers mode so they can check
+	// that a request came through the gateway.
+	HeaderSecret string `yaml:"headerSecret,omitempty" json:"headerSecret,omitempty"`
+}
+
+// ErrNotFound reports a missing secrets file.
+var ErrNotFound = errors.New("secrets file not found")
+
+// Load reads and validates a secrets file.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("could not read secrets: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates secrets held in memory.
+func Parse(file string, data []byte) (*File, error) {
+	f := &File{}
+	pos, err := profile.DecodeStrict(file, data, f)
+	if err != nil {
+		return nil, err
+	}
+	var errs profile.ErrorList
+	at := func(path string) profile.Pos {
+		for path != "" {
+			if p, ok := pos[path]; ok {
+				return p
+			}
+			path = parent(path)
+		}
+		return pos[""]
+	}
+	add := func(path, hint, format string, args ...any) {
+		errs = append(errs, &profile.FieldError{File: file, Pos: at(path), Path: path, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	}
+	if f.APIVersion != profile.APIVersion {
+		add("apiVersion", "use "+profile.APIVersion, "unsupported apiVersion %q", f.APIVersion)
+	}
+	if f.Kind != Kind {
+		add("kind", "use "+Kind, "unsupported kind %q", f.Kind)
+	}
+	checkList := func(path string, list []string, min, exact int) {
+		for i, v := range list {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			switch {
+			case exact > 0 && len(v) != exact:
+				add(p, fmt.Sprintf("Ory requires exactly %d characters; run authctl secrets generate for a new one", exact), "secret has %d characters", len(v))
+			case len(v) < min:
+				add(p, fmt.Sprintf("Ory requires at least %d characters", min), "secret has %d characters", len(v))
+			}
+		}
+	}
+	checkList("kratos.default", f.Kratos.Default, 16, 0)
+	checkList("kratos.cookie", f.Kratos.Cookie, 16, 0)
+	checkList("kratos.cipher", f.Kratos.Cipher, 0, 32)
+	checkList("hydra.system", f.Hydra.System, 16, 0)
+	checkList("hydra.cookie", f.Hydra.Cookie, 16, 0)
+	if v := f.UI.Cookie; v != "" && len(v) < 16 {
+		add("ui.cookie", "use at least 16 characters", "secret has %d characters", len(v))
+	}
+	if v := f.UI.CSRFCookie; v != "" && len(v) < 16 {
+		add("ui.csrfCookie", "use at least 16 characters", "secret has %d characters", len(v))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func parent(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '.' || path[i] == '[' {
+			return path[:i]
+		}
+	}
+	return ""
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// Generator fills missing secrets. Rand is crypto/rand.Reader unless a test
+// injects a deterministic reader.
+type Generator struct {
+	Rand io.Reader
+}
+
+func (g Generator) random(n int) (string, error) {
+	r := g.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	out := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range out {
+		v, err := rand.Int(r, max)
+		if err != nil {
+			return "", fmt.Errorf("could not read random bytes: %w", err)
+		}
+		out[i] = alphabet[v.Int64()]
+	}
+	return string(out), nil
+}
+
+// Fill generates every secret that is missing in f and reports how many it
+// created. Existing values are never changed.
+func (g Generator) Fill(f *File) (int, error) {
+	f.APIVersion, f.Kind = profile.APIVersion, Kind
+	created := 0
+	var err error
+	one := func(dst *string, n int) {
+		if err != nil || *dst != "" {
+			return
+		}
+		*dst, err = g.random(n)
+		created++
+	}
+	list := func(dst *[]string, n int) {
+		if err != nil || len(*dst) > 0 {
+			return
+		}
+		var v string
+		one(&v, n)
+		*dst = []string{v}
+	}
+	list(&f.Kratos.Default, 32)
+	list(&f.Kratos.Cookie, 32)
+	list(&f.Kratos.Cipher, 32)
+	list(&f.Hydra.System, 32)
+	list(&f.Hydra.Cookie, 32)
+	one(&f.UI.Cookie, 32)
+	one(&f.UI.CSRFCookie, 32)
+	one(&f.Oathkeeper.HeaderSecret, 32)
+	if err == nil && f.Oathkeeper.JWKS == "" {
+		f.Oathkeeper.JWKS, err = GenerateJWKS(g.Rand)
+		created++
+	}
+	if err != nil {
+		return 0, err
+	}
+	return created, nil
+}
+
+// Marshal renders the file with a warning header.
+func (f *File) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# authctl secrets: generated with crypto/rand. Keep this file private and out of git.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// Save writes the file atomically with mode 0600 and makes sure git ignores
+// the directory it lives in.
+func (f *File) Save(path string) error {
+	data, err := f.Marshal()
+	if err != nil {
+		return fmt.Errorf("could not encode secrets: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("could not create %s: %w", dir, err)
+	}
+	ignore := filepath.Join(dir, ".gitignore")
+	if _, err := os.Stat(ignore); errors.Is(err, fs.ErrNotExist) {
+		if err := os.WriteFile(ignore, []byte("# written by authctl: secrets never go to git\n*\n"), 0o644); err != nil {
+			return fmt.Errorf("could not write %s: %w", ignore, err)
+		}
+	}
+	return WriteFileAtomic(path, data, 0o600)
+}
+
+// WriteFileAtomic writes data to a temporary file in the same directory and
+// renames it over path, so readers never see a half-written file.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	return nil
+}

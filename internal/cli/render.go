@@ -36,7 +36,9 @@ func (o *RenderOptions) Validate() error {
 	return nil
 }
 
-func newRenderCommand(streams IOStreams) *cobra.Command {
+// newRenderCommand builds `authctl render`. runF replaces the behaviour in
+// flag-parsing tests, as in the GitHub CLI.
+func newRenderCommand(streams IOStreams, runF func(*RenderOptions) error) *cobra.Command {
 	o := &RenderOptions{}
 	cmd := &cobra.Command{
 		Use:   "render -f PROFILE [-o DIR] [--format stream|kustomize|helm]",
@@ -54,6 +56,9 @@ profile and secrets file give byte-identical output.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return runRender(streams, o)
 		},

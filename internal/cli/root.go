@@ -66,7 +66,7 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err: err} })
 	root.AddCommand(
-		newRenderCommand(streams),
+		newRenderCommand(streams, nil),
 		newValidateCommand(streams),
 		newSchemaCommand(streams),
 		newSecretsCommand(streams),

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 
@@ -135,5 +134,3 @@ func buildHandlers(w profile.Wiring, rules []Rule) Handlers {
 	return Handlers{Authenticators: authn, Authorizers: authz, Mutators: mut, Errors: errs}
 }
 
-// hostPattern escapes a host for an Oathkeeper regexp pattern.
-func hostPattern(h string) string { return regexp.QuoteMeta(h) }

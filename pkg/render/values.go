@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/authctl/authctl/pkg/profile"
@@ -131,7 +130,7 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"client_id":     op.ClientID,
 			"client_secret": "$(" + env + ")",
 			"scope":         op.Scope,
-			"mapper_url":    "base64://" + mapperJsonnet(op.Provider),
+			"mapper_url":    "base64://" + mapperJsonnet(op.Provider, op.HostedDomain),
 		}
 		if op.IssuerURL != "" {
 			pr["issuer_url"] = op.IssuerURL
@@ -264,39 +263,28 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	return out, nil
 }
 
-// mapperJsonnet is the claims mapper for social sign-in: it takes the
-// verified email, and for Google only addresses the provider verified.
-func mapperJsonnet(provider string) string {
-	src := `local claims = std.extVar('claims');
-{
-  identity: {
-    traits: {
-      [if 'email' in claims && claims.email_verified then 'email' else null]: claims.email,
-      [if 'name' in claims then 'name' else null]: claims.name,
-    },
-  },
-}
-`
+// mapperJsonnet is the claims mapper for social sign-in. It takes the
+// email only when the provider verified it, and with a hosted domain it
+// rejects accounts from any other Google Workspace.
+func mapperJsonnet(provider, hostedDomain string) string {
+	verified := "'email' in claims && claims.email_verified"
 	if provider == "github" {
-		src = `local claims = std.extVar('claims');
-{
+		// GitHub returns only verified primary addresses.
+		verified = "'email' in claims"
+	}
+	src := "local claims = std.extVar('claims');\n"
+	if hostedDomain != "" {
+		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'only %s accounts may sign in';\n", hostedDomain, hostedDomain)
+	}
+	src += `{
   identity: {
     traits: {
-      [if 'email' in claims then 'email' else null]: claims.email,
+      [if ` + verified + ` then 'email' else null]: claims.email,
       [if 'name' in claims then 'name' else null]: claims.name,
     },
   },
 }
 `
-	}
 	return base64Std(src)
 }
 
-func sortedStrings(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

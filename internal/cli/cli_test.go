@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes authctl with args and returns stdout, stderr and the exit code.
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := NewRootCommand(IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	code := ExitOK
+	if err != nil {
+		code = printError(&errOut, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// TestRenderFlags is the argv → options table: parsing is tested apart from
+// behaviour.
+func TestRenderFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    RenderOptions
+		wantErr string
+	}{
+		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream"}},
+		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
+		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
+		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
+		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add -o DIR"},
+		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
+		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
+		{args: []string{"-f"}, wantErr: "flag needs an argument"},
+		{args: []string{"-f", "p.yaml", "--colour"}, wantErr: "unknown flag: --colour"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var got RenderOptions
+			cmd := newRenderCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *RenderOptions) error {
+				got = *o
+				return nil
+			})
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRenderWritesOnlyDataToStdout(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	if _, errOut, code := run(t, "secrets", "generate", "-f", profileFile); code != 0 {
+		t.Fatalf("secrets generate: %s", errOut)
+	}
+	out, errOut, code := run(t, "render", "-f", profileFile)
+	if code != 0 {
+		t.Fatalf("render: %s", errOut)
+	}
+	if errOut != "" {
+		t.Errorf("render wrote to stderr: %q", errOut)
+	}
+	if !strings.HasPrefix(out, "apiVersion: v1\nkind: Namespace\n") {
+		t.Errorf("stdout does not start with the Namespace: %.80q", out)
+	}
+	secretsFile := filepath.Join(dir, ".authctl", "dev.secrets.yaml")
+	if fi, err := os.Stat(secretsFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets file mode: %v %v", fi, err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, ".authctl", ".gitignore")); !strings.Contains(string(data), "*") {
+		t.Error("the secrets directory is not git-ignored")
+	}
+}
+
+func TestRenderMissingSecretsHint(t *testing.T) {
+	profileFile := writeProfile(t, t.TempDir())
+	out, errOut, code := run(t, "render", "-f", profileFile)
+	if code != ExitError || out != "" {
+		t.Fatalf("code %d, stdout %q", code, out)
+	}
+	if !strings.Contains(errOut, "secrets file not found") || !strings.Contains(errOut, "try: authctl secrets generate -f "+profileFile) {
+		t.Errorf("stderr lacks the hint: %q", errOut)
+	}
+}
+
+func TestRenderDirModes(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	run(t, "secrets", "generate", "-f", profileFile)
+	for _, format := range []string{"stream", "kustomize", "helm"} {
+		outDir := filepath.Join(dir, format)
+		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "-o", outDir); code != 0 {
+			t.Fatalf("%s: %s", format, errOut)
+		}
+		secretFiles := 0
+		err := filepath.Walk(outDir, func(path string, fi os.FileInfo, err error) error {
+			if err != nil || fi.IsDir() {
+				return err
+			}
+			data, _ := os.ReadFile(path)
+			isSecret := strings.Contains(string(data), "kind: Secret\n") || strings.Contains(path, string(filepath.Separator)+"secrets"+string(filepath.Separator))
+			if isSecret {
+				secretFiles++
+				if fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v, want 0600", path, fi.Mode().Perm())
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if secretFiles == 0 {
+			t.Errorf("%s: no secret files written", format)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "helm", "Chart.yaml")); err != nil {
+		t.Error("helm format has no Chart.yaml")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kustomize", "kustomization.yaml")); err != nil {
+		t.Error("kustomize format has no kustomization.yaml")
+	}
+}
+
+func TestValidateReportsPosition(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(file, []byte("apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev}\nspec:\n  domain: example.com\n  kratos:\n    methods: [sms]\n"), 0o644)
+	_, errOut, code := run(t, "validate", "-f", file)
+	if code != ExitError || !strings.Contains(errOut, file+":7:15: spec.kratos.methods[0]: unknown value \"sms\"") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}
+
+func writeProfile(t *testing.T, dir string) string {
+	t.Helper()
+	file := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(file, []byte("apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev}\nspec:\n  domain: example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}

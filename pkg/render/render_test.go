@@ -1,0 +1,203 @@
+package render_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/secrets"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// examples returns every example profile in the repository.
+func examples(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("want at least 4 example profiles, got %v (%v)", files, err)
+	}
+	return files
+}
+
+func renderExample(t *testing.T, file string) *render.Result {
+	t.Helper()
+	p, err := profile.Load(file)
+	if err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+	sf, err := secrets.Load("testdata/test-secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		t.Fatalf("render %s: %v", file, err)
+	}
+	return res
+}
+
+func stream(t *testing.T, res *render.Result) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := res.WriteStream(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	for _, file := range examples(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			got := stream(t, renderExample(t, file))
+			golden := filepath.Join("testdata", "golden", name+".yaml")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./pkg/render -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("render of %s differs from %s; run go test ./pkg/render -update and review the diff", file, golden)
+			}
+		})
+	}
+}
+
+func TestRenderIsByteIdentical(t *testing.T) {
+	for _, file := range examples(t) {
+		a := stream(t, renderExample(t, file))
+		b := stream(t, renderExample(t, file))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two renders differ", file)
+		}
+	}
+}
+
+// podSpecs returns the pod template of every workload in a render.
+func podSpecs(t *testing.T, res *render.Result) map[string]corev1.PodTemplateSpec {
+	t.Helper()
+	out := map[string]corev1.PodTemplateSpec{}
+	for _, o := range res.Objects {
+		switch o.Kind {
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := yaml.UnmarshalStrict(o.YAML, &d); err != nil {
+				t.Fatalf("%s/%s: %v", o.Kind, o.Name, err)
+			}
+			out[o.Kind+"/"+o.Name] = d.Spec.Template
+		case "Job":
+			var j batchv1.Job
+			if err := yaml.UnmarshalStrict(o.YAML, &j); err != nil {
+				t.Fatalf("%s/%s: %v", o.Kind, o.Name, err)
+			}
+			out[o.Kind+"/"+o.Name] = j.Spec.Template
+		case "StatefulSet", "DaemonSet", "CronJob", "Pod", "ReplicaSet":
+			t.Fatalf("%s/%s: add this workload kind to the PSA test", o.Kind, o.Name)
+		}
+	}
+	return out
+}
+
+// TestPodSecurityRestricted runs the real Pod Security admission checks.
+func TestPodSecurityRestricted(t *testing.T) {
+	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	for _, file := range examples(t) {
+		pods := podSpecs(t, renderExample(t, file))
+		if len(pods) == 0 {
+			t.Fatalf("%s: no workloads rendered", file)
+		}
+		for name, pod := range pods {
+			for _, r := range eval.EvaluatePod(level, &pod.ObjectMeta, &pod.Spec) {
+				if !r.Allowed {
+					t.Errorf("%s: %s violates restricted: %s: %s", file, name, r.ForbiddenReason, r.ForbiddenDetail)
+				}
+			}
+			spec := pod.Spec
+			if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+				t.Errorf("%s: %s mounts a service-account token it does not use", file, name)
+			}
+			for _, c := range append(spec.InitContainers, spec.Containers...) {
+				sc := c.SecurityContext
+				if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+					t.Errorf("%s: %s/%s: root filesystem is writable", file, name, c.Name)
+				}
+				if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() ||
+					c.Resources.Limits.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+					t.Errorf("%s: %s/%s: resource requests and limits must be set", file, name, c.Name)
+				}
+			}
+		}
+	}
+}
+
+// secretValues lists every value in the test secrets file.
+func secretValues(t *testing.T) []string {
+	sf, err := secrets.Load("testdata/test-secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := append([]string{}, sf.Kratos.Default...)
+	vals = append(vals, sf.Kratos.Cookie...)
+	vals = append(vals, sf.Kratos.Cipher...)
+	vals = append(vals, sf.Hydra.System...)
+	vals = append(vals, sf.Hydra.Cookie...)
+	vals = append(vals, sf.UI.Cookie, sf.UI.CSRFCookie, sf.Oathkeeper.HeaderSecret)
+	// Each part of the signing key is secret too; "d" is the private exponent.
+	for _, line := range strings.Split(sf.Oathkeeper.JWKS, "\n") {
+		if strings.Contains(line, `"d":`) {
+			vals = append(vals, strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), `"d":`)), `",`))
+		}
+	}
+	return vals
+}
+
+// TestNoSecretInConfigMaps checks that secret values live only in Secrets:
+// never in a ConfigMap, an env value or any other object.
+func TestNoSecretInConfigMaps(t *testing.T) {
+	vals := secretValues(t)
+	for _, file := range examples(t) {
+		res := renderExample(t, file)
+		for _, o := range res.Objects {
+			if o.IsSecret() {
+				continue
+			}
+			for _, v := range vals {
+				if len(v) >= 16 && bytes.Contains(o.YAML, []byte(v)) {
+					t.Errorf("%s: %s/%s contains a secret value", file, o.Kind, o.Name)
+				}
+			}
+			if o.Kind == "ConfigMap" {
+				low := strings.ToLower(string(o.YAML))
+				for _, marker := range []string{"password=", "postgres://", "client_secret: ", "-----begin"} {
+					if strings.Contains(low, marker) {
+						t.Errorf("%s: ConfigMap %s contains %q", file, o.Name, marker)
+					}
+				}
+			}
+		}
+	}
+}

@@ -108,10 +108,10 @@ type SecretRef struct {
 
 // Scaling applies to Kratos, Hydra, Oathkeeper and the UI when the database is external.
 type Scaling struct {
-	Replicas                 int  `yaml:"replicas,omitempty" json:"replicas,omitempty" jsonschema:"minimum=1,description=Replicas per component (sqlite forces 1)"`
-	MaxReplicas              int  `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (0: no autoscaler)"`
-	TargetCPUUtilization     int  `yaml:"targetCPUUtilization,omitempty" json:"targetCPUUtilization,omitempty" jsonschema:"minimum=1,maximum=100"`
-	PodDisruptionBudget      *bool `yaml:"podDisruptionBudget,omitempty" json:"podDisruptionBudget,omitempty" jsonschema:"description=Render PodDisruptionBudgets when replicas > 1 (default true)"`
+	Replicas             int   `yaml:"replicas,omitempty" json:"replicas,omitempty" jsonschema:"minimum=1,description=Replicas per component (sqlite forces 1)"`
+	MaxReplicas          int   `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (0: no autoscaler)"`
+	TargetCPUUtilization int   `yaml:"targetCPUUtilization,omitempty" json:"targetCPUUtilization,omitempty" jsonschema:"minimum=1,maximum=100"`
+	PodDisruptionBudget  *bool `yaml:"podDisruptionBudget,omitempty" json:"podDisruptionBudget,omitempty" jsonschema:"description=Render PodDisruptionBudgets when replicas > 1 (default true)"`
 }
 
 // Kratos configures identities and self-service login.
@@ -205,10 +205,10 @@ type Patch struct {
 
 // PatchTarget selects objects for a patch.
 type PatchTarget struct {
-	Group     string `yaml:"group,omitempty" json:"group,omitempty"`
-	Version   string `yaml:"version,omitempty" json:"version,omitempty"`
-	Kind      string `yaml:"kind,omitempty" json:"kind,omitempty"`
-	Name      string `yaml:"name,omitempty" json:"name,omitempty"`
-	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	Group         string `yaml:"group,omitempty" json:"group,omitempty"`
+	Version       string `yaml:"version,omitempty" json:"version,omitempty"`
+	Kind          string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Name          string `yaml:"name,omitempty" json:"name,omitempty"`
+	Namespace     string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	LabelSelector string `yaml:"labelSelector,omitempty" json:"labelSelector,omitempty"`
 }

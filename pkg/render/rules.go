@@ -133,4 +133,3 @@ func buildHandlers(w profile.Wiring, rules []Rule) Handlers {
 	}
 	return Handlers{Authenticators: authn, Authorizers: authz, Mutators: mut, Errors: errs}
 }
-

@@ -287,4 +287,3 @@ func mapperJsonnet(provider, hostedDomain string) string {
 `
 	return base64Std(src)
 }
-

@@ -236,7 +236,14 @@ jwt:
   claimMappings:
     username: {claim: sub, prefix: "oidc:"}
 `, h.IssuerURL, indent(string(h.CAPEM), "      "))
+	kstart := time.Now()
 	k := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: []byte(authn)})
+	t.Logf("kube-apiserver ready at %s in %s", k.URL, time.Since(kstart).Round(time.Millisecond))
+	t.Cleanup(func() {
+		s := time.Now()
+		k.Stop()
+		t.Logf("kube-apiserver and etcd stopped in %s", time.Since(s).Round(time.Millisecond))
+	})
 
 	out, _, err := stack.Kubectl(t, k.KubeconfigPath, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
 	if err != nil {
@@ -261,10 +268,12 @@ jwt:
 
 	cluster := k.ClusterKubeconfig(t)
 	want := "oidc:" + id
-	deadline := time.Now().Add(40 * time.Second)
-	for {
+	start := time.Now()
+	deadline := start.Add(40 * time.Second)
+	for attempt := 1; ; attempt++ {
 		out, stderr, err := stack.Kubectl(t, cluster, "--token", tok, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
 		if err == nil && out == want {
+			t.Logf("token whoami = %s after %d attempt(s), %s", out, attempt, time.Since(start).Round(time.Millisecond))
 			break
 		}
 		if time.Now().After(deadline) {

@@ -1,0 +1,42 @@
+# authctl developer tasks. `make test` is the command CI runs (.ci/run).
+GO ?= go
+BIN := bin/authctl
+VERSION ?= dev
+LDFLAGS := -s -w -X github.com/authctl/authctl/internal/cli.Version=$(VERSION)
+
+.PHONY: build test unit e2e-tools demo golden fmt vet clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/authctl
+
+# The whole suite, real servers included. The first run builds the pinned
+# Kratos, Hydra, Oathkeeper, kube-apiserver and etcd (about 15 minutes);
+# later runs reuse the cache.
+test: e2e-tools
+	$(GO) build ./...
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 40m ./...
+
+# Unit tests only (no real servers).
+unit:
+	AUTHCTL_E2E=skip $(GO) test ./...
+
+e2e-tools:
+	hack/e2e-tools.sh
+
+# Render the bundled minimal example.
+demo:
+	$(GO) run ./cmd/authctl secrets generate -f examples/minimal.yaml
+	$(GO) run ./cmd/authctl render -f examples/minimal.yaml
+
+golden:
+	$(GO) test ./pkg/render -update
+
+fmt:
+	gofmt -w cmd internal pkg templates test hack
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin dist

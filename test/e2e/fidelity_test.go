@@ -1,0 +1,88 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// TestRenderedConfigsStartRealServers extracts the Kratos, Hydra and
+// Oathkeeper configs from every example's ConfigMaps and starts the pinned
+// real servers with them. A rejected config fails with the server's own error.
+func TestRenderedConfigsStartRealServers(t *testing.T) {
+	stack.Require(t)
+	for _, r := range renderExamples(t) {
+		t.Run(r.name, func(t *testing.T) {
+			c := r.profile.Spec.Components
+			if profile.On(c.Kratos.Enabled) {
+				t.Run("kratos", func(t *testing.T) {
+					k := startKratos(t, r, nil)
+					k.Stop()
+				})
+			}
+			if profile.On(c.Hydra.Enabled) {
+				t.Run("hydra", func(t *testing.T) {
+					h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: hydraConfig(t, r)})
+					if err != nil {
+						t.Fatalf("real Hydra rejected the rendered config of %s:\n%v", r.name, err)
+					}
+					logRewrites(t, "hydra", hydraRewrites, h.Rewrites())
+					h.Stop()
+				})
+			}
+			if profile.On(c.Oathkeeper.Enabled) {
+				t.Run("oathkeeper", func(t *testing.T) {
+					cfg, rules := oathkeeperConfig(t, r)
+					o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{rules}})
+					if err != nil {
+						t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.name, err)
+					}
+					logRewrites(t, "oathkeeper", oathkeeperRewrites, o.Rewrites())
+					o.Stop()
+				})
+			}
+		})
+	}
+}
+
+// TestBrokenRenderedKeyFailsWithServerError proves the acceptance test can
+// fail: renaming one rendered key makes the real servers refuse to start,
+// and the error carries their own message.
+func TestBrokenRenderedKeyFailsWithServerError(t *testing.T) {
+	stack.Require(t)
+	r := renderExamples(t)[0]
+	t.Run("oathkeeper check_session_url", func(t *testing.T) {
+		cfg, rules := oathkeeperConfig(t, r)
+		// Oathkeeper validates a handler's config only when the handler is
+		// enabled, so make sure it is (the rules of a session-protected
+		// service enable it anyway).
+		get(cfg, "authenticators.cookie_session").(map[string]any)["enabled"] = true
+		cs := get(cfg, "authenticators.cookie_session.config").(map[string]any)
+		cs["check_session_uri"] = cs["check_session_url"]
+		delete(cs, "check_session_url")
+		_, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{rules}})
+		if err == nil {
+			t.Fatal("Oathkeeper accepted a config with check_session_url renamed")
+		}
+		if !strings.Contains(err.Error(), "check_session_ur") {
+			t.Fatalf("the error does not show Oathkeeper's own complaint:\n%v", err)
+		}
+		t.Logf("Oathkeeper's own error:\n%v", err)
+	})
+	t.Run("kratos oauth2_provider", func(t *testing.T) {
+		cfg := kratosConfig(t, r)
+		op := cfg["oauth2_provider"].(map[string]any)
+		op["uri"] = op["url"]
+		delete(op, "url")
+		_, err := stack.TryStartKratos(t, stack.KratosOptions{Config: cfg})
+		if err == nil {
+			t.Fatal("Kratos accepted a config with oauth2_provider.url renamed")
+		}
+		if !strings.Contains(err.Error(), "uri") {
+			t.Fatalf("the error does not show Kratos's own complaint:\n%v", err)
+		}
+		t.Logf("Kratos's own error:\n%v", err)
+	})
+}

@@ -1,0 +1,176 @@
+package e2e_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/secrets"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// testSecretsFile is the golden-test fixture; its values are public.
+const testSecretsFile = "../../pkg/render/testdata/test-secrets.yaml"
+
+type rendered struct {
+	name    string
+	profile *profile.Profile
+	secrets *secrets.File
+	res     *render.Result
+}
+
+// renderExamples renders every example profile the way `authctl render` does.
+func renderExamples(t *testing.T) []rendered {
+	t.Helper()
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example profiles: %v", err)
+	}
+	sf, err := secrets.Load(testSecretsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []rendered
+	for _, f := range files {
+		p, err := profile.Load(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, rendered{name: strings.TrimSuffix(filepath.Base(f), ".yaml"), profile: p, secrets: sf, res: res})
+	}
+	return out
+}
+
+// object decodes the first object of a kind whose name starts with prefix.
+func (r rendered) object(t *testing.T, kind, prefix string) map[string]any {
+	t.Helper()
+	for _, o := range r.res.Objects {
+		if o.Kind == kind && strings.HasPrefix(o.Name, prefix) {
+			var m map[string]any
+			if err := yaml.Unmarshal(o.YAML, &m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+	}
+	return nil
+}
+
+// configMapData returns the data of the ConfigMap whose name starts with prefix.
+func (r rendered) configMapData(t *testing.T, prefix string) map[string]string {
+	t.Helper()
+	m := r.object(t, "ConfigMap", prefix)
+	if m == nil {
+		t.Fatalf("%s: no ConfigMap %s*", r.name, prefix)
+	}
+	out := map[string]string{}
+	for k, v := range m["data"].(map[string]any) {
+		out[k] = v.(string)
+	}
+	return out
+}
+
+// containerEnv returns the literal env values of a Deployment's first container.
+func (r rendered) containerEnv(t *testing.T, deployment string) map[string]string {
+	t.Helper()
+	d := r.object(t, "Deployment", deployment)
+	if d == nil {
+		t.Fatalf("%s: no Deployment %s", r.name, deployment)
+	}
+	spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := spec["containers"].([]any)[0].(map[string]any)
+	out := map[string]string{}
+	envs, _ := c["env"].([]any)
+	for _, e := range envs {
+		em := e.(map[string]any)
+		if v, ok := em["value"].(string); ok {
+			out[em["name"].(string)] = v
+		}
+	}
+	return out
+}
+
+func parseConfig(t *testing.T, data string) map[string]any {
+	t.Helper()
+	cfg, err := stack.ParseConfig([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// set assigns a dotted path in a nested config map.
+func set(cfg map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	m := cfg
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+// get reads a dotted path from a nested config map.
+func get(cfg map[string]any, path string) any {
+	var cur any = cfg
+	for _, p := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// moduleDir downloads a module through the Go module proxy and returns its directory.
+func moduleDir(t *testing.T, module string) string {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "download", "-json", module)
+	cmd.Dir = t.TempDir()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go mod download %s: %v\n%s", module, err, stderr.String())
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
+		t.Fatalf("go mod download %s: %s %v", module, info.Error, err)
+	}
+	return info.Dir
+}
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

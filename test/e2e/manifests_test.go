@@ -1,0 +1,64 @@
+package e2e_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// crdSources are the CRDs the rendered objects may use, taken from the
+// pinned Go modules of their projects (versions in hack/versions.env).
+func crdFiles(t *testing.T) []string {
+	t.Helper()
+	v, err := stack.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eso := moduleDir(t, "github.com/external-secrets/external-secrets@"+v["EXTERNAL_SECRETS_VERSION"])
+	return []string{
+		filepath.Join(eso, "config/crds/bases/external-secrets.io_externalsecrets.yaml"),
+	}
+}
+
+// TestRenderedManifestsAcceptedByKubeAPIServer applies every object of every
+// example to a real kube-apiserver with server-side apply.
+func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
+	stack.Require(t)
+	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
+	for _, crd := range crdFiles(t) {
+		if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "-f", crd); err != nil {
+			t.Fatalf("install CRD %s: %v\n%s", crd, err, stderr)
+		}
+	}
+	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"); err != nil {
+		t.Fatalf("CRDs not established: %v\n%s", err, stderr)
+	}
+	// The API server needs a moment before it serves a new CRD's resources.
+	time.Sleep(2 * time.Second)
+	for _, r := range renderExamples(t) {
+		t.Run(r.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := r.res.WriteStream(&buf); err != nil {
+				t.Fatal(err)
+			}
+			file := writeFile(t, t.TempDir(), r.name+".yaml", buf.Bytes())
+			stdout, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--field-manager=authctl", "-f", file)
+			if err != nil {
+				t.Fatalf("kube-apiserver rejected objects of %s: %v\n%s", r.name, err, stderr)
+			}
+			applied := strings.Count(stdout, "serverside-applied")
+			if applied != len(r.res.Objects) {
+				t.Errorf("applied %d objects, rendered %d:\n%s", applied, len(r.res.Objects), stdout)
+			}
+			// A second apply of the same render changes nothing.
+			stdout, stderr, err = stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--field-manager=authctl", "-f", file)
+			if err != nil {
+				t.Fatalf("re-apply: %v\n%s", err, stderr)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ const (
 	HydraVersion      = "v2.3.0"
 	OathkeeperVersion = "v0.40.9"
 	UIVersion         = "v1.3.1"
+	EnvoyVersion      = "v1.34.1"
 )
 
 // Default images, by component.
@@ -121,6 +122,83 @@ func (p *Profile) applyDefaults() {
 	}
 	if s.Oathkeeper.Rules == "" {
 		s.Oathkeeper.Rules = "configmap"
+	}
+	for i := range s.Services {
+		sv := &s.Services[i]
+		if len(sv.Paths) == 0 {
+			sv.Paths = []string{"/"}
+		}
+		if sv.Upstream.Service != "" && sv.Upstream.Namespace == "" {
+			sv.Upstream.Namespace = p.Metadata.Namespace
+		}
+		if sv.Forward.Mode == "" {
+			sv.Forward.Mode = "passthrough"
+		}
+		if sv.Forward.Mode == "reissue" {
+			if sv.Forward.TTL == "" {
+				sv.Forward.TTL = "5m"
+			}
+			if len(sv.Forward.Audience) == 0 {
+				sv.Forward.Audience = []string{sv.Name}
+			}
+		}
+		if sv.OnFailure == "" {
+			sv.OnFailure = "json"
+			if contains(sv.Allow, "session") {
+				sv.OnFailure = "redirect"
+			}
+		}
+	}
+	g := &s.Gateway
+	if g.Target == "" {
+		g.Target = "none"
+		if len(s.Services) > 0 {
+			g.Target = "envoy"
+		}
+	}
+	if g.GatewayClassName == "" {
+		g.GatewayClassName = "eg"
+	}
+	if g.DenyAll == nil {
+		g.DenyAll = boolPtr(false)
+	}
+	if g.Image.Repository == "" {
+		g.Image.Repository = "docker.io/envoyproxy/envoy"
+	}
+	if g.Image.Tag == "" && g.Image.Digest == "" {
+		g.Image.Tag = EnvoyVersion
+	}
+	kc := &s.Kubernetes
+	if kc.Enabled == nil {
+		kc.Enabled = boolPtr(true)
+	}
+	if kc.Version == "" {
+		kc.Version = "1.33"
+	}
+	if kc.ClientID == "" {
+		kc.ClientID = "kubectl"
+	}
+	if len(kc.RedirectPorts) == 0 {
+		// Not 8000: kubelogin's default clashes with many dev servers.
+		kc.RedirectPorts = []int{18000, 18001}
+	}
+	if kc.UsernameClaim == "" {
+		kc.UsernameClaim = "email"
+	}
+	if kc.UsernamePrefix == "" {
+		kc.UsernamePrefix = "oidc:"
+	}
+	if kc.GroupsClaim == "" {
+		kc.GroupsClaim = "groups"
+	}
+	if kc.GroupsPrefix == "" {
+		kc.GroupsPrefix = "oidc:"
+	}
+	if kc.Claims.Email == "" {
+		kc.Claims.Email = "traits.email"
+	}
+	if kc.Claims.Groups == "" {
+		kc.Claims.Groups = "metadata_public.groups"
 	}
 	if s.Secrets.Policy == "" {
 		s.Secrets.Policy = "generate"

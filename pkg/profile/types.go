@@ -44,7 +44,105 @@ type Spec struct {
 	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
 	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
 	Secrets    Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Services   []Service  `yaml:"services,omitempty" json:"services,omitempty"`
+	Gateway    Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
+	Kubernetes Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
+	Bootstrap  Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
 	Patches    []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
+}
+
+// Service is an upstream protected by the gateway and Oathkeeper.
+type Service struct {
+	Name string `yaml:"name" json:"name" jsonschema:"description=DNS label naming the service and its access rule"`
+	// Hosts are the public host names routed to the service.
+	Hosts []string `yaml:"hosts" json:"hosts"`
+	// Paths are path prefixes (default "/").
+	Paths []string `yaml:"paths,omitempty" json:"paths,omitempty"`
+	// Methods allowed (default: all).
+	Methods  []string `yaml:"methods,omitempty" json:"methods,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,enum=OPTIONS"`
+	Upstream Upstream `yaml:"upstream" json:"upstream"`
+	// Allow lists who may pass; the first matching authenticator wins.
+	Allow          []string `yaml:"allow" json:"allow" jsonschema:"enum=anonymous,enum=session,enum=bearer,enum=jwt,enum=oauth2_introspection"`
+	RequiredGroups []string `yaml:"requiredGroups,omitempty" json:"requiredGroups,omitempty"`
+	// RequiredScopes and Audience apply to jwt and oauth2_introspection.
+	RequiredScopes []string `yaml:"requiredScopes,omitempty" json:"requiredScopes,omitempty"`
+	Audience       []string `yaml:"audience,omitempty" json:"audience,omitempty"`
+	// Forward is what reaches the upstream.
+	Forward Forward `yaml:"forward,omitempty" json:"forward,omitempty"`
+	// OnFailure is redirect (browsers, to the login page) or json (APIs, 401).
+	OnFailure string `yaml:"onFailure,omitempty" json:"onFailure,omitempty" jsonschema:"enum=redirect,enum=json"`
+}
+
+// Upstream is a Service in the cluster or a URL.
+type Upstream struct {
+	Service   string `yaml:"service,omitempty" json:"service,omitempty"`
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty" jsonschema:"description=Namespace of the Service (default: the stack's)"`
+	Port      int    `yaml:"port,omitempty" json:"port,omitempty" jsonschema:"minimum=1,maximum=65535"`
+	URL       string `yaml:"url,omitempty" json:"url,omitempty"`
+}
+
+// Forward selects the token handling at the gateway.
+type Forward struct {
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty" jsonschema:"enum=passthrough,enum=reissue,enum=headers"`
+	// TTL of a reissued token (default 5m).
+	TTL string `yaml:"ttl,omitempty" json:"ttl,omitempty"`
+	// Audience of a reissued token (default: the service name).
+	Audience []string `yaml:"audience,omitempty" json:"audience,omitempty"`
+}
+
+// Gateway selects how requests reach Oathkeeper.
+type Gateway struct {
+	Target string `yaml:"target,omitempty" json:"target,omitempty" jsonschema:"enum=none,enum=envoy,enum=envoy-gateway,enum=istio,enum=ingress"`
+	// IngressClassName for the ingress target.
+	IngressClassName string `yaml:"ingressClassName,omitempty" json:"ingressClassName,omitempty"`
+	// GatewayClassName for the envoy-gateway target (default eg).
+	GatewayClassName string `yaml:"gatewayClassName,omitempty" json:"gatewayClassName,omitempty"`
+	// Namespace where the gateway's proxies run, allowed to call the decision API.
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	// DenyAll adds an Istio AuthorizationPolicy denying hosts no service names.
+	DenyAll *bool `yaml:"denyAll,omitempty" json:"denyAll,omitempty"`
+	// TLSSecretName holds the certificate for the public hosts.
+	TLSSecretName string `yaml:"tlsSecretName,omitempty" json:"tlsSecretName,omitempty"`
+	// Image of the standalone Envoy.
+	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
+}
+
+// Kubernetes configures kubectl login, the API server's OIDC settings and RBAC.
+type Kubernetes struct {
+	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty" jsonschema:"description=Render API-server OIDC config and RBAC (default true)"`
+	// Version is the target cluster's minor version (e.g. "1.33"); it picks the
+	// AuthenticationConfiguration apiVersion.
+	Version string `yaml:"version,omitempty" json:"version,omitempty" jsonschema:"pattern=^1\\.[0-9]+$"`
+	// ClientID of the public kubectl client in Hydra (default kubectl).
+	ClientID string `yaml:"clientID,omitempty" json:"clientID,omitempty"`
+	// RedirectPorts are the loopback ports get-token listens on, in order.
+	RedirectPorts  []int  `yaml:"redirectPorts,omitempty" json:"redirectPorts,omitempty"`
+	UsernameClaim  string `yaml:"usernameClaim,omitempty" json:"usernameClaim,omitempty"`
+	UsernamePrefix string `yaml:"usernamePrefix,omitempty" json:"usernamePrefix,omitempty"`
+	GroupsClaim    string `yaml:"groupsClaim,omitempty" json:"groupsClaim,omitempty"`
+	GroupsPrefix   string `yaml:"groupsPrefix,omitempty" json:"groupsPrefix,omitempty"`
+	// Claims maps id_token claims to Kratos identity fields.
+	Claims ClaimMapping `yaml:"claims,omitempty" json:"claims,omitempty"`
+	// RoleBindings map profile groups to ClusterRoles.
+	RoleBindings []RoleBinding `yaml:"roleBindings,omitempty" json:"roleBindings,omitempty"`
+}
+
+// ClaimMapping names where the email and groups claims come from in a Kratos identity.
+type ClaimMapping struct {
+	Email  string `yaml:"email,omitempty" json:"email,omitempty" jsonschema:"description=Identity field for the email claim (default traits.email)"`
+	Groups string `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"description=Identity field for the groups claim (default metadata_public.groups)"`
+}
+
+// RoleBinding grants a ClusterRole to an OIDC group.
+type RoleBinding struct {
+	Group       string `yaml:"group" json:"group"`
+	ClusterRole string `yaml:"clusterRole" json:"clusterRole"`
+}
+
+// Bootstrap names the input files of `authctl bootstrap`, relative to the profile.
+type Bootstrap struct {
+	Identities string `yaml:"identities,omitempty" json:"identities,omitempty"`
+	Clients    string `yaml:"clients,omitempty" json:"clients,omitempty"`
 }
 
 // Hosts overrides the public host names derived from the domain.

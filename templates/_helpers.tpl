@@ -12,7 +12,7 @@ app.kubernetes.io/instance: {{ .root.Values.name }}
 
 {{- define "authctl.meta" -}}
 name: {{ .name }}
-namespace: {{ .root.Values.namespace }}
+namespace: {{ get . "namespace" | default .root.Values.namespace }}
 labels:
   {{- include "authctl.labels" . | nindent 2 }}
 {{- end -}}

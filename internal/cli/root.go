@@ -71,6 +71,8 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newSchemaCommand(streams),
 		newSecretsCommand(streams),
 		newVersionCommand(streams),
+		newServeCommand(streams),
+		newRulesCommand(streams, nil),
 	)
 	return root
 }

@@ -192,6 +192,7 @@ func (p *Profile) validate() error {
 			add("spec.secrets.externalSecret.storeRef.name", "name the SecretStore or ClusterSecretStore", "missing store name")
 		}
 	}
+	errs = append(errs, p.validateServices()...)
 	for i, pt := range s.Patches {
 		if strings.TrimSpace(pt.Patch) == "" {
 			add(fmt.Sprintf("spec.patches[%d].patch", i), "give a strategic-merge or JSON 6902 patch", "empty patch")

@@ -15,6 +15,7 @@ const (
 	OathkeeperAPIPort    = 4456
 	OathkeeperMetricPort = 9000
 	UIPort               = 3000
+	AuthzPort            = 4480
 )
 
 // Wiring is every name and URL that connects the components. It is
@@ -55,6 +56,9 @@ type Wiring struct {
 	HydraAdminInternalURL    string
 	OathkeeperAPIInternalURL string
 	CheckSessionURL          string
+	// AuthzService answers Oathkeeper's remote_json group checks.
+	AuthzService string
+	AuthzURL     string
 }
 
 // Wiring derives the connections between components from the profile.
@@ -101,6 +105,8 @@ func (p *Profile) Wiring() Wiring {
 	w.HydraAdminInternalURL = internal(w.HydraAdminService, HydraAdminPort)
 	w.OathkeeperAPIInternalURL = internal(w.OathkeeperAPIService, OathkeeperAPIPort)
 	w.CheckSessionURL = w.KratosPublicInternalURL + "/sessions/whoami"
+	w.AuthzService = svc("authz")
+	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	return w
 }
 

@@ -219,6 +219,13 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 		}
 		addConfig(name+"-oathkeeper-config", map[string][]byte{"oathkeeper.yaml": cfg})
 	}
+	if p.Spec.Gateway.Target == "envoy" {
+		cfg, err := marshalYAML(EnvoyBootstrap(p, rules))
+		if err != nil {
+			return nil, nil, err
+		}
+		addConfig(name+"-envoy-config", map[string][]byte{"envoy.yaml": cfg})
+	}
 	if p.Spec.Secrets.Policy == "generate" {
 		join := func(l []string) []byte { return []byte(strings.Join(l, ",")) }
 		names := secretNames(p)

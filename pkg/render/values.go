@@ -178,6 +178,14 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		}
 		external = map[string]any{"storeName": e.StoreRef.Name, "storeKind": e.StoreRef.Kind, "refreshInterval": e.RefreshInterval, "items": items}
 	}
+	gw, err := gatewayValues(p, rules)
+	if err != nil {
+		return nil, err
+	}
+	apiClients := []string{}
+	if g := s.Gateway.Namespace; g != "" && g != p.Metadata.Namespace {
+		apiClients = append(apiClients, g)
+	}
 	csrfName := p.Metadata.Name + "_csrf"
 	if w.Scheme == "https" {
 		csrfName = "__Host-" + csrfName
@@ -197,12 +205,14 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"hydra":      s.Components.Hydra.Image.Ref(),
 			"oathkeeper": s.Components.Oathkeeper.Image.Ref(),
 			"ui":         s.Components.UI.Image.Ref(),
+			"authctl":    AuthctlImage,
 		},
 		"ports": map[string]any{
 			"kratosPublic": profile.KratosPublicPort, "kratosAdmin": profile.KratosAdminPort,
 			"hydraPublic": profile.HydraPublicPort, "hydraAdmin": profile.HydraAdminPort,
 			"oathkeeperProxy": profile.OathkeeperProxyPort, "oathkeeperAPI": profile.OathkeeperAPIPort,
 			"oathkeeperMetrics": profile.OathkeeperMetricPort, "ui": profile.UIPort,
+			"authz": profile.AuthzPort,
 		},
 		"paths": map[string]any{
 			"kratosConfig": kratosConfigDir, "kratosSchemas": kratosSchemaDir, "hydraConfig": hydraConfigDir,
@@ -246,9 +256,13 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"rulesConfigMap":      p.Metadata.Name + "-oathkeeper-rules",
 			"rulesFile":           rulesFileName,
 			"rulesJSON":           string(rulesJSON) + "\n",
-			"apiClientNamespaces": []string{},
+			"apiClientNamespaces": apiClients,
+			"headerSecret":        rules.UsesHeaderSecret,
+			"gatewaySecretHeader": GatewaySecretHeader,
+			"authz":               usesAuthz(p),
 		},
-		"ui": map[string]any{"csrfCookieName": csrfName},
+		"gateway": gw,
+		"ui":      map[string]any{"csrfCookieName": csrfName},
 	}
 	// Round-trip through JSON so templates see plain maps, lists and strings,
 	// with struct fields (the wiring) under their Go names.
@@ -261,6 +275,20 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		return nil, fmt.Errorf("could not encode values: %w", err)
 	}
 	return out, nil
+}
+
+// AuthctlImage runs authctl's own in-cluster helpers. The tag follows the
+// release that rendered the stack.
+var AuthctlImage = "ghcr.io/authctl/authctl:v0.1.0"
+
+// usesAuthz reports whether a service needs the group-check endpoint.
+func usesAuthz(p *profile.Profile) bool {
+	for _, s := range p.Spec.Services {
+		if len(s.RequiredGroups) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mapperJsonnet is the claims mapper for social sign-in. It takes the

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/render"
+)
+
+// RulesTestOptions are the flags of `authctl rules test`.
+type RulesTestOptions struct {
+	ProfileFile string
+	URL         string
+	Method      string
+	Output      string
+}
+
+// Validate checks flag combinations.
+func (o *RulesTestOptions) Validate() error {
+	if o.ProfileFile == "" {
+		return flagErrorf("required flag -f/--filename is missing")
+	}
+	if o.URL == "" {
+		return flagErrorf("required flag --url is missing")
+	}
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
+		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	}
+	return nil
+}
+
+func newRulesCommand(streams IOStreams, runF func(*RulesTestOptions) error) *cobra.Command {
+	cmd := &cobra.Command{Use: "rules", Short: "Inspect the access rules a profile renders"}
+	o := &RulesTestOptions{}
+	test := &cobra.Command{
+		Use:   "test -f PROFILE --url URL [--method GET]",
+		Short: "Show which rule and pipeline would handle a request (offline)",
+		Long: `Test evaluates a request against the rendered Oathkeeper rules without a
+server, with Oathkeeper's own regexp engine. It prints the matching rule and
+the authenticator, authorizer and mutator pipeline that would run. It exits
+with 1 when no rule or more than one rule matches.`,
+		Example: `  authctl rules test -f profile.yaml --url https://grafana.example.com/api/x --method GET`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runRulesTest(streams, o)
+		},
+	}
+	f := test.Flags()
+	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	f.StringVar(&o.URL, "url", "", "request URL")
+	f.StringVarP(&o.Method, "method", "X", "GET", "request method")
+	f.StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
+	cmd.AddCommand(test)
+	return cmd
+}
+
+func runRulesTest(streams IOStreams, o *RulesTestOptions) error {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return err
+	}
+	res, err := render.BuildRules(p).Match(o.Method, o.URL)
+	if err != nil {
+		return err
+	}
+	switch o.Output {
+	case "json", "yaml":
+		if err := printData(streams.Out, o.Output, res); err != nil {
+			return err
+		}
+	default:
+		fmt.Fprintf(streams.Out, "%s %s\n%s\n", res.Method, res.URL, res.Verdict)
+		for _, r := range res.Matched {
+			fmt.Fprintf(streams.Out, "\nrule %s\n", r.ID)
+			var authn, mut []string
+			for _, h := range r.Authenticators {
+				authn = append(authn, h.Handler)
+			}
+			for _, h := range r.Mutators {
+				mut = append(mut, h.Handler)
+			}
+			fmt.Fprintf(streams.Out, "  authenticators: %s\n  authorizer:     %s\n  mutators:       %s\n", strings.Join(authn, " → "), r.Authorizer.Handler, strings.Join(mut, ", "))
+			if r.Upstream != nil {
+				fmt.Fprintf(streams.Out, "  upstream:       %s\n", r.Upstream.URL)
+			}
+		}
+	}
+	if len(res.Matched) != 1 {
+		return withCode(fmt.Errorf("%s", res.Verdict), ExitError)
+	}
+	return nil
+}
+
+// printData writes v as JSON or YAML to w; the one helper behind every -o.
+func printData(w interface{ Write([]byte) (int, error) }, format string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if format == "yaml" {
+		b, err = jsonToYAML(b)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,185 @@
+package profile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// validateServices checks the protected services and lints the access rules
+// they become: Oathkeeper rejects a request that two rules match, so any
+// overlap is an error, and a service whose every request another service
+// also matches is unreachable.
+func (p *Profile) validateServices() ErrorList {
+	var errs ErrorList
+	add := func(path, hint, format string, args ...any) {
+		errs = append(errs, p.Errorf(path, hint, format, args...))
+	}
+	s := &p.Spec
+	names := map[string]int{}
+	for i, sv := range s.Services {
+		path := fmt.Sprintf("spec.services[%d]", i)
+		if !dnsLabel.MatchString(sv.Name) {
+			add(path+".name", "use lower-case letters, digits and '-'", "invalid service name %q", sv.Name)
+		} else if j, dup := names[sv.Name]; dup {
+			add(path+".name", "service names must be unique", "name %q is already used by spec.services[%d]", sv.Name, j)
+		}
+		names[sv.Name] = i
+		if len(sv.Hosts) == 0 {
+			add(path+".hosts", "list the public host names of the service", "no hosts")
+		}
+		for j, h := range sv.Hosts {
+			hp := fmt.Sprintf("%s.hosts[%d]", path, j)
+			if !dnsName.MatchString(h) {
+				add(hp, "use a DNS name", "invalid host %q", h)
+				continue
+			}
+			for _, own := range []string{s.Hosts.Auth, s.Hosts.Kratos, s.Hosts.Hydra} {
+				if h == own {
+					add(hp, "the stack's own hosts are routed by authctl", "host %q belongs to the auth stack", h)
+				}
+			}
+			if contains(sv.Allow, "session") && h != s.Domain && !strings.HasSuffix(h, "."+s.Domain) {
+				add(hp, "the Kratos session cookie is scoped to "+s.Domain+"; use a host under it or another authenticator", "host %q is outside the cookie domain %q, so the session cookie never reaches it", h, s.Domain)
+			}
+		}
+		for j, pp := range sv.Paths {
+			if !strings.HasPrefix(pp, "/") || strings.ContainsAny(pp, "<>*?#") {
+				add(fmt.Sprintf("%s.paths[%d]", path, j), "use a path prefix such as /api", "invalid path prefix %q", pp)
+			}
+		}
+		u := sv.Upstream
+		switch {
+		case u.URL != "" && u.Service != "":
+			add(path+".upstream", "set either url or service and port", "both url and service are set")
+		case u.URL != "":
+			if err := checkURL(u.URL, false); err != nil {
+				add(path+".upstream.url", "use an absolute URL such as http://grafana.monitoring:3000", "bad URL %q: %v", u.URL, err)
+			}
+		case u.Service != "":
+			if !dnsLabel.MatchString(u.Service) {
+				add(path+".upstream.service", "use the name of a Service", "invalid Service name %q", u.Service)
+			}
+			if u.Port == 0 {
+				add(path+".upstream.port", "set the Service port", "missing port")
+			}
+		default:
+			add(path+".upstream", "set url, or service and port", "no upstream")
+		}
+		if len(sv.Allow) == 0 {
+			add(path+".allow", "list who may pass: anonymous, session, bearer, jwt or oauth2_introspection", "no authenticators")
+		}
+		bearers := 0
+		for _, a := range sv.Allow {
+			if a == "bearer" || a == "jwt" || a == "oauth2_introspection" {
+				bearers++
+			}
+		}
+		if bearers > 1 {
+			add(path+".allow", "bearer, jwt and oauth2_introspection all read the Authorization header and the first one rejects the others' tokens; keep one", "more than one bearer-token authenticator")
+		}
+		onlyAnonymous := len(sv.Allow) == 1 && sv.Allow[0] == "anonymous"
+		if onlyAnonymous && len(sv.RequiredGroups) > 0 {
+			add(path+".requiredGroups", "anonymous requests have no groups; add an authenticator", "required groups with anonymous access only")
+		}
+		if onlyAnonymous && sv.Forward.Mode != "passthrough" {
+			add(path+".forward.mode", "anonymous requests have no identity to forward; use passthrough", "%s needs an authenticated subject", sv.Forward.Mode)
+		}
+		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !contains(sv.Allow, "jwt") && !contains(sv.Allow, "oauth2_introspection") {
+			add(path+".requiredScopes", "scopes and audience are checked by jwt or oauth2_introspection", "requiredScopes/audience without a token authenticator")
+		}
+		if sv.Forward.Mode == "reissue" {
+			if err := checkDuration(sv.Forward.TTL); err != nil {
+				add(path+".forward.ttl", "use a Go duration such as 5m", "%v", err)
+			}
+		}
+	}
+	// Overlaps, pairwise.
+	for i := range s.Services {
+		for j := i + 1; j < len(s.Services); j++ {
+			a, b := s.Services[i], s.Services[j]
+			if !overlaps(a, b) {
+				continue
+			}
+			switch {
+			case covers(b, a):
+				add(fmt.Sprintf("spec.services[%d]", i), "remove it or narrow "+b.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", a.Name, b.Name)
+			case covers(a, b):
+				add(fmt.Sprintf("spec.services[%d]", j), "remove it or narrow "+a.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
+			default:
+				add(fmt.Sprintf("spec.services[%d]", j), "split the hosts, paths or methods so each request matches one service", "service %q overlaps %q: Oathkeeper rejects requests that two rules match", b.Name, a.Name)
+			}
+		}
+	}
+	g := s.Gateway
+	if g.Target == "ingress" && g.IngressClassName == "" {
+		add("spec.gateway.ingressClassName", "name the IngressClass, for example nginx", "the ingress target needs an ingress class")
+	}
+	if g.Target != "none" && len(s.Services) > 0 && !On(s.Components.Oathkeeper.Enabled) {
+		add("spec.components.oathkeeper.enabled", "protected services are checked by Oathkeeper", "services need Oathkeeper")
+	}
+	return errs
+}
+
+func methodsOf(s Service) []string {
+	if len(s.Methods) == 0 {
+		return []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+	}
+	return s.Methods
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		if contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// pathCovers reports whether prefix p matches every path prefix q matches.
+func pathCovers(p, q string) bool {
+	p, q = strings.TrimSuffix(p, "/"), strings.TrimSuffix(q, "/")
+	return p == "" || q == p || strings.HasPrefix(q, p+"/")
+}
+
+func overlaps(a, b Service) bool {
+	if !intersects(a.Hosts, b.Hosts) || !intersects(methodsOf(a), methodsOf(b)) {
+		return false
+	}
+	for _, pa := range a.Paths {
+		for _, pb := range b.Paths {
+			if pathCovers(pa, pb) || pathCovers(pb, pa) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// covers reports whether a matches every request b matches.
+func covers(a, b Service) bool {
+	if !subset(b.Hosts, a.Hosts) || !subset(methodsOf(b), methodsOf(a)) {
+		return false
+	}
+	for _, pb := range b.Paths {
+		ok := false
+		for _, pa := range a.Paths {
+			if pathCovers(pa, pb) {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

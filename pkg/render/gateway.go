@@ -1,0 +1,298 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// Ports of the gateway workloads.
+const (
+	EnvoyPort      = 8080
+	EnvoyAdminPort = 9901
+)
+
+// decisionTimeout bounds every ext_authz call to Oathkeeper.
+const decisionTimeout = "0.5s"
+
+// headersToOathkeeper are the request headers Oathkeeper's authenticators
+// and error handlers read.
+var headersToOathkeeper = []string{"cookie", "authorization", "accept", "x-session-token"}
+
+// headersToClientOnDeny are Oathkeeper's answer headers a denied browser needs.
+var headersToClientOnDeny = []string{"location", "set-cookie", "content-type", "www-authenticate"}
+
+// route is one path prefix of a virtual host.
+type route struct {
+	Prefix  string
+	Cluster string
+	// Public routes (the stack's own login and OIDC endpoints) bypass ext_authz.
+	Public bool
+}
+
+type vhost struct {
+	Name   string
+	Domain string
+	Routes []route
+	// upstream is set for the stack's own public hosts.
+	upstream string
+}
+
+type cluster struct {
+	Name string
+	Host string
+	Port int
+}
+
+// clusterFor names an upstream cluster after its URL.
+func clusterFor(rawURL string) cluster {
+	u := strings.TrimPrefix(strings.TrimPrefix(rawURL, "http://"), "https://")
+	host, port := u, 80
+	if i := strings.LastIndex(u, ":"); i > 0 {
+		host = u[:i]
+		fmt.Sscanf(u[i+1:], "%d", &port)
+	}
+	if i := strings.Index(host, "/"); i > 0 {
+		host = host[:i]
+	}
+	name := strings.NewReplacer(".", "_", "-", "_").Replace(host) + fmt.Sprintf("_%d", port)
+	return cluster{Name: name, Host: host, Port: port}
+}
+
+// publicRoutes are the stack's own public endpoints; admin ports never appear.
+func publicRoutes(p *profile.Profile) []vhost {
+	w := p.Wiring()
+	c := p.Spec.Components
+	var out []vhost
+	add := func(on *bool, host, service string, port int) {
+		if !profile.On(on) {
+			return
+		}
+		up := fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", service, w.Namespace, port)
+		out = append(out, vhost{Name: service, Domain: host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
+	}
+	add(c.UI.Enabled, w.AuthHost, w.UIService, profile.UIPort)
+	add(c.Kratos.Enabled, w.KratosHost, w.KratosPublicService, profile.KratosPublicPort)
+	add(c.Hydra.Enabled, w.HydraHost, w.HydraPublicService, profile.HydraPublicPort)
+	return out
+}
+
+// gatewayHosts returns the stack's public hosts followed by one virtual host
+// per protected host, in profile order, and the upstream clusters they use.
+func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
+	hosts := publicRoutes(p)
+	var clusters []cluster
+	seen := map[string]bool{}
+	addCluster := func(c cluster) {
+		if !seen[c.Name] {
+			seen[c.Name] = true
+			clusters = append(clusters, c)
+		}
+	}
+	for _, h := range hosts {
+		addCluster(clusterFor(h.upstream))
+	}
+	index := map[string]int{}
+	for _, s := range p.Spec.Services {
+		cl := clusterFor(UpstreamURL(s))
+		addCluster(cl)
+		for _, h := range s.Hosts {
+			i, ok := index[h]
+			if !ok {
+				hosts = append(hosts, vhost{Name: h, Domain: h})
+				i = len(hosts) - 1
+				index[h] = i
+			}
+			for _, pp := range s.Paths {
+				hosts[i].Routes = append(hosts[i].Routes, route{Prefix: pp, Cluster: cl.Name})
+			}
+		}
+	}
+	// Longest prefix first, so /api wins over /.
+	for i := range hosts {
+		sort.SliceStable(hosts[i].Routes, func(a, b int) bool {
+			return len(hosts[i].Routes[a].Prefix) > len(hosts[i].Routes[b].Prefix)
+		})
+	}
+	return hosts, clusters
+}
+
+// EnvoyBootstrap builds the standalone Envoy's bootstrap: one listener,
+// ext_authz to Oathkeeper's decision API, and one virtual host per host.
+func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
+	w := p.Wiring()
+	hosts, clusters := gatewayHosts(p)
+	oathkeeper := clusterFor(w.OathkeeperAPIInternalURL)
+	var vhosts []any
+	for _, h := range hosts {
+		var routes []any
+		for _, r := range h.Routes {
+			rt := map[string]any{
+				"match": map[string]any{"prefix": r.Prefix},
+				"route": map[string]any{"cluster": r.Cluster, "timeout": "30s"},
+			}
+			if r.Public {
+				rt["typed_per_filter_config"] = map[string]any{
+					"envoy.filters.http.ext_authz": map[string]any{
+						"@type":    "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+						"disabled": true,
+					},
+				}
+			}
+			routes = append(routes, rt)
+		}
+		vhosts = append(vhosts, map[string]any{"name": h.Name, "domains": []string{h.Domain, h.Domain + ":*"}, "routes": routes})
+	}
+	// Requests for hosts nobody declared are refused here, before Oathkeeper.
+	vhosts = append(vhosts, map[string]any{"name": "default-deny", "domains": []string{"*"}, "routes": []any{map[string]any{
+		"match":           map[string]any{"prefix": "/"},
+		"direct_response": map[string]any{"status": 404},
+		"typed_per_filter_config": map[string]any{"envoy.filters.http.ext_authz": map[string]any{
+			"@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", "disabled": true,
+		}},
+	}}})
+	patterns := func(exact []string, prefixes ...string) []any {
+		var out []any
+		for _, e := range exact {
+			out = append(out, map[string]any{"exact": e})
+		}
+		for _, p := range prefixes {
+			out = append(out, map[string]any{"prefix": p})
+		}
+		return out
+	}
+	authResponse := map[string]any{
+		"allowed_client_headers": map[string]any{"patterns": patterns(headersToClientOnDeny)},
+	}
+	if len(rs.UpstreamHeaders) > 0 {
+		authResponse["allowed_upstream_headers"] = map[string]any{"patterns": patterns(rs.UpstreamHeaders)}
+	}
+	extAuthz := map[string]any{
+		"@type":                 "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+		"transport_api_version": "V3",
+		"failure_mode_allow":    false,
+		"http_service": map[string]any{
+			"server_uri":  map[string]any{"uri": w.OathkeeperAPIInternalURL, "cluster": oathkeeper.Name, "timeout": decisionTimeout},
+			"path_prefix": "/decisions",
+			"authorization_request": map[string]any{
+				"allowed_headers": map[string]any{"patterns": patterns(headersToOathkeeper, "x-forwarded-")},
+			},
+			"authorization_response": authResponse,
+		},
+	}
+	hcm := map[string]any{
+		"@type":                            "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+		"stat_prefix":                      "ingress_http",
+		"use_remote_address":               true,
+		"normalize_path":                   true,
+		"merge_slashes":                    true,
+		"path_with_escaped_slashes_action": "UNESCAPE_AND_REDIRECT",
+		"common_http_protocol_options":     map[string]any{"idle_timeout": "300s", "headers_with_underscores_action": "REJECT_REQUEST"},
+		"request_timeout":                  "60s",
+		"route_config":                     map[string]any{"name": "routes", "virtual_hosts": vhosts},
+		"http_filters": []any{
+			map[string]any{"name": "envoy.filters.http.ext_authz", "typed_config": extAuthz},
+			map[string]any{"name": "envoy.filters.http.router", "typed_config": map[string]any{"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
+		},
+	}
+	var cls []any
+	for _, c := range append([]cluster{oathkeeper}, clusters...) {
+		cls = append(cls, map[string]any{
+			"name":            c.Name,
+			"type":            "STRICT_DNS",
+			"connect_timeout": "1s",
+			"lb_policy":       "ROUND_ROBIN",
+			"load_assignment": map[string]any{"cluster_name": c.Name, "endpoints": []any{map[string]any{"lb_endpoints": []any{map[string]any{
+				"endpoint": map[string]any{"address": map[string]any{"socket_address": map[string]any{"address": c.Host, "port_value": c.Port}}},
+			}}}}},
+		})
+	}
+	return map[string]any{
+		"admin": map[string]any{"address": map[string]any{"socket_address": map[string]any{"address": "127.0.0.1", "port_value": EnvoyAdminPort}}},
+		"static_resources": map[string]any{
+			"listeners": []any{map[string]any{
+				"name":          "http",
+				"address":       map[string]any{"socket_address": map[string]any{"address": "0.0.0.0", "port_value": EnvoyPort}},
+				"filter_chains": []any{map[string]any{"filters": []any{map[string]any{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}}}},
+			}},
+			"clusters": cls,
+		},
+	}
+}
+
+// IstioExtensionProvider is the meshConfig snippet that registers Oathkeeper
+// as an Istio CUSTOM authorization provider.
+func IstioExtensionProvider(p *profile.Profile, rs *RuleSet) map[string]any {
+	w := p.Wiring()
+	prov := map[string]any{
+		"service":                      fmt.Sprintf("%s.%s.svc.cluster.local", w.OathkeeperAPIService, w.Namespace),
+		"port":                         profile.OathkeeperAPIPort,
+		"pathPrefix":                   "/decisions",
+		"timeout":                      decisionTimeout,
+		"failOpen":                     false,
+		"includeRequestHeadersInCheck": append(append([]string{}, headersToOathkeeper...), "x-forwarded-proto", "x-forwarded-host", "x-forwarded-uri", "x-forwarded-method"),
+		"headersToDownstreamOnDeny":    headersToClientOnDeny,
+	}
+	if len(rs.UpstreamHeaders) > 0 {
+		prov["headersToUpstreamOnAllow"] = rs.UpstreamHeaders
+	}
+	return map[string]any{"meshConfig": map[string]any{"extensionProviders": []any{map[string]any{
+		"name": IstioProviderName(p), "envoyExtAuthzHttp": prov,
+	}}}}
+}
+
+// IstioProviderName is the extension provider the AuthorizationPolicy names.
+func IstioProviderName(p *profile.Profile) string { return p.Metadata.Name + "-oathkeeper" }
+
+// gatewayValues is what the gateway templates see as .Values.gateway.
+func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
+	g := p.Spec.Gateway
+	w := p.Wiring()
+	var services []any
+	refNamespaces := map[string]bool{}
+	for _, s := range p.Spec.Services {
+		svc := map[string]any{"name": s.Name, "hosts": s.Hosts, "paths": s.Paths, "service": s.Upstream.Service, "namespace": s.Upstream.Namespace, "port": s.Upstream.Port}
+		if s.Upstream.Namespace != "" && s.Upstream.Namespace != w.Namespace {
+			refNamespaces[s.Upstream.Namespace] = true
+		}
+		services = append(services, svc)
+	}
+	var own []any
+	c := p.Spec.Components
+	for _, x := range []struct {
+		on        *bool
+		host, svc string
+		port      int
+	}{{c.UI.Enabled, w.AuthHost, w.UIService, profile.UIPort}, {c.Kratos.Enabled, w.KratosHost, w.KratosPublicService, profile.KratosPublicPort}, {c.Hydra.Enabled, w.HydraHost, w.HydraPublicService, profile.HydraPublicPort}} {
+		if profile.On(x.on) {
+			own = append(own, map[string]any{"host": x.host, "service": x.svc, "port": x.port})
+		}
+	}
+	v := map[string]any{
+		"target":           g.Target,
+		"services":         services,
+		"own":              own,
+		"upstreamHeaders":  rs.UpstreamHeaders,
+		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), "x-forwarded-proto", "x-forwarded-host", "x-forwarded-uri"),
+		"ingressClassName": g.IngressClassName,
+		"gatewayClassName": g.GatewayClassName,
+		"tlsSecretName":    g.TLSSecretName,
+		"denyAll":          profile.On(g.DenyAll),
+		"namespace":        g.Namespace,
+		"image":            g.Image.Ref(),
+		"envoyPort":        EnvoyPort,
+		"istioProvider":    IstioProviderName(p),
+		"refNamespaces":    sortedKeys(refNamespaces),
+	}
+	if g.Target == "istio" {
+		snippet, err := marshalYAML(IstioExtensionProvider(p, rs))
+		if err != nil {
+			return nil, err
+		}
+		v["istioValues"] = "# Merge into the Istio installation (IstioOperator spec or istiod Helm values),\n" +
+			"# then label the protected workloads' namespace for the AuthorizationPolicy.\n" + string(snippet)
+	}
+	return v, nil
+}

@@ -149,7 +149,7 @@ func HydraConfig(p *profile.Profile) map[string]any {
 	if profile.On(p.Spec.Components.Kratos.Enabled) {
 		urls["identity_provider"] = map[string]any{"url": w.KratosAdminInternalURL + "/admin", "publicUrl": strings.TrimSuffix(w.KratosPublicURL, "/")}
 	}
-	return map[string]any{
+	cfg := map[string]any{
 		"serve": map[string]any{
 			"public": map[string]any{"port": profile.HydraPublicPort, "cors": map[string]any{"enabled": false}},
 			"admin":  map[string]any{"port": profile.HydraAdminPort},
@@ -176,6 +176,8 @@ func HydraConfig(p *profile.Profile) map[string]any {
 		},
 		"log": map[string]any{"level": "info", "format": "json", "leak_sensitive_values": false},
 	}
+	addTokenHook(p, cfg)
+	return cfg
 }
 
 // OathkeeperConfig builds the Oathkeeper configuration for a rule set.

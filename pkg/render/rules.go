@@ -185,9 +185,11 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			rs.UsesIDToken = true
 		}
 		if s.OnFailure == "redirect" {
+			// Browsers are redirected; everything else falls back to the
+			// global json handler (listing it here too would make two
+			// handlers responsible, which Oathkeeper treats as an error).
 			r.Errors = []Handler{
 				{Handler: "redirect", Config: map[string]any{"to": w.LoginURL, "return_to_query_param": "return_to", "when": browserOnly()}},
-				{Handler: "json"},
 			}
 		} else {
 			r.Errors = []Handler{{Handler: "json"}}

@@ -186,6 +186,10 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	if g := s.Gateway.Namespace; g != "" && g != p.Metadata.Namespace {
 		apiClients = append(apiClients, g)
 	}
+	kubernetes, err := kubernetesValues(p)
+	if err != nil {
+		return nil, err
+	}
 	csrfName := p.Metadata.Name + "_csrf"
 	if w.Scheme == "https" {
 		csrfName = "__Host-" + csrfName
@@ -261,8 +265,9 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"gatewaySecretHeader": GatewaySecretHeader,
 			"authz":               usesAuthz(p),
 		},
-		"gateway": gw,
-		"ui":      map[string]any{"csrfCookieName": csrfName},
+		"gateway":    gw,
+		"ui":         map[string]any{"csrfCookieName": csrfName},
+		"kubernetes": kubernetes,
 	}
 	// Round-trip through JSON so templates see plain maps, lists and strings,
 	// with struct fields (the wiring) under their Go names.

@@ -1,0 +1,171 @@
+package render
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// TokenHookPort is the port of `authctl serve token-hook`.
+const TokenHookPort = 4460
+
+// AuthenticationConfigAPIVersion returns the apiserver.config.k8s.io version
+// of AuthenticationConfiguration that a Kubernetes minor version takes:
+//
+//	1.28 and older  none (structured authentication does not exist: use the --oidc-* flags)
+//	1.29            v1alpha1
+//	1.30 – 1.33     v1beta1 (1.33.4 rejects v1, verified against a real kube-apiserver)
+//	1.34 and newer  v1
+func AuthenticationConfigAPIVersion(version string) (string, bool) {
+	minor := 33
+	if _, m, ok := strings.Cut(version, "."); ok {
+		if n, err := strconv.Atoi(m); err == nil {
+			minor = n
+		}
+	}
+	switch {
+	case minor < 29:
+		return "", false
+	case minor == 29:
+		return "apiserver.config.k8s.io/v1alpha1", true
+	case minor <= 33:
+		return "apiserver.config.k8s.io/v1beta1", true
+	default:
+		return "apiserver.config.k8s.io/v1", true
+	}
+}
+
+// TokenHookEnabled reports whether the stack runs the token hook that puts
+// the identity's email and groups into id_tokens.
+func TokenHookEnabled(p *profile.Profile) bool {
+	c := p.Spec.Components
+	return profile.On(p.Spec.Kubernetes.Enabled) && profile.On(c.Hydra.Enabled) && profile.On(c.Kratos.Enabled)
+}
+
+// TokenHookURL is the in-cluster URL Hydra calls.
+func TokenHookURL(p *profile.Profile) string {
+	return fmt.Sprintf("http://%s-token-hook.%s.svc.cluster.local:%d/token-hook", p.Metadata.Name, p.Metadata.Namespace, TokenHookPort)
+}
+
+// addTokenHook points Hydra's oauth2.token_hook at the token hook.
+func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
+	if !TokenHookEnabled(p) {
+		return
+	}
+	if o, ok := hydraCfg["oauth2"].(map[string]any); ok {
+		o["token_hook"] = TokenHookURL(p)
+	}
+}
+
+// AuthenticationConfiguration is the kube-apiserver structured
+// authentication config (--authentication-config) for the profile's
+// issuer. It returns nil when the target version predates it.
+//
+// With the default username claim (email) the username is a CEL
+// expression, so that one issuer serves people and CI:
+//   - an id_token with a verified email → PREFIX + email;
+//   - a client-credentials access token (sub == client_id) → PREFIX + "client:" + client_id;
+//   - anything else (an unverified email, a person's token without email) → rejected.
+func AuthenticationConfiguration(p *profile.Profile) map[string]any {
+	k := p.Spec.Kubernetes
+	apiVersion, ok := AuthenticationConfigAPIVersion(k.Version)
+	if !ok {
+		return nil
+	}
+	username := map[string]any{"claim": k.UsernameClaim, "prefix": k.UsernamePrefix}
+	if k.UsernameClaim == "email" {
+		pre := celString(k.UsernamePrefix)
+		username = map[string]any{"expression": "has(claims.email) " +
+			"? (has(claims.email_verified) && claims.email_verified == true ? " + pre + " + claims.email : '') " +
+			": (has(claims.client_id) && claims.sub == claims.client_id ? " + pre + " + 'client:' + claims.sub : '')"}
+	}
+	return map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       "AuthenticationConfiguration",
+		"jwt": []any{map[string]any{
+			"issuer": map[string]any{
+				"url":       p.Wiring().IssuerURL,
+				"audiences": []string{k.ClientID},
+			},
+			"claimMappings": map[string]any{
+				"username": username,
+				"groups":   map[string]any{"claim": k.GroupsClaim, "prefix": k.GroupsPrefix},
+			},
+		}},
+	}
+}
+
+func celString(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
+
+// OIDCFlags are the classic kube-apiserver flags, the alternative to
+// AuthenticationConfiguration (the two cannot be combined). They cannot
+// express the CI branch: with them only people (email) authenticate.
+func OIDCFlags(p *profile.Profile) []string {
+	k := p.Spec.Kubernetes
+	return []string{
+		"--oidc-issuer-url=" + p.Wiring().IssuerURL,
+		"--oidc-client-id=" + k.ClientID,
+		"--oidc-username-claim=" + k.UsernameClaim,
+		"--oidc-username-prefix=" + k.UsernamePrefix,
+		"--oidc-groups-claim=" + k.GroupsClaim,
+		"--oidc-groups-prefix=" + k.GroupsPrefix,
+		"--oidc-signing-algs=RS256",
+	}
+}
+
+var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// dnsName lower-cases s and replaces what a DNS label may not hold.
+func dnsName(s string) string {
+	return strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
+// kubernetesValues are the templates' .Values.kubernetes.
+func kubernetesValues(p *profile.Profile) (map[string]any, error) {
+	k := p.Spec.Kubernetes
+	if !profile.On(k.Enabled) {
+		return map[string]any{"enabled": false, "tokenHook": map[string]any{"enabled": false}}, nil
+	}
+	authn := ""
+	if cfg := AuthenticationConfiguration(p); cfg != nil {
+		b, err := marshalYAML(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("could not encode the AuthenticationConfiguration: %w", err)
+		}
+		authn = string(b)
+	}
+	var bindings []any
+	for _, rb := range k.RoleBindings {
+		bindings = append(bindings, map[string]any{
+			"name":        dnsName(p.Metadata.Name + "-oidc-" + rb.Group + "-" + rb.ClusterRole),
+			"group":       k.GroupsPrefix + rb.Group,
+			"clusterRole": rb.ClusterRole,
+		})
+	}
+	w := p.Wiring()
+	return map[string]any{
+		"enabled":              true,
+		"version":              k.Version,
+		"authenticationConfig": authn,
+		"oidcFlags":            strings.Join(OIDCFlags(p), "\n") + "\n",
+		"roleBindings":         bindings,
+		"tokenHook": map[string]any{
+			"enabled": TokenHookEnabled(p),
+			"name":    p.Metadata.Name + "-token-hook",
+			"port":    TokenHookPort,
+			"image":   AuthctlImage,
+			"args": []string{
+				"serve", "token-hook",
+				fmt.Sprintf("--listen=:%d", TokenHookPort),
+				"--kratos-admin-url=" + w.KratosAdminInternalURL,
+				"--email-field=" + k.Claims.Email,
+				"--groups-field=" + k.Claims.Groups,
+			},
+		},
+	}, nil
+}

@@ -263,6 +263,8 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"apiClientNamespaces": apiClients,
 			"headerSecret":        rules.UsesHeaderSecret,
 			"gatewaySecretHeader": GatewaySecretHeader,
+			"rulesMode":           s.Oathkeeper.Rules,
+			"maesterRules":        maesterRules(p, rules),
 			"authz":               usesAuthz(p),
 		},
 		"gateway":    gw,
@@ -285,6 +287,31 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 // AuthctlImage runs authctl's own in-cluster helpers. The tag follows the
 // release that rendered the stack.
 var AuthctlImage = "ghcr.io/authctl/authctl:v0.1.0"
+
+// maesterRules turns the access rules into oathkeeper-maester Rule specs.
+// Maester names a rule "<name>.<namespace>", so the object names carry the
+// rule's identity.
+func maesterRules(p *profile.Profile, rs *RuleSet) []any {
+	var out []any
+	for _, r := range rs.Rules {
+		spec := map[string]any{
+			"match":          map[string]any{"url": r.Match.URL, "methods": r.Match.Methods},
+			"authenticators": r.Authenticators,
+			"authorizer":     r.Authorizer,
+			"mutators":       r.Mutators,
+			"configMapName":  p.Metadata.Name + "-oathkeeper-rules",
+		}
+		if len(r.Errors) > 0 {
+			spec["errors"] = r.Errors
+		}
+		if r.Upstream != nil {
+			spec["upstream"] = map[string]any{"url": r.Upstream.URL, "preserveHost": r.Upstream.PreserveHost}
+		}
+		name := strings.ReplaceAll(r.ID, ":", "-")
+		out = append(out, map[string]any{"name": name, "spec": spec})
+	}
+	return out
+}
 
 // usesAuthz reports whether a service needs the group-check endpoint.
 func usesAuthz(p *profile.Profile) bool {

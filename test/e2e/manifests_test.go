@@ -19,9 +19,21 @@ func crdFiles(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	eso := moduleDir(t, "github.com/external-secrets/external-secrets@"+v["EXTERNAL_SECRETS_VERSION"])
-	return []string{
+	gw := moduleDir(t, "sigs.k8s.io/gateway-api@"+v["GATEWAY_API_VERSION"])
+	eg := moduleDir(t, "github.com/envoyproxy/gateway@"+v["ENVOY_GATEWAY_VERSION"])
+	istio := moduleDir(t, "istio.io/api@"+v["ISTIO_API_VERSION"])
+	maester := moduleDir(t, "github.com/ory/oathkeeper-maester@"+v["OATHKEEPER_MAESTER_VERSION"])
+	files := []string{
 		filepath.Join(eso, "config/crds/bases/external-secrets.io_externalsecrets.yaml"),
+		filepath.Join(eg, "charts/gateway-helm/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml"),
+		filepath.Join(istio, "kubernetes/customresourcedefinitions.gen.yaml"),
+		filepath.Join(maester, "config/crd/bases/oathkeeper.ory.sh_rules.yaml"),
 	}
+	std, err := filepath.Glob(filepath.Join(gw, "config/crd/standard/*.yaml"))
+	if err != nil || len(std) == 0 {
+		t.Fatalf("no Gateway API CRDs in %s", gw)
+	}
+	return append(files, std...)
 }
 
 // TestRenderedManifestsAcceptedByKubeAPIServer applies every object of every
@@ -46,7 +58,21 @@ func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			file := writeFile(t, t.TempDir(), r.name+".yaml", buf.Bytes())
-			stdout, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--field-manager=authctl", "-f", file)
+			// Namespaces the stack only refers to (the gateway's, the
+			// upstreams') exist in a real cluster before the stack does.
+			rendered := map[string]bool{}
+			for _, o := range r.res.Objects {
+				if o.Kind == "Namespace" {
+					rendered[o.Name] = true
+				}
+			}
+			for _, o := range r.res.Objects {
+				if o.Namespace != "" && !rendered[o.Namespace] {
+					rendered[o.Namespace] = true
+					stack.Kubectl(t, kube.KubeconfigPath, "create", "namespace", o.Namespace)
+				}
+			}
+			stdout, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--validate=strict", "--field-manager=authctl", "-f", file)
 			if err != nil {
 				t.Fatalf("kube-apiserver rejected objects of %s: %v\n%s", r.name, err, stderr)
 			}

@@ -22,7 +22,7 @@ var (
 		"secrets.{system,cookie}: from the rendered Secret (SECRETS_* env in the Deployment)",
 	}
 	oathkeeperRewrites = []string{
-		"access_rules.repositories: the rules ConfigMap, written to disk",
+		"access_rules.repositories: the rules ConfigMap (or, with oathkeeper-maester, the Rule objects converted as maester does), written to disk",
 		"file:///etc/secrets/oathkeeper/* URLs: the rendered Secret's files, written to disk",
 	}
 )
@@ -72,8 +72,39 @@ func oathkeeperConfig(t *testing.T, r rendered) (map[string]any, []byte) {
 		raw = strings.ReplaceAll(raw, "file:///etc/secrets/oathkeeper/jwks.json", "file://"+path)
 	}
 	cfg := parseConfig(t, raw)
-	rules := r.configMapData(t, r.profile.Metadata.Name+"-oathkeeper-rules")["access-rules.json"]
-	return cfg, []byte(rules)
+	if r.object(t, "ConfigMap", r.profile.Metadata.Name+"-oathkeeper-rules") != nil {
+		rules := r.configMapData(t, r.profile.Metadata.Name+"-oathkeeper-rules")["access-rules.json"]
+		return cfg, []byte(rules)
+	}
+	return cfg, maesterRulesJSON(t, r)
+}
+
+// maesterRulesJSON does what oathkeeper-maester does with the rendered Rule
+// objects: id "<name>.<namespace>", and the spec as an Oathkeeper rule.
+func maesterRulesJSON(t *testing.T, r rendered) []byte {
+	t.Helper()
+	var rules []any
+	for _, o := range r.res.Objects {
+		if o.Kind != "Rule" {
+			continue
+		}
+		m := r.object(t, "Rule", o.Name)
+		spec := m["spec"].(map[string]any)
+		rule := map[string]any{"id": o.Name + "." + o.Namespace}
+		for _, k := range []string{"match", "authenticators", "authorizer", "mutators", "errors"} {
+			if v, ok := spec[k]; ok {
+				rule[k] = v
+			}
+		}
+		if up, ok := spec["upstream"].(map[string]any); ok {
+			rule["upstream"] = map[string]any{"url": up["url"], "preserve_host": up["preserveHost"]}
+		}
+		rules = append(rules, rule)
+	}
+	if len(rules) == 0 {
+		t.Fatalf("%s: neither a rules ConfigMap nor Rule objects", r.name)
+	}
+	return []byte(mustJSON(t, rules))
 }
 
 func logRewrites(t *testing.T, server string, ours, harness []string) {

@@ -101,6 +101,8 @@ func (p *Profile) validateServices() ErrorList {
 				continue
 			}
 			switch {
+			case covers(a, b) && covers(b, a):
+				add(fmt.Sprintf("spec.services[%d]", j), "merge them or split their hosts, paths or methods", "service %q matches exactly the requests of %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
 			case covers(b, a):
 				add(fmt.Sprintf("spec.services[%d]", i), "remove it or narrow "+b.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", a.Name, b.Name)
 			case covers(a, b):

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRulesTestFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    RulesTestOptions
+		wantErr string
+	}{
+		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/"}, want: RulesTestOptions{ProfileFile: "p.yaml", URL: "https://a/", Method: "GET"}},
+		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-X", "POST", "-o", "json"}, want: RulesTestOptions{ProfileFile: "p.yaml", URL: "https://a/", Method: "POST", Output: "json"}},
+		{args: []string{"test", "-f", "p.yaml"}, wantErr: "required flag --url is missing"},
+		{args: []string{"test", "--url", "https://a/"}, wantErr: "required flag -f/--filename is missing"},
+		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-o", "table"}, wantErr: `unknown -o "table"`},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var got RulesTestOptions
+			cmd := newRulesCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *RulesTestOptions) error { got = *o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %+v (%v), want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRulesTest(t *testing.T) {
+	const p = "../../examples/internal-tools.yaml"
+	out, errOut, code := run(t, "rules", "test", "-f", p, "--url", "https://grafana.corp.example.com/api/x")
+	if code != 0 || !strings.Contains(out, "matched tools:grafana") || !strings.Contains(out, "authenticators: cookie_session") || !strings.Contains(out, "mutators:       header") {
+		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
+	}
+	out, _, code = run(t, "rules", "test", "-f", p, "--url", "https://unknown.corp.example.com/", "-o", "json")
+	var res struct {
+		Matched []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || len(res.Matched) != 1 || res.Matched[0].ID != "tools:default-deny" {
+		t.Fatalf("code %d, %v, %s", code, err, out)
+	}
+	// A method the service does not allow: no rule matches, exit 1.
+	out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com/status", "-X", "DELETE")
+	if code != ExitError || !strings.Contains(out, "no rule matches") || !strings.Contains(errOut, "no rule matches") {
+		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -52,7 +52,7 @@ func TestGatewayStrictDecodingCatchesMistakes(t *testing.T) {
 		doc    string
 		target any
 	}{
-		"httproute": {"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\nspec: {hostname: [a.example.com]}\n", &gwv1.HTTPRoute{}},
+		"httproute":           {"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\nspec: {hostname: [a.example.com]}\n", &gwv1.HTTPRoute{}},
 		"authorizationpolicy": {"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x}\nspec: {action: CUSTOM, provider: {nam: x}}\n", &securityv1.AuthorizationPolicy{}},
 	}
 	for name, tc := range cases {

@@ -29,30 +29,31 @@ func (o Object) FileName() string {
 	return strings.ToLower(o.Kind) + "_" + o.Name + ".yaml"
 }
 
-// file is one file of a directory-shaped output.
-type file struct {
-	data   []byte
-	secret bool
+// File is one file of a directory-shaped output.
+type File struct {
+	Data []byte
+	// Secret marks files holding secret values; they are written 0600.
+	Secret bool
 }
 
 // Files returns the files of the chosen directory format: "dir" (one file per
 // object), "kustomize" (the kustomize base) or "helm" (a chart).
-func (r *Result) Files(format, chartName, version string) (map[string]file, error) {
-	out := map[string]file{}
+func (r *Result) Files(format, chartName, version string) (map[string]File, error) {
+	out := map[string]File{}
 	switch format {
 	case "dir":
 		for _, o := range r.Objects {
-			out[o.FileName()] = file{data: o.YAML, secret: o.IsSecret()}
+			out[o.FileName()] = File{Data: o.YAML, Secret: o.IsSecret()}
 		}
 	case "kustomize":
 		for rel, data := range r.Base {
-			out[rel] = file{data: data, secret: r.SecretFiles[rel]}
+			out[rel] = File{Data: data, Secret: r.SecretFiles[rel]}
 		}
 	case "helm":
-		out["Chart.yaml"] = file{data: []byte(fmt.Sprintf("apiVersion: v2\nname: %s\ndescription: Ory auth stack rendered by authctl\ntype: application\nversion: %s\nappVersion: %q\n", chartName, version, version))}
-		out["values.yaml"] = file{data: []byte("# The chart is rendered from an authctl profile; change the profile, not these values.\n{}\n")}
+		out["Chart.yaml"] = File{Data: []byte(fmt.Sprintf("apiVersion: v2\nname: %s\ndescription: Ory auth stack rendered by authctl\ntype: application\nversion: %s\nappVersion: %q\n", chartName, version, version))}
+		out["values.yaml"] = File{Data: []byte("# The chart is rendered from an authctl profile; change the profile, not these values.\n{}\n")}
 		for _, o := range r.Objects {
-			out["templates/"+o.FileName()] = file{data: escapeHelm(o.YAML), secret: o.IsSecret()}
+			out["templates/"+o.FileName()] = File{Data: escapeHelm(o.YAML), Secret: o.IsSecret()}
 		}
 	default:
 		return nil, fmt.Errorf("unknown format %q", format)
@@ -87,10 +88,10 @@ func (r *Result) WriteDir(dir, format, chartName, version string) ([]string, err
 			return written, fmt.Errorf("could not create %s: %w", filepath.Dir(full), err)
 		}
 		mode := os.FileMode(0o644)
-		if f.secret {
+		if f.Secret {
 			mode = 0o600
 		}
-		if err := secrets.WriteFileAtomic(full, f.data, mode); err != nil {
+		if err := secrets.WriteFileAtomic(full, f.Data, mode); err != nil {
 			return written, err
 		}
 		written = append(written, full)

@@ -201,3 +201,52 @@ func TestNoSecretInConfigMaps(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRouteExposesAnAdminAPI checks every Ingress, HTTPRoute and Envoy
+// route: none may reach Kratos admin, Hydra admin or Oathkeeper's API.
+func TestNoRouteExposesAnAdminAPI(t *testing.T) {
+	for _, file := range examples(t) {
+		p, err := profile.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := p.Wiring()
+		forbidden := []string{w.KratosAdminService, w.HydraAdminService, w.OathkeeperAPIService, "4434", "4445"}
+		routes := 0
+		for _, o := range renderExample(t, file).Objects {
+			text := string(o.YAML)
+			switch {
+			case o.Kind == "Ingress" || o.Kind == "HTTPRoute":
+				routes++
+			case o.Kind == "ConfigMap" && strings.Contains(o.Name, "-envoy-config-"):
+				routes++
+				// The ext_authz cluster is Oathkeeper's API; it is never a route target.
+				var cm struct{ Data map[string]string }
+				if err := yaml.Unmarshal(o.YAML, &cm); err != nil {
+					t.Fatal(err)
+				}
+				// Only the route table: the ext_authz cluster is Oathkeeper's
+				// API by design, but no route may point at an admin API.
+				env := cm.Data["envoy.yaml"]
+				start, end := strings.Index(env, "route_config:"), strings.Index(env, "stat_prefix:")
+				if start < 0 || end < start {
+					t.Fatalf("%s: no route_config in the Envoy bootstrap", file)
+				}
+				text = env[start:end]
+				if !strings.Contains(text, "virtual_hosts:") {
+					t.Fatalf("%s: route table not found", file)
+				}
+			default:
+				continue
+			}
+			for _, f := range forbidden {
+				if strings.Contains(text, f) {
+					t.Errorf("%s: %s/%s routes to %s", file, o.Kind, o.Name, f)
+				}
+			}
+		}
+		if p.Spec.Gateway.Target != "none" && p.Spec.Gateway.Target != "istio" && routes == 0 {
+			t.Errorf("%s: no routes found to check", file)
+		}
+	}
+}

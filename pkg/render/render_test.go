@@ -190,6 +190,12 @@ func TestNoSecretInConfigMaps(t *testing.T) {
 					t.Errorf("%s: %s/%s contains a secret value", file, o.Kind, o.Name)
 				}
 			}
+			// Placeholders from Ory's quickstarts and blog posts never ship.
+			for _, demo := range []string{"PLEASE-CHANGE-ME", "youReallyNeedToChangeThis", "changeme", "CHANGE-ME-INSECURE", "32-LONG-SECRET-NOT-SECURE-AT-ALL"} {
+				if bytes.Contains(bytes.ToLower(o.YAML), bytes.ToLower([]byte(demo))) {
+					t.Errorf("%s: %s/%s contains the placeholder %q", file, o.Kind, o.Name, demo)
+				}
+			}
 			if o.Kind == "ConfigMap" {
 				low := strings.ToLower(string(o.YAML))
 				for _, marker := range []string{"password=", "postgres://", "client_secret: ", "-----begin"} {

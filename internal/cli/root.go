@@ -71,6 +71,7 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newSchemaCommand(streams),
 		newSecretsCommand(streams),
 		newVersionCommand(streams),
+		newBootstrapCommand(streams, nil),
 		newServeCommand(streams),
 		newRulesCommand(streams, nil),
 	)

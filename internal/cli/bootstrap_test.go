@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/pkg/ory"
+)
+
+// defaultBootstrap is BootstrapOptions with every flag default.
+func defaultBootstrap(o BootstrapOptions) BootstrapOptions {
+	o.BatchSize = ory.DefaultBatchSize
+	o.PlaintextBatchSize = ory.DefaultPlaintextBatchSize
+	if o.Concurrency == 0 {
+		o.Concurrency = ory.DefaultConcurrency
+	}
+	o.Timeout = 30 * time.Minute
+	o.RequestTimeout = 2 * time.Minute
+	if o.SecretsFormat == "" {
+		o.SecretsFormat = "secret"
+	}
+	if o.Output == "" {
+		o.Output = "text"
+	}
+	if o.Progress == "" {
+		o.Progress = "auto"
+	}
+	return o
+}
+
+// TestBootstrapFlags is the argv → options table.
+func TestBootstrapFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    BootstrapOptions
+		wantErr string
+	}{
+		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml"})},
+		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml", DryRun: true})},
+		{args: []string{"--identities", "i.ndjson", "--dry-run", "-o", "json", "--prune", "--update-credentials"},
+			want: defaultBootstrap(BootstrapOptions{IdentitiesFile: "i.ndjson", DryRun: true, Output: "json", Prune: true, UpdateCredentials: true})},
+		{args: []string{"--clients", "c.yaml", "--rotate-secret", "a", "--rotate-secret", "b", "--secrets-out", "s.yaml", "--secrets-format", "json", "--namespace", "auth"},
+			want: defaultBootstrap(BootstrapOptions{ClientsFile: "c.yaml", RotateSecrets: []string{"a", "b"}, SecretsOut: "s.yaml", SecretsFormat: "json", Namespace: "auth"})},
+		{args: []string{"--identities", "i", "--kratos-admin-url", "https://k:4434", "--ca-file", "ca.pem", "--header", "X-Proxy: 1", "--concurrency", "8"},
+			want: defaultBootstrap(BootstrapOptions{IdentitiesFile: "i", KratosAdminURL: "https://k:4434", CAFile: "ca.pem", Headers: []string{"X-Proxy: 1"}, Concurrency: 8})},
+		{args: []string{}, wantErr: "nothing to do"},
+		{args: []string{"--identities", "i", "-o", "yaml"}, wantErr: `unknown -o/--output "yaml"`},
+		{args: []string{"--identities", "i", "--secrets-format", "env"}, wantErr: `unknown --secrets-format "env"`},
+		{args: []string{"--identities", "i", "--header", "novalue"}, wantErr: `want "Name: value"`},
+		{args: []string{"--identities", "i", "--batch-size", "5000"}, wantErr: "between 1 and 2000"},
+		{args: []string{"--identities", "i", "--concurrency", "0"}, wantErr: "--concurrency must be between"},
+		{args: []string{"--identities", "i", "--progress", "fancy"}, wantErr: `unknown --progress "fancy"`},
+		{args: []string{"plan", "--identities", "i", "--dry-run"}, wantErr: "unknown flag: --dry-run"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var got BootstrapOptions
+			cmd := newBootstrapCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *BootstrapOptions) error {
+				got = *o
+				return nil
+			})
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBootstrapResolvePrecedence: flag, then environment, then profile.
+func TestBootstrapResolvePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	data, _ := os.ReadFile(profileFile)
+	data = append(data, []byte("  bootstrap:\n    identities: users.ndjson\n    clients: clients.yaml\n")...)
+	if err := os.WriteFile(profileFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HYDRA_ADMIN_URL": "http://hydra-from-env:4445"}
+	getenv := func(k string) string { return env[k] }
+
+	o := BootstrapOptions{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}
+	if err := o.resolve(getenv); err != nil {
+		t.Fatal(err)
+	}
+	if o.KratosAdminURL != "http://kratos-from-flag:4434" || o.HydraAdminURL != "http://hydra-from-env:4445" {
+		t.Errorf("urls: %q %q", o.KratosAdminURL, o.HydraAdminURL)
+	}
+	if o.IdentitiesFile != filepath.Join(dir, "users.ndjson") || o.ClientsFile != filepath.Join(dir, "clients.yaml") {
+		t.Errorf("files not resolved against the profile: %q %q", o.IdentitiesFile, o.ClientsFile)
+	}
+	if o.Namespace == "" {
+		t.Error("namespace not taken from the profile")
+	}
+
+	o = BootstrapOptions{ProfileFile: profileFile}
+	if err := o.resolve(func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(o.KratosAdminURL, "kratos-admin") || !strings.Contains(o.HydraAdminURL, "hydra-admin") {
+		t.Errorf("profile-derived urls: %q %q", o.KratosAdminURL, o.HydraAdminURL)
+	}
+}
+
+func TestBootstrapRefusesGeneratedSecretsWithoutOutput(t *testing.T) {
+	dir := t.TempDir()
+	clients := filepath.Join(dir, "clients.yaml")
+	_ = os.WriteFile(clients, []byte("- client_id: ci\n  grant_types: [client_credentials]\n"), 0o600)
+	// No server is contacted: the check happens before any request.
+	out, errOut, code := run(t, "bootstrap", "--clients", clients, "--hydra-admin-url", "http://127.0.0.1:1")
+	if code == 0 || out != "" {
+		t.Fatalf("code %d stdout %q", code, out)
+	}
+	if !strings.Contains(errOut, "generated client secrets need an output file") || !strings.Contains(errOut, "try: add --secrets-out FILE") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+}

@@ -1,0 +1,233 @@
+package ory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	orysdk "github.com/ory/client-go"
+
+	"github.com/authctl/authctl/pkg/ory/retry"
+)
+
+// kratosAdmin wraps the Kratos admin API calls bootstrap makes, each with
+// retries.
+type kratosAdmin struct {
+	api   *orysdk.APIClient
+	retry retry.Policy
+}
+
+// schemas returns the identity schemas by id.
+func (k *kratosAdmin) schemas(ctx context.Context) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	token := ""
+	for {
+		var page []orysdk.IdentitySchemaContainer
+		var resp *http.Response
+		err := k.retry.Do(ctx, func(ctx context.Context) error {
+			req := k.api.IdentityAPI.ListIdentitySchemas(ctx).PageSize(1000)
+			if token != "" {
+				req = req.PageToken(token)
+			}
+			var err error
+			page, resp, err = req.Execute()
+			return classify("GET /schemas", resp, err)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page {
+			out[s.Id] = s.Schema
+		}
+		if token = nextPageToken(resp); token == "" || len(page) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// eachIdentity lists every identity, a page at a time.
+func (k *kratosAdmin) eachIdentity(ctx context.Context, fn func(*orysdk.Identity)) error {
+	token := ""
+	for {
+		var page []orysdk.Identity
+		var resp *http.Response
+		err := k.retry.Do(ctx, func(ctx context.Context) error {
+			req := k.api.IdentityAPI.ListIdentities(ctx).PageSize(1000)
+			if token != "" {
+				req = req.PageToken(token)
+			}
+			var err error
+			page, resp, err = req.Execute()
+			return classify("GET /admin/identities", resp, err)
+		})
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			fn(&page[i])
+		}
+		if token = nextPageToken(resp); token == "" || len(page) == 0 {
+			return nil
+		}
+	}
+}
+
+// findByIdentifier returns the identity with the credential identifier, or nil.
+func (k *kratosAdmin) findByIdentifier(ctx context.Context, identifier string) (*orysdk.Identity, error) {
+	var ids []orysdk.Identity
+	err := k.retry.Do(ctx, func(ctx context.Context) error {
+		var resp *http.Response
+		var err error
+		ids, resp, err = k.api.IdentityAPI.ListIdentities(ctx).CredentialsIdentifier(identifier).Execute()
+		return classify("GET /admin/identities?credentials_identifier", resp, err)
+	})
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return &ids[0], nil
+}
+
+// patchResult is the outcome of one item of a batch create.
+type patchResult struct {
+	ID     string // the new identity's id on success
+	Err    string // the server's per-item error message
+	Status int    // the per-item error's HTTP code (409 for a duplicate)
+}
+
+// batchCreate sends one PATCH /admin/identities with create patches.
+// Per-item failures are returned in the results; an error means the whole
+// request failed.
+func (k *kratosAdmin) batchCreate(ctx context.Context, bodies []orysdk.CreateIdentityBody) ([]patchResult, error) {
+	patches := make([]orysdk.IdentityPatch, len(bodies))
+	for i := range bodies {
+		patches[i] = orysdk.IdentityPatch{Create: &bodies[i]}
+	}
+	var res *orysdk.BatchPatchIdentitiesResponse
+	err := k.retry.Do(ctx, func(ctx context.Context) error {
+		var resp *http.Response
+		var err error
+		res, resp, err = k.api.IdentityAPI.BatchPatchIdentities(ctx).
+			PatchIdentitiesBody(orysdk.PatchIdentitiesBody{Identities: patches}).Execute()
+		return classify("PATCH /admin/identities", resp, err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Identities) != len(bodies) {
+		return nil, fmt.Errorf("PATCH /admin/identities: %d results for %d identities", len(res.Identities), len(bodies))
+	}
+	out := make([]patchResult, len(bodies))
+	for i, r := range res.Identities {
+		if r.GetAction() == "error" || r.Error != nil {
+			out[i].Err, out[i].Status = itemError(r.Error)
+			continue
+		}
+		out[i].ID = r.GetIdentity()
+	}
+	return out, nil
+}
+
+// itemError formats identities[i].error of a batch response.
+func itemError(e any) (string, int) {
+	b, _ := json.Marshal(e)
+	var v struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Reason  string `json:"reason"`
+	}
+	if json.Unmarshal(b, &v) != nil || v.Message == "" {
+		return string(b), 0
+	}
+	msg := v.Message
+	if v.Reason != "" && v.Reason != v.Message {
+		msg += ": " + v.Reason
+	}
+	return msg, v.Code
+}
+
+// createOne creates one identity with POST /admin/identities. Kratos
+// v1.3.1 reports only "The request was malformed or contained invalid
+// parameters" for a batch item that fails validation; the single create
+// returns the validation details (and simply succeeds when the failure was
+// not about the identity itself).
+func (k *kratosAdmin) createOne(ctx context.Context, body orysdk.CreateIdentityBody) (string, error) {
+	var id string
+	err := k.retry.Do(ctx, func(ctx context.Context) error {
+		created, resp, err := k.api.IdentityAPI.CreateIdentity(ctx).CreateIdentityBody(body).Execute()
+		if err := classify("POST /admin/identities", resp, err); err != nil {
+			return err
+		}
+		id = created.Id
+		return nil
+	})
+	return id, err
+}
+
+func (k *kratosAdmin) update(ctx context.Context, id string, body orysdk.UpdateIdentityBody) error {
+	return k.retry.Do(ctx, func(ctx context.Context) error {
+		_, resp, err := k.api.IdentityAPI.UpdateIdentity(ctx, id).UpdateIdentityBody(body).Execute()
+		return classify("PUT /admin/identities/"+id, resp, err)
+	})
+}
+
+func (k *kratosAdmin) delete(ctx context.Context, id string) error {
+	return k.retry.Do(ctx, func(ctx context.Context) error {
+		resp, err := k.api.IdentityAPI.DeleteIdentity(ctx, id).Execute()
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil // already gone: the goal is reached
+		}
+		return classify("DELETE /admin/identities/"+id, resp, err)
+	})
+}
+
+// identifierTraits returns the trait paths a schema marks as a credential
+// identifier ("ory.sh/kratos": {"credentials": {"password": {"identifier":
+// true}}}), sorted, e.g. ["email"].
+func identifierTraits(schema map[string]any) []string {
+	props, _ := dig(schema, "properties", "traits", "properties").(map[string]any)
+	var out []string
+	var walk func(prefix string, props map[string]any)
+	walk = func(prefix string, props map[string]any) {
+		for name, p := range props {
+			pm, _ := p.(map[string]any)
+			creds, _ := dig(pm, "ory.sh/kratos", "credentials").(map[string]any)
+			for _, c := range creds {
+				if cm, ok := c.(map[string]any); ok && cm["identifier"] == true {
+					out = append(out, prefix+name)
+					break
+				}
+			}
+			if sub, ok := pm["properties"].(map[string]any); ok {
+				walk(prefix+name+".", sub)
+			}
+		}
+	}
+	walk("", props)
+	sort.Strings(out)
+	return out
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// traitValue reads a dotted trait path; the key of an identity.
+func traitValue(traits any, path string) (string, bool) {
+	v := dig(traits, strings.Split(path, ".")...)
+	s, ok := v.(string)
+	if !ok || strings.TrimSpace(s) == "" {
+		return "", false
+	}
+	// Kratos lower-cases identifiers, so keys compare the same way.
+	return strings.ToLower(strings.TrimSpace(s)), true
+}

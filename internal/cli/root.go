@@ -72,8 +72,14 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newSecretsCommand(streams),
 		newVersionCommand(streams),
 		newBootstrapCommand(streams, nil),
+		newGetTokenCommand(streams, nil),
+		newLoginCommand(streams, nil),
+		newLogoutCommand(streams, nil),
+		newTokenCommand(streams, nil),
+		newKubeconfigCommand(streams, nil),
 		newServeCommand(streams),
 		newRulesCommand(streams, nil),
 	)
+	addTokenHookCommand(root, streams) // authctl serve token-hook
 	return root
 }

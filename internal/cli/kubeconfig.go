@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
+	"github.com/authctl/authctl/pkg/kubeconfig/login"
+	"github.com/authctl/authctl/pkg/kubeconfig/setup"
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// KubeconfigSetupOptions are the flags of `authctl kubeconfig setup`.
+type KubeconfigSetupOptions struct {
+	ProfileFile string
+	// Token holds the get-token flags; unset ones come from the profile.
+	Token kubeconfig.Options
+
+	Kubeconfig  string
+	Cluster     string
+	Context     string
+	User        string
+	SetCurrent  bool
+	ExecCommand string
+
+	HydraAdminURL string
+	HydraAdminCA  string
+	PrintClient   bool
+	NoLogin       bool
+}
+
+// Validate checks flag combinations.
+func (o *KubeconfigSetupOptions) Validate() error {
+	if o.ProfileFile == "" {
+		return flagErrorf("required flag -f/--filename is missing")
+	}
+	if o.PrintClient && o.HydraAdminURL != "" {
+		return flagErrorf("--print-client and --hydra-admin-url exclude each other: print the client for bootstrap, or register it")
+	}
+	return nil
+}
+
+func newKubeconfigCommand(streams IOStreams, runF func(*KubeconfigSetupOptions) error) *cobra.Command {
+	cmd := &cobra.Command{Use: "kubeconfig", Short: "Set kubectl up to log in through the profile's issuer"}
+	o := &KubeconfigSetupOptions{}
+	s := &cobra.Command{
+		Use:   "setup -f PROFILE [--hydra-admin-url URL | --print-client] [flags]",
+		Short: "Register the kubectl client, log in, and write the kubeconfig user and context",
+		Long: `setup makes kubectl log in through the stack a profile describes:
+
+  1. it registers the public kubectl client in Hydra (--hydra-admin-url), or
+     prints it for 'authctl bootstrap' (--print-client): PKCE, exact loopback
+     redirect URIs, scopes openid offline_access email groups;
+  2. it logs in once (skip with --no-login);
+  3. it writes a user and a context into the kubeconfig through client-go,
+     keeping every other entry. The user's exec plugin is authctl-get-token
+     when it is installed next to authctl or on PATH (cache hits cost about
+     as much as starting a process), else 'authctl get-token'.
+
+Every get-token flag given here is also written into the exec arguments.`,
+		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url https://127.0.0.1:4445 --cluster prod
+  authctl kubeconfig setup -f profile.yaml --print-client > kubectl-client.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runKubeconfigSetup(cmd, streams, o)
+		},
+	}
+	addTokenFlags(s, &o.Token)
+	f := s.Flags()
+	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file to write (default: first of $KUBECONFIG, or ~/.kube/config)")
+	f.StringVar(&o.Cluster, "cluster", "", "existing kubeconfig cluster for the context (default: the current context's)")
+	f.StringVar(&o.Context, "context", "", "context name (default: PROFILE-oidc)")
+	f.StringVar(&o.User, "user", "", "user name (default: PROFILE-oidc)")
+	f.BoolVar(&o.SetCurrent, "set-current-context", false, "make the new context the current one")
+	f.StringVar(&o.ExecCommand, "exec-command", "", "plugin command to write (default: authctl-get-token if found, else authctl get-token)")
+	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "register the kubectl client through this Hydra admin URL")
+	f.StringVar(&o.HydraAdminCA, "hydra-admin-certificate-authority", "", "PEM file of CAs trusted for the Hydra admin URL")
+	f.BoolVar(&o.PrintClient, "print-client", false, "print the kubectl client (Hydra JSON) for bootstrap and stop")
+	f.BoolVar(&o.NoLogin, "no-login", false, "write the kubeconfig without logging in first")
+	cmd.AddCommand(s)
+	return cmd
+}
+
+// applyProfile fills the token options the flags left unset from the
+// profile: issuer, client id, redirect ports and scopes.
+func (o *KubeconfigSetupOptions) applyProfile(p *profile.Profile) {
+	k := p.Spec.Kubernetes
+	if o.Token.IssuerURL == "" {
+		o.Token.IssuerURL = p.Wiring().IssuerURL
+	}
+	if o.Token.ClientID == "" {
+		o.Token.ClientID = k.ClientID
+	}
+	if len(o.Token.Listen) == 0 {
+		for _, port := range k.RedirectPorts {
+			o.Token.Listen = append(o.Token.Listen, "127.0.0.1:"+strconv.Itoa(port))
+		}
+	}
+	if len(o.Token.ExtraScopes) == 0 && o.Token.Grant != kubeconfig.GrantClientCredentials {
+		o.Token.ExtraScopes = []string{"offline_access", "email", "groups"}
+	}
+	name := p.Metadata.Name + "-oidc"
+	if o.Context == "" {
+		o.Context = name
+	}
+	if o.User == "" {
+		o.User = name
+	}
+}
+
+func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetupOptions) error {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return err
+	}
+	if !profile.On(p.Spec.Kubernetes.Enabled) {
+		return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
+	}
+	o.applyProfile(p)
+	host := o.Token.RedirectHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, p.Spec.Kubernetes.RedirectPorts))
+	if o.PrintClient {
+		return writeJSON(streams.Out, client)
+	}
+	if o.HydraAdminURL != "" {
+		hc := http.DefaultClient
+		if o.HydraAdminCA != "" {
+			if hc, err = login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA}); err != nil {
+				return err
+			}
+		}
+		created, err := setup.RegisterClient(cmd.Context(), hc, o.HydraAdminURL, client)
+		if err != nil {
+			return err
+		}
+		verb := "updated"
+		if created {
+			verb = "created"
+		}
+		fmt.Fprintf(streams.ErrOut, "%s client %q in Hydra\n", verb, o.Token.ClientID)
+	}
+	if !o.NoLogin {
+		tok := o.Token // the session fills defaults; keep the flags as given for the exec args
+		s, err := login.NewSession(&tok, login.Env{Stderr: streams.ErrOut, StdinIsTerminal: IsTerminal(streams.In)})
+		if err != nil {
+			return err
+		}
+		res, err := s.Login(cmd.Context())
+		if err != nil {
+			return authError(err)
+		}
+		if err := printClaims(IOStreams{Out: streams.ErrOut}, res.Claims, ""); err != nil {
+			return err
+		}
+	}
+	command, pre := setup.PluginCommand(selfPath())
+	if o.ExecCommand != "" {
+		command, pre = o.ExecCommand, nil
+	}
+	path, err := setup.WriteKubeconfig(setup.Kubeconfig{
+		Path: o.Kubeconfig, Cluster: o.Cluster, Context: o.Context, User: o.User,
+		Command: command, Args: append(pre, setup.ExecArgs(&o.Token)...), SetCurrent: o.SetCurrent,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(streams.ErrOut, "wrote user %q and context %q to %s (exec: %s)\n", o.User, o.Context, path, command)
+	if !o.SetCurrent {
+		fmt.Fprintf(streams.ErrOut, "try: kubectl --context %s auth whoami\n", o.Context)
+	}
+	return nil
+}
+
+func selfPath() string {
+	p, err := os.Executable()
+	if err != nil {
+		return "authctl"
+	}
+	return p
+}

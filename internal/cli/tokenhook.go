@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/consent"
+)
+
+// ServeTokenHookOptions are the flags of `authctl serve token-hook`.
+type ServeTokenHookOptions struct {
+	Listen         string
+	KratosAdminURL string
+	EmailField     string
+	GroupsField    string
+}
+
+// Validate checks required flags.
+func (o *ServeTokenHookOptions) Validate() error {
+	if o.KratosAdminURL == "" {
+		return flagErrorf("required flag --kratos-admin-url is missing")
+	}
+	return nil
+}
+
+// addTokenHookCommand adds `token-hook` under `authctl serve`.
+func addTokenHookCommand(root *cobra.Command, streams IOStreams) {
+	if serve, _, err := root.Find([]string{"serve"}); err == nil && serve != root {
+		serve.AddCommand(newTokenHookCommand(streams, nil))
+	}
+}
+
+func newTokenHookCommand(streams IOStreams, runF func(*ServeTokenHookOptions) error) *cobra.Command {
+	o := &ServeTokenHookOptions{}
+	cmd := &cobra.Command{
+		Use:   "token-hook --kratos-admin-url URL [--listen ADDR]",
+		Short: "Hydra token hook: add email and groups from the Kratos identity to id_tokens",
+		Long: `token-hook serves Hydra's oauth2.token_hook. For every token Hydra issues
+(authorization code and refresh) it reads the subject's identity from the
+Kratos admin API and adds email, email_verified and groups to the id_token,
+from the identity fields the profile maps (spec.kubernetes.claims). A deleted
+identity gets access_denied; an unreachable Kratos fails the token request.
+Logs are JSON on stderr and never contain tokens.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			log := slog.New(slog.NewJSONHandler(streams.ErrOut, nil))
+			h, err := consent.NewTokenHook(consent.Config{
+				KratosAdminURL: o.KratosAdminURL, EmailField: o.EmailField, GroupsField: o.GroupsField, Logger: log,
+			})
+			if err != nil {
+				return err
+			}
+			return serveHTTP(cmd.Context(), log, o.Listen, h)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Listen, "listen", ":4460", "address to listen on")
+	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin API URL")
+	f.StringVar(&o.EmailField, "email-field", "traits.email", "identity field of the email claim")
+	f.StringVar(&o.GroupsField, "groups-field", "metadata_public.groups", "identity field of the groups claim")
+	return cmd
+}

@@ -1,0 +1,45 @@
+package kubeconfig
+
+import (
+	"flag"
+	"io"
+	"time"
+)
+
+// FastPath answers a cache hit: it parses the plugin's flags, reads one
+// cache file and writes the ExecCredential. It reports false (and writes
+// nothing) for anything else, including flag errors and the keyring
+// storage, so the full get-token can handle and report it. It touches no
+// network and needs none of the login packages.
+func FastPath(args []string, getenv func(string) string, stdout io.Writer, now time.Time) bool {
+	fs := flag.NewFlagSet("get-token", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := &Options{}
+	BindFlags(fs, o)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return false
+	}
+	o.Defaults()
+	if o.Validate() != nil || o.Storage != StorageDisk {
+		return false
+	}
+	ei, err := ParseExecInfo(getenv(ExecInfoEnv))
+	if err != nil {
+		return false
+	}
+	dir := o.CacheDir
+	if dir == "" {
+		if dir, err = DefaultCacheDir(); err != nil {
+			return false
+		}
+	}
+	ts, err := Cache{Dir: dir}.Load(o.CacheKey())
+	if err != nil || !ts.Valid(now) {
+		return false
+	}
+	apiVersion := ExecAPIv1
+	if ei != nil {
+		apiVersion = ei.APIVersion
+	}
+	return WriteExecCredential(stdout, apiVersion, ts) == nil
+}

@@ -1,0 +1,243 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/authctl/authctl/pkg/kubeconfig"
+	"io"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// AuthRequiredError means a person has to log in and get-token may not
+// ask one. Commands exit with code 4 and print Hint.
+type AuthRequiredError struct {
+	Reason string
+	// Hint is the command that logs in, e.g. "authctl login --issuer-url=…".
+	Hint string
+}
+
+func (e *AuthRequiredError) Error() string { return "authentication required: " + e.Reason }
+
+// Env holds the side effects of a run, so tests can swap them.
+type Env struct {
+	Stderr io.Writer
+	// kubeconfig.ExecInfo is KUBERNETES_EXEC_INFO, nil when run by hand.
+	ExecInfo *kubeconfig.ExecInfo
+	// StdinIsTerminal reports whether a person can answer.
+	StdinIsTerminal bool
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Browser defaults to --browser-command or the platform's opener.
+	Browser Browser
+}
+
+// Interactive reports whether get-token may open a browser: kubectl must
+// say spec.interactive (it does only when its stdin is a terminal and
+// interactiveMode allows it) and stdin must be a terminal. A background
+// tool calling kubectl therefore never opens a tab (kubelogin #904, #1330).
+func (e Env) Interactive() bool {
+	if e.ExecInfo != nil && !e.ExecInfo.Spec.Interactive {
+		return false
+	}
+	return e.StdinIsTerminal
+}
+
+func (e Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Source says where a token came from.
+type Source string
+
+// Token sources.
+const (
+	FromCache             Source = "cache"
+	FromRefresh           Source = "refresh"
+	FromLogin             Source = "login"
+	FromClientCredentials Source = "client-credentials"
+)
+
+// Result is a token and where it came from. Claims is nil on a cache hit.
+type Result struct {
+	Tokens *kubeconfig.TokenSet
+	Claims *Claims
+	Source Source
+}
+
+// Session binds options to their cache.
+type Session struct {
+	Options *kubeconfig.Options
+	Env     Env
+	cache   kubeconfig.Cache
+	store   store
+	key     string
+}
+
+// NewSession applies defaults, validates the options and opens the cache.
+func NewSession(o *kubeconfig.Options, env Env) (*Session, error) {
+	o.Defaults()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	dir := o.CacheDir
+	if dir == "" {
+		d, err := kubeconfig.DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	c := kubeconfig.Cache{Dir: dir}
+	return &Session{Options: o, Env: env, cache: c, store: newStore(o, c, env.Stderr), key: o.CacheKey()}, nil
+}
+
+// CacheKey is the session's cache key.
+func (s *Session) CacheKey() string { return s.key }
+
+// Cached returns the cached token when it is valid. It reads one file and
+// makes no network call: this is kubectl's hot path.
+func (s *Session) Cached() (*kubeconfig.TokenSet, error) {
+	ts, err := s.store.Load(s.key)
+	if err != nil {
+		return nil, err
+	}
+	if ts.Valid(s.Env.now()) {
+		return ts, nil
+	}
+	return nil, nil
+}
+
+func (s *Session) flow() (*flow, error) {
+	c, err := HTTPClient(s.Options)
+	if err != nil {
+		return nil, err
+	}
+	b := s.Env.Browser
+	if b == nil {
+		b = commandBrowser{command: s.Options.BrowserCommand, stderr: s.Env.Stderr}
+	}
+	return &flow{o: s.Options, client: c, stderr: s.Env.Stderr, browser: b, now: s.Env.now}, nil
+}
+
+// GetToken returns a valid token for kubectl: from the cache, else by
+// refresh, else (only when a person can answer) by a browser login, else
+// (client credentials) from the token endpoint.
+func (s *Session) GetToken(ctx context.Context) (*Result, error) {
+	if ts, err := s.Cached(); err != nil || ts != nil {
+		return &Result{Tokens: ts, Source: FromCache}, err
+	}
+	unlock, err := acquire(s.cache, ctx, s.key, s.Options.LockWaitNotice, s.Env.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Another process may have refreshed while this one waited.
+	old, err := s.store.Load(s.key)
+	if err != nil {
+		return nil, err
+	}
+	if old.Valid(s.Env.now()) {
+		return &Result{Tokens: old, Source: FromCache}, nil
+	}
+	f, err := s.flow()
+	if err != nil {
+		return nil, err
+	}
+	if s.Options.Grant == kubeconfig.GrantClientCredentials {
+		return s.save(f.clientCredentials(ctx))(FromClientCredentials)
+	}
+	var refreshErr error
+	if old != nil && old.RefreshToken != "" {
+		ts, claims, err := f.refresh(ctx, old)
+		if err == nil {
+			return s.save(ts, claims, nil)(FromRefresh)
+		}
+		refreshErr = err
+		fmt.Fprintf(s.Env.Stderr, "authctl: %v\n", err)
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			// The issuer rejected the refresh token (expired, revoked or
+			// reused): drop it so later calls do not retry it.
+			_ = s.store.Delete(s.key)
+		}
+	}
+	if !s.Env.Interactive() {
+		reason := "no valid token is cached and no person can log in here (kubectl's spec.interactive is false or stdin is not a terminal)"
+		if refreshErr != nil {
+			reason = "the token expired, refreshing it failed, and no person can log in here (kubectl's spec.interactive is false or stdin is not a terminal)"
+		}
+		return nil, &AuthRequiredError{Reason: reason, Hint: s.Options.LoginCommand()}
+	}
+	if refreshErr != nil {
+		fmt.Fprintln(s.Env.Stderr, "authctl: the refresh failed, so logging in again")
+	}
+	if !s.Options.SkipOpenBrowser {
+		ok, err := allowLaunch(s.cache, s.key, s.Env.now(), s.Options.BrowserLaunchLimit, s.Options.BrowserLaunchWindow)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &AuthRequiredError{
+				Reason: fmt.Sprintf("the browser was opened %d times within %s for this login; not opening it again", s.Options.BrowserLaunchLimit, s.Options.BrowserLaunchWindow),
+				Hint:   s.Options.LoginCommand(),
+			}
+		}
+	}
+	return s.save(f.authCode(ctx))(FromLogin)
+}
+
+// Login always runs a fresh login (browser, or client credentials) and
+// caches the result. It is what a person asks for explicitly, so it opens
+// the browser without the interactivity check and launch cap of GetToken.
+func (s *Session) Login(ctx context.Context) (*Result, error) {
+	unlock, err := acquire(s.cache, ctx, s.key, s.Options.LockWaitNotice, s.Env.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	f, err := s.flow()
+	if err != nil {
+		return nil, err
+	}
+	if s.Options.Grant == kubeconfig.GrantClientCredentials {
+		return s.save(f.clientCredentials(ctx))(FromClientCredentials)
+	}
+	return s.save(f.authCode(ctx))(FromLogin)
+}
+
+// Logout deletes the session's cached tokens.
+func (s *Session) Logout() error { return s.store.Delete(s.key) }
+
+// save caches a verified token set; it is shaped to wrap a flow's results.
+func (s *Session) save(ts *kubeconfig.TokenSet, claims *Claims, err error) func(Source) (*Result, error) {
+	return func(src Source) (*Result, error) {
+		if err != nil {
+			return nil, err
+		}
+		if err := s.store.Save(s.key, ts); err != nil {
+			return nil, err
+		}
+		return &Result{Tokens: ts, Claims: claims, Source: src}, nil
+	}
+}
+
+// LogoutAll deletes every cached token in dir (default: kubeconfig.DefaultCacheDir).
+func LogoutAll(dir string) (int, error) {
+	if dir == "" {
+		d, err := kubeconfig.DefaultCacheDir()
+		if err != nil {
+			return 0, err
+		}
+		dir = d
+	}
+	return kubeconfig.Cache{Dir: dir}.DeleteAll()
+}

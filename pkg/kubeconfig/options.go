@@ -1,0 +1,289 @@
+// Package kubeconfig logs kubectl in through the profile's OIDC issuer: the
+// client-go exec credential plugin (get-token), its token cache, and the
+// login flows (authorization code with PKCE, refresh token, client
+// credentials).
+//
+// The package is on kubectl's hot path: kubectl runs the plugin before every
+// request. It therefore imports nothing heavy (no cobra, client-go
+// clientsets, helm or kustomize) and answers a cache hit without any network
+// call. Kubeconfig file editing, which needs client-go's clientcmd, lives in
+// the setup sub-package so that the plugin binary does not link it.
+package kubeconfig
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Grant types.
+const (
+	GrantAuthCode          = "authcode"
+	GrantClientCredentials = "client-credentials"
+)
+
+// Token storages.
+const (
+	StorageDisk    = "disk"
+	StorageKeyring = "keyring"
+)
+
+// CallbackPath is the path of the loopback redirect URI. Hydra matches it
+// exactly, so it is part of every registered redirect URI.
+const CallbackPath = "/callback"
+
+// ClientSecretEnv holds the client secret, so that it never has to appear
+// on a command line or in a kubeconfig.
+const ClientSecretEnv = "AUTHCTL_CLIENT_SECRET"
+
+// DefaultListen are the loopback addresses the authorization code flow
+// tries in order. Not 8000: kubelogin's default clashes with dev servers.
+var DefaultListen = []string{"127.0.0.1:18000", "127.0.0.1:18001"}
+
+// Options are the inputs of get-token, login and logout.
+type Options struct {
+	// Token-affecting options: each one is part of the cache key.
+	IssuerURL    string
+	ClientID     string
+	ClientSecret string
+	Grant        string
+	ExtraScopes  []string
+	// Audiences are requested with the client credentials grant.
+	Audiences []string
+	// AuthParams are extra authorization request parameters (prompt,
+	// acr_values, …).
+	AuthParams map[string]string
+	CAFile     string
+	// CAData is a PEM bundle (kubeconfig-style base64 is accepted by the flag).
+	CAData   []byte
+	Insecure bool
+
+	// Flow options: they change how a token is obtained, not which one.
+	Listen          []string
+	RedirectHost    string
+	BrowserCommand  string
+	SkipOpenBrowser bool
+
+	// Cache options.
+	CacheDir string
+	Storage  string
+
+	// BrowserLaunchLimit browser launches are allowed per cache key within
+	// BrowserLaunchWindow; more fail with ErrAuthRequired.
+	BrowserLaunchLimit  int
+	BrowserLaunchWindow time.Duration
+	// LockWaitNotice is how long a caller waits for another process's
+	// login or refresh before saying so on stderr.
+	LockWaitNotice time.Duration
+}
+
+// Defaults fills unset flow and cache options.
+func (o *Options) Defaults() {
+	if o.Grant == "" {
+		o.Grant = GrantAuthCode
+	}
+	if len(o.Listen) == 0 {
+		o.Listen = slices.Clone(DefaultListen)
+	}
+	if o.RedirectHost == "" {
+		o.RedirectHost = "127.0.0.1"
+	}
+	if o.Storage == "" {
+		o.Storage = StorageDisk
+	}
+	if o.BrowserLaunchLimit == 0 {
+		o.BrowserLaunchLimit = 3
+	}
+	if o.BrowserLaunchWindow == 0 {
+		o.BrowserLaunchWindow = 10 * time.Minute
+	}
+	if o.LockWaitNotice == 0 {
+		o.LockWaitNotice = 3 * time.Second
+	}
+	if o.ClientSecret == "" {
+		o.ClientSecret = os.Getenv(ClientSecretEnv)
+	}
+}
+
+// Validate checks the options after Defaults.
+func (o *Options) Validate() error {
+	if o.IssuerURL == "" {
+		return errors.New("--issuer-url is required")
+	}
+	// Not net/url: it pulls net/netip into the cache-hit path. The
+	// discovery request on a miss validates the URL fully.
+	rest, ok := strings.CutPrefix(o.IssuerURL, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(o.IssuerURL, "http://")
+	}
+	if !ok || rest == "" || rest[0] == '/' {
+		return fmt.Errorf("--issuer-url %q is not an http(s) URL", o.IssuerURL)
+	}
+	if o.ClientID == "" {
+		return errors.New("--client-id is required")
+	}
+	switch o.Grant {
+	case GrantAuthCode:
+	case GrantClientCredentials:
+		if o.ClientSecret == "" {
+			return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
+		}
+	default:
+		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	}
+	switch o.Storage {
+	case StorageDisk, StorageKeyring:
+	default:
+		return fmt.Errorf("unknown --token-cache-storage %q (allowed: %s, %s)", o.Storage, StorageDisk, StorageKeyring)
+	}
+	for _, l := range o.Listen {
+		host, _, err := splitHostPort(l)
+		if err != nil {
+			return fmt.Errorf("--listen %q: %w", l, err)
+		}
+		if host != "127.0.0.1" && host != "::1" && host != "localhost" {
+			return fmt.Errorf("--listen %q: only loopback addresses are allowed", l)
+		}
+	}
+	return nil
+}
+
+func splitHostPort(addr string) (string, string, error) {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 {
+		return "", "", errors.New("expected HOST:PORT")
+	}
+	return strings.Trim(addr[:i], "[]"), addr[i+1:], nil
+}
+
+// Scopes returns openid, then the extra scopes, without duplicates.
+func (o *Options) Scopes() []string {
+	out := []string{"openid"}
+	for _, s := range o.ExtraScopes {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// cacheKeyV1 is the canonical form of every token-affecting option. Lists
+// that are sets are sorted and de-duplicated, maps are encoded by
+// encoding/json in key order, and the secret is hashed, so the key does not
+// depend on flag order, map iteration order or Go's encoders (kubelogin
+// #1638 hashed a gob of maps, whose order is random).
+type cacheKeyV1 struct {
+	Version      int               `json:"v"`
+	IssuerURL    string            `json:"iss"`
+	ClientID     string            `json:"client_id"`
+	ClientSecret string            `json:"client_secret_sha256,omitempty"`
+	Grant        string            `json:"grant"`
+	Scopes       []string          `json:"scopes"`
+	Audiences    []string          `json:"aud,omitempty"`
+	AuthParams   map[string]string `json:"auth_params,omitempty"`
+	CAFile       string            `json:"ca_file,omitempty"`
+	CAData       string            `json:"ca_data_sha256,omitempty"`
+	Insecure     bool              `json:"insecure,omitempty"`
+}
+
+// CanonicalKey returns the canonical encoding the cache key hashes.
+func (o *Options) CanonicalKey() []byte {
+	k := cacheKeyV1{
+		Version:   1,
+		IssuerURL: strings.TrimSuffix(o.IssuerURL, "/"),
+		ClientID:  o.ClientID,
+		Grant:     o.Grant,
+		Scopes:    SortedSet(o.Scopes()),
+		Audiences: SortedSet(o.Audiences),
+		Insecure:  o.Insecure,
+	}
+	if k.Grant == "" {
+		k.Grant = GrantAuthCode
+	}
+	if o.ClientSecret != "" {
+		k.ClientSecret = sha256Hex([]byte(o.ClientSecret))
+	}
+	if len(o.AuthParams) > 0 {
+		k.AuthParams = o.AuthParams
+	}
+	if o.CAFile != "" {
+		if abs, err := filepath.Abs(o.CAFile); err == nil {
+			k.CAFile = abs
+		} else {
+			k.CAFile = o.CAFile
+		}
+	}
+	if len(o.CAData) > 0 {
+		k.CAData = sha256Hex(o.CAData)
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		// A struct of strings, bools and a string map always encodes.
+		panic(err)
+	}
+	return b
+}
+
+// CacheKey is the hex SHA-256 of CanonicalKey: the cache file's name.
+func (o *Options) CacheKey() string { return sha256Hex(o.CanonicalKey()) }
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// SortedSet returns the non-empty strings of in, de-duplicated and sorted.
+func SortedSet(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LoginCommand is the `authctl login` command line that obtains the same
+// token interactively, for hints.
+func (o *Options) LoginCommand() string {
+	args := []string{"authctl", "login", "--issuer-url=" + o.IssuerURL, "--client-id=" + o.ClientID}
+	if o.Grant != "" && o.Grant != GrantAuthCode {
+		args = append(args, "--grant-type="+o.Grant)
+	}
+	for _, s := range o.ExtraScopes {
+		args = append(args, "--scope="+s)
+	}
+	for _, a := range SortedSet(o.Audiences) {
+		args = append(args, "--audience="+a)
+	}
+	keys := make([]string, 0, len(o.AuthParams))
+	for k := range o.AuthParams {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
+	}
+	if o.CAFile != "" {
+		args = append(args, "--certificate-authority="+o.CAFile)
+	}
+	if len(o.CAData) > 0 {
+		args = append(args, "--certificate-authority-data=…")
+	}
+	if o.Insecure {
+		args = append(args, "--insecure-skip-tls-verify")
+	}
+	if o.CacheDir != "" {
+		args = append(args, "--token-cache-dir="+o.CacheDir)
+	}
+	return strings.Join(args, " ")
+}

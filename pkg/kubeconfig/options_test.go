@@ -1,0 +1,185 @@
+package kubeconfig
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCacheKeyStable(t *testing.T) {
+	base := func() *Options {
+		return &Options{
+			IssuerURL: "https://oauth.example.com/", ClientID: "kubectl",
+			ExtraScopes: []string{"email", "groups", "offline_access"},
+			AuthParams:  map[string]string{"prompt": "login", "acr_values": "aal2", "ui_locales": "de"},
+			CAData:      []byte("pem"),
+		}
+	}
+	want := base().CacheKey()
+	same := map[string]func(o *Options){
+		"map inserted in another order": func(o *Options) {
+			o.AuthParams = map[string]string{}
+			for _, k := range []string{"ui_locales", "acr_values", "prompt"} {
+				o.AuthParams[k] = base().AuthParams[k]
+			}
+		},
+		"scopes reordered":                   func(o *Options) { o.ExtraScopes = []string{"offline_access", "groups", "email"} },
+		"scopes duplicated":                  func(o *Options) { o.ExtraScopes = append(o.ExtraScopes, "email", "openid") },
+		"issuer without trailing slash":      func(o *Options) { o.IssuerURL = "https://oauth.example.com" },
+		"flow options do not change tokens":  func(o *Options) { o.Listen = []string{"127.0.0.1:1"}; o.BrowserCommand = "x"; o.SkipOpenBrowser = true },
+		"cache location is not part of it":   func(o *Options) { o.CacheDir = "/elsewhere"; o.Storage = StorageKeyring },
+		"grant default is explicit authcode": func(o *Options) { o.Grant = GrantAuthCode },
+	}
+	for name, mut := range same {
+		t.Run(name, func(t *testing.T) {
+			o := base()
+			mut(o)
+			if got := o.CacheKey(); got != want {
+				t.Fatalf("key changed: %s\n%s", got, o.CanonicalKey())
+			}
+		})
+	}
+	differ := map[string]func(o *Options){
+		"issuer":     func(o *Options) { o.IssuerURL = "https://other.example.com/" },
+		"client":     func(o *Options) { o.ClientID = "kubectl2" },
+		"secret":     func(o *Options) { o.ClientSecret = "s" },
+		"scope":      func(o *Options) { o.ExtraScopes = append(o.ExtraScopes, "profile") },
+		"auth param": func(o *Options) { o.AuthParams["prompt"] = "consent" },
+		"ca data":    func(o *Options) { o.CAData = []byte("other") },
+		"ca file":    func(o *Options) { o.CAFile = "ca.pem" },
+		"insecure":   func(o *Options) { o.Insecure = true },
+		"grant":      func(o *Options) { o.Grant = GrantClientCredentials },
+		"audience":   func(o *Options) { o.Audiences = []string{"kubectl"} },
+	}
+	for name, mut := range differ {
+		t.Run("differs by "+name, func(t *testing.T) {
+			o := base()
+			mut(o)
+			if o.CacheKey() == want {
+				t.Fatalf("%s does not change the key", name)
+			}
+		})
+	}
+	// Map iteration order is random per run: hash many fresh maps.
+	for i := 0; i < 200; i++ {
+		if got := base().CacheKey(); got != want {
+			t.Fatalf("iteration %d: key %s != %s", i, got, want)
+		}
+	}
+	if bytes.Contains(base().CanonicalKey(), []byte("pem")) {
+		t.Fatal("the canonical key holds the CA data instead of its hash")
+	}
+	o := base()
+	o.ClientSecret = "hunter2"
+	if bytes.Contains(o.CanonicalKey(), []byte("hunter2")) {
+		t.Fatal("the canonical key holds the client secret")
+	}
+}
+
+func TestFlagsParse(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	o := &Options{}
+	BindFlags(fs, o)
+	err := fs.Parse([]string{"--issuer-url=https://i/", "--client-id=k", "--scope=email,groups", "--scope", "offline_access",
+		"--auth-param", "prompt=login", "--listen=127.0.0.1:1", "--listen=127.0.0.1:2", "--certificate-authority-data=" + "LS0tLS1CRUdJTg==", "--skip-open-browser"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.ExtraScopes, " ") != "email groups offline_access" || o.AuthParams["prompt"] != "login" ||
+		len(o.Listen) != 2 || string(o.CAData) != "-----BEGIN" || !o.SkipOpenBrowser {
+		t.Fatalf("parsed %+v", o)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		o    Options
+		want string
+	}{
+		"no issuer":         {Options{ClientID: "k"}, "--issuer-url is required"},
+		"bad issuer":        {Options{IssuerURL: "ftp://x", ClientID: "k"}, "not an http(s) URL"},
+		"no client":         {Options{IssuerURL: "https://i/"}, "--client-id is required"},
+		"cc without secret": {Options{IssuerURL: "https://i/", ClientID: "k", Grant: GrantClientCredentials}, "AUTHCTL_CLIENT_SECRET"},
+		"non-loopback":      {Options{IssuerURL: "https://i/", ClientID: "k", Listen: []string{"0.0.0.0:1"}}, "only loopback"},
+		"unknown storage":   {Options{IssuerURL: "https://i/", ClientID: "k", Storage: "s3"}, "token-cache-storage"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(ClientSecretEnv, "")
+			tc.o.Defaults()
+			err := tc.o.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCacheFilesAndFastPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tokens")
+	c := Cache{Dir: dir}
+	o := &Options{IssuerURL: "https://i/", ClientID: "k", CacheDir: dir}
+	o.Defaults()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	args := []string{"--issuer-url=https://i/", "--client-id=k", "--token-cache-dir=" + dir}
+	getenv := func(k string) string {
+		if k == ExecInfoEnv {
+			return `{"apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}`
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if FastPath(args, getenv, &out, now) || out.Len() > 0 {
+		t.Fatal("fast path answered without a cache entry")
+	}
+	if err := c.Save(o.CacheKey(), &TokenSet{Token: "tok", Expiry: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(c.Path(o.CacheKey(), ".json"))
+	di, _ := os.Stat(dir)
+	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+		t.Fatalf("modes %v %v", fi.Mode().Perm(), di.Mode().Perm())
+	}
+	if !FastPath(args, getenv, &out, now) {
+		t.Fatal("fast path missed a valid entry")
+	}
+	var ec map[string]any
+	if err := json.Unmarshal(out.Bytes(), &ec); err != nil {
+		t.Fatal(err)
+	}
+	st := ec["status"].(map[string]any)
+	if ec["apiVersion"] != ExecAPIv1beta1 || st["token"] != "tok" || st["expirationTimestamp"] != "2026-01-01T01:00:00Z" {
+		t.Fatalf("ExecCredential %s", out.String())
+	}
+	out.Reset()
+	if FastPath(args, getenv, &out, now.Add(time.Hour-5*time.Second)) {
+		t.Fatal("fast path handed out a token about to expire")
+	}
+	if FastPath(append(args, "--token-cache-storage=keyring"), getenv, &out, now) {
+		t.Fatal("fast path answered for the keyring storage")
+	}
+	// A corrupt entry is a miss.
+	if err := os.WriteFile(c.Path(o.CacheKey(), ".json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if FastPath(args, getenv, &out, now) {
+		t.Fatal("fast path answered from a corrupt entry")
+	}
+}
+
+func TestParseExecInfo(t *testing.T) {
+	if ei, err := ParseExecInfo(""); ei != nil || err != nil {
+		t.Fatal("empty exec info must be nil")
+	}
+	ei, err := ParseExecInfo(`{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}`)
+	if err != nil || ei.APIVersion != ExecAPIv1 || !ei.Spec.Interactive {
+		t.Fatalf("%+v %v", ei, err)
+	}
+	if _, err := ParseExecInfo(`{"apiVersion":"client.authentication.k8s.io/v1alpha1"}`); err == nil {
+		t.Fatal("v1alpha1 accepted")
+	}
+}

@@ -1,0 +1,236 @@
+// Package setup registers the kubectl client in Hydra and writes the
+// kubeconfig user and context that run the exec credential plugin. It
+// imports client-go's clientcmd, so the plugin binary never links it.
+package setup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
+)
+
+// KubectlScopes are the scopes the kubectl client may request.
+var KubectlScopes = []string{"openid", "offline_access", "email", "groups"}
+
+// RedirectURIs are the exact loopback redirect URIs for the ports get-token
+// listens on. Hydra ignores the port only for IP-literal loopback hosts, so
+// with 127.0.0.1 a fallback port still matches; with localhost every port
+// must be registered.
+func RedirectURIs(host string, ports []int) []string {
+	out := make([]string, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, fmt.Sprintf("http://%s:%d%s", host, p, kubeconfig.CallbackPath))
+	}
+	return out
+}
+
+// KubectlClient is the Hydra OAuth2 client for kubectl: public (no secret),
+// authorization code with PKCE and refresh tokens, exact redirect URIs.
+func KubectlClient(clientID string, redirectURIs []string) map[string]any {
+	return map[string]any{
+		"client_id":                  clientID,
+		"client_name":                "kubectl (authctl)",
+		"token_endpoint_auth_method": "none",
+		"grant_types":                []string{"authorization_code", "refresh_token"},
+		"response_types":             []string{"code"},
+		"scope":                      strings.Join(KubectlScopes, " "),
+		"redirect_uris":              redirectURIs,
+		"metadata":                   map[string]any{"managed-by": "authctl"},
+	}
+}
+
+// RegisterClient creates the client through Hydra's admin API, or replaces
+// it when it exists (Hydra's PUT keeps nothing the body leaves out, and a
+// public client has no secret to keep).
+func RegisterClient(ctx context.Context, hc *http.Client, adminURL string, client map[string]any) (created bool, err error) {
+	id, _ := client["client_id"].(string)
+	base := strings.TrimSuffix(adminURL, "/") + "/admin/clients"
+	body, err := json.Marshal(client)
+	if err != nil {
+		return false, fmt.Errorf("could not encode client %q: %w", id, err)
+	}
+	status, msg, err := do(ctx, hc, http.MethodGet, base+"/"+url.PathEscape(id), nil)
+	if err != nil {
+		return false, fmt.Errorf("could not read client %q: %w", id, err)
+	}
+	method, target, want := http.MethodPut, base+"/"+url.PathEscape(id), http.StatusOK
+	switch status {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		method, target, want, created = http.MethodPost, base, http.StatusCreated, true
+	default:
+		return false, fmt.Errorf("could not read client %q: HTTP %d: %s", id, status, msg)
+	}
+	status, msg, err = do(ctx, hc, method, target, body)
+	if err != nil {
+		return false, fmt.Errorf("could not register client %q: %w", id, err)
+	}
+	if status != want {
+		return false, fmt.Errorf("could not register client %q: HTTP %d: %s", id, status, msg)
+	}
+	return created, nil
+}
+
+func do(ctx context.Context, hc *http.Client, method, u string, body []byte) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, strings.TrimSpace(string(b)), nil
+}
+
+// Kubeconfig names what WriteKubeconfig writes.
+type Kubeconfig struct {
+	// Path is the file to write; empty means the first file of $KUBECONFIG
+	// or ~/.kube/config.
+	Path string
+	// Cluster must exist in the file; empty means the current context's.
+	Cluster string
+	Context string
+	User    string
+	// Command and Args run the plugin.
+	Command string
+	Args    []string
+	// SetCurrent makes Context the current context.
+	SetCurrent bool
+}
+
+// DefaultPath is where WriteKubeconfig writes when Path is empty.
+func DefaultPath() string {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if len(rules.Precedence) > 0 {
+		return rules.Precedence[0]
+	}
+	return clientcmd.RecommendedHomeFile
+}
+
+// WriteKubeconfig adds or replaces the user and context and keeps every
+// other entry of the file. The exec entry uses apiVersion
+// client.authentication.k8s.io/v1 and interactiveMode IfAvailable, so
+// kubectl tells the plugin whether a person can answer.
+func WriteKubeconfig(k Kubeconfig) (string, error) {
+	path := k.Path
+	if path == "" {
+		path = DefaultPath()
+	}
+	cfg, err := clientcmd.LoadFromFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg = clientcmdapi.NewConfig()
+	} else if err != nil {
+		return "", fmt.Errorf("could not read kubeconfig %s: %w", path, err)
+	}
+	cluster := k.Cluster
+	if cluster == "" {
+		if c, ok := cfg.Contexts[cfg.CurrentContext]; ok {
+			cluster = c.Cluster
+		}
+	}
+	if cluster == "" {
+		return "", fmt.Errorf("kubeconfig %s has no current context to take the cluster from: pass --cluster", path)
+	}
+	if _, ok := cfg.Clusters[cluster]; !ok {
+		return "", fmt.Errorf("kubeconfig %s has no cluster %q", path, cluster)
+	}
+	cfg.AuthInfos[k.User] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+		APIVersion:      kubeconfig.ExecAPIv1,
+		Command:         k.Command,
+		Args:            k.Args,
+		InteractiveMode: clientcmdapi.IfAvailableExecInteractiveMode,
+		InstallHint: "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
+			"(or point the exec command at `authctl get-token`)",
+	}}
+	cfg.Contexts[k.Context] = &clientcmdapi.Context{Cluster: cluster, AuthInfo: k.User}
+	if k.SetCurrent {
+		cfg.CurrentContext = k.Context
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("could not create %s: %w", filepath.Dir(path), err)
+	}
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return "", fmt.Errorf("could not write kubeconfig %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// PluginCommand returns the fastest plugin available: authctl-get-token
+// next to self (the running authctl) or on PATH, else self get-token.
+func PluginCommand(self string) (string, []string) {
+	if self != "" {
+		p := filepath.Join(filepath.Dir(self), "authctl-get-token")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := lookPath("authctl-get-token"); err == nil {
+		return p, nil
+	}
+	return self, []string{"get-token"}
+}
+
+// ExecArgs turns options into plugin arguments, in a stable order. The
+// client secret is never written: CI passes it in AUTHCTL_CLIENT_SECRET.
+func ExecArgs(o *kubeconfig.Options) []string {
+	args := []string{"--issuer-url=" + o.IssuerURL, "--client-id=" + o.ClientID}
+	if o.Grant != "" && o.Grant != kubeconfig.GrantAuthCode {
+		args = append(args, "--grant-type="+o.Grant)
+	}
+	for _, s := range o.ExtraScopes {
+		args = append(args, "--scope="+s)
+	}
+	for _, a := range o.Audiences {
+		args = append(args, "--audience="+a)
+	}
+	for _, k := range sortedKeys(o.AuthParams) {
+		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
+	}
+	if o.CAFile != "" {
+		if abs, err := filepath.Abs(o.CAFile); err == nil {
+			args = append(args, "--certificate-authority="+abs)
+		}
+	}
+	if o.Insecure {
+		args = append(args, "--insecure-skip-tls-verify")
+	}
+	for _, l := range o.Listen {
+		args = append(args, "--listen="+l)
+	}
+	if o.RedirectHost != "" && o.RedirectHost != "127.0.0.1" {
+		args = append(args, "--redirect-host="+o.RedirectHost)
+	}
+	if o.BrowserCommand != "" {
+		args = append(args, "--browser-command="+o.BrowserCommand)
+	}
+	if o.SkipOpenBrowser {
+		args = append(args, "--skip-open-browser")
+	}
+	if o.CacheDir != "" {
+		args = append(args, "--token-cache-dir="+o.CacheDir)
+	}
+	if o.Storage != "" && o.Storage != kubeconfig.StorageDisk {
+		args = append(args, "--token-cache-storage="+o.Storage)
+	}
+	return args
+}

@@ -79,7 +79,10 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newKubeconfigCommand(streams, nil),
 		newServeCommand(streams),
 		newRulesCommand(streams, nil),
+		newInitCommand(streams, nil),
+		newDoctorCommand(streams, nil),
 	)
 	addTokenHookCommand(root, streams) // authctl serve token-hook
+	registerCompletions(root)          // completion command and dynamic completions
 	return root
 }

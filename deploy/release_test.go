@@ -1,0 +1,70 @@
+// Package deploy_test validates the release configuration: .goreleaser.yaml
+// with goreleaser's own `check`, the krew manifest template and the
+// Dockerfiles.
+package deploy_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// GoreleaserVersion is the goreleaser the config is written for.
+const GoreleaserVersion = "v2.15.1"
+
+// TestGoreleaserConfig runs `goreleaser check` on .goreleaser.yaml: the
+// goreleaser on PATH if there is one, else the pinned version built from the
+// Go module proxy with `go run` (cached after the first run). check decodes
+// strictly (an unknown key fails), rejects deprecated keys and validates
+// templates' syntax.
+func TestGoreleaserConfig(t *testing.T) {
+	cmd := exec.Command("go", "run", "github.com/goreleaser/goreleaser/v2@"+GoreleaserVersion, "check", "-f", ".goreleaser.yaml")
+	if p, err := exec.LookPath("goreleaser"); err == nil {
+		cmd = exec.Command(p, "check", "-f", ".goreleaser.yaml")
+	}
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "HOMEBREW_TAP_GITHUB_TOKEN=unused", "AUTHCTL_SBOM=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// TestReleaseFilesAgree checks what goreleaser cannot: the ldflags name real
+// variables, the krew template asks for the archives goreleaser produces,
+// and the images run as non-root.
+func TestReleaseFilesAgree(t *testing.T) {
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	gr := read(".goreleaser.yaml")
+	root := read("internal/cli/root.go")
+	for _, v := range []string{"Version", "Commit", "Date"} {
+		if !strings.Contains(gr, "internal/cli."+v+"={{") || !strings.Contains(root, "\t"+v+" ") {
+			t.Errorf("ldflag for cli.%s does not match a variable in internal/cli/root.go", v)
+		}
+	}
+	if !strings.Contains(gr, `name_template: "{{ .ProjectName }}_{{ .Os }}_{{ .Arch }}"`) {
+		t.Error("archive names changed: update deploy/krew/authctl.yaml")
+	}
+	krew := read("deploy/krew/authctl.yaml")
+	for _, want := range []string{"name: authctl\n", "authctl_OS_ARCH.tar.gz", "authctl_windows_ARCH.zip", "bin: authctl.exe", "bin: authctl\n"} {
+		if !strings.Contains(krew, want) {
+			t.Errorf("krew template lacks %q", want)
+		}
+	}
+	for _, f := range []string{"Dockerfile", "Dockerfile.goreleaser"} {
+		d := read(f)
+		if !strings.Contains(d, "USER 65532:65532") || !strings.Contains(d, "distroless/static") {
+			t.Errorf("%s: want a distroless static base and a non-root USER", f)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/doctor"
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// DoctorOptions are the flags of `authctl doctor`.
+type DoctorOptions struct {
+	ProfileFile string
+	Endpoints   doctor.Endpoints
+	Issuer      string
+	CAFile      string
+	Insecure    bool
+	Timeout     time.Duration
+	// TLSFailWithin and TLSWarnWithin are the certificate expiry thresholds.
+	TLSFailWithin, TLSWarnWithin time.Duration
+	Output                       string
+}
+
+// Validate checks flag combinations.
+func (o *DoctorOptions) Validate() error {
+	if o.ProfileFile == "" {
+		return flagErrorf("required flag -f/--filename is missing")
+	}
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
+		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	}
+	if o.Timeout <= 0 {
+		return flagErrorf("--timeout must be positive")
+	}
+	return nil
+}
+
+// doctorEnv maps doctor's flags to their environment variables, for CI and
+// port-forward scripts; a flag on the command line wins. The admin URL
+// names are the ones bootstrap reads (and Ory's own CLIs).
+var doctorEnv = map[string]string{
+	"kratos-public-url":  "KRATOS_PUBLIC_URL",
+	"kratos-admin-url":   "KRATOS_ADMIN_URL",
+	"hydra-public-url":   "HYDRA_PUBLIC_URL",
+	"hydra-admin-url":    "HYDRA_ADMIN_URL",
+	"oathkeeper-api-url": "OATHKEEPER_API_URL",
+}
+
+// applyEnv sets each flag not given on the command line from its
+// environment variable, when that is set.
+func applyEnv(cmd *cobra.Command, env map[string]string) error {
+	for flag, name := range env {
+		v, ok := os.LookupEnv(name)
+		if !ok || cmd.Flags().Changed(flag) {
+			continue
+		}
+		if err := cmd.Flags().Set(flag, v); err != nil {
+			return flagErrorf("%s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+func newDoctorCommand(streams IOStreams, runF func(*DoctorOptions) error) *cobra.Command {
+	o := &DoctorOptions{}
+	cmd := &cobra.Command{
+		Use:   "doctor -f PROFILE [--kratos-public-url URL …]",
+		Short: "Check a live stack against its profile",
+		Long: `Doctor checks a running stack: the health of Kratos, Hydra and Oathkeeper,
+OIDC discovery and JWKS, that the issuer matches the profile, clock skew
+against Hydra's Date header, the kubectl client's redirect URIs, that
+Oathkeeper denies each protected host without a session (401 or 302), the
+cookie domain against the hosts, and TLS certificate expiry.
+
+Public APIs default to the profile's public URLs and admin APIs to their
+in-cluster URLs; from a laptop, port-forward them and pass the URLs, or set
+KRATOS_PUBLIC_URL, KRATOS_ADMIN_URL, HYDRA_PUBLIC_URL, HYDRA_ADMIN_URL and
+OATHKEEPER_API_URL. Each check prints ✔ or ✘ and, on failure, a one-line fix. The exit code is 1 when any check fails; warnings do not fail.`,
+		Example: `  authctl doctor -f profile.yaml
+  kubectl -n auth port-forward svc/dev-hydra-admin 4445 &
+  authctl doctor -f profile.yaml --hydra-admin-url http://127.0.0.1:4445/ -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd, doctorEnv); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runDoctor(cmd, streams, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	f.StringVar(&o.Endpoints.KratosPublic, "kratos-public-url", "", "Kratos public API (default: the profile's public URL)")
+	f.StringVar(&o.Endpoints.KratosAdmin, "kratos-admin-url", "", "Kratos admin API (default: the in-cluster URL)")
+	f.StringVar(&o.Endpoints.HydraPublic, "hydra-public-url", "", "Hydra public API (default: the issuer URL)")
+	f.StringVar(&o.Endpoints.HydraAdmin, "hydra-admin-url", "", "Hydra admin API (default: the in-cluster URL)")
+	f.StringVar(&o.Endpoints.OathkeeperAPI, "oathkeeper-api-url", "", "Oathkeeper API (default: the in-cluster URL)")
+	f.StringVar(&o.Issuer, "issuer", "", "issuer Hydra must report (default: the profile's issuer URL)")
+	f.StringVar(&o.CAFile, "ca-file", "", "PEM CA bundle trusted for https endpoints, in addition to the system roots")
+	f.BoolVar(&o.Insecure, "insecure-skip-tls-verify", false, "do not verify https certificates (expiry is still checked)")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "timeout of each request")
+	f.DurationVar(&o.TLSFailWithin, "tls-fail-within", 7*24*time.Hour, "fail when a certificate expires within this duration")
+	f.DurationVar(&o.TLSWarnWithin, "tls-warn-within", 21*24*time.Hour, "warn when a certificate expires within this duration")
+	f.StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return err
+	}
+	tc, err := doctorTLS(o)
+	if err != nil {
+		return err
+	}
+	ep := doctor.DefaultEndpoints(p.Wiring())
+	for _, v := range []struct {
+		dst  *string
+		flag string
+	}{
+		{&ep.KratosPublic, o.Endpoints.KratosPublic}, {&ep.KratosAdmin, o.Endpoints.KratosAdmin},
+		{&ep.HydraPublic, o.Endpoints.HydraPublic}, {&ep.HydraAdmin, o.Endpoints.HydraAdmin},
+		{&ep.OathkeeperAPI, o.Endpoints.OathkeeperAPI},
+	} {
+		if v.flag != "" {
+			*v.dst = v.flag
+		}
+	}
+	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin})
+	if o.Output != "" {
+		if err := printData(streams.Out, o.Output, report); err != nil {
+			return err
+		}
+	} else {
+		printDoctorReport(streams.Out, report, ColorEnabled(streams.Out))
+	}
+	if report.Failed > 0 {
+		return withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
+	}
+	return nil
+}
+
+func doctorTLS(o *DoctorOptions) (*tls.Config, error) {
+	tc := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // opt-in flag
+	if o.CAFile == "" {
+		return tc, nil
+	}
+	pem, err := os.ReadFile(o.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("could not read --ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", o.CAFile)
+	}
+	tc.RootCAs = pool
+	return tc, nil
+}
+
+// doctorMarks are the status symbols and their ANSI colours.
+var doctorMarks = map[doctor.Status]struct{ mark, color string }{
+	doctor.Pass: {"✔", "32"}, doctor.Fail: {"✘", "31"}, doctor.Warn: {"!", "33"}, doctor.Skip: {"-", "2"},
+}
+
+func printDoctorReport(w io.Writer, r doctor.Report, color bool) {
+	width := 0
+	for _, c := range r.Checks {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range r.Checks {
+		m := doctorMarks[c.Status]
+		mark := m.mark
+		if color {
+			mark = "\x1b[" + m.color + "m" + mark + "\x1b[0m"
+		}
+		fmt.Fprintf(w, "%s %-*s  %s\n", mark, width, c.Name, c.Message)
+		if c.Fix != "" {
+			fmt.Fprintf(w, "  %*s  fix: %s\n", width, "", c.Fix)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/pkg/doctor"
+)
+
+// TestDoctorFlags is the argv (and environment) → options table.
+func TestDoctorFlags(t *testing.T) {
+	def := DoctorOptions{ProfileFile: "p.yaml", Timeout: 5 * time.Second, TLSFailWithin: 168 * time.Hour, TLSWarnWithin: 504 * time.Hour}
+	with := func(edit func(*DoctorOptions)) DoctorOptions { o := def; edit(&o); return o }
+	cases := []struct {
+		args    []string
+		env     map[string]string
+		want    DoctorOptions
+		wantErr string
+	}{
+		{args: []string{"-f", "p.yaml"}, want: def},
+		{args: []string{"-f", "p.yaml", "--hydra-admin-url", "http://127.0.0.1:4445/", "-o", "json", "--timeout", "2s"}, want: with(func(o *DoctorOptions) {
+			o.Endpoints.HydraAdmin, o.Output, o.Timeout = "http://127.0.0.1:4445/", "json", 2*time.Second
+		})},
+		{args: []string{"-f", "p.yaml"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://k:4434/", "OATHKEEPER_API_URL": "http://o:4456/"}, want: with(func(o *DoctorOptions) {
+			o.Endpoints = doctor.Endpoints{KratosAdmin: "http://k:4434/", OathkeeperAPI: "http://o:4456/"}
+		})},
+		{args: []string{"-f", "p.yaml", "--kratos-admin-url", "http://flag/"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://env/"}, want: with(func(o *DoctorOptions) { o.Endpoints.KratosAdmin = "http://flag/" })},
+		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
+		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o "table"`},
+		{args: []string{"-f", "p.yaml", "--timeout", "0s"}, wantErr: "--timeout must be positive"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var got DoctorOptions
+			cmd := newDoctorCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *DoctorOptions) error { got = *o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDoctorReportPlainHasNoANSI(t *testing.T) {
+	r := doctor.Report{Checks: []doctor.Check{{Name: "a", Status: doctor.Pass, Message: "ok"}, {Name: "bb", Status: doctor.Fail, Message: "down", Fix: "start it"}}}
+	var plain, color bytes.Buffer
+	printDoctorReport(&plain, r, false)
+	printDoctorReport(&color, r, true)
+	want := "✔ a   ok\n✘ bb  down\n      fix: start it\n"
+	if plain.String() != want {
+		t.Fatalf("plain:\n%q\nwant\n%q", plain.String(), want)
+	}
+	if !strings.Contains(color.String(), "\x1b[31m✘\x1b[0m") {
+		t.Fatalf("colour: %q", color.String())
+	}
+}

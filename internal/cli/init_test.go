@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/authctl/authctl/pkg/wizard"
+)
+
+// TestInitFlags is the argv → answers table for `authctl init` without a
+// terminal.
+func TestInitFlags(t *testing.T) {
+	defaults := wizard.Defaults()
+	with := func(edit func(*wizard.Answers)) wizard.Answers {
+		a := wizard.Defaults()
+		edit(&a)
+		return a
+	}
+	cases := []struct {
+		args    []string
+		want    wizard.Answers
+		file    string
+		wantErr string
+	}{
+		{args: []string{"--defaults"}, want: defaults, file: "profile.yaml"},
+		{args: []string{"--name", "prod", "--domain", "example.com", "-f", "p.yaml"}, file: "p.yaml", want: with(func(a *wizard.Answers) { a.Name, a.Domain = "prod", "example.com" })},
+		{args: []string{"--defaults", "--database", "external", "--methods", "password,totp", "--registration=false"}, file: "profile.yaml", want: with(func(a *wizard.Answers) {
+			a.Database, a.Methods, a.Registration = "external", []string{"password", "totp"}, false
+		})},
+		{args: []string{"--defaults", "--social", "google=abc", "--social", "github=def", "--role-binding", "sre=view", "--role-binding", "dev=edit"}, file: "profile.yaml", want: with(func(a *wizard.Answers) {
+			a.Social = []wizard.SocialProvider{{Provider: "google", ClientID: "abc"}, {Provider: "github", ClientID: "def"}}
+			a.RoleBindings = []wizard.RoleBinding{{Group: "sre", ClusterRole: "view"}, {Group: "dev", ClusterRole: "edit"}}
+		})},
+		{args: []string{"--defaults", "--service", "a.dev.example.com=http://a:80"}, file: "profile.yaml", want: with(func(a *wizard.Answers) {
+			a.Services, a.Gateway = []wizard.Service{{Host: "a.dev.example.com", Upstream: "http://a:80"}}, "envoy"
+		})},
+		{args: []string{"--defaults", "--components", "hydra"}, file: "profile.yaml", want: with(func(a *wizard.Answers) { a.Components = []string{"hydra"} })},
+		{args: []string{}, wantErr: "no terminal to prompt on: missing --name, --domain (or use --defaults)"},
+		{args: []string{"--domain", "example.com"}, wantErr: "missing --name"},
+		{args: []string{"--defaults", "--gateway", "nginx"}, wantErr: `unknown gateway "nginx"`},
+		{args: []string{"--defaults", "--methods", "sms"}, wantErr: `unknown login method "sms"`},
+		{args: []string{"--defaults", "--social", "google"}, wantErr: `--social: invalid social provider "google": want KEY=VALUE`},
+		{args: []string{"--defaults", "-f", ""}, wantErr: "-f/--filename must not be empty"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var got *InitOptions
+			cmd := newInitCommand(IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *InitOptions) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			var a wizard.Answers
+			if err == nil {
+				a, err = got.Answers()
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Interactive {
+				t.Error("a strings.Reader is not a terminal")
+			}
+			if got.File != tc.file {
+				t.Errorf("file %q, want %q", got.File, tc.file)
+			}
+			if !reflect.DeepEqual(a, tc.want) {
+				t.Fatalf("answers\n%+v\nwant\n%+v", a, tc.want)
+			}
+		})
+	}
+}
+
+// TestInitDefaultsThenRender is the README path on a fresh directory.
+func TestInitDefaultsThenRender(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "profile.yaml")
+	if out, errOut, code := run(t, "init", "--defaults", "-f", file); code != 0 || out != "" {
+		t.Fatalf("init: %d %q %s", code, out, errOut)
+	}
+	if _, errOut, code := run(t, "init", "--defaults", "-f", file); code != ExitError || !strings.Contains(errOut, "file exists") || !strings.Contains(errOut, "try: authctl init --force") {
+		t.Fatalf("second init: %d %s", code, errOut)
+	}
+	if _, errOut, code := run(t, "init", "--defaults", "--force", "--name", "other", "-f", file); code != 0 {
+		t.Fatalf("init --force: %s", errOut)
+	}
+	if data, _ := os.ReadFile(file); !strings.Contains(string(data), "name: other") {
+		t.Fatalf("--force did not replace the file:\n%s", data)
+	}
+	if _, errOut, code := run(t, "secrets", "generate", "-f", file); code != 0 {
+		t.Fatal(errOut)
+	}
+	out, errOut, code := run(t, "render", "-f", file)
+	if code != 0 || !strings.Contains(out, "name: other-kratos") {
+		t.Fatalf("render: %d %s", code, errOut)
+	}
+}

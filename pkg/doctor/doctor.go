@@ -1,0 +1,496 @@
+// Package doctor checks a live authctl stack against its profile: health of
+// Kratos, Hydra and Oathkeeper, OIDC discovery and JWKS, the issuer, clock
+// skew, the kubectl client's redirect URIs, Oathkeeper decisions without a
+// session, the cookie domain and TLS expiry. Each check gives a status, a
+// one-line message and, on failure, a one-line fix.
+package doctor
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authctl/authctl/pkg/kubeconfig/setup"
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// Status of one check.
+type Status string
+
+// Statuses. Only Fail makes the report fail.
+const (
+	Pass Status = "pass"
+	Warn Status = "warn"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Check is the result of one check.
+type Check struct {
+	Name    string `json:"name"`
+	Status  Status `json:"status"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// Report is every check, in a fixed order.
+type Report struct {
+	Profile string  `json:"profile"`
+	Checks  []Check `json:"checks"`
+	Failed  int     `json:"failed"`
+}
+
+// Endpoints are where the stack's APIs are reached from here: the public
+// URLs, port-forwards, or the in-cluster URLs when doctor runs in the cluster.
+type Endpoints struct {
+	KratosPublic  string `json:"kratosPublic"`
+	KratosAdmin   string `json:"kratosAdmin"`
+	HydraPublic   string `json:"hydraPublic"`
+	HydraAdmin    string `json:"hydraAdmin"`
+	OathkeeperAPI string `json:"oathkeeperAPI"`
+}
+
+// DefaultEndpoints are the public URLs for the public APIs and the in-cluster
+// URLs for the admin APIs, which are never exposed publicly.
+func DefaultEndpoints(w profile.Wiring) Endpoints {
+	return Endpoints{
+		KratosPublic:  w.KratosPublicURL,
+		KratosAdmin:   w.KratosAdminInternalURL,
+		HydraPublic:   w.IssuerURL,
+		HydraAdmin:    w.HydraAdminInternalURL,
+		OathkeeperAPI: w.OathkeeperAPIInternalURL,
+	}
+}
+
+// Options configure Run.
+type Options struct {
+	Profile   *profile.Profile
+	Endpoints Endpoints
+	// Issuer is the issuer Hydra must report (default: the profile's).
+	Issuer string
+	// TLSConfig is used for every https endpoint (nil: system roots).
+	TLSConfig *tls.Config
+	// Timeout bounds each request (default 5s).
+	Timeout time.Duration
+	// MaxSkew is the largest clock difference that passes (default 10s).
+	MaxSkew time.Duration
+	// TLSFailWithin fails a certificate that expires sooner (default 7 days);
+	// TLSWarnWithin warns (default 21 days).
+	TLSFailWithin, TLSWarnWithin time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+type doctor struct {
+	o      Options
+	w      profile.Wiring
+	client *http.Client
+	ctx    context.Context
+
+	discovery struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	discoveryDate time.Time
+}
+
+// Run runs every check and never stops at the first failure.
+func Run(ctx context.Context, o Options) Report {
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.MaxSkew == 0 {
+		o.MaxSkew = 10 * time.Second
+	}
+	if o.TLSFailWithin == 0 {
+		o.TLSFailWithin = 7 * 24 * time.Hour
+	}
+	if o.TLSWarnWithin == 0 {
+		o.TLSWarnWithin = 21 * 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	d := &doctor{o: o, w: o.Profile.Wiring(), ctx: ctx}
+	if o.Issuer == "" {
+		d.o.Issuer = d.w.IssuerURL
+	}
+	d.client = &http.Client{
+		Timeout:       o.Timeout,
+		Transport:     &http.Transport{TLSClientConfig: o.TLSConfig, Proxy: http.ProxyFromEnvironment},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	checks := []struct {
+		name string
+		run  func() Check
+	}{
+		{"kratos-health", d.kratosHealth},
+		{"hydra-health", d.hydraHealth},
+		{"oathkeeper-health", d.oathkeeperHealth},
+		{"issuer-discovery", d.issuerDiscovery},
+		{"issuer-match", d.issuerMatch},
+		{"jwks", d.jwks},
+		{"clock-skew", d.clockSkew},
+		{"kubectl-redirect-uris", d.kubectlRedirectURIs},
+		{"decisions-without-session", d.decisions},
+		{"cookie-domain", d.cookieDomain},
+		{"tls-expiry", d.tlsExpiry},
+	}
+	r := Report{Profile: o.Profile.Metadata.Name}
+	for _, c := range checks {
+		res := c.run()
+		res.Name = c.name
+		if res.Status == Fail {
+			r.Failed++
+		}
+		r.Checks = append(r.Checks, res)
+	}
+	return r
+}
+
+func pass(format string, args ...any) Check {
+	return Check{Status: Pass, Message: fmt.Sprintf(format, args...)}
+}
+func skip(format string, args ...any) Check {
+	return Check{Status: Skip, Message: fmt.Sprintf(format, args...)}
+}
+func fail(fix, format string, args ...any) Check {
+	return Check{Status: Fail, Message: fmt.Sprintf(format, args...), Fix: fix}
+}
+func warn(fix, format string, args ...any) Check {
+	return Check{Status: Warn, Message: fmt.Sprintf(format, args...), Fix: fix}
+}
+
+// join appends a path to a base URL that may lack a trailing slash.
+func join(base, path string) string {
+	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(path, "/")
+}
+
+// get performs a GET and returns the response with its body read.
+func (d *doctor) get(u string, hdr http.Header) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := d.client.Do(req)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// "GET URL: cause" once, not url.Error's "Get \"URL\": cause" inside it.
+		return nil, nil, fmt.Errorf("GET %s: %w", u, ue.Err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp, body, err
+}
+
+// portForward is the one-line fix for an endpoint that cannot be reached.
+func (d *doctor) portForward(service string, port int, flag string) string {
+	return fmt.Sprintf("kubectl -n %s port-forward svc/%s %d, then pass --%s http://127.0.0.1:%d/", d.w.Namespace, service, port, flag, port)
+}
+
+// endpoint is one API a health check probes, with the fix when it is down.
+type endpoint struct{ label, url, fix string }
+
+// ready checks /health/ready on each endpoint.
+func (d *doctor) ready(component string, enabled bool, endpoints ...endpoint) Check {
+	if !enabled {
+		return skip("%s is disabled in the profile", component)
+	}
+	var ok []string
+	for _, e := range endpoints {
+		u := join(e.url, "health/ready")
+		resp, body, err := d.get(u, nil)
+		if err != nil {
+			return fail(e.fix, "%s %s: %v", component, e.label, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fail(e.fix, "%s %s: GET %s: HTTP %d: %s", component, e.label, u, resp.StatusCode, firstLine(body))
+		}
+		ok = append(ok, e.label)
+	}
+	return pass("%s %s ready", component, strings.Join(ok, " and "))
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func (d *doctor) kratosHealth() Check {
+	e, w := d.o.Endpoints, d.w
+	return d.ready("Kratos", profile.On(d.o.Profile.Spec.Components.Kratos.Enabled),
+		endpoint{"public", e.KratosPublic, d.portForward(w.KratosPublicService, profile.KratosPublicPort, "kratos-public-url")},
+		endpoint{"admin", join(e.KratosAdmin, "admin"), d.portForward(w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url")})
+}
+
+func (d *doctor) hydraHealth() Check {
+	e, w := d.o.Endpoints, d.w
+	return d.ready("Hydra", d.hydraOn(),
+		endpoint{"public", e.HydraPublic, d.portForward(w.HydraPublicService, profile.HydraPublicPort, "hydra-public-url")},
+		endpoint{"admin", e.HydraAdmin, d.portForward(w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url")})
+}
+
+func (d *doctor) oathkeeperHealth() Check {
+	return d.ready("Oathkeeper", profile.On(d.o.Profile.Spec.Components.Oathkeeper.Enabled),
+		endpoint{"api", d.o.Endpoints.OathkeeperAPI, d.portForward(d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url")})
+}
+
+func (d *doctor) hydraOn() bool { return profile.On(d.o.Profile.Spec.Components.Hydra.Enabled) }
+
+func (d *doctor) issuerDiscovery() Check {
+	if !d.hydraOn() {
+		return skip("Hydra is disabled in the profile")
+	}
+	u := join(d.o.Endpoints.HydraPublic, ".well-known/openid-configuration")
+	fix := "check Hydra's urls.self.issuer and that " + d.o.Endpoints.HydraPublic + " routes to Hydra public (or pass --hydra-public-url)"
+	resp, body, err := d.get(u, nil)
+	if err != nil {
+		return fail(fix, "%v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fail(fix, "GET %s: HTTP %d", u, resp.StatusCode)
+	}
+	if err := json.Unmarshal(body, &d.discovery); err != nil || d.discovery.Issuer == "" {
+		return fail(fix, "GET %s: not an OpenID discovery document", u)
+	}
+	d.discoveryDate, _ = http.ParseTime(resp.Header.Get("Date"))
+	return pass("discovery at %s", u)
+}
+
+func (d *doctor) issuerMatch() Check {
+	if d.discovery.Issuer == "" {
+		return skip("no discovery document")
+	}
+	if d.discovery.Issuer != d.o.Issuer {
+		return fail("set Hydra's urls.self.issuer to "+d.o.Issuer+" (authctl render does) and roll Hydra", "Hydra reports issuer %s, the profile expects %s", d.discovery.Issuer, d.o.Issuer)
+	}
+	return pass("issuer %s", d.discovery.Issuer)
+}
+
+// jwks fetches the key set at the path discovery names, from the endpoint
+// doctor was given (the issuer host may not resolve from here).
+func (d *doctor) jwks() Check {
+	if d.discovery.JWKSURI == "" {
+		return skip("no discovery document")
+	}
+	ju, err := url.Parse(d.discovery.JWKSURI)
+	if err != nil {
+		return fail("check Hydra's urls.self.public", "jwks_uri %q: %v", d.discovery.JWKSURI, err)
+	}
+	u := join(d.o.Endpoints.HydraPublic, ju.Path)
+	fix := "Hydra creates its signing keys on first start; check its logs and database"
+	resp, body, err := d.get(u, nil)
+	if err != nil {
+		return fail(fix, "%v", err)
+	}
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &set) != nil {
+		return fail(fix, "GET %s: HTTP %d, not a JWK set", u, resp.StatusCode)
+	}
+	if len(set.Keys) == 0 {
+		return fail(fix, "GET %s: the key set is empty", u)
+	}
+	return pass("%d signing key(s) at %s", len(set.Keys), u)
+}
+
+func (d *doctor) clockSkew() Check {
+	if d.discoveryDate.IsZero() {
+		return skip("no Date header from Hydra")
+	}
+	// Date has one-second resolution.
+	skew := d.o.Now().Sub(d.discoveryDate).Round(time.Second)
+	abs := skew
+	if abs < 0 {
+		abs = -abs
+	}
+	if abs > d.o.MaxSkew {
+		return fail("sync this machine's clock (and the nodes') with NTP; tokens carry iat/exp", "local clock differs from Hydra's by %s (limit %s)", skew, d.o.MaxSkew)
+	}
+	return pass("local clock within %s of Hydra's", d.o.MaxSkew)
+}
+
+func (d *doctor) kubectlRedirectURIs() Check {
+	k := d.o.Profile.Spec.Kubernetes
+	if !profile.On(k.Enabled) || !d.hydraOn() {
+		return skip("kubectl login is disabled in the profile")
+	}
+	want := setup.RedirectURIs("127.0.0.1", k.RedirectPorts)
+	fix := "authctl kubeconfig setup -f " + fileOf(d.o.Profile) + " --hydra-admin-url " + d.o.Endpoints.HydraAdmin + " (registers the kubectl client)"
+	u := join(d.o.Endpoints.HydraAdmin, "admin/clients/"+url.PathEscape(k.ClientID))
+	resp, body, err := d.get(u, nil)
+	if err != nil {
+		return fail(d.portForward(d.w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url"), "%v", err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return fail(fix, "Hydra has no client %q", k.ClientID)
+	}
+	var c struct {
+		RedirectURIs []string `json:"redirect_uris"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &c) != nil {
+		return fail(fix, "GET %s: HTTP %d", u, resp.StatusCode)
+	}
+	var missing []string
+	for _, w := range want {
+		if !slices.Contains(c.RedirectURIs, w) {
+			missing = append(missing, w)
+		}
+	}
+	if len(missing) > 0 {
+		return fail(fix, "client %q lacks redirect URIs %s that get-token uses (it has %s)", k.ClientID, strings.Join(missing, ", "), strings.Join(c.RedirectURIs, ", "))
+	}
+	return pass("client %q has %s", k.ClientID, strings.Join(want, ", "))
+}
+
+// decisions asks Oathkeeper about each protected host with no credentials,
+// as a gateway would; anything but 401 or 302 means the host is open.
+func (d *doctor) decisions() Check {
+	if !profile.On(d.o.Profile.Spec.Components.Oathkeeper.Enabled) {
+		return skip("Oathkeeper is disabled in the profile")
+	}
+	var checked []string
+	for _, s := range d.o.Profile.Spec.Services {
+		if slices.Contains(s.Allow, "anonymous") {
+			continue
+		}
+		for _, h := range s.Hosts {
+			path := s.Paths[0]
+			u := join(d.o.Endpoints.OathkeeperAPI, "decisions"+path)
+			hdr := http.Header{
+				"X-Forwarded-Method": {http.MethodGet}, "X-Forwarded-Proto": {d.w.Scheme},
+				"X-Forwarded-Host": {h}, "X-Forwarded-Uri": {path},
+			}
+			if s.OnFailure == "redirect" {
+				hdr.Set("Accept", "text/html") // as a browser, which gets the login redirect
+			}
+			resp, _, err := d.get(u, hdr)
+			if err != nil {
+				return fail(d.portForward(d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url"), "host %s: %v", h, err)
+			}
+			if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusFound {
+				return fail("authctl rules test -f "+fileOf(d.o.Profile)+" --url "+d.w.Scheme+"://"+h+path+" shows the rule that answered", "%s://%s%s without a session: HTTP %d, want 401 or 302", d.w.Scheme, h, path, resp.StatusCode)
+			}
+			checked = append(checked, fmt.Sprintf("%s %d", h, resp.StatusCode))
+		}
+	}
+	if len(checked) == 0 {
+		return skip("no service requires a login")
+	}
+	return pass("denied without a session: %s", strings.Join(checked, ", "))
+}
+
+// cookieDomain checks that every host is inside the cookie domain, and that
+// Kratos sets its cookies for that domain.
+func (d *doctor) cookieDomain() Check {
+	cd := d.w.CookieDomain
+	hosts := []string{d.w.AuthHost, d.w.KratosHost, d.w.HydraHost}
+	for _, s := range d.o.Profile.Spec.Services {
+		if slices.Contains(s.Allow, "session") {
+			hosts = append(hosts, s.Hosts...)
+		}
+	}
+	for _, h := range hosts {
+		if h != cd && !strings.HasSuffix(h, "."+cd) {
+			return fail("use a host under "+cd+" or change spec.domain", "host %s is outside the cookie domain %s", h, cd)
+		}
+	}
+	if !profile.On(d.o.Profile.Spec.Components.Kratos.Enabled) {
+		return pass("%d hosts inside %s", len(hosts), cd)
+	}
+	u := join(d.o.Endpoints.KratosPublic, "self-service/login/browser")
+	resp, _, err := d.get(u, nil)
+	if err != nil {
+		return fail("see kratos-health", "%v", err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Domain == "" {
+			continue
+		}
+		if strings.TrimPrefix(c.Domain, ".") != cd {
+			return fail("set Kratos cookies.domain and session.cookie.domain to "+cd+" (authctl render does) and roll Kratos", "Kratos sets cookie %s for domain %s, the profile's is %s", c.Name, c.Domain, cd)
+		}
+		return pass("%d hosts inside %s; Kratos sets cookies for %s", len(hosts), cd, c.Domain)
+	}
+	return warn("set Kratos cookies.domain to "+cd+" so one session covers every host", "%d hosts inside %s, but Kratos set no cookie domain (host-only cookies)", len(hosts), cd)
+}
+
+// tlsExpiry reads the certificate of every https endpoint, verified or not:
+// a verification failure shows up in the other checks, expiry only here.
+func (d *doctor) tlsExpiry() Check {
+	e := d.o.Endpoints
+	seen := map[string]bool{}
+	var notes []string
+	worst := Pass
+	fix := ""
+	for _, raw := range []string{e.KratosPublic, e.KratosAdmin, e.HydraPublic, e.HydraAdmin, e.OathkeeperAPI} {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || seen[u.Host] {
+			continue
+		}
+		seen[u.Host] = true
+		host := u.Host
+		if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), "443")
+		}
+		cfg := &tls.Config{InsecureSkipVerify: true, ServerName: u.Hostname()} //nolint:gosec // only reads the expiry
+		dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: d.o.Timeout}, Config: cfg}
+		conn, err := dialer.DialContext(d.ctx, "tcp", host)
+		if err != nil {
+			worst, fix = Fail, "check the listener and certificate of "+u.Host
+			notes = append(notes, fmt.Sprintf("%s: %v", u.Host, err))
+			continue
+		}
+		certs := conn.(*tls.Conn).ConnectionState().PeerCertificates
+		conn.Close()
+		if len(certs) == 0 {
+			continue
+		}
+		left := certs[0].NotAfter.Sub(d.o.Now())
+		switch {
+		case left < d.o.TLSFailWithin:
+			worst, fix = Fail, "renew the certificate of "+u.Host+" (cert-manager: kubectl cert-manager renew)"
+		case left < d.o.TLSWarnWithin && worst != Fail:
+			worst, fix = Warn, "renew the certificate of "+u.Host+" soon"
+		}
+		notes = append(notes, fmt.Sprintf("%s expires in %s", u.Host, humanDuration(left)))
+	}
+	if len(notes) == 0 {
+		return skip("no https endpoint")
+	}
+	return Check{Status: worst, Message: strings.Join(notes, "; "), Fix: fix}
+}
+
+// humanDuration prints days, or hours under two days.
+func humanDuration(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+func fileOf(p *profile.Profile) string {
+	if p.Source == "" {
+		return "profile.yaml"
+	}
+	return p.Source
+}

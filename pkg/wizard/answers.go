@@ -1,0 +1,190 @@
+// Package wizard turns the choices of `authctl init` (from flags or from an
+// interactive form) into a commented, validated profile file.
+//
+// The same Answers value is filled by flags and by the form, and the same
+// text parsers (ParseSocial, ParseRoleBindings, ParseServices) read both,
+// so a flag and a form field never disagree on syntax.
+package wizard
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Choices offered by the form and accepted by the flags.
+var (
+	ComponentChoices = []string{"kratos", "hydra", "oathkeeper", "ui"}
+	GatewayChoices   = []string{"none", "envoy", "envoy-gateway", "istio", "ingress"}
+	DatabaseChoices  = []string{"sqlite", "external"}
+	// MethodChoices are Kratos login methods; social sign-in is chosen by
+	// listing providers (Answers.Social), which adds the oidc method.
+	MethodChoices = []string{"password", "totp", "webauthn", "passkey", "code"}
+	// SocialChoices are the providers that need only a client ID and secret.
+	SocialChoices = []string{"google", "github", "gitlab", "microsoft"}
+)
+
+// Answers are every choice `authctl init` asks for.
+type Answers struct {
+	Name         string
+	Namespace    string
+	Domain       string
+	Components   []string
+	Gateway      string
+	Database     string
+	Methods      []string
+	Social       []SocialProvider
+	Registration bool
+	RoleBindings []RoleBinding
+	Services     []Service
+}
+
+// SocialProvider is a social sign-in provider and its OAuth2 client ID.
+type SocialProvider struct {
+	Provider string
+	ClientID string
+}
+
+// RoleBinding maps a group to a ClusterRole.
+type RoleBinding struct {
+	Group       string
+	ClusterRole string
+}
+
+// Service is a host to protect and the upstream URL behind it.
+type Service struct {
+	Host     string
+	Upstream string
+}
+
+// Name of the service: the first label of its host.
+func (s Service) Name() string {
+	name, _, _ := strings.Cut(s.Host, ".")
+	return name
+}
+
+// Defaults are the answers of `authctl init --defaults`: a single-replica
+// trial on SQLite with password login, every component, no gateway, and the
+// admins group bound to cluster-admin for kubectl login.
+func Defaults() Answers {
+	return Answers{
+		Name:         "dev",
+		Namespace:    "auth",
+		Domain:       "dev.example.com",
+		Components:   slices.Clone(ComponentChoices),
+		Gateway:      "none",
+		Database:     "sqlite",
+		Methods:      []string{"password"},
+		Registration: true,
+		RoleBindings: []RoleBinding{{Group: "admins", ClusterRole: "cluster-admin"}},
+	}
+}
+
+// Check reports choices outside the allowed sets; everything else is left to
+// profile validation of the written file.
+func (a Answers) Check() error {
+	for _, c := range a.Components {
+		if !slices.Contains(ComponentChoices, c) {
+			return fmt.Errorf("unknown component %q (allowed: %s)", c, strings.Join(ComponentChoices, ", "))
+		}
+	}
+	if !slices.Contains(GatewayChoices, a.Gateway) {
+		return fmt.Errorf("unknown gateway %q (allowed: %s)", a.Gateway, strings.Join(GatewayChoices, ", "))
+	}
+	if !slices.Contains(DatabaseChoices, a.Database) {
+		return fmt.Errorf("unknown database %q (allowed: %s)", a.Database, strings.Join(DatabaseChoices, ", "))
+	}
+	for _, m := range a.Methods {
+		if !slices.Contains(MethodChoices, m) {
+			return fmt.Errorf("unknown login method %q (allowed: %s; social sign-in is set with providers)", m, strings.Join(MethodChoices, ", "))
+		}
+	}
+	if len(a.Methods) == 0 && len(a.Social) == 0 {
+		return fmt.Errorf("choose at least one login method or social provider")
+	}
+	for _, s := range a.Social {
+		if !slices.Contains(SocialChoices, s.Provider) {
+			return fmt.Errorf("unknown social provider %q (allowed: %s)", s.Provider, strings.Join(SocialChoices, ", "))
+		}
+	}
+	return nil
+}
+
+// ParseList splits a comma- or space-separated list, dropping empty items.
+func ParseList(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
+// pairs parses "k=v, k=v" items.
+func pairs(what, s string) ([][2]string, error) {
+	var out [][2]string
+	for _, item := range ParseList(s) {
+		k, v, ok := strings.Cut(item, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("invalid %s %q: want KEY=VALUE", what, item)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, nil
+}
+
+// ParseSocial parses "google=CLIENT_ID, github=CLIENT_ID".
+func ParseSocial(s string) ([]SocialProvider, error) {
+	ps, err := pairs("social provider", s)
+	var out []SocialProvider
+	for _, p := range ps {
+		out = append(out, SocialProvider{Provider: p[0], ClientID: p[1]})
+	}
+	return out, err
+}
+
+// ParseRoleBindings parses "admins=cluster-admin, devs=view".
+func ParseRoleBindings(s string) ([]RoleBinding, error) {
+	ps, err := pairs("role binding", s)
+	var out []RoleBinding
+	for _, p := range ps {
+		out = append(out, RoleBinding{Group: p[0], ClusterRole: p[1]})
+	}
+	return out, err
+}
+
+// ParseServices parses "grafana.example.com=http://grafana.monitoring:3000".
+func ParseServices(s string) ([]Service, error) {
+	ps, err := pairs("service", s)
+	var out []Service
+	for _, p := range ps {
+		out = append(out, Service{Host: p[0], Upstream: p[1]})
+	}
+	return out, err
+}
+
+// FormatSocial is the inverse of ParseSocial.
+func FormatSocial(list []SocialProvider) string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.Provider+"="+s.ClientID)
+	}
+	return strings.Join(out, ", ")
+}
+
+// FormatRoleBindings is the inverse of ParseRoleBindings.
+func FormatRoleBindings(list []RoleBinding) string {
+	var out []string
+	for _, r := range list {
+		out = append(out, r.Group+"="+r.ClusterRole)
+	}
+	return strings.Join(out, ", ")
+}
+
+// FormatServices is the inverse of ParseServices.
+func FormatServices(list []Service) string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.Host+"="+s.Upstream)
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,216 @@
+package wizard
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// pump runs the commands a model returns and feeds their messages back, the
+// way a tea.Program would, skipping timers (cursor blink) that do not finish
+// at once.
+func pump(t *testing.T, m tea.Model, cmd tea.Cmd, depth int) tea.Model {
+	t.Helper()
+	if cmd == nil || depth > 8 {
+		return m
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(20 * time.Millisecond):
+		return m
+	}
+	switch msg := msg.(type) {
+	case nil:
+		return m
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m = pump(t, m, c, depth+1)
+		}
+		return m
+	}
+	// tea.Sequence's message is an unexported []tea.Cmd.
+	if rv := reflect.ValueOf(msg); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		for i := 0; i < rv.Len(); i++ {
+			m = pump(t, m, rv.Index(i).Interface().(tea.Cmd), depth+1)
+		}
+		return m
+	}
+	m, cmd = m.Update(msg)
+	return pump(t, m, cmd, depth+1)
+}
+
+func press(t *testing.T, m tea.Model, msgs ...tea.Msg) tea.Model {
+	t.Helper()
+	for _, msg := range msgs {
+		var cmd tea.Cmd
+		m, cmd = m.Update(msg)
+		m = pump(t, m, cmd, 0)
+	}
+	return m
+}
+
+func typed(s string) tea.Msg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+var (
+	enter = tea.KeyMsg{Type: tea.KeyEnter}
+	clear = tea.KeyMsg{Type: tea.KeyCtrlU}
+	space = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	down  = tea.KeyMsg{Type: tea.KeyDown}
+)
+
+// TestFormModelDefaults submits the form untouched: the answers are the
+// defaults it was prefilled with.
+func TestFormModelDefaults(t *testing.T) {
+	v := NewFormValues(Defaults())
+	f := NewForm(v)
+	m := pump(t, f, f.Init(), 0)
+	for i := 0; i < 20 && f.State == huh.StateNormal; i++ {
+		m = press(t, m, enter)
+	}
+	if f.State != huh.StateCompleted {
+		t.Fatalf("form state %v after enters; view:\n%s", f.State, f.View())
+	}
+	got, err := v.Answers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, Defaults()) {
+		t.Fatalf("answers\n%+v\nwant the defaults\n%+v", got, Defaults())
+	}
+}
+
+// TestFormModelEdits types into each kind of field: inputs, a multi-select,
+// a select and a confirm.
+func TestFormModelEdits(t *testing.T) {
+	v := NewFormValues(Defaults())
+	f := NewForm(v)
+	var m tea.Model = pump(t, f, f.Init(), 0)
+	m = press(t, m, clear, typed("corp"), enter) // name
+	m = press(t, m, enter)                       // namespace
+	m = press(t, m, clear, typed("corp.example.org"), enter)
+	// Components: the cursor is on kratos; move to ui and untoggle it.
+	m = press(t, m, down, down, down, typed("x"), enter)
+	m = press(t, m, down, enter)             // gateway: none → envoy
+	m = press(t, m, down, enter)             // database: sqlite → external
+	m = press(t, m, down, typed("x"), enter) // methods: + totp
+	m = press(t, m, typed("github=abc123"), enter)
+	m = press(t, m, typed("n"))                 // registration: no
+	m = press(t, m, typed(", sre=view"), enter) // role bindings
+	m = press(t, m, typed("grafana.corp.example.org=http://grafana.monitoring:3000"), enter)
+	if f.State != huh.StateCompleted {
+		t.Fatalf("form state %v; view:\n%s", f.State, f.View())
+	}
+	got, err := v.Answers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Answers{
+		Name: "corp", Namespace: "auth", Domain: "corp.example.org",
+		Components: []string{"kratos", "hydra", "oathkeeper"},
+		Gateway:    "envoy", Database: "external",
+		Methods:      []string{"password", "totp"},
+		Social:       []SocialProvider{{"github", "abc123"}},
+		Registration: false,
+		RoleBindings: []RoleBinding{{"admins", "cluster-admin"}, {"sre", "view"}},
+		Services:     []Service{{"grafana.corp.example.org", "http://grafana.monitoring:3000"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("answers\n%+v\nwant\n%+v", got, want)
+	}
+	data, err := got.Profile("corp.yaml")
+	if err != nil {
+		t.Fatalf("the profile of the edited answers is invalid: %v\n%s", err, data)
+	}
+}
+
+func TestFormModelRejectsBadDomain(t *testing.T) {
+	v := NewFormValues(Defaults())
+	f := NewForm(v)
+	var m tea.Model = pump(t, f, f.Init(), 0)
+	m = press(t, m, enter, enter, clear, typed("not a domain"), enter)
+	if !strings.Contains(f.View(), "use a DNS name") {
+		t.Fatalf("no validation error shown:\n%s", f.View())
+	}
+	_ = m
+}
+
+func TestProfileFromAnswers(t *testing.T) {
+	cases := []struct {
+		name    string
+		edit    func(*Answers)
+		want    []string
+		wantErr string
+	}{
+		{name: "defaults", edit: func(*Answers) {}, want: []string{"# yaml-language-server: $schema=" + SchemaURL, "mode: sqlite", "methods: [password]", "clusterRole: cluster-admin"}},
+		{name: "external", edit: func(a *Answers) { a.Database = "external" }, want: []string{"mode: external", "name: dev-kratos-dsn"}},
+		{name: "social", edit: func(a *Answers) { a.Social = []SocialProvider{{"google", "123-x.apps.googleusercontent.com"}} }, want: []string{"provider: google", "name: dev-google-oauth"}},
+		{name: "service", edit: func(a *Answers) {
+			a.Gateway = "envoy"
+			a.Services = []Service{{"grafana.dev.example.com", "http://grafana.monitoring:3000"}}
+		}, want: []string{"- name: grafana", "allow: [session]"}},
+		{name: "bad gateway", edit: func(a *Answers) { a.Gateway = "nginx" }, wantErr: `unknown gateway "nginx"`},
+		{name: "bad domain", edit: func(a *Answers) { a.Domain = "localhost" }, wantErr: "invalid domain"},
+		{name: "ui without kratos", edit: func(a *Answers) { a.Components = []string{"hydra", "ui"} }, wantErr: "the self-service UI needs Kratos"},
+		{name: "service outside domain", edit: func(a *Answers) { a.Services = []Service{{"grafana.other.org", "http://g:3000"}} }, wantErr: "outside the cookie domain"},
+		{name: "quoted", edit: func(a *Answers) { a.RoleBindings = []RoleBinding{{"yes", "view"}} }, want: []string{`group: "yes"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Defaults()
+			tc.edit(&a)
+			data, err := a.Profile("/tmp/p.yaml")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, data)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(data), w) {
+					t.Errorf("profile lacks %q:\n%s", w, data)
+				}
+			}
+			if _, err := profile.Parse("p.yaml", ".", data); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestWriteFileRefusesOverwrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if err := WriteFile(path, []byte("one"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []byte("two"), false); !errors.Is(err, ErrExists) {
+		t.Fatalf("want ErrExists, got %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "one" {
+		t.Fatalf("file changed to %q", b)
+	}
+	if err := WriteFile(path, []byte("three"), true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "three" {
+		t.Fatalf("file is %q", b)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+}

@@ -1,0 +1,146 @@
+package e2e_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// wizardTmux is one tmux server on its own socket, so the test never
+// touches a tmux the developer is running.
+type wizardTmux struct {
+	t      *testing.T
+	socket string
+}
+
+func (w wizardTmux) run(args ...string) string {
+	w.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", w.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		w.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (w wizardTmux) pane() string { return w.run("capture-pane", "-p", "-t", "wizard") }
+
+// waitFor polls the pane until it shows text.
+func (w wizardTmux) waitFor(text string) {
+	w.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(w.pane(), text) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.t.Fatalf("the terminal never showed %q:\n%s", text, w.pane())
+}
+
+// keys sends tmux key names, pausing after each so the form's own focus
+// changes (delivered as bubbletea commands) settle first.
+func (w wizardTmux) keys(keys ...string) {
+	w.t.Helper()
+	for _, k := range keys {
+		w.run("send-keys", "-t", "wizard", k)
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+// TestWizardInTmux drives `authctl init` in a real terminal: the form draws
+// on the terminal, takes keys, and the file it writes is a valid profile
+// with the answers given.
+func TestWizardInTmux(t *testing.T) {
+	stack.Require(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not on PATH (install tmux, or AUTHCTL_E2E=skip)")
+	}
+	bin := bsBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "acme.yaml")
+	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", w.socket, "kill-server").Run() })
+	// stdout goes to a file: the form must draw on stderr only.
+	script := fmt.Sprintf("cd %s && %s init -f %s >stdout.txt; echo EXIT=$?; sleep 600", dir, bin, file)
+	w.run("new-session", "-d", "-s", "wizard", "-x", "110", "-y", "45", "sh", "-c", script)
+
+	w.waitFor("Stack name")
+	w.keys("C-u", "acme", "Enter", "Enter", "C-u", "acme.example.org", "Enter")
+	w.waitFor("Components")
+	w.keys("Enter", "Down", "Enter", "Enter") // every component; gateway envoy; sqlite
+	w.waitFor("Login methods")
+	w.keys("Down", "x", "Enter", "Enter", "n") // + totp; no social; no registration
+	w.waitFor("Groups")
+	w.keys("Enter", "grafana.acme.example.org=http://grafana.monitoring:3000", "Enter")
+	w.waitFor("EXIT=")
+	if pane := w.pane(); !strings.Contains(pane, "EXIT=0") || !strings.Contains(pane, "wrote "+file) {
+		t.Fatalf("init did not succeed:\n%s", pane)
+	}
+	if out, _ := os.ReadFile(filepath.Join(dir, "stdout.txt")); len(out) != 0 {
+		t.Errorf("init wrote to stdout: %q", out)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "# yaml-language-server: $schema=https://authctl.dev/schemas/profile-v1alpha1.json\n") {
+		t.Errorf("no schema header:\n%s", data)
+	}
+	p, err := profile.Load(file)
+	if err != nil {
+		t.Fatalf("the written profile is invalid: %v\n%s", err, data)
+	}
+	s := p.Spec
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"name", p.Metadata.Name, "acme"},
+		{"domain", s.Domain, "acme.example.org"},
+		{"gateway", s.Gateway.Target, "envoy"},
+		{"database", s.Database.Mode, "sqlite"},
+		{"methods", strings.Join(s.Kratos.Methods, ","), "password,totp"},
+		{"registration", profile.On(s.Kratos.Registration), false},
+		{"role bindings", fmt.Sprint(s.Kubernetes.RoleBindings), "[{admins cluster-admin}]"},
+		{"services", len(s.Services), 1},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
+		}
+	}
+	if len(s.Services) == 1 && (s.Services[0].Hosts[0] != "grafana.acme.example.org" || s.Services[0].Upstream.URL != "http://grafana.monitoring:3000") {
+		t.Errorf("service: %+v", s.Services[0])
+	}
+}
+
+// TestWizardDefaultsThenRender is the fresh-clone path: init --defaults,
+// secrets generate, render, all with no terminal.
+func TestWizardDefaultsThenRender(t *testing.T) {
+	stack.Require(t)
+	bin := bsBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "profile.yaml")
+	if r := bsRun(t, bin, nil, "init", "--defaults", "-f", file); r.code != 0 || r.stdout != "" {
+		t.Fatalf("init --defaults: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := bsRun(t, bin, nil, "secrets", "generate", "-f", file); r.code != 0 {
+		t.Fatalf("secrets generate: %s", r.stderr)
+	}
+	r := bsRun(t, bin, nil, "render", "-f", file)
+	if r.code != 0 || !strings.Contains(r.stdout, "kind: Deployment") {
+		t.Fatalf("render: %d %s", r.code, r.stderr)
+	}
+	// No terminal and no --defaults: never prompts, names the missing flags.
+	r = bsRun(t, bin, nil, "init", "-f", filepath.Join(dir, "other.yaml"))
+	if r.code != 1 || !strings.Contains(r.stderr, "missing --name, --domain") {
+		t.Fatalf("init without a terminal: %d %s", r.code, r.stderr)
+	}
+}

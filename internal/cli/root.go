@@ -81,6 +81,9 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newRulesCommand(streams, nil),
 		newInitCommand(streams, nil),
 		newDoctorCommand(streams, nil),
+		newApplyCommand(streams, nil),
+		newHistoryCommand(streams),
+		newRollbackCommand(streams),
 	)
 	addTokenHookCommand(root, streams) // authctl serve token-hook
 	registerCompletions(root)          // completion command and dynamic completions

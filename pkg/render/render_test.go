@@ -120,7 +120,7 @@ func podSpecs(t *testing.T, res *render.Result) map[string]corev1.PodTemplateSpe
 
 // TestPodSecurityRestricted runs the real Pod Security admission checks.
 func TestPodSecurityRestricted(t *testing.T) {
-	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	eval, err := policy.NewEvaluator(policy.DefaultChecks())
 	if err != nil {
 		t.Fatal(err)
 	}

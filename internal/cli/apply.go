@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/authctl/authctl/pkg/apply"
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/render"
+)
+
+// ApplyOptions are the flags of `authctl apply`.
+type ApplyOptions struct {
+	ProfileFile string
+	SecretsFile string
+	Kubeconfig  string
+	Context     string
+	DryRun      string
+	Wait        bool
+	Timeout     time.Duration
+}
+
+// Validate checks flag combinations.
+func (o *ApplyOptions) Validate() error {
+	if o.ProfileFile == "" {
+		return flagErrorf("required flag -f/--filename is missing")
+	}
+	switch o.DryRun {
+	case "", "none", "client", "server":
+	default:
+		return flagErrorf("unknown --dry-run %q (allowed: none, client, server)", o.DryRun)
+	}
+	if o.DryRun == "none" {
+		o.DryRun = ""
+	}
+	return nil
+}
+
+func (o *ApplyOptions) client(streams IOStreams, release, namespace string) (*apply.Client, error) {
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig, flags.Context, flags.Namespace = &o.Kubeconfig, &o.Context, &namespace
+	return apply.NewClient(flags, release, namespace, nil)
+}
+
+func addClusterFlags(cmd *cobra.Command, o *ApplyOptions) {
+	f := cmd.Flags()
+	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context (default: the current context)")
+}
+
+func newApplyCommand(streams IOStreams, runF func(*ApplyOptions) error) *cobra.Command {
+	o := &ApplyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply -f PROFILE [--dry-run=server] [--wait]",
+		Short: "Install or upgrade the rendered stack as a Helm release",
+		Long: `Apply renders the profile and installs it into the current kube context as a
+Helm release named after the profile, in the profile's namespace, or
+upgrades the release when it exists. Because it is a real Helm release,
+'helm history' and 'helm rollback' (or 'authctl history' and 'authctl
+rollback') work on it.
+
+--dry-run=server validates against the cluster without changing it and
+prints a diff against the deployed release on stdout.`,
+		Example: `  authctl apply -f profile.yaml --dry-run=server
+  authctl apply -f profile.yaml --wait --timeout 5m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runApply(cmd, streams, o)
+		},
+	}
+	addClusterFlags(cmd, o)
+	f := cmd.Flags()
+	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
+	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" only renders`)
+	f.Lookup("dry-run").NoOptDefVal = "server"
+	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	return cmd
+}
+
+func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
+	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+	if err != nil {
+		return err
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		return err
+	}
+	ch, err := apply.Chart(res, p.Metadata.Name, chartVersion())
+	if err != nil {
+		return err
+	}
+	c, err := o.client(streams, p.Metadata.Name, p.Metadata.Namespace)
+	if err != nil {
+		return err
+	}
+	if o.Wait && o.DryRun == "" {
+		fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, p.Metadata.Name)
+	}
+	r, err := c.Apply(cmd.Context(), ch, apply.Options{DryRun: o.DryRun, Wait: o.Wait, Timeout: o.Timeout})
+	if err != nil {
+		return err
+	}
+	if o.DryRun != "" {
+		d, err := c.Diff(r.Release)
+		if err != nil {
+			return err
+		}
+		if d == "" {
+			fmt.Fprintln(streams.ErrOut, "no changes")
+			return nil
+		}
+		_, err = fmt.Fprint(streams.Out, d)
+		return err
+	}
+	verb := "installed"
+	if r.Upgraded {
+		verb = "upgraded"
+	}
+	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Release.Name, r.Release.Namespace, r.Release.Version)
+	return nil
+}
+
+// chartVersion is a SemVer for the rendered chart: the release version, or
+// 0.0.0-dev for development builds.
+func chartVersion() string {
+	if v := Version; len(v) > 1 && v[0] == 'v' {
+		return v[1:]
+	}
+	return "0.0.0-dev"
+}
+
+func newHistoryCommand(streams IOStreams) *cobra.Command {
+	o := &ApplyOptions{}
+	var output string
+	cmd := &cobra.Command{
+		Use:   "history -f PROFILE",
+		Short: "List the Helm revisions of the stack",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			c, name, err := clientFor(streams, o)
+			if err != nil {
+				return err
+			}
+			h, err := c.History()
+			if err != nil {
+				return fmt.Errorf("could not read the history of %q: %w", name, err)
+			}
+			type rev struct {
+				Revision    int    `json:"revision"`
+				Status      string `json:"status"`
+				Description string `json:"description"`
+			}
+			var revs []rev
+			for _, r := range h {
+				revs = append(revs, rev{r.Version, r.Info.Status.String(), r.Info.Description})
+			}
+			if output != "" {
+				return printData(streams.Out, output, revs)
+			}
+			for _, r := range revs {
+				fmt.Fprintf(streams.Out, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
+			}
+			return nil
+		},
+	}
+	addClusterFlags(cmd, o)
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	return cmd
+}
+
+func newRollbackCommand(streams IOStreams) *cobra.Command {
+	o := &ApplyOptions{}
+	cmd := &cobra.Command{
+		Use:   "rollback -f PROFILE [REVISION]",
+		Short: "Roll the stack back to an earlier Helm revision (default: the previous one)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			rev := 0
+			if len(args) == 1 {
+				n, err := strconv.Atoi(args[0])
+				if err != nil || n < 1 {
+					return flagErrorf("invalid revision %q", args[0])
+				}
+				rev = n
+			}
+			c, name, err := clientFor(streams, o)
+			if err != nil {
+				return err
+			}
+			if err := c.Rollback(rev); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)
+			return nil
+		},
+	}
+	addClusterFlags(cmd, o)
+	return cmd
+}
+
+// clientFor reads only the profile's name and namespace: history and
+// rollback do not render, so they need no secrets file.
+func clientFor(streams IOStreams, o *ApplyOptions) (*apply.Client, string, error) {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := o.client(streams, p.Metadata.Name, p.Metadata.Namespace)
+	return c, p.Metadata.Name, err
+}

@@ -1,0 +1,112 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// TestApplyInstallUpgradeRollback installs the minimal example as a Helm
+// release into a real kube-apiserver, upgrades it with a changed profile,
+// diffs with --dry-run=server, and rolls back. (No kubelet runs in the
+// harness, so pods never start; --wait is not exercised here.)
+func TestApplyInstallUpgradeRollback(t *testing.T) {
+	stack.Require(t)
+	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
+	bin := bsBinary(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../examples/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profileFile := filepath.Join(dir, "profile.yaml")
+	writeFile(t, dir, "profile.yaml", src)
+	secretsData, err := os.ReadFile(testSecretsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretsFile := writeFile(t, dir, "secrets.yaml", secretsData)
+	cluster := []string{"--kubeconfig", kube.KubeconfigPath}
+	run := func(args ...string) bsResult {
+		t.Helper()
+		return bsRun(t, bin, nil, append(args, cluster...)...)
+	}
+	history := func() []string {
+		t.Helper()
+		r := run("history", "-f", profileFile, "-o", "json")
+		if r.code != 0 {
+			t.Fatalf("history: %s", r.stderr)
+		}
+		var revs []struct {
+			Revision int
+			Status   string
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &revs); err != nil {
+			t.Fatalf("history -o json: %v\n%s", err, r.stdout)
+		}
+		var out []string
+		for _, v := range revs {
+			out = append(out, v.Status)
+		}
+		return out
+	}
+	configMapNames := func() string {
+		t.Helper()
+		out, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "get", "configmap", "-n", "auth", "-o", "name")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		return out
+	}
+
+	// Install.
+	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile); r.code != 0 || !strings.Contains(r.stderr, "revision 1") {
+		t.Fatalf("install: %d\n%s", r.code, r.stderr)
+	}
+	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "get", "deployment", "dev-kratos", "dev-hydra", "-n", "auth"); err != nil {
+		t.Fatalf("deployments not created: %v\n%s", err, stderr)
+	}
+	before := configMapNames()
+
+	// A changed profile: the dry run shows the change and changes nothing.
+	writeFile(t, dir, "profile.yaml", []byte(string(src)+"  kratos:\n    sessionLifespan: 2h\n"))
+	r := run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--dry-run=server")
+	if r.code != 0 || !strings.Contains(r.stdout, "lifespan: 2h") || !strings.Contains(r.stdout, "+++ rendered/ConfigMap/auth/dev-kratos-config-") {
+		t.Fatalf("dry run: %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := history(); len(got) != 1 {
+		t.Fatalf("the dry run changed the history: %v", got)
+	}
+
+	// Upgrade: the config's hash suffix changes, so the pods would roll.
+	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile); r.code != 0 || !strings.Contains(r.stderr, "upgraded") || !strings.Contains(r.stderr, "revision 2") {
+		t.Fatalf("upgrade: %d\n%s", r.code, r.stderr)
+	}
+	after := configMapNames()
+	if after == before {
+		t.Fatalf("the upgrade did not change the config ConfigMap:\n%s", after)
+	}
+	if got := history(); strings.Join(got, ",") != "superseded,deployed" {
+		t.Fatalf("history after upgrade: %v", got)
+	}
+
+	// Rollback to revision 1 restores its objects.
+	if r := run("rollback", "-f", profileFile, "1"); r.code != 0 {
+		t.Fatalf("rollback: %s", r.stderr)
+	}
+	if got := configMapNames(); got != before {
+		t.Fatalf("rollback did not restore revision 1's ConfigMaps:\nwant\n%s\ngot\n%s", before, got)
+	}
+	if got := history(); strings.Join(got, ",") != "superseded,superseded,deployed" {
+		t.Fatalf("history after rollback: %v", got)
+	}
+	// A dry run now shows no change against the rolled-back release.
+	writeFile(t, dir, "profile.yaml", src)
+	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--dry-run=server"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no changes") {
+		t.Fatalf("dry run after rollback: %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

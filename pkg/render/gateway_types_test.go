@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	"google.golang.org/protobuf/encoding/protojson"
 	istiosecurity "istio.io/api/security/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -15,8 +16,6 @@ import (
 
 // TestGatewayObjectsDecodeStrictly decodes the Gateway API and Istio objects
 // of every example into their published Go types, rejecting unknown fields.
-// (Envoy Gateway's SecurityPolicy is checked against its published CRD
-// schema by the real kube-apiserver in test/e2e, with strict validation.)
 func TestGatewayObjectsDecodeStrictly(t *testing.T) {
 	seen := map[string]int{}
 	for _, file := range examples(t) {
@@ -31,6 +30,8 @@ func TestGatewayObjectsDecodeStrictly(t *testing.T) {
 				target = &gwv1beta1.ReferenceGrant{}
 			case "AuthorizationPolicy":
 				target = &securityv1.AuthorizationPolicy{}
+			case "SecurityPolicy":
+				target = &egv1a1.SecurityPolicy{}
 			default:
 				continue
 			}
@@ -40,7 +41,7 @@ func TestGatewayObjectsDecodeStrictly(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"Gateway", "HTTPRoute", "ReferenceGrant", "AuthorizationPolicy"} {
+	for _, k := range []string{"Gateway", "HTTPRoute", "ReferenceGrant", "AuthorizationPolicy", "SecurityPolicy"} {
 		if seen[k] == 0 {
 			t.Errorf("no example renders a %s", k)
 		}
@@ -53,6 +54,7 @@ func TestGatewayStrictDecodingCatchesMistakes(t *testing.T) {
 		target any
 	}{
 		"httproute":           {"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\nspec: {hostname: [a.example.com]}\n", &gwv1.HTTPRoute{}},
+		"securitypolicy": {"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: x}\nspec: {extAuth: {http: {pth: /decisions}}}\n", &egv1a1.SecurityPolicy{}},
 		"authorizationpolicy": {"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x}\nspec: {action: CUSTOM, provider: {nam: x}}\n", &securityv1.AuthorizationPolicy{}},
 	}
 	for name, tc := range cases {

@@ -54,7 +54,7 @@ func TestGatewayStrictDecodingCatchesMistakes(t *testing.T) {
 		target any
 	}{
 		"httproute":           {"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\nspec: {hostname: [a.example.com]}\n", &gwv1.HTTPRoute{}},
-		"securitypolicy": {"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: x}\nspec: {extAuth: {http: {pth: /decisions}}}\n", &egv1a1.SecurityPolicy{}},
+		"securitypolicy":      {"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: x}\nspec: {extAuth: {http: {pth: /decisions}}}\n", &egv1a1.SecurityPolicy{}},
 		"authorizationpolicy": {"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x}\nspec: {action: CUSTOM, provider: {nam: x}}\n", &securityv1.AuthorizationPolicy{}},
 	}
 	for name, tc := range cases {

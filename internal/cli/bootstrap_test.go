@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,11 +33,7 @@ func defaultBootstrap(o BootstrapOptions) BootstrapOptions {
 
 // TestBootstrapFlags is the argv → options table.
 func TestBootstrapFlags(t *testing.T) {
-	cases := []struct {
-		args    []string
-		want    BootstrapOptions
-		wantErr string
-	}{
+	cases := []flagCase[BootstrapOptions]{
 		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml"})},
 		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml", DryRun: true})},
 		{args: []string{"--identities", "i.ndjson", "--dry-run", "-o", "json", "--prune", "--update-credentials"},
@@ -57,31 +51,7 @@ func TestBootstrapFlags(t *testing.T) {
 		{args: []string{"--identities", "i", "--progress", "fancy"}, wantErr: `unknown --progress "fancy"`},
 		{args: []string{"plan", "--identities", "i", "--dry-run"}, wantErr: "unknown flag: --dry-run"},
 	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var got BootstrapOptions
-			cmd := newBootstrapCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *BootstrapOptions) error {
-				got = *o
-				return nil
-			})
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("want error %q, got %v", tc.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
-			}
-		})
-	}
+	runFlagCases(t, newBootstrapCommand, cases)
 }
 
 // TestBootstrapResolvePrecedence: flag, then environment, then profile.

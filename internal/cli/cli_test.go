@@ -25,11 +25,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 // TestRenderFlags is the argv → options table: parsing is tested apart from
 // behaviour.
 func TestRenderFlags(t *testing.T) {
-	cases := []struct {
-		args    []string
-		want    RenderOptions
-		wantErr string
-	}{
+	cases := []flagCase[RenderOptions]{
 		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream"}},
 		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
 		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
@@ -40,31 +36,7 @@ func TestRenderFlags(t *testing.T) {
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
 		{args: []string{"-f", "p.yaml", "--colour"}, wantErr: "unknown flag: --colour"},
 	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var got RenderOptions
-			cmd := newRenderCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *RenderOptions) error {
-				got = *o
-				return nil
-			})
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("want error %q, got %v", tc.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Fatalf("got %+v, want %+v", got, tc.want)
-			}
-		})
-	}
+	runFlagCases(t, newRenderCommand, cases)
 }
 
 func TestRenderWritesOnlyDataToStdout(t *testing.T) {

@@ -13,12 +13,7 @@ import (
 func TestDoctorFlags(t *testing.T) {
 	def := DoctorOptions{ProfileFile: "p.yaml", Timeout: 5 * time.Second, TLSFailWithin: 168 * time.Hour, TLSWarnWithin: 504 * time.Hour}
 	with := func(edit func(*DoctorOptions)) DoctorOptions { o := def; edit(&o); return o }
-	cases := []struct {
-		args    []string
-		env     map[string]string
-		want    DoctorOptions
-		wantErr string
-	}{
+	cases := []flagCase[DoctorOptions]{
 		{args: []string{"-f", "p.yaml"}, want: def},
 		{args: []string{"-f", "p.yaml", "--hydra-admin-url", "http://127.0.0.1:4445/", "-o", "json", "--timeout", "2s"}, want: with(func(o *DoctorOptions) {
 			o.Endpoints.HydraAdmin, o.Output, o.Timeout = "http://127.0.0.1:4445/", "json", 2*time.Second
@@ -31,31 +26,7 @@ func TestDoctorFlags(t *testing.T) {
 		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o "table"`},
 		{args: []string{"-f", "p.yaml", "--timeout", "0s"}, wantErr: "--timeout must be positive"},
 	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			var got DoctorOptions
-			cmd := newDoctorCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *DoctorOptions) error { got = *o; return nil })
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("want error %q, got %v", tc.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Fatalf("got %+v, want %+v", got, tc.want)
-			}
-		})
-	}
+	runFlagCases(t, newDoctorCommand, cases)
 }
 
 func TestDoctorReportPlainHasNoANSI(t *testing.T) {

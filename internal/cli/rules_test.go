@@ -1,43 +1,20 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 )
 
 func TestRulesTestFlags(t *testing.T) {
-	cases := []struct {
-		args    []string
-		want    RulesTestOptions
-		wantErr string
-	}{
+	cases := []flagCase[RulesTestOptions]{
 		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/"}, want: RulesTestOptions{ProfileFile: "p.yaml", URL: "https://a/", Method: "GET"}},
 		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-X", "POST", "-o", "json"}, want: RulesTestOptions{ProfileFile: "p.yaml", URL: "https://a/", Method: "POST", Output: "json"}},
 		{args: []string{"test", "-f", "p.yaml"}, wantErr: "required flag --url is missing"},
 		{args: []string{"test", "--url", "https://a/"}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-o", "table"}, wantErr: `unknown -o "table"`},
 	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var got RulesTestOptions
-			cmd := newRulesCommand(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *RulesTestOptions) error { got = *o; return nil })
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("want %q, got %v", tc.wantErr, err)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("got %+v (%v), want %+v", got, err, tc.want)
-			}
-		})
-	}
+	runFlagCases(t, newRulesCommand, cases)
 }
 
 func TestRulesTest(t *testing.T) {

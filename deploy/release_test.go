@@ -9,21 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authctl/authctl/test/e2e/stack"
 )
 
-// GoreleaserVersion is the goreleaser the config is written for.
-const GoreleaserVersion = "v2.15.1"
-
-// TestGoreleaserConfig runs `goreleaser check` on .goreleaser.yaml: the
-// goreleaser on PATH if there is one, else the pinned version built from the
-// Go module proxy with `go run` (cached after the first run). check decodes
+// TestGoreleaserConfig runs `goreleaser check` on .goreleaser.yaml with the
+// goreleaser pinned in hack/versions.env, which hack/e2e-tools.sh builds
+// from the Go module proxy (make test does that first). check decodes
 // strictly (an unknown key fails), rejects deprecated keys and validates
 // templates' syntax.
 func TestGoreleaserConfig(t *testing.T) {
-	cmd := exec.Command("go", "run", "github.com/goreleaser/goreleaser/v2@"+GoreleaserVersion, "check", "-f", ".goreleaser.yaml")
-	if p, err := exec.LookPath("goreleaser"); err == nil {
-		cmd = exec.Command(p, "check", "-f", ".goreleaser.yaml")
-	}
+	stack.Require(t)
+	bin := stack.Binary(t, stack.ToolGoreleaser)
+	cmd := exec.Command(bin, "check", "-f", ".goreleaser.yaml")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "HOMEBREW_TAP_GITHUB_TOKEN=unused", "AUTHCTL_SBOM=0")
 	out, err := cmd.CombinedOutput()

@@ -142,8 +142,16 @@ build_kubelogin() {
   mv "$out/kubelogin.tmp" "$out/kubelogin"
 }
 
+build_goreleaser() {
+  local out; out="$(bindir goreleaser "$GORELEASER_VERSION")"
+  [[ -x "$out/goreleaser" ]] && return 0
+  log "building goreleaser $GORELEASER_VERSION (release config check; about 9 min)"
+  GOBIN="$out" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" ||
+    die "goreleaser build failed"
+}
+
 tools=("$@")
-if [[ ${#tools[@]} -eq 0 ]]; then tools=(etcd hydra oathkeeper kratos kube-apiserver); fi
+if [[ ${#tools[@]} -eq 0 ]]; then tools=(etcd hydra oathkeeper kratos kube-apiserver goreleaser); fi
 for t in "${tools[@]}"; do
   case "$t" in
     kratos) build_kratos ;;
@@ -152,7 +160,8 @@ for t in "${tools[@]}"; do
     kube-apiserver) build_kube_apiserver ;;
     etcd) build_etcd ;;
     kubelogin) build_kubelogin ;;
-    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper kube-apiserver etcd kubelogin)" ;;
+    goreleaser) build_goreleaser ;;
+    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper kube-apiserver etcd goreleaser kubelogin)" ;;
   esac
 done
 log "tools ready in $cache"

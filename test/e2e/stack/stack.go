@@ -51,6 +51,8 @@ const (
 	ToolOathkeeper    = "oathkeeper"
 	ToolKubeAPIServer = "kube-apiserver"
 	ToolEtcd          = "etcd"
+	// ToolGoreleaser validates the release config (not a server).
+	ToolGoreleaser = "goreleaser"
 )
 
 // versionKeys maps a tool to its variable in hack/versions.env.
@@ -59,6 +61,7 @@ var versionKeys = map[string]string{
 	ToolHydra:         "HYDRA_VERSION",
 	ToolOathkeeper:    "OATHKEEPER_VERSION",
 	ToolKubeAPIServer: "KUBERNETES_VERSION",
+	ToolGoreleaser:    "GORELEASER_VERSION",
 	ToolEtcd:          "ETCD_VERSION",
 	"kubelogin":       "KUBELOGIN_VERSION",
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/profile"
@@ -106,10 +107,8 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Wait && o.DryRun == "" {
-		fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, p.Metadata.Name)
-	}
-	r, err := c.Apply(cmd.Context(), ch, apply.Options{DryRun: o.DryRun, Wait: o.Wait, Timeout: o.Timeout})
+	// authctl follows the rollout itself (below) rather than Helm's silent wait.
+	r, err := c.Apply(cmd.Context(), ch, apply.Options{DryRun: o.DryRun})
 	if err != nil {
 		return err
 	}
@@ -130,7 +129,35 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 		verb = "upgraded"
 	}
 	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Release.Name, r.Release.Namespace, r.Release.Version)
-	return nil
+	if !o.Wait {
+		return nil
+	}
+	return waitForRollout(cmd, streams, o, p.Metadata.Name, p.Metadata.Namespace)
+}
+
+// waitForRollout follows the release's Deployments and Jobs: a live view on
+// a terminal, plain lines otherwise; on timeout the error carries the
+// events of the pods that are not ready.
+func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name, namespace string) error {
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
+	rc, err := flags.ToRESTConfig()
+	if err != nil {
+		return fmt.Errorf("could not connect to the cluster: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("could not connect to the cluster: %w", err)
+	}
+	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
+	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
+	if IsTerminal(streams.ErrOut) {
+		report, stop := apply.TUIReporter(streams.ErrOut)
+		err := r.Wait(cmd.Context(), o.Timeout, report)
+		stop(err)
+		return err
+	}
+	return r.Wait(cmd.Context(), o.Timeout, apply.PlainReporter(streams.ErrOut))
 }
 
 // chartVersion is a SemVer for the rendered chart: the release version, or

@@ -167,7 +167,8 @@ type Options struct {
 	// DryRun is "" (apply), "client" or "server" (validate against the
 	// cluster without changing it).
 	DryRun string
-	// Wait blocks until the workloads are ready, up to Timeout.
+	// Wait makes Helm block until the workloads are ready, up to Timeout.
+	// The CLI uses Rollout instead, which shows progress.
 	Wait    bool
 	Timeout time.Duration
 }

@@ -72,25 +72,35 @@ func TestApplyInstallUpgradeRollback(t *testing.T) {
 	}
 	before := configMapNames()
 
+	// --wait follows the rollout with plain lines off a terminal; with no
+	// kubelet here nothing becomes ready, so it must time out and say what.
+	r0 := run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--wait", "--timeout", "3s")
+	if r0.code == 0 || !strings.Contains(r0.stderr, "deployment/dev-kratos 0/1 waiting") || !strings.Contains(r0.stderr, "not ready after 3s") {
+		t.Fatalf("--wait: %d\n%s", r0.code, r0.stderr)
+	}
+	if strings.Contains(r0.stderr, "\x1b[") {
+		t.Errorf("ANSI escapes off a terminal:\n%q", r0.stderr)
+	}
+
 	// A changed profile: the dry run shows the change and changes nothing.
 	writeFile(t, dir, "profile.yaml", []byte(string(src)+"  kratos:\n    sessionLifespan: 2h\n"))
 	r := run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--dry-run=server")
 	if r.code != 0 || !strings.Contains(r.stdout, "lifespan: 2h") || !strings.Contains(r.stdout, "+++ rendered/ConfigMap/auth/dev-kratos-config-") {
 		t.Fatalf("dry run: %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	if got := history(); len(got) != 1 {
+	if got := history(); len(got) != 2 {
 		t.Fatalf("the dry run changed the history: %v", got)
 	}
 
 	// Upgrade: the config's hash suffix changes, so the pods would roll.
-	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile); r.code != 0 || !strings.Contains(r.stderr, "upgraded") || !strings.Contains(r.stderr, "revision 2") {
+	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile); r.code != 0 || !strings.Contains(r.stderr, "upgraded") || !strings.Contains(r.stderr, "revision 3") {
 		t.Fatalf("upgrade: %d\n%s", r.code, r.stderr)
 	}
 	after := configMapNames()
 	if after == before {
 		t.Fatalf("the upgrade did not change the config ConfigMap:\n%s", after)
 	}
-	if got := history(); strings.Join(got, ",") != "superseded,deployed" {
+	if got := history(); strings.Join(got, ",") != "superseded,superseded,deployed" {
 		t.Fatalf("history after upgrade: %v", got)
 	}
 
@@ -101,7 +111,7 @@ func TestApplyInstallUpgradeRollback(t *testing.T) {
 	if got := configMapNames(); got != before {
 		t.Fatalf("rollback did not restore revision 1's ConfigMaps:\nwant\n%s\ngot\n%s", before, got)
 	}
-	if got := history(); strings.Join(got, ",") != "superseded,superseded,deployed" {
+	if got := history(); strings.Join(got, ",") != "superseded,superseded,superseded,deployed" {
 		t.Fatalf("history after rollback: %v", got)
 	}
 	// A dry run now shows no change against the rolled-back release.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -23,6 +24,12 @@ type ApplyOptions struct {
 	DryRun      string
 	Wait        bool
 	Timeout     time.Duration
+	// Bootstrap runs `authctl bootstrap` through port-forwards afterwards.
+	Bootstrap           bool
+	BootstrapSecretsOut string
+
+	// forwarder replaces the Kubernetes port-forward in tests.
+	forwarder apply.Forwarder
 }
 
 // Validate checks flag combinations.
@@ -37,6 +44,12 @@ func (o *ApplyOptions) Validate() error {
 	}
 	if o.DryRun == "none" {
 		o.DryRun = ""
+	}
+	if o.Bootstrap && o.DryRun != "" {
+		return flagErrorf("--bootstrap writes to the admin APIs; it cannot be combined with --dry-run")
+	}
+	if o.BootstrapSecretsOut != "" && !o.Bootstrap {
+		return flagErrorf("--bootstrap-secrets-out needs --bootstrap")
 	}
 	return nil
 }
@@ -87,6 +100,8 @@ prints a diff against the deployed release on stdout.`,
 	f.Lookup("dry-run").NoOptDefVal = "server"
 	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	f.BoolVar(&o.Bootstrap, "bootstrap", false, "then run bootstrap (the profile's bootstrap section) against the in-cluster admin APIs through port-forwards")
+	f.StringVar(&o.BootstrapSecretsOut, "bootstrap-secrets-out", "", "with --bootstrap: where generated client secrets go (as bootstrap --secrets-out)")
 	return cmd
 }
 
@@ -129,10 +144,68 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 		verb = "upgraded"
 	}
 	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Release.Name, r.Release.Namespace, r.Release.Version)
-	if !o.Wait {
-		return nil
+	if o.Wait {
+		if err := waitForRollout(cmd, streams, o, p.Metadata.Name, p.Metadata.Namespace); err != nil {
+			return err
+		}
 	}
-	return waitForRollout(cmd, streams, o, p.Metadata.Name, p.Metadata.Namespace)
+	if o.Bootstrap {
+		return bootstrapThroughPortForwards(cmd, streams, o, p)
+	}
+	return nil
+}
+
+// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
+// to loopback (they are never exposed) and runs bootstrap against them.
+func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
+	fwd := o.forwarder
+	if fwd == nil {
+		flags := genericclioptions.NewConfigFlags(false)
+		flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
+		rc, err := flags.ToRESTConfig()
+		if err != nil {
+			return fmt.Errorf("could not connect to the cluster: %w", err)
+		}
+		cs, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			return fmt.Errorf("could not connect to the cluster: %w", err)
+		}
+		fwd = apply.KubeForwarder{Config: rc, Client: cs, Log: streams.ErrOut}
+	}
+	w := p.Wiring()
+	args := []string{"-f", o.ProfileFile}
+	for _, t := range []struct {
+		on            bool
+		service, flag string
+		port          int
+	}{
+		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, "--kratos-admin-url", profile.KratosAdminPort},
+		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, "--hydra-admin-url", profile.HydraAdminPort},
+	} {
+		if !t.on {
+			continue
+		}
+		u, stop, err := fwd.Forward(cmd.Context(), w.Namespace, t.service, t.port)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(streams.ErrOut, "forwarding %s to %s\n", t.service, u)
+		args = append(args, t.flag, u)
+	}
+	if o.BootstrapSecretsOut != "" {
+		args = append(args, "--secrets-out", o.BootstrapSecretsOut)
+	}
+	// Parse through the bootstrap command so its defaults and validation apply.
+	var bo *BootstrapOptions
+	bc := newBootstrapCommand(streams, func(parsed *BootstrapOptions) error { bo = parsed; return nil })
+	bc.SetArgs(args)
+	bc.SetOut(streams.ErrOut)
+	bc.SetErr(streams.ErrOut)
+	if err := bc.Execute(); err != nil {
+		return err
+	}
+	return runBootstrap(cmd.Context(), streams, bo, os.Getenv)
 }
 
 // waitForRollout follows the release's Deployments and Jobs: a live view on

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// fakeForwarder stands in for `kubectl port-forward`: the harness runs no
+// kubelet, so a real port-forward to a pod cannot be produced. It maps the
+// admin Services to the real Kratos and Hydra the test started.
+type fakeForwarder map[string]string
+
+func (f fakeForwarder) Forward(_ context.Context, namespace, service string, port int) (string, func(), error) {
+	u, ok := f[fmt.Sprintf("%s/%s:%d", namespace, service, port)]
+	if !ok {
+		return "", nil, fmt.Errorf("unexpected forward to %s/%s:%d", namespace, service, port)
+	}
+	return u, func() {}, nil
+}
+
+// TestApplyBootstrapThroughFakePortForward installs the stack into the real
+// kube-apiserver, then bootstraps the profile's identities into real Kratos
+// through the (fake) port-forwards of the admin Services.
+func TestApplyBootstrapThroughFakePortForward(t *testing.T) {
+	stack.Require(t)
+	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
+	kratosCfg, err := stack.ParseConfig([]byte("identity:\n  default_schema_id: default\n  schemas: []\nselfservice:\n  default_browser_return_url: http://127.0.0.1/\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	schema := filepath.Join(dir, "schema.json")
+	os.WriteFile(schema, []byte(`{"type":"object","properties":{"traits":{"type":"object","properties":{"email":{"type":"string","format":"email","ory.sh/kratos":{"credentials":{"password":{"identifier":true}}}}}}}}`), 0o600)
+	kratosCfg["identity"].(map[string]any)["schemas"] = []any{map[string]any{"id": "default", "url": "file://" + schema}}
+	kratos := stack.StartKratos(t, stack.KratosOptions{Config: kratosCfg, Dev: true})
+	hydra := stack.StartHydra(t, stack.HydraOptions{Config: map[string]any{"secrets": map[string]any{"system": []any{"a-test-only-system-secret"}}}, PlainHTTP: true, Dev: true})
+
+	profileFile := filepath.Join(dir, "profile.yaml")
+	os.WriteFile(profileFile, []byte(`apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata: {name: dev, namespace: auth}
+spec:
+  domain: example.com
+  secrets:
+    policy: existingSecret
+    existingSecret: {kratos: k, hydra: h, ui: u, oathkeeper: o}
+  bootstrap:
+    identities: identities.yaml
+`), 0o600)
+	os.WriteFile(filepath.Join(dir, "identities.yaml"), []byte("identities:\n  - traits: {email: alice@example.com}\n    metadata_public: {groups: [admins]}\n"), 0o600)
+
+	var out, errOut bytes.Buffer
+	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	o := &ApplyOptions{
+		ProfileFile: profileFile, Kubeconfig: kube.KubeconfigPath, Bootstrap: true,
+		forwarder: fakeForwarder{
+			"auth/dev-kratos-admin:4434": strings.TrimSuffix(kratos.AdminURL, "/"),
+			"auth/dev-hydra-admin:4445":  strings.TrimSuffix(hydra.AdminURL, "/"),
+		},
+	}
+	cmd := newApplyCommand(streams, nil)
+	cmd.SetContext(context.Background())
+	if err := runApply(cmd, streams, o); err != nil {
+		t.Fatalf("apply --bootstrap: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "installed release") || !strings.Contains(errOut.String(), "forwarding dev-kratos-admin") {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+	resp, err := http.Get(kratos.AdminURL + "admin/identities?credentials_identifier=alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ids []struct {
+		Traits struct{ Email string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ids); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0].Traits.Email != "alice@example.com" {
+		t.Fatalf("identity not bootstrapped: %+v", ids)
+	}
+}

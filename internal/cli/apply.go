@@ -79,7 +79,7 @@ upgrades the release when it exists. Because it is a real Helm release,
 rollback') work on it.
 
 --dry-run=server validates against the cluster without changing it and
-prints a diff against the deployed release on stdout.`,
+prints a diff against the live objects on stdout (Secret values redacted).`,
 		Example: `  authctl apply -f profile.yaml --dry-run=server
   authctl apply -f profile.yaml --wait --timeout 5m`,
 		Args: cobra.NoArgs,
@@ -128,7 +128,7 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 		return err
 	}
 	if o.DryRun != "" {
-		d, err := c.Diff(r.Release)
+		d, err := c.LiveDiff(cmd.Context(), r.Release.Manifest)
 		if err != nil {
 			return err
 		}

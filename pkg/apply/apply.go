@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pmezard/go-difflib/difflib"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -173,51 +172,13 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Diff compares the manifest a dry run produced with the deployed release,
-// object by object, as a unified diff. An empty string means no change.
-func (c *Client) Diff(proposed *release.Release) (string, error) {
-	current := ""
+// Current returns the deployed release, or nil when there is none.
+func (c *Client) Current() (*release.Release, error) {
 	rel, err := action.NewGet(c.cfg).Run(c.Release)
-	switch {
-	case errors.Is(err, driver.ErrReleaseNotFound):
-	case err != nil:
-		return "", err
-	default:
-		current = rel.Manifest
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
 	}
-	return DiffManifests(current, proposed.Manifest)
-}
-
-// DiffManifests diffs two Helm manifests object by object.
-func DiffManifests(current, proposed string) (string, error) {
-	a, b := splitManifest(current), splitManifest(proposed)
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	var out strings.Builder
-	for _, k := range sorted {
-		if a[k] == b[k] {
-			continue
-		}
-		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(a[k]), B: difflib.SplitLines(b[k]),
-			FromFile: "live/" + k, ToFile: "rendered/" + k, Context: 3,
-		})
-		if err != nil {
-			return "", err
-		}
-		out.WriteString(d)
-	}
-	return out.String(), nil
+	return rel, err
 }
 
 // splitManifest indexes a Helm manifest by "Kind/namespace/name".

@@ -15,12 +15,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-var labels = map[string]string{"app.kubernetes.io/instance": "dev"}
+var instanceLabels = map[string]string{"app.kubernetes.io/instance": "dev"}
 
 func deployment(name string, available int32) *appsv1.Deployment {
 	one := int32(1)
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "auth", Labels: labels, Generation: 1},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "auth", Labels: instanceLabels, Generation: 1},
 		Spec:       appsv1.DeploymentSpec{Replicas: &one},
 		Status:     appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: available},
 	}
@@ -29,14 +29,14 @@ func deployment(name string, available int32) *appsv1.Deployment {
 // TestFakeRolloutBecomesReady: no kubelet runs in the test harness, so pods
 // never become ready there; a fake clientset plays the status transitions.
 func TestFakeRolloutBecomesReady(t *testing.T) {
-	cs := fake.NewSimpleClientset(deployment("dev-kratos", 0), &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-migrate", Namespace: "auth", Labels: labels}})
+	cs := fake.NewSimpleClientset(deployment("dev-kratos", 0), &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-migrate", Namespace: "auth", Labels: instanceLabels}})
 	r := &Rollout{Client: cs, Namespace: "auth", Selector: "app.kubernetes.io/instance=dev", Interval: 10 * time.Millisecond}
 	var reports [][]Workload
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		d := deployment("dev-kratos", 1)
 		cs.AppsV1().Deployments("auth").UpdateStatus(context.Background(), d, metav1.UpdateOptions{})
-		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-migrate", Namespace: "auth", Labels: labels}, Status: batchv1.JobStatus{Succeeded: 1}}
+		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-migrate", Namespace: "auth", Labels: instanceLabels}, Status: batchv1.JobStatus{Succeeded: 1}}
 		cs.BatchV1().Jobs("auth").UpdateStatus(context.Background(), j, metav1.UpdateOptions{})
 	}()
 	if err := r.Wait(context.Background(), 5*time.Second, func(ws []Workload) { reports = append(reports, ws) }); err != nil {
@@ -49,7 +49,7 @@ func TestFakeRolloutBecomesReady(t *testing.T) {
 
 func TestFakeRolloutTimeoutShowsPodEvents(t *testing.T) {
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-abc", Namespace: "auth", Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: "dev-kratos-abc", Namespace: "auth", Labels: instanceLabels},
 		Status:     corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}},
 	}
 	ev := &corev1.Event{
@@ -91,5 +91,21 @@ func TestRolloutViewAndPlainReporter(t *testing.T) {
 	want := "deployment/a 0/1 waiting\njob/b 0/1 waiting\ndeployment/a 1/1 ready\n"
 	if buf.String() != want {
 		t.Fatalf("plain output:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+func TestRedactSecretNeverShowsValues(t *testing.T) {
+	a := map[string]any{"kind": "Secret", "data": map[string]any{"k": "c2VjcmV0LXZhbHVl"}, "stringData": map[string]any{"p": "plain-secret"}}
+	b := map[string]any{"kind": "Secret", "data": map[string]any{"k": "c2VjcmV0\nLXZhbHVl"}}
+	redactSecret(a)
+	redactSecret(b)
+	for _, v := range []any{a["data"].(map[string]any)["k"], a["stringData"].(map[string]any)["p"]} {
+		if s := v.(string); !strings.HasPrefix(s, "(redacted, sha256:") {
+			t.Errorf("value not redacted: %q", s)
+		}
+	}
+	// The same value, wrapped differently, is the same digest: no false change.
+	if a["data"].(map[string]any)["k"] != b["data"].(map[string]any)["k"] {
+		t.Error("line-wrapped base64 of the same value gives a different digest")
 	}
 }

@@ -119,4 +119,13 @@ func TestApplyInstallUpgradeRollback(t *testing.T) {
 	if r := run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--dry-run=server"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no changes") {
 		t.Fatalf("dry run after rollback: %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
+
+	// The diff is against the live objects, so drift made by hand shows.
+	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "scale", "deployment", "dev-hydra", "-n", "auth", "--replicas=2"); err != nil {
+		t.Fatalf("scale: %v\n%s", err, stderr)
+	}
+	r = run("apply", "-f", profileFile, "--secrets-file", secretsFile, "--dry-run=server")
+	if r.code != 0 || !strings.Contains(r.stdout, "--- live/Deployment/auth/dev-hydra") || !strings.Contains(r.stdout, "-  replicas: 2") || !strings.Contains(r.stdout, "+  replicas: 1") {
+		t.Fatalf("drift not shown: %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,9 +56,9 @@ func (o *BootstrapOptions) Validate() error {
 		return flagErrorf("nothing to do: give -f PROFILE (its bootstrap section), --identities FILE or --clients FILE")
 	}
 	switch o.Output {
-	case "text", "json":
+	case "text", "json", "yaml":
 	default:
-		return flagErrorf("unknown -o/--output %q (allowed: text, json)", o.Output)
+		return flagErrorf("unknown -o/--output %q (allowed: text, json, yaml)", o.Output)
 	}
 	switch o.SecretsFormat {
 	case ory.SecretFormatKubernetes, ory.SecretFormatJSON:
@@ -166,7 +165,7 @@ func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
 	f.StringVar(&o.SecretsOut, "secrets-out", "", `file for generated client secrets, written 0600 ("-" prints them to stdout)`)
 	f.StringVar(&o.SecretsFormat, "secrets-format", ory.SecretFormatKubernetes, "secrets file format: secret (Kubernetes Secrets, hydra-maester keys) or json")
 	f.StringVar(&o.Namespace, "namespace", "", "namespace of the Secret manifests (default: the profile's)")
-	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	f.StringVarP(&o.Output, "output", "o", "text", "output format: text, json or yaml")
 	f.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (bar on a terminal, lines otherwise), bar, plain or none")
 }
 
@@ -310,10 +309,8 @@ func writeSummary(streams IOStreams, o *BootstrapOptions, sum *ory.Summary) erro
 		fmt.Fprintf(streams.ErrOut, "failed: %s\n", e)
 	}
 	switch {
-	case o.Output == "json":
-		enc := json.NewEncoder(streams.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+	case o.Output == "json" || o.Output == "yaml":
+		return printData(streams.Out, o.Output, sum)
 	case o.DryRun:
 		return sum.WritePlan(streams.Out)
 	default:

@@ -43,7 +43,7 @@ func TestBootstrapFlags(t *testing.T) {
 		{args: []string{"--identities", "i", "--kratos-admin-url", "https://k:4434", "--ca-file", "ca.pem", "--header", "X-Proxy: 1", "--concurrency", "8"},
 			want: defaultBootstrap(BootstrapOptions{IdentitiesFile: "i", KratosAdminURL: "https://k:4434", CAFile: "ca.pem", Headers: []string{"X-Proxy: 1"}, Concurrency: 8})},
 		{args: []string{}, wantErr: "nothing to do"},
-		{args: []string{"--identities", "i", "-o", "yaml"}, wantErr: `unknown -o/--output "yaml"`},
+		{args: []string{"--identities", "i", "-o", "table"}, wantErr: `unknown -o/--output "table"`},
 		{args: []string{"--identities", "i", "--secrets-format", "env"}, wantErr: `unknown --secrets-format "env"`},
 		{args: []string{"--identities", "i", "--header", "novalue"}, wantErr: `want "Name: value"`},
 		{args: []string{"--identities", "i", "--batch-size", "5000"}, wantErr: "between 1 and 2000"},

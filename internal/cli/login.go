@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -20,8 +19,8 @@ type LoginOptions struct {
 
 // Validate checks flag values.
 func (o *LoginOptions) Validate() error {
-	if o.Output != "" && o.Output != "json" {
-		return flagErrorf("unknown -o %q (allowed: json)", o.Output)
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
+		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
 	}
 	return nil
 }
@@ -56,15 +55,13 @@ caches it for get-token and prints the subject, email, groups and expiry.`,
 		},
 	}
 	addTokenFlags(cmd, &o.Token)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: json")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
 	return cmd
 }
 
 func printClaims(streams IOStreams, c *login.Claims, output string) error {
-	if output == "json" {
-		enc := json.NewEncoder(streams.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
+	if output == "json" || output == "yaml" {
+		return printData(streams.Out, output, c)
 	}
 	groups := strings.Join(c.Groups, ", ")
 	if groups == "" {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -19,16 +18,14 @@ func newVersionCommand(streams IOStreams) *cobra.Command {
 			switch output {
 			case "":
 				fmt.Fprintf(streams.Out, "authctl %s (commit %s, built %s, %s %s)\n", Version, Commit, Date, info["go"], info["platform"])
-			case "json":
-				enc := json.NewEncoder(streams.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+			case "json", "yaml":
+				return printData(streams.Out, output, info)
 			default:
-				return flagErrorf("unknown -o %q (allowed: json)", output)
+				return flagErrorf("unknown -o %q (allowed: json, yaml)", output)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
 	return cmd
 }

@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -38,7 +39,7 @@ func (c *Client) LiveDiff(ctx context.Context, proposed string) (string, error) 
 	}
 	want := splitManifest(proposed)
 	var out strings.Builder
-	for _, key := range sortedKeys(want) {
+	for _, key := range slices.Sorted(maps.Keys(want)) {
 		obj := &unstructured.Unstructured{}
 		if err := yaml.Unmarshal([]byte(want[key]), &obj.Object); err != nil {
 			return "", fmt.Errorf("could not decode %s: %w", key, err)
@@ -111,7 +112,7 @@ func (c *Client) LiveDiff(ctx context.Context, proposed string) (string, error) 
 	// Objects of the deployed release the proposal no longer has.
 	if rel, err := c.Current(); err == nil && rel != nil {
 		old := splitManifest(rel.Manifest)
-		for _, key := range sortedKeys(old) {
+		for _, key := range slices.Sorted(maps.Keys(old)) {
 			if _, ok := want[key]; !ok {
 				fmt.Fprintf(&out, "--- live/%s\n+++ (removed)\n", key)
 			}
@@ -172,13 +173,4 @@ func project(live, want any) any {
 		return out
 	}
 	return live
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 
@@ -214,7 +216,7 @@ func (s *clientSync) run(ctx context.Context) error {
 		s.prog.Add(1)
 	}
 	// Rotation also works for clients that are not in the input.
-	for _, id := range sortedKeys(rotate) {
+	for _, id := range slices.Sorted(maps.Keys(rotate)) {
 		if err := s.rotateOnly(ctx, id); err != nil {
 			s.sum.fail(ItemError{Kind: KindClient, Key: id, Message: err.Error()})
 		}
@@ -364,7 +366,7 @@ func (s *clientSync) prune(ctx context.Context, inInput map[string]bool) error {
 // defaults.
 func diffFields(desired, cur map[string]any) []string {
 	var out []string
-	for _, k := range sortedKeys(desired) {
+	for _, k := range slices.Sorted(maps.Keys(desired)) {
 		if !sameValue(desired[k], cur[k]) {
 			out = append(out, k)
 		}
@@ -409,13 +411,4 @@ func isEmpty(v any) bool {
 		return len(v) == 0
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

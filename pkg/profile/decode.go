@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,7 +132,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			f, ok := fields[k.Value]
 			if !ok {
-				d.fail(k, p, "allowed fields: "+strings.Join(sortedKeys(fields), ", "), "unknown field %q", k.Value)
+				d.fail(k, p, "allowed fields: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", "), "unknown field %q", k.Value)
 				continue
 			}
 			d.positions[p] = Pos{k.Line, k.Column}
@@ -229,14 +230,5 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		}
 		out[name] = f
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -1,5 +1,7 @@
 package profile
 
+import "slices"
+
 // Pinned upstream versions. Images default to these tags.
 const (
 	KratosVersion     = "v1.3.1"
@@ -80,7 +82,7 @@ func (p *Profile) applyDefaults() {
 	if len(k.Methods) == 0 {
 		k.Methods = []string{"password"}
 	}
-	if len(k.OIDCProviders) > 0 && !contains(k.Methods, "oidc") {
+	if len(k.OIDCProviders) > 0 && !slices.Contains(k.Methods, "oidc") {
 		k.Methods = append(k.Methods, "oidc")
 	}
 	if k.Registration == nil {
@@ -144,7 +146,7 @@ func (p *Profile) applyDefaults() {
 		}
 		if sv.OnFailure == "" {
 			sv.OnFailure = "json"
-			if contains(sv.Allow, "session") {
+			if slices.Contains(sv.Allow, "session") {
 				sv.OnFailure = "redirect"
 			}
 		}
@@ -218,13 +220,4 @@ func (p *Profile) applyDefaults() {
 			e.RemoteKeyPrefix = "authctl/" + p.Metadata.Name + "/"
 		}
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ func (p *Profile) validateServices() ErrorList {
 					add(hp, "the stack's own hosts are routed by authctl", "host %q belongs to the auth stack", h)
 				}
 			}
-			if contains(sv.Allow, "session") && h != s.Domain && !strings.HasSuffix(h, "."+s.Domain) {
+			if slices.Contains(sv.Allow, "session") && h != s.Domain && !strings.HasSuffix(h, "."+s.Domain) {
 				add(hp, "the Kratos session cookie is scoped to "+s.Domain+"; use a host under it or another authenticator", "host %q is outside the cookie domain %q, so the session cookie never reaches it", h, s.Domain)
 			}
 		}
@@ -84,7 +85,7 @@ func (p *Profile) validateServices() ErrorList {
 		if onlyAnonymous && sv.Forward.Mode != "passthrough" {
 			add(path+".forward.mode", "anonymous requests have no identity to forward; use passthrough", "%s needs an authenticated subject", sv.Forward.Mode)
 		}
-		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !contains(sv.Allow, "jwt") && !contains(sv.Allow, "oauth2_introspection") {
+		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !slices.Contains(sv.Allow, "jwt") && !slices.Contains(sv.Allow, "oauth2_introspection") {
 			add(path+".requiredScopes", "scopes and audience are checked by jwt or oauth2_introspection", "requiredScopes/audience without a token authenticator")
 		}
 		if sv.Forward.Mode == "reissue" {
@@ -131,7 +132,7 @@ func methodsOf(s Service) []string {
 
 func intersects(a, b []string) bool {
 	for _, x := range a {
-		if contains(b, x) {
+		if slices.Contains(b, x) {
 			return true
 		}
 	}
@@ -140,7 +141,7 @@ func intersects(a, b []string) bool {
 
 func subset(a, b []string) bool {
 	for _, x := range a {
-		if !contains(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/authctl/authctl/pkg/profile"
@@ -54,15 +55,15 @@ func KratosConfig(p *profile.Profile) map[string]any {
 	}
 	smtp := k.Courier.SMTPURISecretRef != nil
 	// Recovery and verification send mail, so they need the courier's SMTP.
-	if smtp && !contains(k.Methods, "code") {
+	if smtp && !slices.Contains(k.Methods, "code") {
 		methods["code"] = map[string]any{"enabled": true}
 	}
-	if !contains(k.Methods, "password") {
+	if !slices.Contains(k.Methods, "password") {
 		methods["password"] = map[string]any{"enabled": false}
 	}
 	afterRegistration := map[string]any{}
 	for _, m := range []string{"password", "oidc", "webauthn", "passkey"} {
-		if contains(k.Methods, m) {
+		if slices.Contains(k.Methods, m) {
 			afterRegistration[m] = map[string]any{"hooks": []any{map[string]any{"hook": "session"}}}
 		}
 	}
@@ -199,13 +200,4 @@ func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
 		"errors":         rs.Handlers.Errors,
 		"log":            map[string]any{"level": "info", "format": "json", "leak_sensitive_values": false},
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

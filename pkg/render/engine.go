@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,7 +176,7 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 	ns := p.Metadata.Namespace
 	addConfig := func(name string, files map[string][]byte) {
 		arg := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Namespace: ns, Name: name}}
-		for _, key := range sortedKeys(files) {
+		for _, key := range slices.Sorted(maps.Keys(files)) {
 			rel := path.Join("config", name, key)
 			base[rel] = files[key]
 			arg.FileSources = append(arg.FileSources, key+"="+rel)
@@ -183,7 +185,7 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 	}
 	addSecret := func(name string, files map[string][]byte) {
 		arg := types.SecretArgs{GeneratorArgs: types.GeneratorArgs{Namespace: ns, Name: name}, Type: "Opaque"}
-		for _, key := range sortedKeys(files) {
+		for _, key := range slices.Sorted(maps.Keys(files)) {
 			rel := path.Join("secrets", name, key)
 			base[rel] = files[key]
 			secretFiles[rel] = true
@@ -263,7 +265,7 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 
 func runKustomize(base map[string][]byte) ([]Object, error) {
 	mem := filesys.MakeFsInMemory()
-	for _, rel := range sortedKeys(base) {
+	for _, rel := range slices.Sorted(maps.Keys(base)) {
 		full := path.Join(baseDir, rel)
 		if err := mem.MkdirAll(path.Dir(full)); err != nil {
 			return nil, err
@@ -337,15 +339,6 @@ func marshalYAML(v any) ([]byte, error) {
 		return nil, fmt.Errorf("could not encode config: %w", err)
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

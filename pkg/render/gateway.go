@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -284,7 +286,7 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		"image":            g.Image.Ref(),
 		"envoyPort":        EnvoyPort,
 		"istioProvider":    IstioProviderName(p),
-		"refNamespaces":    sortedKeys(refNamespaces),
+		"refNamespaces":    slices.Sorted(maps.Keys(refNamespaces)),
 	}
 	if g.Target == "istio" {
 		snippet, err := marshalYAML(IstioExtensionProvider(p, rs))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dlclark/regexp2"
@@ -29,7 +30,7 @@ func (rs *RuleSet) Match(method, rawURL string) (*MatchResult, error) {
 	target := fmt.Sprintf("%s://%s%s", u.Scheme, u.Host, u.EscapedPath())
 	res := &MatchResult{Method: method, URL: target}
 	for _, r := range rs.Rules {
-		if !containsString(r.Match.Methods, method) {
+		if !slices.Contains(r.Match.Methods, method) {
 			continue
 		}
 		ok, err := matchPattern(r.Match.URL, target)
@@ -86,13 +87,4 @@ func matchPattern(pattern, target string) (bool, error) {
 		return false, err
 	}
 	return rx.MatchString(target)
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

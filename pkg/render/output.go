@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/authctl/authctl/pkg/secrets"
@@ -81,7 +83,7 @@ func (r *Result) WriteDir(dir, format, chartName, version string) ([]string, err
 		return nil, err
 	}
 	var written []string
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		f := files[rel]
 		full := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {

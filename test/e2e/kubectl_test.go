@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -590,7 +591,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	run("admin logs in through the browser", func(t *testing.T) {
 		user, groups, stderr := e.whoami(true, admin)
 		t.Logf("plugin stderr:\n%s", stderr)
-		if user != "oidc:admin@example.com" || !kcContains(groups, "oidc:admins") {
+		if user != "oidc:admin@example.com" || !slices.Contains(groups, "oidc:admins") {
 			t.Fatalf("whoami = %s %v, want oidc:admin@example.com with oidc:admins", user, groups)
 		}
 		if n := e.launches(); n != 1 {
@@ -698,7 +699,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	run("viewer is forbidden to delete", func(t *testing.T) {
 		kcRun(t, nil, filepath.Join(bin, "authctl"), "logout", "--all", "--token-cache-dir", cacheDir)
 		user, groups, _ := e.whoami(true, viewer)
-		if user != "oidc:viewer@example.com" || !kcContains(groups, "oidc:viewers") {
+		if user != "oidc:viewer@example.com" || !slices.Contains(groups, "oidc:viewers") {
 			t.Fatalf("whoami = %s %v", user, groups)
 		}
 		// (No read check: the harness runs no kube-controller-manager, so
@@ -749,13 +750,4 @@ func kcExecArgs(t *testing.T, path string) []string {
 	}
 	t.Fatal("no dev-oidc user in the kubeconfig")
 	return nil
-}
-
-func kcContains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

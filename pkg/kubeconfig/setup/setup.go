@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -203,7 +205,7 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	for _, a := range o.Audiences {
 		args = append(args, "--audience="+a)
 	}
-	for _, k := range sortedKeys(o.AuthParams) {
+	for _, k := range slices.Sorted(maps.Keys(o.AuthParams)) {
 		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
 	}
 	if o.CAFile != "" {

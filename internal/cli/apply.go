@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/profile"
@@ -54,10 +55,33 @@ func (o *ApplyOptions) Validate() error {
 	return nil
 }
 
-func (o *ApplyOptions) client(streams IOStreams, release, namespace string) (*apply.Client, error) {
+// configFlags is the one place --kubeconfig and --context become a
+// connection to the cluster.
+func (o *ApplyOptions) configFlags(namespace string) *genericclioptions.ConfigFlags {
 	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig, flags.Context, flags.Namespace = &o.Kubeconfig, &o.Context, &namespace
-	return apply.NewClient(flags, release, namespace, nil)
+	flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
+	if namespace != "" {
+		flags.Namespace = &namespace
+	}
+	return flags
+}
+
+func (o *ApplyOptions) client(release, namespace string) (*apply.Client, error) {
+	return apply.NewClient(o.configFlags(namespace), release, namespace, nil)
+}
+
+// clientset connects to the cluster for what Helm does not do: following a
+// rollout and port-forwarding.
+func (o *ApplyOptions) clientset() (*rest.Config, kubernetes.Interface, error) {
+	rc, err := o.configFlags("").ToRESTConfig()
+	if err != nil {
+		return nil, nil, fmt.Errorf("could not connect to the cluster: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("could not connect to the cluster: %w", err)
+	}
+	return rc, cs, nil
 }
 
 func addClusterFlags(cmd *cobra.Command, o *ApplyOptions) {
@@ -118,7 +142,7 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := o.client(streams, p.Metadata.Name, p.Metadata.Namespace)
+	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
 	if err != nil {
 		return err
 	}
@@ -160,15 +184,9 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
 	fwd := o.forwarder
 	if fwd == nil {
-		flags := genericclioptions.NewConfigFlags(false)
-		flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
-		rc, err := flags.ToRESTConfig()
+		rc, cs, err := o.clientset()
 		if err != nil {
-			return fmt.Errorf("could not connect to the cluster: %w", err)
-		}
-		cs, err := kubernetes.NewForConfig(rc)
-		if err != nil {
-			return fmt.Errorf("could not connect to the cluster: %w", err)
+			return err
 		}
 		fwd = apply.KubeForwarder{Config: rc, Client: cs, Log: streams.ErrOut}
 	}
@@ -212,15 +230,9 @@ func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *Appl
 // a terminal, plain lines otherwise; on timeout the error carries the
 // events of the pods that are not ready.
 func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name, namespace string) error {
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
-	rc, err := flags.ToRESTConfig()
+	_, cs, err := o.clientset()
 	if err != nil {
-		return fmt.Errorf("could not connect to the cluster: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return fmt.Errorf("could not connect to the cluster: %w", err)
+		return err
 	}
 	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
 	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
@@ -324,6 +336,6 @@ func clientFor(streams IOStreams, o *ApplyOptions) (*apply.Client, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := o.client(streams, p.Metadata.Name, p.Metadata.Namespace)
+	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
 	return c, p.Metadata.Name, err
 }

@@ -152,14 +152,6 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	if r := s.Kratos.Courier.SMTPURISecretRef; r != nil {
 		smtp = map[string]any{"name": r.Name, "key": r.Key}
 	}
-	kratosCfg, err := marshalYAML(KratosConfig(p))
-	if err != nil {
-		return nil, err
-	}
-	hydraCfg, err := marshalYAML(HydraConfig(p))
-	if err != nil {
-		return nil, err
-	}
 	rulesJSON, err := json.MarshalIndent(rules.Rules, "", "  ")
 	if err != nil {
 		return nil, err
@@ -246,14 +238,12 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"external":   external,
 		},
 		"kratos": map[string]any{
-			"config":            kratosCfg,
 			"versionSlug":       versionSlug(profile.KratosVersion),
 			"smtp":              smtp,
 			"oidcProviders":     oidc,
 			"oidcProvidersJSON": providersJSON,
 		},
 		"hydra": map[string]any{
-			"config":      hydraCfg,
 			"versionSlug": versionSlug(profile.HydraVersion),
 		},
 		"oathkeeper": map[string]any{

@@ -20,13 +20,13 @@ import (
 type decoder struct {
 	file      string
 	errs      ErrorList
-	positions map[string]Pos
+	positions Positions
 }
 
 // DecodeStrict decodes YAML into out (a pointer to a struct) strictly and
 // returns the positions of every field path. Errors are an ErrorList.
-func DecodeStrict(file string, data []byte, out any) (map[string]Pos, error) {
-	d := &decoder{file: file, positions: map[string]Pos{}}
+func DecodeStrict(file string, data []byte, out any) (Positions, error) {
+	d := &decoder{file: file, positions: Positions{}}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {

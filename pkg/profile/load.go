@@ -33,19 +33,25 @@ func Parse(file, dir string, data []byte) (*Profile, error) {
 }
 
 // PositionOf returns where a field path was set, or the closest parent that was.
-func (p *Profile) PositionOf(path string) Pos {
-	for path != "" {
-		if pos, ok := p.positions[path]; ok {
-			return pos
-		}
-		path = parentPath(path)
-	}
-	return p.positions[""]
-}
+func (p *Profile) PositionOf(path string) Pos { return p.positions.Of(path) }
 
 // Errorf builds a FieldError located at a field path of this profile.
 func (p *Profile) Errorf(path, hint, format string, args ...any) *FieldError {
 	return &FieldError{File: p.Source, Pos: p.PositionOf(path), Path: path, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Positions maps field paths (spec.kratos.methods[1]) to where they were set.
+type Positions map[string]Pos
+
+// Of returns where a field path was set, or the closest parent that was.
+func (ps Positions) Of(path string) Pos {
+	for path != "" {
+		if pos, ok := ps[path]; ok {
+			return pos
+		}
+		path = parentPath(path)
+	}
+	return ps[""]
 }
 
 func parentPath(path string) string {

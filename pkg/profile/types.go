@@ -21,7 +21,7 @@ type Profile struct {
 	// Dir is the directory relative paths in the profile resolve against.
 	Dir string `yaml:"-" json:"-"`
 	// positions maps field paths (spec.kratos.methods[1]) to file positions.
-	positions map[string]Pos
+	positions Positions
 }
 
 // Metadata names the stack.

@@ -84,17 +84,8 @@ func Parse(file string, data []byte) (*File, error) {
 		return nil, err
 	}
 	var errs profile.ErrorList
-	at := func(path string) profile.Pos {
-		for path != "" {
-			if p, ok := pos[path]; ok {
-				return p
-			}
-			path = parent(path)
-		}
-		return pos[""]
-	}
 	add := func(path, hint, format string, args ...any) {
-		errs = append(errs, &profile.FieldError{File: file, Pos: at(path), Path: path, Msg: fmt.Sprintf(format, args...), Hint: hint})
+		errs = append(errs, &profile.FieldError{File: file, Pos: pos.Of(path), Path: path, Msg: fmt.Sprintf(format, args...), Hint: hint})
 	}
 	if f.APIVersion != profile.APIVersion {
 		add("apiVersion", "use "+profile.APIVersion, "unsupported apiVersion %q", f.APIVersion)
@@ -128,15 +119,6 @@ func Parse(file string, data []byte) (*File, error) {
 		return nil, err
 	}
 	return f, nil
-}
-
-func parent(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '.' || path[i] == '[' {
-			return path[:i]
-		}
-	}
-	return ""
 }
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -256,3 +256,51 @@ func TestNoRouteExposesAnAdminAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesUseOnlyEnabledHandlers checks every handler a rule references is
+// enabled in the Oathkeeper config, and nothing else is.
+func TestRulesUseOnlyEnabledHandlers(t *testing.T) {
+	for _, file := range examples(t) {
+		p, err := profile.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := render.BuildRules(p)
+		enabled := map[string]bool{}
+		for section, m := range map[string]map[string]any{"authn": rs.Handlers.Authenticators, "authz": rs.Handlers.Authorizers, "mut": rs.Handlers.Mutators} {
+			for name, v := range m {
+				if on, _ := v.(map[string]any)["enabled"].(bool); on {
+					enabled[section+":"+name] = true
+				}
+			}
+		}
+		errHandlers, _ := rs.Handlers.Errors["handlers"].(map[string]any)
+		for name := range errHandlers {
+			enabled["err:"+name] = true
+		}
+		used := map[string]bool{}
+		for _, r := range rs.Rules {
+			for _, h := range r.Authenticators {
+				used["authn:"+h.Handler] = true
+			}
+			used["authz:"+r.Authorizer.Handler] = true
+			for _, h := range r.Mutators {
+				used["mut:"+h.Handler] = true
+			}
+			for _, h := range r.Errors {
+				used["err:"+h.Handler] = true
+			}
+		}
+		used["err:json"] = true // the fallback
+		for h := range used {
+			if !enabled[h] {
+				t.Errorf("%s: a rule uses %s but the config does not enable it", file, h)
+			}
+		}
+		for h := range enabled {
+			if !used[h] {
+				t.Errorf("%s: %s is enabled but no rule uses it", file, h)
+			}
+		}
+	}
+}

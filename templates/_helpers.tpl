@@ -116,3 +116,19 @@ spec:
       name: {{ .secret }}
       key: {{ .key }}
 {{- end -}}
+
+{{/* authctl.peers lists the pods (by component) and namespaces an internal API admits. */}}
+{{- define "authctl.peers" -}}
+{{- $root := .root }}
+{{- range .components }}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: {{ . }}
+      app.kubernetes.io/instance: {{ $root.Values.name }}
+{{- end }}
+{{- range .namespaces }}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ . }}
+{{- end }}
+{{- end -}}

@@ -30,8 +30,18 @@ func TestRulesTest(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || len(res.Matched) != 1 || res.Matched[0].ID != "tools:default-deny" {
 		t.Fatalf("code %d, %v, %s", code, err, out)
 	}
-	// A method the service does not allow: no rule matches, exit 1.
+	// A method the service does not allow: the default deny for that method.
 	out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com/status", "-X", "DELETE")
+	if code != 0 || !strings.Contains(out, "matched tools:default-deny-post") || !strings.Contains(out, "authorizer:     deny") {
+		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
+	}
+	// A path that leaves the public prefix once normalised: the default deny.
+	out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com/status/%2e%2e/api/pages")
+	if code != 0 || !strings.Contains(out, "matched tools:default-deny\n") {
+		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
+	}
+	// A method outside every rule: no rule matches, exit 1.
+	out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com/status", "-X", "BREW")
 	if code != ExitError || !strings.Contains(out, "no rule matches") || !strings.Contains(errOut, "no rule matches") {
 		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
 	}

@@ -161,6 +161,17 @@ func (p *Profile) applyDefaults() {
 	if g.GatewayClassName == "" {
 		g.GatewayClassName = "eg"
 	}
+	if g.Namespace == "" {
+		switch g.Target {
+		case "envoy-gateway":
+			g.Namespace = "envoy-gateway-system"
+		case "istio":
+			g.Namespace = "istio-system"
+		}
+	}
+	if g.Target == "istio" && g.Selector == nil {
+		g.Selector = map[string]string{"istio": "ingressgateway"}
+	}
 	if g.DenyAll == nil {
 		g.DenyAll = boolPtr(false)
 	}

@@ -97,9 +97,16 @@ type Gateway struct {
 	IngressClassName string `yaml:"ingressClassName,omitempty" json:"ingressClassName,omitempty"`
 	// GatewayClassName for the envoy-gateway target (default eg).
 	GatewayClassName string `yaml:"gatewayClassName,omitempty" json:"gatewayClassName,omitempty"`
-	// Namespace where the gateway's proxies run, allowed to call the decision API.
+	// Namespace where the gateway's proxies run, allowed to call the decision
+	// API (default envoy-gateway-system for envoy-gateway, istio-system for
+	// istio).
 	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
-	// DenyAll adds an Istio AuthorizationPolicy denying hosts no service names.
+	// Selector picks the Istio ingress gateway workloads the authorization
+	// policies apply to (default istio: ingressgateway); never empty, so a
+	// policy is never mesh-wide.
+	Selector map[string]string `yaml:"selector,omitempty" json:"selector,omitempty"`
+	// DenyAll makes the Istio ingress gateway deny hosts that neither a
+	// service nor the stack itself serves.
 	DenyAll *bool `yaml:"denyAll,omitempty" json:"denyAll,omitempty"`
 	// TLSSecretName holds the certificate for the public hosts.
 	TLSSecretName string `yaml:"tlsSecretName,omitempty" json:"tlsSecretName,omitempty"`

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -59,7 +60,20 @@ type Wiring struct {
 	// AuthzService answers Oathkeeper's remote_json group checks.
 	AuthzService string
 	AuthzURL     string
+
+	// Peers of the internal APIs: the components (app.kubernetes.io/name of
+	// the stack's pods) that call each one, and nothing else. The
+	// NetworkPolicies admit exactly these; Oathkeeper's API also admits the
+	// gateway's namespace (OathkeeperAPINamespaces).
+	KratosAdminPeers        []string
+	HydraAdminPeers         []string
+	OathkeeperAPIPeers      []string
+	OathkeeperAPINamespaces []string
 }
+
+// BootstrapComponent labels pods that run `authctl bootstrap` inside the
+// namespace (deploy/job); they may call both admin APIs.
+const BootstrapComponent = "bootstrap"
 
 // Wiring derives the connections between components from the profile.
 func (p *Profile) Wiring() Wiring {
@@ -107,7 +121,45 @@ func (p *Profile) Wiring() Wiring {
 	w.CheckSessionURL = w.KratosPublicInternalURL + "/sessions/whoami"
 	w.AuthzService = svc("authz")
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
+	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
 	return w
+}
+
+// apiPeers derives who calls which internal API from what the rendered
+// configs point at: Hydra's identity_provider and the token hook read Kratos
+// admin; Kratos' oauth2_provider, the UI's login and consent, and Oathkeeper's
+// oauth2_introspection call Hydra admin; the gateway asks Oathkeeper's API.
+func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeperNamespaces []string) {
+	c := p.Spec.Components
+	kratos, hydra := On(c.Kratos.Enabled), On(c.Hydra.Enabled)
+	kratosAdmin = []string{BootstrapComponent}
+	hydraAdmin = []string{BootstrapComponent}
+	if hydra && kratos {
+		kratosAdmin = append(kratosAdmin, "hydra")
+		hydraAdmin = append(hydraAdmin, "kratos")
+		if On(p.Spec.Kubernetes.Enabled) {
+			kratosAdmin = append(kratosAdmin, "token-hook")
+		}
+	}
+	if On(c.UI.Enabled) && hydra {
+		hydraAdmin = append(hydraAdmin, "ui")
+	}
+	for _, s := range p.Spec.Services {
+		if slices.Contains(s.Allow, "oauth2_introspection") && !slices.Contains(hydraAdmin, "oathkeeper") {
+			hydraAdmin = append(hydraAdmin, "oathkeeper")
+		}
+	}
+	g := p.Spec.Gateway
+	switch {
+	case g.Target == "envoy":
+		oathkeeperAPI = []string{"envoy"}
+	case (g.Target == "envoy-gateway" || g.Target == "istio") && g.Namespace != "":
+		// The data plane's proxies run there under labels we do not own.
+		oathkeeperNamespaces = []string{g.Namespace}
+	}
+	slices.Sort(kratosAdmin)
+	slices.Sort(hydraAdmin)
+	return kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeperNamespaces
 }
 
 // ImageRef renders an image as repository:tag@digest.

@@ -20,8 +20,16 @@ const (
 const decisionTimeout = "0.5s"
 
 // headersToOathkeeper are the request headers Oathkeeper's authenticators
-// and error handlers read.
+// and error handlers read. Never X-Forwarded-Method, -Uri or -Host: Oathkeeper
+// would judge those instead of the request (api/decision.go), and a client
+// can send them. Without them it judges the check request itself: the
+// method, the normalised path and the :authority the data plane routed on.
 var headersToOathkeeper = []string{"cookie", "authorization", "accept", "x-session-token"}
+
+// xForwardedProto is sent to Oathkeeper for the redirect handler's return
+// URL; every target sets it from configuration or from the connection, never
+// from the client (see docs/gateways.md, threat model).
+const xForwardedProto = "x-forwarded-proto"
 
 // headersToClientOnDeny are Oathkeeper's answer headers a denied browser needs.
 var headersToClientOnDeny = []string{"location", "set-cookie", "content-type", "www-authenticate"}
@@ -121,39 +129,57 @@ func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
 	return hosts, clusters
 }
 
+// extAuthzOff turns ext_authz off for one route.
+func extAuthzOff() map[string]any {
+	return map[string]any{"envoy.filters.http.ext_authz": map[string]any{
+		"@type":    "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+		"disabled": true,
+	}}
+}
+
+// knownMethodsRegex matches KnownMethods exactly (RE2, for Envoy).
+func knownMethodsRegex() string {
+	return "^(" + strings.Join(KnownMethods, "|") + ")$"
+}
+
 // EnvoyBootstrap builds the standalone Envoy's bootstrap: one listener,
 // ext_authz to Oathkeeper's decision API, and one virtual host per host.
+// Before any filter runs, the connection manager normalises the path and
+// host and removes the neutralized headers from the client's request.
 func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 	w := p.Wiring()
 	hosts, clusters := gatewayHosts(p)
 	oathkeeper := clusterFor(w.OathkeeperAPIInternalURL)
+	// Methods no rule knows are refused here, before Oathkeeper (which
+	// would answer 404 "no rule"): first route of every virtual host.
+	unknownMethod := map[string]any{
+		"match": map[string]any{"prefix": "/", "headers": []any{map[string]any{
+			"name": ":method", "invert_match": true,
+			"string_match": map[string]any{"safe_regex": map[string]any{"regex": knownMethodsRegex()}},
+		}}},
+		"direct_response":         map[string]any{"status": 405},
+		"typed_per_filter_config": extAuthzOff(),
+	}
 	var vhosts []any
 	for _, h := range hosts {
-		var routes []any
+		routes := []any{unknownMethod}
 		for _, r := range h.Routes {
 			rt := map[string]any{
 				"match": map[string]any{"prefix": r.Prefix},
 				"route": map[string]any{"cluster": r.Cluster, "timeout": "30s"},
 			}
 			if r.Public {
-				rt["typed_per_filter_config"] = map[string]any{
-					"envoy.filters.http.ext_authz": map[string]any{
-						"@type":    "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
-						"disabled": true,
-					},
-				}
+				rt["typed_per_filter_config"] = extAuthzOff()
 			}
 			routes = append(routes, rt)
 		}
-		vhosts = append(vhosts, map[string]any{"name": h.Name, "domains": []string{h.Domain, h.Domain + ":*"}, "routes": routes})
+		vhosts = append(vhosts, map[string]any{"name": h.Name, "domains": []string{h.Domain}, "routes": routes})
 	}
 	// Requests for hosts nobody declared are refused here, before Oathkeeper.
 	vhosts = append(vhosts, map[string]any{"name": "default-deny", "domains": []string{"*"}, "routes": []any{map[string]any{
-		"match":           map[string]any{"prefix": "/"},
-		"direct_response": map[string]any{"status": 404},
-		"typed_per_filter_config": map[string]any{"envoy.filters.http.ext_authz": map[string]any{
-			"@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", "disabled": true,
-		}},
+		"match":                   map[string]any{"prefix": "/"},
+		"direct_response":         map[string]any{"status": 404},
+		"typed_per_filter_config": extAuthzOff(),
 	}}})
 	patterns := func(exact []string, prefixes ...string) []any {
 		var out []any
@@ -175,14 +201,20 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 		"@type":                 "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
 		"transport_api_version": "V3",
 		"failure_mode_allow":    false,
+		"allowed_headers":       map[string]any{"patterns": patterns(headersToOathkeeper)},
 		"http_service": map[string]any{
 			"server_uri":  map[string]any{"uri": w.OathkeeperAPIInternalURL, "cluster": oathkeeper.Name, "timeout": decisionTimeout},
 			"path_prefix": "/decisions",
 			"authorization_request": map[string]any{
-				"allowed_headers": map[string]any{"patterns": patterns(headersToOathkeeper, "x-forwarded-")},
+				// The scheme the profile serves, not the client's header.
+				"headers_to_add": []any{map[string]any{"key": xForwardedProto, "value": w.Scheme}},
 			},
 			"authorization_response": authResponse,
 		},
+	}
+	var removals []any
+	for _, h := range NeutralizedHeaders() {
+		removals = append(removals, map[string]any{"remove": h})
 	}
 	hcm := map[string]any{
 		"@type":                            "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -191,9 +223,20 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 		"normalize_path":                   true,
 		"merge_slashes":                    true,
 		"path_with_escaped_slashes_action": "UNESCAPE_AND_REDIRECT",
+		"strip_trailing_host_dot":          true,
+		"strip_any_host_port":              true,
 		"common_http_protocol_options":     map[string]any{"idle_timeout": "300s", "headers_with_underscores_action": "REJECT_REQUEST"},
 		"request_timeout":                  "60s",
-		"route_config":                     map[string]any{"name": "routes", "virtual_hosts": vhosts},
+		// Runs before routing and before any filter, so neither ext_authz
+		// nor an upstream ever sees a client's identity or override header.
+		"early_header_mutation_extensions": []any{map[string]any{
+			"name": "authctl.remove-client-identity",
+			"typed_config": map[string]any{
+				"@type":     "type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
+				"mutations": removals,
+			},
+		}},
+		"route_config": map[string]any{"name": "routes", "virtual_hosts": vhosts},
 		"http_filters": []any{
 			map[string]any{"name": "envoy.filters.http.ext_authz", "typed_config": extAuthz},
 			map[string]any{"name": "envoy.filters.http.router", "typed_config": map[string]any{"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
@@ -234,8 +277,10 @@ func IstioExtensionProvider(p *profile.Profile, rs *RuleSet) map[string]any {
 		"pathPrefix":                   "/decisions",
 		"timeout":                      decisionTimeout,
 		"failOpen":                     false,
-		"includeRequestHeadersInCheck": append(append([]string{}, headersToOathkeeper...), "x-forwarded-proto", "x-forwarded-host", "x-forwarded-uri", "x-forwarded-method"),
-		"headersToDownstreamOnDeny":    headersToClientOnDeny,
+		"includeRequestHeadersInCheck": headersToOathkeeper,
+		// The scheme the profile serves, not the client's header.
+		"includeAdditionalHeadersInCheck": map[string]any{xForwardedProto: w.Scheme},
+		"headersToDownstreamOnDeny":       headersToClientOnDeny,
 	}
 	if len(rs.UpstreamHeaders) > 0 {
 		prov["headersToUpstreamOnAllow"] = rs.UpstreamHeaders
@@ -277,11 +322,16 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		"services":         services,
 		"own":              own,
 		"upstreamHeaders":  rs.UpstreamHeaders,
-		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), "x-forwarded-proto", "x-forwarded-host", "x-forwarded-uri"),
+		// Envoy Gateway's listeners use the remote address with no trusted
+		// hops, so Envoy overwrites the client's x-forwarded-proto.
+		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), xForwardedProto),
+		"neutralized":      NeutralizedHeaders(),
 		"ingressClassName": g.IngressClassName,
 		"gatewayClassName": g.GatewayClassName,
 		"tlsSecretName":    g.TLSSecretName,
 		"denyAll":          profile.On(g.DenyAll),
+		"selector":         g.Selector,
+		"protectedHosts":   protectedHosts(p),
 		"namespace":        g.Namespace,
 		"image":            g.Image.Ref(),
 		"envoyPort":        EnvoyPort,
@@ -297,4 +347,17 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 			"# then label the protected workloads' namespace for the AuthorizationPolicy.\n" + string(snippet)
 	}
 	return v, nil
+}
+
+// protectedHosts are the services' hosts, each once, in profile order.
+func protectedHosts(p *profile.Profile) []string {
+	var out []string
+	for _, s := range p.Spec.Services {
+		for _, h := range s.Hosts {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }

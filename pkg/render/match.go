@@ -27,7 +27,9 @@ func (rs *RuleSet) Match(method, rawURL string) (*MatchResult, error) {
 		return nil, fmt.Errorf("invalid URL %q: use an absolute http or https URL", rawURL)
 	}
 	method = strings.ToUpper(method)
-	target := fmt.Sprintf("%s://%s%s", u.Scheme, u.Host, u.EscapedPath())
+	// Oathkeeper matches the percent-decoded path (rule.IsMatching uses
+	// url.URL.Path), so "%2e%2e" is ".." here too.
+	target := fmt.Sprintf("%s://%s%s", u.Scheme, u.Host, u.Path)
 	res := &MatchResult{Method: method, URL: target}
 	for _, r := range rs.Rules {
 		if !slices.Contains(r.Match.Methods, method) {

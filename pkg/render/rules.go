@@ -1,8 +1,12 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,9 +15,54 @@ import (
 
 const rulesFileName = "access-rules.json"
 
-// GatewaySecretHeader carries the shared secret in headers mode, so an
-// upstream can check that a request came through the gateway.
+// GatewaySecretHeader carries the upstream's own secret in headers mode, so
+// an upstream can check that a request came through the gateway. Each
+// header-mode service gets a different value (see UpstreamSecret), so one
+// upstream cannot impersonate users to another.
 const GatewaySecretHeader = "X-Authctl-Gateway-Secret"
+
+// GatewaySecretEnv is the Oathkeeper environment variable holding the
+// master secret that every upstream secret is derived from.
+const GatewaySecretEnv = "AUTHCTL_GATEWAY_SECRET"
+
+// IdentityHeaders tell an upstream who the user is. Only Oathkeeper may set
+// them: every gateway removes or overwrites the client's copies.
+var IdentityHeaders = []string{"X-User-Id", "X-User-Email", "X-User-Groups", GatewaySecretHeader}
+
+// OverrideHeaders make some upstream frameworks serve another path or
+// method than the one Oathkeeper decided on (Symfony and IIS read
+// X-Original-URL and X-Rewrite-URL, Rails, Express and Spring honour the
+// method-override headers, forward-auth proxies read X-Forwarded-Uri and
+// X-Forwarded-Method). No client may send them to an upstream.
+var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override", "X-Forwarded-Uri", "X-Forwarded-Method"}
+
+// NeutralizedHeaders are IdentityHeaders and OverrideHeaders, lower-case:
+// the gateways remove them from the client's request before anything else
+// runs where the data plane can (envoy, envoy-gateway), and every allowing
+// rule sets them (to the real value or to empty), so an upstream never sees
+// a client's copy on any target.
+func NeutralizedHeaders() []string {
+	var out []string
+	for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
+		out = append(out, strings.ToLower(h))
+	}
+	return out
+}
+
+// UpstreamSecret is the value of GatewaySecretHeader that the upstream of
+// service name receives: hex(sha256(master ":" name)). Oathkeeper computes it
+// at request time from GatewaySecretEnv (sprig's sha256sum), so the master
+// secret never leaves the oathkeeper Secret. Service names are DNS labels, so
+// no name can extend another's input (no length-extension forgery).
+func UpstreamSecret(master, name string) string {
+	sum := sha256.Sum256([]byte(master + ":" + name))
+	return hex.EncodeToString(sum[:])
+}
+
+// upstreamSecretTemplate is the header-mutator template for UpstreamSecret.
+func upstreamSecretTemplate(name string) string {
+	return `{{ sha256sum (printf "%s:%s" (env "` + GatewaySecretEnv + `") ` + templateLiteral(mustJSON(name)) + `) }}`
+}
 
 // Rule is an Oathkeeper access rule.
 type Rule struct {
@@ -67,8 +116,18 @@ type RuleSet struct {
 	UsesIDToken bool
 }
 
-// AllMethods is every method a rule may match.
+// AllMethods is every method a service may allow (the default).
 var AllMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// KnownMethods is every method the default-deny rules answer: AllMethods,
+// TRACE and CONNECT, and the rest of IANA's HTTP method registry (WebDAV,
+// CalDAV, versioning) plus PURGE. A method outside it matches no rule and
+// Oathkeeper answers 404; the envoy target answers 405 before asking.
+var KnownMethods = append(append([]string{}, AllMethods...),
+	"TRACE", "CONNECT", "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "COPY", "LABEL", "LINK",
+	"LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "ORDERPATCH",
+	"PRI", "PROPFIND", "PROPPATCH", "PURGE", "QUERY", "REBIND", "REPORT", "SEARCH", "UNBIND", "UNCHECKOUT",
+	"UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL")
 
 // authenticatorFor maps a profile "allow" entry to an Oathkeeper authenticator.
 var authenticatorFor = map[string]string{
@@ -79,8 +138,17 @@ var authenticatorFor = map[string]string{
 	"anonymous":            "anonymous",
 }
 
+// safeTail matches the rest of a path below a prefix, one segment at a time.
+// Oathkeeper matches the percent-decoded path, so a segment that is "." or
+// "..", "..;" (Tomcat), or holds a backslash, a "%" (left over from double
+// encoding), a control character or nothing (a double slash) is refused: such
+// a path may name another resource once the upstream normalises it, so it
+// falls to the default deny instead of matching an allow rule.
+const safeTail = `(?:/(?!\.{1,2}(?:[;/]|$))[^/\\%\x00-\x1f\x7f]+)*/?`
+
 // URLPattern is the regular expression (regexp2 syntax, no delimiters) that
-// matches the URLs of a service: scheme://host[:port]/path.
+// matches the URLs of a service: scheme://host[:port]/path, where the path is
+// one of the service's prefixes followed by safe segments only.
 func URLPattern(s profile.Service) string {
 	hosts := make([]string, len(s.Hosts))
 	for i, h := range s.Hosts {
@@ -89,11 +157,7 @@ func URLPattern(s profile.Service) string {
 	var paths []string
 	for _, p := range s.Paths {
 		p = strings.TrimSuffix(p, "/")
-		if p == "" {
-			paths = append(paths, "(?:/.*)?")
-			continue
-		}
-		paths = append(paths, regexp.QuoteMeta(p)+"(?:/.*)?")
+		paths = append(paths, regexp.QuoteMeta(p)+safeTail)
 	}
 	pathRe := paths[0]
 	if len(paths) > 1 {
@@ -123,13 +187,16 @@ func BuildRules(p *profile.Profile) *RuleSet {
 	w := p.Wiring()
 	rs := &RuleSet{}
 	headers := map[string]bool{}
-	var covered []string
+	// allowing[m] are the URL patterns of the services that allow method m.
+	allowing := map[string][]string{}
 	for _, s := range p.Spec.Services {
 		pattern := URLPattern(s)
-		covered = append(covered, pattern)
 		methods := s.Methods
 		if len(methods) == 0 {
 			methods = AllMethods
+		}
+		for _, m := range methods {
+			allowing[m] = append(allowing[m], pattern)
 		}
 		r := Rule{
 			ID:          p.Metadata.Name + ":" + s.Name,
@@ -162,27 +229,32 @@ func BuildRules(p *profile.Profile) *RuleSet {
 				"payload": groupsPayload(s),
 			}}
 		}
+		// Every allowing rule sets every neutralized header: the real
+		// value where the service gets one, empty otherwise, so a client's
+		// own copy never reaches the upstream, whatever the route.
+		set := map[string]string{}
+		for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
+			set[h] = ""
+		}
 		switch s.Forward.Mode {
-		case "passthrough":
-			r.Mutators = []Handler{{Handler: "noop"}}
 		case "headers":
-			r.Mutators = []Handler{{Handler: "header", Config: map[string]any{"headers": map[string]string{
-				"X-User-Id":     "{{ print .Subject }}",
-				"X-User-Email":  emailTemplate(s),
-				"X-User-Groups": groupsTemplate(s),
-			}}}}
-			for _, h := range []string{"x-user-id", "x-user-email", "x-user-groups", strings.ToLower(GatewaySecretHeader)} {
-				headers[h] = true
-			}
+			set["X-User-Id"] = "{{ print .Subject }}"
+			set["X-User-Email"] = emailTemplate(s)
+			set["X-User-Groups"] = groupsTemplate(s)
+			set[GatewaySecretHeader] = upstreamSecretTemplate(s.Name)
 			rs.UsesHeaderSecret = true
 		case "reissue":
-			r.Mutators = []Handler{{Handler: "id_token", Config: map[string]any{
+			r.Mutators = append(r.Mutators, Handler{Handler: "id_token", Config: map[string]any{
 				"ttl": s.Forward.TTL,
-				"claims": `{"aud": ` + mustJSONString(s.Forward.Audience) +
-					`, "email": "` + emailTemplate(s) + `", "groups": {{ ` + groupsJSON(s) + ` }}}`,
-			}}}
+				"claims": `{"aud": ` + templateLiteral(mustJSON(s.Forward.Audience)) +
+					`, "email": {{ toJson ` + emailField(s) + ` }}, "groups": {{ ` + groupsJSON(s) + ` }}}`,
+			}})
 			headers["authorization"] = true
 			rs.UsesIDToken = true
+		}
+		r.Mutators = append(r.Mutators, Handler{Handler: "header", Config: map[string]any{"headers": set}})
+		for h := range set {
+			headers[strings.ToLower(h)] = true
 		}
 		if s.OnFailure == "redirect" {
 			// Browsers are redirected; everything else falls back to the
@@ -196,25 +268,58 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		}
 		rs.Rules = append(rs.Rules, r)
 	}
-	catchAll := "<.*>"
-	if len(covered) > 0 {
-		catchAll = "<(?!(?:" + strings.Join(covered, "|") + ")$).*>"
-	}
-	rs.Rules = append(rs.Rules, Rule{
-		ID:             p.Metadata.Name + ":default-deny",
-		Description:    "Denies every request that no other rule matches.",
-		Match:          Match{URL: catchAll, Methods: AllMethods},
-		Authenticators: []Handler{{Handler: "unauthorized"}},
-		Authorizer:     Handler{Handler: "deny"},
-		Mutators:       []Handler{{Handler: "noop"}},
-		Errors:         []Handler{{Handler: "json"}},
-	})
+	rs.Rules = append(rs.Rules, denyRules(p.Metadata.Name, allowing)...)
 	for h := range headers {
 		rs.UpstreamHeaders = append(rs.UpstreamHeaders, h)
 	}
 	sort.Strings(rs.UpstreamHeaders)
 	rs.Handlers = buildHandlers(p, w, rs)
 	return rs
+}
+
+// denyRules answer every (method, URL) pair of KnownMethods that no service
+// allows, so Oathkeeper never says "no rule" for a known method. Methods
+// whose allowing services are the same share one rule; each rule's URL is a
+// catch-all with a negative lookahead over those services' patterns
+// (Oathkeeper's regexp engine is regexp2), so no request matches two rules.
+func denyRules(name string, allowing map[string][]string) []Rule {
+	type group struct {
+		patterns []string
+		methods  []string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, m := range KnownMethods {
+		key := strings.Join(allowing[m], "\n")
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{patterns: allowing[m]}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.methods = append(g.methods, m)
+	}
+	var out []Rule
+	for _, g := range groups {
+		id := name + ":default-deny"
+		if !slices.Contains(g.methods, "GET") {
+			id += "-" + strings.ToLower(g.methods[0])
+		}
+		url := "<.*>"
+		if len(g.patterns) > 0 {
+			url = "<(?!(?:" + strings.Join(g.patterns, "|") + ")$).*>"
+		}
+		out = append(out, Rule{
+			ID:             id,
+			Description:    "Denies " + strings.Join(g.methods, ", ") + " requests that no service allows.",
+			Match:          Match{URL: url, Methods: g.methods},
+			Authenticators: []Handler{{Handler: "unauthorized"}},
+			Authorizer:     Handler{Handler: "deny"},
+			Mutators:       []Handler{{Handler: "noop"}},
+			Errors:         []Handler{{Handler: "json"}},
+		})
+	}
+	return out
 }
 
 // browserOnly limits the redirect error handler to requests that accept
@@ -237,12 +342,14 @@ func usesSession(s profile.Service) bool {
 	return false
 }
 
-func emailTemplate(s profile.Service) string {
+func emailField(s profile.Service) string {
 	if usesSession(s) {
-		return "{{ print .Extra.identity.traits.email }}"
+		return ".Extra.identity.traits.email"
 	}
-	return "{{ print .Extra.email }}"
+	return ".Extra.email"
 }
+
+func emailTemplate(s profile.Service) string { return "{{ print " + emailField(s) + " }}" }
 
 func groupsField(s profile.Service) string {
 	if usesSession(s) {
@@ -260,7 +367,7 @@ func groupsJSON(s profile.Service) string {
 }
 
 func groupsPayload(s profile.Service) string {
-	return `{"subject": "{{ print .Subject }}", "groups": {{ ` + groupsJSON(s) + ` }}, "required": ` + mustJSONString(s.RequiredGroups) + `}`
+	return `{"subject": {{ toJson .Subject }}, "groups": {{ ` + groupsJSON(s) + ` }}, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
 }
 
 // buildHandlers enables exactly the handlers the rules reference and gives
@@ -353,15 +460,19 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 	return Handlers{Authenticators: authn, Authorizers: authz, Mutators: mut, Errors: errs}
 }
 
-func mustJSONString(v []string) string {
-	var b strings.Builder
-	b.WriteString("[")
-	for i, s := range v {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q", s)
+// mustJSON encodes a string or a list of strings as JSON, for values that a
+// rule template embeds; both always encode.
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("render: encoding %T as JSON: %v", v, err))
 	}
-	b.WriteString("]")
-	return b.String()
+	return string(b)
+}
+
+// templateLiteral makes text safe inside an Oathkeeper (Go text/template)
+// template: "{{" would start an action, so it is written as an action that
+// prints "{{".
+func templateLiteral(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }

@@ -174,10 +174,6 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiClients := []string{}
-	if g := s.Gateway.Namespace; g != "" && g != p.Metadata.Namespace {
-		apiClients = append(apiClients, g)
-	}
 	kubernetes, err := kubernetesValues(p)
 	if err != nil {
 		return nil, err
@@ -250,7 +246,6 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"rulesConfigMap":      p.Metadata.Name + "-oathkeeper-rules",
 			"rulesFile":           rulesFileName,
 			"rulesJSON":           string(rulesJSON) + "\n",
-			"apiClientNamespaces": apiClients,
 			"headerSecret":        rules.UsesHeaderSecret,
 			"gatewaySecretHeader": GatewaySecretHeader,
 			"rulesMode":           s.Oathkeeper.Rules,

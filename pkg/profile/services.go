@@ -2,7 +2,9 @@ package profile
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -66,6 +68,9 @@ func (p *Profile) validateServices() ErrorList {
 		default:
 			add(path+".upstream", "set url, or service and port", "no upstream")
 		}
+		if field, what := p.upstreamIsInternal(sv.Upstream); field != "" {
+			add(path+".upstream."+field, "the stack's admin and decision APIs are never published; point the service at your own upstream", "upstream is %s", what)
+		}
 		if len(sv.Allow) == 0 {
 			add(path+".allow", "list who may pass: anonymous, session, bearer, jwt or oauth2_introspection", "no authenticators")
 		}
@@ -114,6 +119,13 @@ func (p *Profile) validateServices() ErrorList {
 		}
 	}
 	g := s.Gateway
+	if g.Target == "istio" {
+		if len(g.Selector) == 0 {
+			add("spec.gateway.selector", "select the ingress gateway's pods, for example istio: ingressgateway", "an Istio policy without a selector applies to every workload of its namespace (in the root namespace, to the whole mesh), the stack's own included")
+		} else if g.Selector["app.kubernetes.io/instance"] == p.Metadata.Name || g.Selector["app.kubernetes.io/part-of"] == "authctl" {
+			add("spec.gateway.selector", "select the ingress gateway's pods, for example istio: ingressgateway", "the selector picks the stack's own pods, so Oathkeeper would be asked about its own traffic and deny-all would cut the stack off")
+		}
+	}
 	if g.Target == "ingress" && g.IngressClassName == "" {
 		add("spec.gateway.ingressClassName", "name the IngressClass, for example nginx", "the ingress target needs an ingress class")
 	}
@@ -185,4 +197,52 @@ func covers(a, b Service) bool {
 		}
 	}
 	return true
+}
+
+// upstreamIsInternal reports whether an upstream is one of the stack's own
+// internal APIs (Kratos or Hydra admin, Oathkeeper's decision API or proxy,
+// the authz and token-hook servers), which must never be published. It
+// returns the offending field and a description, or "".
+func (p *Profile) upstreamIsInternal(u Upstream) (field, what string) {
+	w := p.Wiring()
+	internal := map[string]string{
+		w.KratosAdminService:     "the Kratos admin API",
+		w.HydraAdminService:      "the Hydra admin API",
+		w.OathkeeperAPIService:   "Oathkeeper's decision API",
+		w.OathkeeperProxyService: "Oathkeeper's proxy (a loop)",
+		w.AuthzService:           "authctl's group-check server",
+		w.Name + "-token-hook":   "authctl's token hook",
+	}
+	adminPorts := map[int]string{KratosAdminPort: "the Kratos admin port", HydraAdminPort: "the Hydra admin port", OathkeeperAPIPort: "Oathkeeper's API port", AuthzPort: "the group-check port"}
+	ours := func(service string) bool { return strings.HasPrefix(service, w.Name+"-") }
+	switch {
+	case u.Service != "":
+		if u.Namespace != "" && u.Namespace != w.Namespace {
+			return "", ""
+		}
+		if d, ok := internal[u.Service]; ok {
+			return "service", d
+		}
+		if d, ok := adminPorts[u.Port]; ok && ours(u.Service) {
+			return "port", d + " of the stack's Service " + u.Service
+		}
+	case u.URL != "":
+		pu, err := url.Parse(u.URL)
+		if err != nil {
+			return "", ""
+		}
+		host := strings.ToLower(strings.TrimSuffix(pu.Hostname(), "."))
+		service, rest, _ := strings.Cut(host, ".")
+		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && rest != w.Namespace+".svc.cluster.local" {
+			return "", ""
+		}
+		if d, ok := internal[service]; ok {
+			return "url", d
+		}
+		port, _ := strconv.Atoi(pu.Port())
+		if d, ok := adminPorts[port]; ok && ours(service) {
+			return "url", d + " of the stack's Service " + service
+		}
+	}
+	return "", ""
 }

@@ -318,10 +318,10 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		}
 	}
 	v := map[string]any{
-		"target":           g.Target,
-		"services":         services,
-		"own":              own,
-		"upstreamHeaders":  rs.UpstreamHeaders,
+		"target":          g.Target,
+		"services":        services,
+		"own":             own,
+		"upstreamHeaders": rs.UpstreamHeaders,
 		// Envoy Gateway's listeners use the remote address with no trusted
 		// hops, so Envoy overwrites the client's x-forwarded-proto.
 		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), xForwardedProto),

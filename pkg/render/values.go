@@ -247,7 +247,7 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 			"rulesFile":           rulesFileName,
 			"rulesJSON":           string(rulesJSON) + "\n",
 			"headerSecret":        rules.UsesHeaderSecret,
-			"gatewaySecretHeader": GatewaySecretHeader,
+			"gatewaySecretEnv":    GatewaySecretEnv,
 			"rulesMode":           s.Oathkeeper.Rules,
 			"maesterRules":        maesterRules(p, rules),
 			"authz":               usesAuthz(p),

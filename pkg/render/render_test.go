@@ -217,7 +217,19 @@ func TestNoRouteExposesAnAdminAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := p.Wiring()
-		forbidden := []string{w.KratosAdminService, w.HydraAdminService, w.OathkeeperAPIService, "4434", "4445"}
+		forbidden := []string{w.KratosAdminService, w.HydraAdminService, w.OathkeeperAPIService, w.AuthzService, w.Name + "-token-hook", ":4434", ":4445", ":4456"}
+		// Service upstreams: what Oathkeeper's proxy and every gateway
+		// forward an allowed request to.
+		for _, r := range render.BuildRules(p).Rules {
+			if r.Upstream == nil {
+				continue
+			}
+			for _, f := range append([]string{w.OathkeeperProxyService}, forbidden...) {
+				if strings.Contains(r.Upstream.URL, f) {
+					t.Errorf("%s: rule %s forwards to %s", file, r.ID, f)
+				}
+			}
+		}
 		routes := 0
 		for _, o := range renderExample(t, file).Objects {
 			text := string(o.YAML)

@@ -41,7 +41,7 @@ var protectRewrites = []string{
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/authz, the code `authctl serve authz` runs)",
 	"oathkeeper rule upstream URLs: the in-process test upstream",
-	"oathkeeper mutators.header.config.headers: the gateway secret from the rendered Secret (MUTATORS_HEADER_CONFIG_HEADERS env)",
+	"oathkeeper env AUTHCTL_GATEWAY_SECRET: the rendered Secret's headerSecret (the Deployment's secretKeyRef)",
 }
 
 func exampleNamed(t *testing.T, name string) rendered {
@@ -74,31 +74,37 @@ func startProtectStack(t *testing.T, r rendered) *protectStack {
 		delete(cfg["cookies"].(map[string]any), "domain")
 	})
 
+	ps.oathkeeper = startOathkeeperFor(t, r, ps.kratos, authzSrv.URL+"/authorize", ps.upstream.URL)
+	return ps
+}
+
+// startOathkeeperFor starts the real Oathkeeper with a render's config and
+// rules, wired to a harness Kratos, an authz URL and one test upstream for
+// every service.
+func startOathkeeperFor(t *testing.T, r rendered, kratos *stack.Kratos, authzURL, upstreamURL string) *stack.Oathkeeper {
+	t.Helper()
 	cfg, rules := oathkeeperConfig(t, r)
 	w := r.profile.Wiring()
-	whoami := ps.kratos.PublicURL + "sessions/whoami"
+	whoami := kratos.PublicURL + "sessions/whoami"
 	for _, h := range []string{"cookie_session", "bearer_token"} {
 		if c, ok := get(cfg, "authenticators."+h+".config").(map[string]any); ok {
 			c["check_session_url"] = whoami
 		}
 	}
 	if c, ok := get(cfg, "authorizers.remote_json.config").(map[string]any); ok {
-		c["remote"] = authzSrv.URL + "/authorize"
+		c["remote"] = authzURL
 	}
-	if _, ok := get(cfg, "mutators.header").(map[string]any); ok {
-		set(cfg, "mutators.header.config.headers", map[string]any{render.GatewaySecretHeader: r.secrets.Oathkeeper.HeaderSecret})
-	}
-	rulesText := strings.ReplaceAll(string(rules), w.AuthzURL, authzSrv.URL+"/authorize")
+	rulesText := strings.ReplaceAll(string(rules), w.AuthzURL, authzURL)
 	for _, s := range r.profile.Spec.Services {
-		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(s)+`"`, `"url": "`+ps.upstream.URL+`"`)
+		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(s)+`"`, `"url": "`+upstreamURL+`"`)
 	}
-	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{[]byte(rulesText)}})
+	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{[]byte(rulesText)},
+		Env: []string{render.GatewaySecretEnv + "=" + r.secrets.Oathkeeper.HeaderSecret}})
 	if err != nil {
-		t.Fatalf("real Oathkeeper rejected the rendered config:\n%v", err)
+		t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.name, err)
 	}
 	logRewrites(t, "oathkeeper", append(append([]string{}, oathkeeperRewrites...), protectRewrites...), o.Rewrites())
-	ps.oathkeeper = o
-	return ps
+	return o
 }
 
 // createIdentity creates an identity with a password through the Kratos admin API.
@@ -162,7 +168,10 @@ func (ps *protectStack) apiLogin(t *testing.T, email, password string) string {
 	return out.SessionToken
 }
 
-// decide calls Oathkeeper's decision API the way Envoy's ext_authz does.
+// decide calls Oathkeeper's decision API the way the rendered Envoy's
+// ext_authz does: the original method, :authority and path below
+// /decisions, and the scheme from configuration (headers_to_add). No
+// X-Forwarded-Host, -Uri or -Method: the gateways never send them.
 func (ps *protectStack) decide(t *testing.T, method, rawURL string, hdr http.Header) *http.Response {
 	t.Helper()
 	u, _ := url.Parse(rawURL)
@@ -170,10 +179,8 @@ func (ps *protectStack) decide(t *testing.T, method, rawURL string, hdr http.Hea
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	req.Header.Set("X-Forwarded-Method", method)
+	req.Host = u.Host
 	req.Header.Set("X-Forwarded-Proto", u.Scheme)
-	req.Header.Set("X-Forwarded-Host", u.Host)
-	req.Header.Set("X-Forwarded-Uri", u.RequestURI())
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -253,7 +260,9 @@ func TestProtectAnyUpstream(t *testing.T) {
 			"X-User-Id":                staffID,
 			"X-User-Email":             "staff@blog.example.com",
 			"X-User-Groups":            "staff",
-			render.GatewaySecretHeader: r.secrets.Oathkeeper.HeaderSecret,
+			// The dashboard's own secret, not the master and not another
+			// upstream's.
+			render.GatewaySecretHeader: render.UpstreamSecret(r.secrets.Oathkeeper.HeaderSecret, "dashboard"),
 		}
 		for k, v := range want {
 			if got := resp.Header.Get(k); got != v {

@@ -21,6 +21,9 @@ type OathkeeperOptions struct {
 	Rules [][]byte
 	// ReadyTimeout overrides the default of 60s.
 	ReadyTimeout time.Duration
+	// Env is added to the server's environment (NAME=value), as a
+	// Deployment's env would be.
+	Env []string
 }
 
 // Oathkeeper is a running Ory Oathkeeper (`oathkeeper serve`).
@@ -101,7 +104,7 @@ func TryStartOathkeeper(t testing.TB, opts OathkeeperOptions) (*Oathkeeper, erro
 	o.rewrites = rw.strings()
 	o.ConfigPath = rw.write(t, dir, "oathkeeper.yaml")
 
-	p, err := startProcess(t, "oathkeeper", bin, []string{"serve", "--config", o.ConfigPath, "--sqa-opt-out"}, nil)
+	p, err := startProcess(t, "oathkeeper", bin, []string{"serve", "--config", o.ConfigPath, "--sqa-opt-out"}, opts.Env)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,8 @@ func TestGatewayObjectsDecodeStrictly(t *testing.T) {
 				target = &securityv1.AuthorizationPolicy{}
 			case "SecurityPolicy":
 				target = &egv1a1.SecurityPolicy{}
+			case "ClientTrafficPolicy":
+				target = &egv1a1.ClientTrafficPolicy{}
 			default:
 				continue
 			}
@@ -41,7 +43,7 @@ func TestGatewayObjectsDecodeStrictly(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"Gateway", "HTTPRoute", "ReferenceGrant", "AuthorizationPolicy", "SecurityPolicy"} {
+	for _, k := range []string{"Gateway", "HTTPRoute", "ReferenceGrant", "AuthorizationPolicy", "SecurityPolicy", "ClientTrafficPolicy"} {
 		if seen[k] == 0 {
 			t.Errorf("no example renders a %s", k)
 		}

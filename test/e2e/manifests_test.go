@@ -26,6 +26,7 @@ func crdFiles(t *testing.T) []string {
 	files := []string{
 		filepath.Join(eso, "config/crds/bases/external-secrets.io_externalsecrets.yaml"),
 		filepath.Join(eg, "charts/gateway-helm/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml"),
+		filepath.Join(eg, "charts/gateway-helm/crds/generated/gateway.envoyproxy.io_clienttrafficpolicies.yaml"),
 		filepath.Join(istio, "kubernetes/customresourcedefinitions.gen.yaml"),
 		filepath.Join(maester, "config/crd/bases/oathkeeper.ory.sh_rules.yaml"),
 	}

@@ -257,9 +257,9 @@ func TestProtectAnyUpstream(t *testing.T) {
 			t.Fatalf("got %d, want 200", resp.StatusCode)
 		}
 		want := map[string]string{
-			"X-User-Id":                staffID,
-			"X-User-Email":             "staff@blog.example.com",
-			"X-User-Groups":            "staff",
+			"X-User-Id":     staffID,
+			"X-User-Email":  "staff@blog.example.com",
+			"X-User-Groups": "staff",
 			// The dashboard's own secret, not the master and not another
 			// upstream's.
 			render.GatewaySecretHeader: render.UpstreamSecret(r.secrets.Oathkeeper.HeaderSecret, "dashboard"),

@@ -60,6 +60,6 @@ printed.`,
 	}
 	gen.Flags().StringVarP(&file, "filename", "f", "", "profile file")
 	gen.Flags().StringVar(&secretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
-	cmd.AddCommand(gen)
+	cmd.AddCommand(gen, newSecretsUpstreamCommand(streams))
 	return cmd
 }

@@ -34,23 +34,29 @@ func renderExamples(t *testing.T) []rendered {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no example profiles: %v", err)
 	}
-	sf, err := secrets.Load(testSecretsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []rendered
 	for _, f := range files {
 		p, err := profile.Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		res, err := render.Render(render.Options{Profile: p, Secrets: sf})
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out = append(out, rendered{name: strings.TrimSuffix(filepath.Base(f), ".yaml"), profile: p, secrets: sf, res: res})
+		out = append(out, renderProfile(t, strings.TrimSuffix(filepath.Base(f), ".yaml"), p))
 	}
 	return out
+}
+
+// renderProfile renders one profile with the golden tests' secrets file.
+func renderProfile(t *testing.T, name string, p *profile.Profile) rendered {
+	t.Helper()
+	sf, err := secrets.Load(testSecretsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rendered{name: name, profile: p, secrets: sf, res: res}
 }
 
 // object decodes the first object of a kind whose name starts with prefix.

@@ -6,6 +6,7 @@ package setup
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -213,6 +214,11 @@ func ExecArgs(o *kubeconfig.Options) []string {
 			args = append(args, "--certificate-authority="+abs)
 		}
 	}
+	if len(o.CAData) > 0 {
+		// Part of the cache key: without it get-token would neither trust
+		// the issuer nor find the token login cached.
+		args = append(args, "--certificate-authority-data="+base64.StdEncoding.EncodeToString(o.CAData))
+	}
 	if o.Insecure {
 		args = append(args, "--insecure-skip-tls-verify")
 	}
@@ -227,6 +233,12 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	}
 	if o.SkipOpenBrowser {
 		args = append(args, "--skip-open-browser")
+	}
+	if o.AuthenticationTimeout > 0 {
+		args = append(args, fmt.Sprintf("--authentication-timeout-sec=%d", int(o.AuthenticationTimeout.Seconds())))
+	}
+	if o.LockTimeout > 0 {
+		args = append(args, "--lock-timeout="+o.LockTimeout.String())
 	}
 	if o.CacheDir != "" {
 		args = append(args, "--token-cache-dir="+o.CacheDir)

@@ -15,8 +15,8 @@ func TestChecked(t *testing.T) {
 		d         *Decoded
 		want, not []string
 	}{
-		"audience and nbf": {"kubectl", withNbf, []string{"aud (kubectl)", "nbf checked"}, []string{"not checked"}},
-		"no audience":      {"", withNbf, []string{"not checked: aud (no --audience given)"}, []string{"aud (", "aud,"}},
+		"audience and nbf": {"kubectl", withNbf, []string{"aud (kubectl)", "nbf checked"}, nil},
+		"no audience":      {"", withNbf, []string{"not checked: aud (no --audience given)"}, []string{"aud"}},
 		"no nbf":           {"kubectl", noNbf, []string{"aud (kubectl)", "not checked: nbf (the token has none)"}, []string{"nbf checked"}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -26,8 +26,9 @@ func TestChecked(t *testing.T) {
 					t.Errorf("%q lacks %q", got, w)
 				}
 			}
+			claimed, _, _ := strings.Cut(got, "; not checked")
 			for _, n := range tc.not {
-				if strings.Contains(got, n) && !(n == "aud (" && strings.Contains(got, "not checked: aud (")) {
+				if strings.Contains(claimed, n) {
 					t.Errorf("%q claims %q", got, n)
 				}
 			}

@@ -36,6 +36,7 @@ import (
 	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authctl/authctl/pkg/consent"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/profile"
@@ -380,9 +381,16 @@ func (e *kcEnv) expire() kubeconfig.TokenSet {
 	return old
 }
 
-func kcCreateIdentity(t *testing.T, k *stack.Kratos, email, password, group string) {
+// kcCreateIdentity creates a verified identity in one group; managed ones
+// carry authctl's marker, so that bootstrap may deactivate and prune them.
+func kcCreateIdentity(t *testing.T, k *stack.Kratos, email, password, group string, managed bool) {
 	t.Helper()
+	admin := map[string]any{}
+	if managed {
+		admin["managed_by"] = "authctl"
+	}
 	body, _ := json.Marshal(map[string]any{
+		"metadata_admin":  admin,
 		"schema_id":       "default",
 		"traits":          map[string]any{"email": email},
 		"metadata_public": map[string]any{"groups": []string{group}},
@@ -440,14 +448,22 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// hook URL (an in-cluster Service) → the hook started below; the cookie
 	// domain (dev.example.com) is dropped so cookies stick to 127.0.0.1.
 	hookPort := stack.FreePort(t)
+	hookURL := fmt.Sprintf("http://127.0.0.1:%d/token-hook", hookPort)
 	hydraCfg := hydraConfig(t, r)
-	if got := get(hydraCfg, "oauth2.token_hook"); got != render.TokenHookURL(p) {
-		t.Fatalf("rendered oauth2.token_hook = %v, want %s", got, render.TokenHookURL(p))
+	if got := get(hydraCfg, "oauth2.token_hook.url"); got != render.TokenHookURL(p) {
+		t.Fatalf("rendered oauth2.token_hook.url = %v, want %s", got, render.TokenHookURL(p))
 	}
-	set(hydraCfg, "oauth2.token_hook", fmt.Sprintf("http://127.0.0.1:%d/token-hook", hookPort))
+	if got := mustJSON(t, get(hydraCfg, "oauth2.token_hook.auth")); got != `{"config":{"in":"header","name":"X-Authctl-Hook-Key","value":""},"type":"api_key"}` {
+		t.Fatalf("rendered oauth2.token_hook.auth = %s", got)
+	}
+	set(hydraCfg, "oauth2.token_hook.url", hookURL)
 	delete(get(hydraCfg, "serve.cookies").(map[string]any), "domain")
-	hydra := stack.StartHydra(t, stack.HydraOptions{Config: hydraCfg})
-	logRewrites(t, "hydra", append(hydraRewrites, "oauth2.token_hook: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
+	// The key reaches Hydra as the rendered Deployment passes it: the
+	// environment variable from the Hydra Secret, over the config's empty
+	// value.
+	hookKey := sf.Hydra.TokenHookKey
+	hydra := stack.StartHydra(t, stack.HydraOptions{Config: hydraCfg, Env: []string{render.TokenHookKeyEnv + "=" + hookKey}})
+	logRewrites(t, "hydra", append(hydraRewrites, "oauth2.token_hook.url: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
 	caFile := writeFile(t, t.TempDir(), "hydra-ca.crt", hydra.CAPEM)
 
 	// Kratos with the rendered config, accepting Hydra logins through its
@@ -467,14 +483,21 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	}
 	logRewrites(t, "kratos", append(kratosRewrites, "oauth2_provider.url: in-cluster Hydra admin -> harness Hydra admin", "cookies.domain, session.cookie.domain: dropped (loopback)"), kratos.Rewrites())
 	const password = "Kc-e2e-correct-horse-7Q!x"
-	kcCreateIdentity(t, kratos, "admin@example.com", password, "admins")
-	kcCreateIdentity(t, kratos, "viewer@example.com", password, "viewers")
+	kcCreateIdentity(t, kratos, "admin@example.com", password, "admins", false)
+	kcCreateIdentity(t, kratos, "viewer@example.com", password, "viewers", false)
+	// Leavers: two managed by authctl bootstrap (deactivated, deleted by
+	// prune), one deactivated straight through the Kratos admin API.
+	kcCreateIdentity(t, kratos, "leaver@example.com", password, "admins", true)
+	kcCreateIdentity(t, kratos, "deleted@example.com", password, "admins", true)
+	kcCreateIdentity(t, kratos, "direct@example.com", password, "admins", false)
 
 	// The real token hook, as the rendered Deployment runs it.
 	hookLog := &kcSyncBuffer{}
 	hook := exec.Command(filepath.Join(bin, "authctl"), "serve", "token-hook",
 		fmt.Sprintf("--listen=127.0.0.1:%d", hookPort), "--kratos-admin-url="+kratos.AdminURL,
-		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups)
+		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups,
+		"--groups-scope="+p.Spec.Kubernetes.Claims.GroupsScope)
+	hook.Env = append(os.Environ(), consent.APIKeyEnv+"="+hookKey)
 	hook.Stdout, hook.Stderr = hookLog, hookLog
 	if err := hook.Start(); err != nil {
 		t.Fatal(err)

@@ -759,7 +759,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// --- The token hook trusts only Hydra (issue 11). ---
 	run("the hook answers 401 without Hydra's key", func(t *testing.T) {
 		adminID := kcIdentityID(t, kratos, "admin@example.com")
-		body := fmt.Sprintf(`{"session":{"id_token":{"subject":%q}},"request":{"client_id":"kubectl","granted_scopes":["openid","email","groups"],"grant_types":["refresh_token"]}}`, adminID)
+		body := fmt.Sprintf(`{"session":{"id_token":{"subject":%q}},"request":{"client_id":"not-hydra-probe","granted_scopes":["openid","email","groups"],"grant_types":["refresh_token"]}}`, adminID)
 		for name, key := range map[string]string{"no key": "", "wrong key": hookKey[:len(hookKey)-1] + "x"} {
 			req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(body))
 			if key != "" {

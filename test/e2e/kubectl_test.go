@@ -500,6 +500,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	kcCreateIdentity(t, kratos, "leaver@example.com", password, "admins", true)
 	kcCreateIdentity(t, kratos, "deleted@example.com", password, "admins", true)
 	kcCreateIdentity(t, kratos, "direct@example.com", password, "admins", false)
+	kcCreateIdentity(t, kratos, "offboarded@example.com", password, "admins", false)
 
 	// The real token hook, as the rendered Deployment runs it.
 	hookLog := &kcSyncBuffer{}
@@ -922,6 +923,34 @@ func TestKubectlOIDCLogin(t *testing.T) {
 			t.Fatalf("%d Hydra consent sessions survive the deletion", n)
 		}
 		refreshFails(t, who)
+	})
+	run("offboarding: authctl offboard", func(t *testing.T) {
+		who := loginAs(t, "offboarded@example.com")
+		id := kcIdentityID(t, kratos, "offboarded@example.com")
+		out, _ := kcRun(t, nil, filepath.Join(bin, "authctl"), "offboard", "Offboarded@example.com",
+			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile, "-o", "json")
+		if !strings.Contains(out, `"action": "deactivated"`) || !strings.Contains(out, id) {
+			t.Fatalf("offboard output: %s", out)
+		}
+		var ident struct{ State string }
+		resp, err := kratos.HTTPClient.Get(kratos.AdminURL + "admin/identities/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&ident)
+		resp.Body.Close()
+		if ident.State != "inactive" {
+			t.Fatalf("state %q after offboard", ident.State)
+		}
+		if n := kcCount(t, kratos.HTTPClient, kratos.AdminURL+"admin/identities/"+id+"/sessions"); n != 0 {
+			t.Fatalf("%d Kratos sessions survive offboard", n)
+		}
+		if n := kcCount(t, hydra.HTTPClient, hydra.AdminURL+"admin/oauth2/auth/sessions/consent?subject="+url.QueryEscape(id)); n != 0 {
+			t.Fatalf("%d Hydra consent sessions survive offboard", n)
+		}
+		if stderr := refreshFails(t, who); !strings.Contains(stderr, "invalid_grant") {
+			t.Fatalf("the refresh token was not revoked:\n%s", stderr)
+		}
 	})
 	run("offboarding: deactivated in Kratos directly, the hook refuses the refresh", func(t *testing.T) {
 		who := loginAs(t, "direct@example.com")

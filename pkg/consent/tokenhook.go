@@ -54,7 +54,7 @@ type Config struct {
 	// call; other calls get 401.
 	APIKey     string
 	HTTPClient *http.Client
-	Logger      *slog.Logger
+	Logger     *slog.Logger
 }
 
 // hookRequest is the part of Hydra's token hook request the hook reads.

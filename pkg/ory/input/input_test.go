@@ -179,9 +179,9 @@ func TestReadClientsSecretNameCollision(t *testing.T) {
 		wantLine int
 		wantErr  string
 	}{
-		"dot and dash": {"- client_id: ci.deploy\n- client_id: ci-deploy\n", 2, `client "ci-deploy" would write its secret to the Secret "ci-deploy", like client "ci.deploy" at `},
-		"case":         {"- client_id: CI\n- {client_id: x}\n- client_id: ci\n", 3, `like client "CI"`},
-		"secret_name":  {"- client_id: a\n- {client_id: b, secret_name: A}\n", 2, `Secret "a"`},
+		"dot and dash":         {"- client_id: ci.deploy\n- client_id: ci-deploy\n", 2, `client "ci-deploy" would write its secret to the Secret "ci-deploy", like client "ci.deploy" at `},
+		"case":                 {"- client_id: CI\n- {client_id: x}\n- client_id: ci\n", 3, `like client "CI"`},
+		"secret_name":          {"- client_id: a\n- {client_id: b, secret_name: A}\n", 2, `Secret "a"`},
 		"distinct secret_name": {"- client_id: ci.deploy\n- {client_id: ci-deploy, secret_name: ci-deploy-2}\n", 0, ""},
 		"public clients":       {"- {client_id: k.a, token_endpoint_auth_method: none}\n- {client_id: k-a, token_endpoint_auth_method: none}\n", 0, ""},
 	} {

@@ -49,3 +49,14 @@ func TestExecArgsKeepTheCacheKey(t *testing.T) {
 		})
 	}
 }
+
+// The kubectl client may request the scope the token hook releases groups
+// for, whatever the profile calls it.
+func TestKubectlClientGroupsScope(t *testing.T) {
+	if got := KubectlClient("kubectl", nil, "")["scope"]; got != "openid offline_access email groups" {
+		t.Fatalf("default scope %v", got)
+	}
+	if got := KubectlClient("kubectl", nil, "kube-groups")["scope"]; got != "openid offline_access email kube-groups" {
+		t.Fatalf("profile's groups scope: %v", got)
+	}
+}

@@ -951,6 +951,14 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		if stderr := refreshFails(t, who); !strings.Contains(stderr, "invalid_grant") {
 			t.Fatalf("the refresh token was not revoked:\n%s", stderr)
 		}
+		// An unknown identity is an error, never a silent success.
+		cmd := exec.Command(filepath.Join(bin, "authctl"), "offboard", "nobody@example.com",
+			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile)
+		unknown, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(unknown), `no identity has the identifier "nobody@example.com"`) {
+			t.Fatalf("offboard of an unknown identity: %v\n%s", err, unknown)
+		}
 	})
 	run("offboarding: deactivated in Kratos directly, the hook refuses the refresh", func(t *testing.T) {
 		who := loginAs(t, "direct@example.com")

@@ -103,8 +103,8 @@ func TestGetTokenHeldLockIsBounded(t *testing.T) {
 		maxWait      time.Duration
 		wantHolder   bool
 	}{
-		"non-interactive with a refresh token waits, bounded": {env: Env{}, refreshToken: "r", maxWait: bound + time.Second, wantHolder: true},
-		"interactive waits, bounded":                          {env: Env{StdinIsTerminal: true}, maxWait: bound + time.Second, wantHolder: true},
+		"non-interactive with a refresh token waits, bounded": {env: Env{}, refreshToken: "r", maxWait: bound + 2*time.Second, wantHolder: true},
+		"interactive waits, bounded":                          {env: Env{StdinIsTerminal: true}, maxWait: bound + 2*time.Second, wantHolder: true},
 		"non-interactive without a refresh token fails at once": {
 			env: Env{ExecInfo: &kubeconfig.ExecInfo{APIVersion: kubeconfig.ExecAPIv1}, StdinIsTerminal: true}, maxWait: 100 * time.Millisecond,
 		},

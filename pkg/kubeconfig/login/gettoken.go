@@ -162,8 +162,9 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 		return &Result{Tokens: ts, Source: FromCache}, err
 	}
 	interactive := s.Env.Interactive()
-	purpose := "refreshing"
+	purpose := "requesting a client credentials token"
 	if s.Options.Grant == kubeconfig.GrantAuthCode {
+		purpose = "refreshing"
 		cur, err := s.store.Load(s.key)
 		if err != nil {
 			return nil, err

@@ -174,8 +174,7 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	if subject == "" {
 		subject = req.Session.IDToken.IDTokenClaims.Subject
 	}
-	// Client credentials carry no person, and without openid there is no
-	// id_token to fill.
+	// Client credentials carry no person: nothing to check or add.
 	scopes := Scopes(req.Request.GrantTypes, req.Request.RequestedScopes, req.Request.GrantedScopes)
 	if subject == "" || slices.Equal(req.Request.GrantTypes, []string{"client_credentials"}) {
 		log.Info("token hook: nothing to add", "subject", subject,
@@ -206,7 +205,11 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := map[string]any{}
 	for k, v := range req.Session.IDToken.IDTokenClaims.Ext {
-		ext[k] = v
+		// The hook owns these claims: whatever a consent app put there,
+		// they appear only as the scopes release them below.
+		if !ownedClaims[k] {
+			ext[k] = v
+		}
 	}
 	if !slices.Contains(scopes, "openid") {
 		log.Info("token hook: active, no id_token to fill", "subject", subject, "scopes", scopes)
@@ -254,6 +257,9 @@ func (h *tokenHook) identity(ctx context.Context, id string) (map[string]any, er
 	}
 	return identity, nil
 }
+
+// ownedClaims are the id_token claims only the hook sets.
+var ownedClaims = map[string]bool{"email": true, "email_verified": true, "groups": true}
 
 // ClaimFields names the identity fields claims come from and the scope
 // that releases groups.

@@ -45,12 +45,22 @@ type hookCall struct {
 	requested []string
 	granted   []string
 	key       *string // nil: the right key
+	// consentClaims are claims a consent app put into the session.
+	consentClaims map[string]any
+}
+
+func ext(c hookCall) map[string]any {
+	out := map[string]any{"keep": "me"}
+	for k, v := range c.consentClaims {
+		out[k] = v
+	}
+	return out
 }
 
 func callHook(t *testing.T, h http.Handler, c hookCall) (int, map[string]any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{
-		"session": map[string]any{"id_token": map[string]any{"subject": c.subject, "id_token_claims": map[string]any{"ext": map[string]any{"keep": "me"}}}, "extra": map[string]any{"a": "b"}},
+		"session": map[string]any{"id_token": map[string]any{"subject": c.subject, "id_token_claims": map[string]any{"ext": ext(c)}}, "extra": map[string]any{"a": "b"}},
 		"request": map[string]any{"client_id": "kubectl", "requested_scopes": c.requested, "granted_scopes": c.granted, "grant_types": []string{c.grant}},
 	})
 	req := httptest.NewRequest(http.MethodPost, TokenHookPath, bytes.NewReader(body))
@@ -134,9 +144,15 @@ func TestTokenHookClaimsFollowScopes(t *testing.T) {
 			}
 		})
 	}
+	// Claims a consent app put into the session do not bypass the scopes.
+	_, out := callHook(t, h, hookCall{subject: "alice", grant: "authorization_code", requested: []string{"openid"},
+		consentClaims: map[string]any{"groups": []any{"cluster-admins"}, "email": "x@example.com", "email_verified": true}})
+	if idt := idToken(t, out); idt["groups"] != nil || idt["email"] != nil || idt["email_verified"] != nil || idt["keep"] != "me" {
+		t.Fatalf("consent claims passed through without their scopes: %v", idt)
+	}
 	// A profile-named groups scope: "groups" alone no longer releases them.
 	h = newHook(t, Config{GroupsScope: "kube-groups"})
-	_, out := callHook(t, h, hookCall{subject: "alice", grant: "authorization_code", requested: []string{"openid", "groups"}})
+	_, out = callHook(t, h, hookCall{subject: "alice", grant: "authorization_code", requested: []string{"openid", "groups"}})
 	if idt := idToken(t, out); idt["groups"] != nil {
 		t.Fatalf("groups released by the wrong scope: %v", idt)
 	}

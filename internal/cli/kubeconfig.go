@@ -108,7 +108,7 @@ func (o *KubeconfigSetupOptions) applyProfile(p *profile.Profile) {
 		}
 	}
 	if len(o.Token.ExtraScopes) == 0 && o.Token.Grant != kubeconfig.GrantClientCredentials {
-		o.Token.ExtraScopes = []string{"offline_access", "email", "groups"}
+		o.Token.ExtraScopes = setup.KubectlScopes(k.Claims.GroupsScope)[1:] // openid is always requested
 	}
 	name := p.Metadata.Name + "-oidc"
 	if o.Context == "" {
@@ -132,7 +132,7 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, p.Spec.Kubernetes.RedirectPorts))
+	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, p.Spec.Kubernetes.RedirectPorts), p.Spec.Kubernetes.Claims.GroupsScope)
 	if o.PrintClient {
 		return writeJSON(streams.Out, client)
 	}

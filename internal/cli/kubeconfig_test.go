@@ -39,6 +39,8 @@ func TestKubectlCommandFlags(t *testing.T) {
 		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: json, yaml"},
 		"verify without issuer":  {(&TokenVerifyOptions{}).Validate(), "--issuer-url"},
 		"token hook w/o kratos":  {(&ServeTokenHookOptions{}).Validate(), "--kratos-admin-url"},
+		"token hook w/o key":     {(&ServeTokenHookOptions{KratosAdminURL: "http://k"}).Validate(), "AUTHCTL_TOKEN_HOOK_KEY"},
+		"token hook short key":   {(&ServeTokenHookOptions{KratosAdminURL: "http://k", APIKey: "short"}).Validate(), "at least 16"},
 	} {
 		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", name, tc.err, tc.want)

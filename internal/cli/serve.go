@@ -33,9 +33,31 @@ func newServeCommand(streams IOStreams) *cobra.Command {
 	return cmd
 }
 
+// Server timeouts of serve authz and serve token-hook. Both answer small
+// JSON requests from one in-cluster caller, so a client that trickles a
+// body, never reads the answer or idles on a keep-alive only holds a
+// connection this long.
+const (
+	serverReadHeaderTimeout = 5 * time.Second
+	serverReadTimeout       = 10 * time.Second
+	serverWriteTimeout      = 15 * time.Second
+	serverIdleTimeout       = 60 * time.Second
+)
+
+// newServer returns the http.Server of the serve commands.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: serverReadHeaderTimeout,
+		ReadTimeout:       serverReadTimeout,
+		WriteTimeout:      serverWriteTimeout,
+		IdleTimeout:       serverIdleTimeout,
+	}
+}
+
 // serveHTTP runs a server until ctx ends, then shuts it down gracefully.
 func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := newServer(addr, h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", addr)

@@ -74,7 +74,7 @@ header and claims when the token is valid and exits 1 when it is not.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(streams.ErrOut, "token is valid: signature, iss, aud, exp and nbf checked")
+			fmt.Fprintln(streams.ErrOut, "token is valid: "+login.Checked(o.Audience, d))
 			return writeJSON(streams.Out, d)
 		},
 	}

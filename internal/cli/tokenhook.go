@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -14,12 +16,19 @@ type ServeTokenHookOptions struct {
 	KratosAdminURL string
 	EmailField     string
 	GroupsField    string
+	GroupsScope    string
+	// APIKey comes from the environment (consent.APIKeyEnv), never a flag.
+	APIKey string
 }
 
 // Validate checks required flags.
 func (o *ServeTokenHookOptions) Validate() error {
 	if o.KratosAdminURL == "" {
 		return flagErrorf("required flag --kratos-admin-url is missing")
+	}
+	if len(o.APIKey) < consent.MinAPIKeyLength {
+		return withHint(fmt.Errorf("%s must hold the API key Hydra sends (at least %d characters)", consent.APIKeyEnv, consent.MinAPIKeyLength),
+			"render the stack with authctl render: the Deployment sets it from the hook's Secret")
 	}
 	return nil
 }
@@ -38,12 +47,18 @@ func newTokenHookCommand(streams IOStreams, runF func(*ServeTokenHookOptions) er
 		Short: "Hydra token hook: add email and groups from the Kratos identity to id_tokens",
 		Long: `token-hook serves Hydra's oauth2.token_hook. For every token Hydra issues
 (authorization code and refresh) it reads the subject's identity from the
-Kratos admin API and adds email, email_verified and groups to the id_token,
-from the identity fields the profile maps (spec.kubernetes.claims). A deleted
-identity gets access_denied; an unreachable Kratos fails the token request.
-Logs are JSON on stderr and never contain tokens.`,
+Kratos admin API and adds email and email_verified (scope email) and groups
+(the groups scope) to the id_token, from the identity fields the profile maps
+(spec.kubernetes.claims). An inactive or deleted identity gets access_denied;
+an unreachable Kratos fails the token request.
+
+Only callers that send the API key from $` + consent.APIKeyEnv + ` in the
+` + consent.APIKeyHeader + ` header are answered (Hydra's
+oauth2.token_hook.auth); others get 401. Logs are JSON on stderr and never
+contain tokens or the key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.APIKey = os.Getenv(consent.APIKeyEnv)
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -52,7 +67,8 @@ Logs are JSON on stderr and never contain tokens.`,
 			}
 			log := slog.New(slog.NewJSONHandler(streams.ErrOut, nil))
 			h, err := consent.NewTokenHook(consent.Config{
-				KratosAdminURL: o.KratosAdminURL, EmailField: o.EmailField, GroupsField: o.GroupsField, Logger: log,
+				KratosAdminURL: o.KratosAdminURL, EmailField: o.EmailField, GroupsField: o.GroupsField,
+				GroupsScope: o.GroupsScope, APIKey: o.APIKey, Logger: log,
 			})
 			if err != nil {
 				return err
@@ -65,5 +81,6 @@ Logs are JSON on stderr and never contain tokens.`,
 	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin API URL")
 	f.StringVar(&o.EmailField, "email-field", "traits.email", "identity field of the email claim")
 	f.StringVar(&o.GroupsField, "groups-field", "metadata_public.groups", "identity field of the groups claim")
+	f.StringVar(&o.GroupsScope, "groups-scope", "groups", "scope that releases the groups claim")
 	return cmd
 }

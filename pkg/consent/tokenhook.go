@@ -11,6 +11,8 @@ package consent
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +28,17 @@ import (
 // TokenHookPath is where the hook listens.
 const TokenHookPath = "/token-hook"
 
+// APIKeyHeader is the header Hydra sends the hook's API key in
+// (oauth2.token_hook.auth.config.name).
+const APIKeyHeader = "X-Authctl-Hook-Key"
+
+// APIKeyEnv is the environment variable `authctl serve token-hook` reads
+// the API key from (never a flag: flags show up in process listings).
+const APIKeyEnv = "AUTHCTL_TOKEN_HOOK_KEY"
+
+// MinAPIKeyLength is the shortest API key the hook accepts.
+const MinAPIKeyLength = 16
+
 // Config configures the token hook.
 type Config struct {
 	// KratosAdminURL is the Kratos admin API base URL.
@@ -34,8 +47,14 @@ type Config struct {
 	// traits.email and metadata_public.groups.
 	EmailField  string
 	GroupsField string
-	HTTPClient  *http.Client
-	Logger      *slog.Logger
+	// GroupsScope is the scope that releases the groups claim (default
+	// groups).
+	GroupsScope string
+	// APIKey must be presented in the APIKeyHeader header of every hook
+	// call; other calls get 401.
+	APIKey     string
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 }
 
 // hookRequest is the part of Hydra's token hook request the hook reads.
@@ -51,9 +70,10 @@ type hookRequest struct {
 		Extra map[string]any `json:"extra"`
 	} `json:"session"`
 	Request struct {
-		ClientID      string   `json:"client_id"`
-		GrantedScopes []string `json:"granted_scopes"`
-		GrantTypes    []string `json:"grant_types"`
+		ClientID        string   `json:"client_id"`
+		RequestedScopes []string `json:"requested_scopes"`
+		GrantedScopes   []string `json:"granted_scopes"`
+		GrantTypes      []string `json:"grant_types"`
 	} `json:"request"`
 }
 
@@ -69,6 +89,9 @@ type hookResponse struct {
 // errIdentityGone means the subject no longer exists in Kratos.
 var errIdentityGone = errors.New("identity not found")
 
+// errNoKey is returned for a hook configured without an API key.
+var errNoKey = fmt.Errorf("the token hook needs an API key of at least %d characters (%s)", MinAPIKeyLength, APIKeyEnv)
+
 // NewTokenHook returns the hook's HTTP handler (with health endpoints).
 func NewTokenHook(cfg Config) (http.Handler, error) {
 	if cfg.KratosAdminURL == "" {
@@ -83,13 +106,19 @@ func NewTokenHook(cfg Config) (http.Handler, error) {
 	if cfg.GroupsField == "" {
 		cfg.GroupsField = "metadata_public.groups"
 	}
+	if cfg.GroupsScope == "" {
+		cfg.GroupsScope = "groups"
+	}
+	if len(cfg.APIKey) < MinAPIKeyLength {
+		return nil, errNoKey
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	h := &tokenHook{cfg: cfg}
+	h := &tokenHook{cfg: cfg, keyHash: sha256.Sum256([]byte(cfg.APIKey))}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenHookPath, h.serve)
 	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
@@ -97,9 +126,44 @@ func NewTokenHook(cfg Config) (http.Handler, error) {
 	return mux, nil
 }
 
-type tokenHook struct{ cfg Config }
+type tokenHook struct {
+	cfg     Config
+	keyHash [sha256.Size]byte
+}
+
+// authorized compares the presented key with the configured one in
+// constant time; hashing first makes the comparison independent of the
+// presented key's length too.
+func (h *tokenHook) authorized(r *http.Request) bool {
+	got := sha256.Sum256([]byte(r.Header.Get(APIKeyHeader)))
+	return subtle.ConstantTimeCompare(got[:], h.keyHash[:]) == 1
+}
+
+// Scopes returns the scopes a token hook call releases claims for. On a
+// refresh Hydra v2.3.0 sends the scopes granted at consent in
+// granted_scopes. On a code exchange it calls the hook before fosite
+// copies the granted scopes into the token request (flow_authorize_code_token.go
+// grants them in PopulateTokenEndpointResponse, after the hooks), so
+// granted_scopes is empty and requested_scopes holds the scopes of the
+// authorization request, which Hydra checked against the client's allowed
+// scopes; those are used then.
+func Scopes(grantTypes, requested, granted []string) []string {
+	if len(granted) > 0 {
+		return granted
+	}
+	if slices.Contains(grantTypes, "authorization_code") {
+		return requested
+	}
+	return nil
+}
 
 func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
+	if !h.authorized(r) {
+		h.cfg.Logger.Warn("token hook: rejected a call without the right API key", "remote", r.RemoteAddr)
+		w.Header().Set("WWW-Authenticate", "ApiKey header="+APIKeyHeader)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
 	var req hookRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
 		http.Error(w, "could not decode the token hook request", http.StatusBadRequest)
@@ -110,27 +174,26 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	if subject == "" {
 		subject = req.Session.IDToken.IDTokenClaims.Subject
 	}
-	// Client credentials carry no person, and without openid there is no
-	// id_token to fill.
-	scopes := req.Request.GrantedScopes
-	if len(scopes) == 0 && slices.Contains(req.Request.GrantTypes, "authorization_code") {
-		// Hydra v2.3.0 calls the hook for the code exchange before it
-		// copies the granted scopes into the request (verified against the
-		// real server: granted_scopes is empty there, and set on refresh).
-		// An id_token is only issued with openid, and the person consented
-		// to the client's scopes; add the profile's claims.
-		scopes = []string{"openid", "email", "groups"}
-	}
-	if subject == "" || !slices.Contains(scopes, "openid") ||
-		slices.Equal(req.Request.GrantTypes, []string{"client_credentials"}) {
-		log.Info("token hook: nothing to add", "subject", subject, "granted_scopes", req.Request.GrantedScopes)
+	// Client credentials carry no person: nothing to check or add.
+	scopes := Scopes(req.Request.GrantTypes, req.Request.RequestedScopes, req.Request.GrantedScopes)
+	if subject == "" || slices.Equal(req.Request.GrantTypes, []string{"client_credentials"}) {
+		log.Info("token hook: nothing to add", "subject", subject,
+			"requested_scopes", req.Request.RequestedScopes, "granted_scopes", req.Request.GrantedScopes)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	// Every token for a person is checked, with or without openid: a
+	// deactivated or deleted identity must get neither an id_token nor an
+	// access or refresh token.
 	identity, err := h.identity(r.Context(), subject)
 	if errors.Is(err, errIdentityGone) {
 		// Deny: a deleted identity must not refresh its way back in.
 		log.Warn("token hook: denied, the identity no longer exists", "subject", subject)
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	if err == nil && identity["state"] != "active" {
+		log.Warn("token hook: denied, the identity is not active", "subject", subject, "state", identity["state"])
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
@@ -142,9 +205,18 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := map[string]any{}
 	for k, v := range req.Session.IDToken.IDTokenClaims.Ext {
-		ext[k] = v
+		// The hook owns these claims: whatever a consent app put there,
+		// they appear only as the scopes release them below.
+		if !ownedClaims[k] {
+			ext[k] = v
+		}
 	}
-	claims := Claims(identity, h.cfg.EmailField, h.cfg.GroupsField, scopes)
+	if !slices.Contains(scopes, "openid") {
+		log.Info("token hook: active, no id_token to fill", "subject", subject, "scopes", scopes)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	claims := Claims(identity, ClaimFields{Email: h.cfg.EmailField, Groups: h.cfg.GroupsField, GroupsScope: h.cfg.GroupsScope}, scopes)
 	for k, v := range claims {
 		ext[k] = v
 	}
@@ -155,7 +227,9 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 		resp.Session.AccessToken = map[string]any{}
 	}
 	groups, _ := claims["groups"].([]string)
-	log.Info("token hook: claims added", "subject", subject, "email", claims["email"] != nil, "groups", len(groups))
+	log.Info("token hook: claims added", "subject", subject, "scopes", scopes,
+		"requested_scopes", req.Request.RequestedScopes, "granted_scopes", req.Request.GrantedScopes,
+		"email", claims["email"] != nil, "groups", len(groups))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
 }
@@ -184,20 +258,34 @@ func (h *tokenHook) identity(ctx context.Context, id string) (map[string]any, er
 	return identity, nil
 }
 
+// ownedClaims are the id_token claims only the hook sets.
+var ownedClaims = map[string]bool{"email": true, "email_verified": true, "groups": true}
+
+// ClaimFields names the identity fields claims come from and the scope
+// that releases groups.
+type ClaimFields struct {
+	Email, Groups string
+	// GroupsScope releases the groups claim (default groups).
+	GroupsScope string
+}
+
 // Claims computes the claims an identity contributes for the granted
-// scopes: email and email_verified with "email", groups with "groups".
-// email_verified is true only when Kratos verified that address.
-func Claims(identity map[string]any, emailField, groupsField string, scopes []string) map[string]any {
+// scopes: email and email_verified with "email", groups with the groups
+// scope. email_verified is true only when Kratos verified that address.
+func Claims(identity map[string]any, f ClaimFields, scopes []string) map[string]any {
 	out := map[string]any{}
+	if f.GroupsScope == "" {
+		f.GroupsScope = "groups"
+	}
 	if slices.Contains(scopes, "email") {
-		if email, ok := lookup(identity, emailField).(string); ok && email != "" {
+		if email, ok := lookup(identity, f.Email).(string); ok && email != "" {
 			out["email"] = email
 			out["email_verified"] = verified(identity, email)
 		}
 	}
-	if slices.Contains(scopes, "groups") {
+	if slices.Contains(scopes, f.GroupsScope) {
 		groups := []string{}
-		switch g := lookup(identity, groupsField).(type) {
+		switch g := lookup(identity, f.Groups).(type) {
 		case []any:
 			for _, x := range g {
 				if s, ok := x.(string); ok && s != "" {

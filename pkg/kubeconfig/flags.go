@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // BindFlags registers the options on a standard library flag set. The lean
@@ -30,6 +32,27 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Storage, "token-cache-storage", StorageDisk, "where tokens are kept: disk or keyring (falls back to disk when a token is too big)")
 	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", 3, "browser launches allowed per login within --browser-launch-window")
 	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", 0, "window of --browser-launch-limit (default 10m)")
+	fs.Var((*secondsValue)(&o.AuthenticationTimeout), "authentication-timeout-sec", fmt.Sprintf("give up a browser login after this many seconds (default %d, as kubelogin)", int(DefaultAuthenticationTimeout.Seconds())))
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, fmt.Sprintf("give up waiting for another authctl process's login or refresh after this long, with exit code 4 (default %s)", DefaultLockTimeout))
+}
+
+// secondsValue is a duration flag given in whole seconds.
+type secondsValue time.Duration
+
+func (s *secondsValue) String() string {
+	if *s == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(time.Duration(*s).Seconds()))
+}
+
+func (s *secondsValue) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("expected a positive number of seconds, got %q", v)
+	}
+	*s = secondsValue(time.Duration(n) * time.Second)
+	return nil
 }
 
 // listValue is a repeatable, comma-splitting string list flag.

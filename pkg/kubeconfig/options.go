@@ -83,7 +83,19 @@ type Options struct {
 	// LockWaitNotice is how long a caller waits for another process's
 	// login or refresh before saying so on stderr.
 	LockWaitNotice time.Duration
+	// LockTimeout bounds that wait; a caller that waited this long exits
+	// with code 4 and names the process holding the lock.
+	LockTimeout time.Duration
+	// AuthenticationTimeout bounds a browser login, from discovery to the
+	// code exchange (kubelogin's --authentication-timeout-sec, 180 s).
+	AuthenticationTimeout time.Duration
 }
+
+// Default bounds of a get-token call.
+const (
+	DefaultAuthenticationTimeout = 180 * time.Second
+	DefaultLockTimeout           = 10 * time.Second
+)
 
 // Defaults fills unset flow and cache options.
 func (o *Options) Defaults() {
@@ -107,6 +119,12 @@ func (o *Options) Defaults() {
 	}
 	if o.LockWaitNotice == 0 {
 		o.LockWaitNotice = 3 * time.Second
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = DefaultLockTimeout
+	}
+	if o.AuthenticationTimeout == 0 {
+		o.AuthenticationTimeout = DefaultAuthenticationTimeout
 	}
 	if o.ClientSecret == "" {
 		o.ClientSecret = os.Getenv(ClientSecretEnv)
@@ -138,6 +156,12 @@ func (o *Options) Validate() error {
 		}
 	default:
 		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	}
+	if o.AuthenticationTimeout < 0 {
+		return fmt.Errorf("--authentication-timeout-sec must be positive")
+	}
+	if o.LockTimeout < 0 {
+		return fmt.Errorf("--lock-timeout must be positive")
 	}
 	switch o.Storage {
 	case StorageDisk, StorageKeyring:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,30 @@ func TestFlagsParse(t *testing.T) {
 	if strings.Join(o.ExtraScopes, " ") != "email groups offline_access" || o.AuthParams["prompt"] != "login" ||
 		len(o.Listen) != 2 || string(o.CAData) != "-----BEGIN" || !o.SkipOpenBrowser {
 		t.Fatalf("parsed %+v", o)
+	}
+	o = &Options{}
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	BindFlags(fs, o)
+	if err := fs.Parse([]string{"--authentication-timeout-sec=7", "--lock-timeout=2s"}); err != nil {
+		t.Fatal(err)
+	}
+	if o.AuthenticationTimeout != 7*time.Second || o.LockTimeout != 2*time.Second {
+		t.Fatalf("timeouts %s %s", o.AuthenticationTimeout, o.LockTimeout)
+	}
+	o.Defaults()
+	if o.AuthenticationTimeout != 7*time.Second {
+		t.Fatal("defaults overwrote the flag")
+	}
+	o = &Options{}
+	o.Defaults()
+	if o.AuthenticationTimeout != 180*time.Second || o.LockTimeout <= 0 {
+		t.Fatalf("defaults: %s %s, want 180s (kubelogin's) and a bounded lock wait", o.AuthenticationTimeout, o.LockTimeout)
+	}
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	BindFlags(fs, &Options{})
+	if err := fs.Parse([]string{"--authentication-timeout-sec=0"}); err == nil {
+		t.Fatal("a zero authentication timeout was accepted")
 	}
 }
 

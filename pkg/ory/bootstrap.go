@@ -60,10 +60,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if o.KratosAdminURL == "" {
 			return sum, errors.New("the Kratos admin URL is required for identities")
 		}
-		s := &identitySync{
-			o: o.Identities, dryRun: o.DryRun, sum: sum, prog: o.Progress,
-			k: &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy},
+		k := &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy}
+		rev := sessionRevoker{k: k}
+		if o.HydraAdminURL != "" {
+			rev.hydra = &hydraAdmin{api: newAPIClient(o.HydraAdminURL, o.HTTPClient, o.Headers), retry: policy}
 		}
+		s := &identitySync{o: o.Identities, dryRun: o.DryRun, sum: sum, prog: o.Progress, k: k, sessions: rev}
 		if err := s.run(ctx); err != nil {
 			return sum, fmt.Errorf("identities: %w", err)
 		}

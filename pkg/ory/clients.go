@@ -263,7 +263,16 @@ func (s *clientSync) upsert(ctx context.Context, c *input.Client, rotate bool) e
 			return err
 		}
 		if err := s.h.create(ctx, body); err != nil {
-			return err
+			if statusOf(err) != http.StatusConflict {
+				return err
+			}
+			// 409 after a retry: the first POST may have created the
+			// client and lost its response, so the generated secret never
+			// reached the output. The secret cannot be read back (Hydra
+			// stores a hash), so a client of ours gets a fresh one.
+			if secret, err = s.recoverCreate(ctx, c, generated); err != nil {
+				return err
+			}
 		}
 		s.sum.record(change)
 		if generated {
@@ -306,6 +315,32 @@ func (s *clientSync) upsert(ctx context.Context, c *input.Client, rotate bool) e
 		return s.rotate(ctx, c.ID, c.SecretName)
 	}
 	return nil
+}
+
+// recoverCreate handles a create that met 409 Conflict. A client that
+// carries authctl's marker is taken as the one this run created: its
+// secret is rotated to a new generated one (returned, to be saved), or,
+// for a secret from the input, left as is. Anyone else's client is an
+// error.
+func (s *clientSync) recoverCreate(ctx context.Context, c *input.Client, generated bool) (string, error) {
+	cur, err := s.h.get(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	if cur == nil || !clientManaged(cur) {
+		return "", fmt.Errorf("client %q already exists and is not managed by authctl", c.ID)
+	}
+	if !generated {
+		return c.Secret, nil
+	}
+	secret, err := GenerateSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := s.h.rotate(ctx, c.ID, secret); err != nil {
+		return "", fmt.Errorf("client %q was created but its response was lost, and setting a new secret failed: %w", c.ID, err)
+	}
+	return secret, nil
 }
 
 func (s *clientSync) rotateOnly(ctx context.Context, id string) error {

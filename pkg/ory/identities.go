@@ -94,6 +94,9 @@ type identitySync struct {
 	k      *kratosAdmin
 	sum    *Summary
 	prog   progress.Reporter
+	// sessions ends the sessions of identities that become inactive or are
+	// deleted (offboarding).
+	sessions sessionRevoker
 
 	schemas       map[string]bool   // schema ids on the server
 	keyPaths      map[string]string // schema id -> key trait path
@@ -308,11 +311,17 @@ func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
 	if fingerprint(admin) != ex.admin {
 		fields = append(fields, "metadata_admin")
 	}
+	offboard := false
 	if state != ex.state {
 		fields = append(fields, "state")
+		// Deactivating ends every session and revokes every token at once.
+		offboard = state != "active"
 	}
 	if s.o.UpdateCredentials && id.Credentials != nil {
 		fields = append(fields, "credentials")
+	}
+	if offboard {
+		fields = append(fields, SessionsField)
 	}
 	change := Change{Kind: KindIdentity, Action: ActionUpdate, Key: key, ID: ex.id, Fields: fields, Source: src}
 	if len(fields) == 0 {
@@ -344,6 +353,14 @@ func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
 		if err := s.k.update(ctx, ex.id, body); err != nil {
 			s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Source: src, Message: err.Error()})
 			return
+		}
+		if offboard {
+			// After the update: a session cannot outlive it unnoticed, as
+			// the token hook already refuses the inactive identity.
+			if err := s.sessions.revoke(ctx, ex.id); err != nil {
+				s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Source: src, Message: "deactivated, but " + err.Error()})
+				return
+			}
 		}
 		s.sum.record(change)
 	}
@@ -506,6 +523,13 @@ func (s *identitySync) prune(ctx context.Context) {
 		}
 		select {
 		case s.jobs <- func(ctx context.Context) {
+			// Sessions first: once the identity is gone its id is the only
+			// handle on Hydra's consent sessions, and a failure here keeps
+			// the identity for the next run to retry.
+			if err := s.sessions.revoke(ctx, ex.id); err != nil {
+				s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Message: err.Error()})
+				return
+			}
 			if err := s.k.delete(ctx, ex.id); err != nil {
 				s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Message: err.Error()})
 				return

@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/authctl/authctl/pkg/ory/input"
 )
 
 // Secret output formats.
@@ -67,19 +67,10 @@ func mergeJSONSecrets(old []byte, secrets []GeneratedSecret) ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// SecretName turns a client id into a valid Kubernetes object name.
-func SecretName(id string) string {
-	n := strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(id), "-"), "-")
-	if len(n) > 253 {
-		n = n[:253]
-	}
-	if n == "" {
-		n = "client"
-	}
-	return n
-}
+// SecretName turns a client id into a valid Kubernetes object name
+// (input.SecretName; the input reader rejects two clients whose names
+// collide).
+func SecretName(id string) string { return input.SecretName(id) }
 
 func mergeSecretManifests(old []byte, secrets []GeneratedSecret, namespace string) ([]byte, error) {
 	var docs []map[string]any

@@ -213,6 +213,9 @@ func (p *Profile) applyDefaults() {
 	if kc.Claims.Groups == "" {
 		kc.Claims.Groups = "metadata_public.groups"
 	}
+	if kc.Claims.GroupsScope == "" {
+		kc.Claims.GroupsScope = "groups"
+	}
 	if s.Secrets.Policy == "" {
 		s.Secrets.Policy = "generate"
 	}

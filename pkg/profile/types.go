@@ -138,6 +138,8 @@ type Kubernetes struct {
 type ClaimMapping struct {
 	Email  string `yaml:"email,omitempty" json:"email,omitempty" jsonschema:"description=Identity field for the email claim (default traits.email)"`
 	Groups string `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"description=Identity field for the groups claim (default metadata_public.groups)"`
+	// GroupsScope is the OAuth2 scope that releases the groups claim.
+	GroupsScope string `yaml:"groupsScope,omitempty" json:"groupsScope,omitempty" jsonschema:"description=Scope that releases the groups claim (default groups)"`
 }
 
 // RoleBinding grants a ClusterRole to an OIDC group.

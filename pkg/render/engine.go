@@ -66,6 +66,11 @@ func Render(opts Options) (*Result, error) {
 	if p.Spec.Secrets.Policy == "generate" && opts.Secrets == nil {
 		return nil, fmt.Errorf("the generate secrets policy needs a secrets file")
 	}
+	if p.Spec.Secrets.Policy == "generate" && TokenHookEnabled(p) && opts.Secrets.Hydra.TokenHookKey == "" {
+		// Never invented here: a value made up at render time would change
+		// on every render and match nothing Hydra already has.
+		return nil, fmt.Errorf("the secrets file has no hydra.tokenHookKey (the token hook's API key)\ntry: authctl secrets generate -f PROFILE (it adds missing secrets and keeps the others)")
+	}
 	tfs := opts.Templates
 	if tfs == nil {
 		tfs = templates.FS
@@ -237,7 +242,11 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 			})
 		}
 		if profile.On(c.Hydra.Enabled) {
-			addSecret(names["hydra"], map[string][]byte{"secretsSystem": join(sf.Hydra.System), "secretsCookie": join(sf.Hydra.Cookie)})
+			data := map[string][]byte{"secretsSystem": join(sf.Hydra.System), "secretsCookie": join(sf.Hydra.Cookie)}
+			if TokenHookEnabled(p) {
+				data[TokenHookSecretKey] = []byte(sf.Hydra.TokenHookKey)
+			}
+			addSecret(names["hydra"], data)
 		}
 		if profile.On(c.UI.Enabled) {
 			addSecret(names["ui"], map[string][]byte{"cookieSecret": []byte(sf.UI.Cookie), "csrfCookieSecret": []byte(sf.UI.CSRFCookie)})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authctl/authctl/pkg/consent"
 	"github.com/authctl/authctl/pkg/profile"
 )
 
@@ -50,13 +51,32 @@ func TokenHookURL(p *profile.Profile) string {
 	return fmt.Sprintf("http://%s-token-hook.%s.svc.cluster.local:%d/token-hook", p.Metadata.Name, p.Metadata.Namespace, TokenHookPort)
 }
 
-// addTokenHook points Hydra's oauth2.token_hook at the token hook.
+// TokenHookKeyEnv is the Hydra environment variable that carries the token
+// hook's API key. Hydra's config loader overrides
+// oauth2.token_hook.auth.config.value with it only when the config file
+// has the auth block (verified on Hydra v2.3.0), so the ConfigMap holds
+// the block with an empty value and the key stays in the Secret.
+const TokenHookKeyEnv = "OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE"
+
+// TokenHookSecretKey is the key of the Hydra Secret that holds the hook's
+// API key; Hydra and the hook read the same key.
+const TokenHookSecretKey = "tokenHookKey"
+
+// addTokenHook points Hydra's oauth2.token_hook at the token hook, with
+// the API key Hydra authenticates with (its value comes from the Secret,
+// see TokenHookKeyEnv).
 func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
 	if !TokenHookEnabled(p) {
 		return
 	}
 	if o, ok := hydraCfg["oauth2"].(map[string]any); ok {
-		o["token_hook"] = TokenHookURL(p)
+		o["token_hook"] = map[string]any{
+			"url": TokenHookURL(p),
+			"auth": map[string]any{
+				"type":   "api_key",
+				"config": map[string]any{"in": "header", "name": consent.APIKeyHeader, "value": ""},
+			},
+		}
 	}
 }
 
@@ -155,16 +175,20 @@ func kubernetesValues(p *profile.Profile) (map[string]any, error) {
 		"oidcFlags":            strings.Join(OIDCFlags(p), "\n") + "\n",
 		"roleBindings":         bindings,
 		"tokenHook": map[string]any{
-			"enabled": TokenHookEnabled(p),
-			"name":    p.Metadata.Name + "-token-hook",
-			"port":    TokenHookPort,
-			"image":   AuthctlImage,
+			"enabled":   TokenHookEnabled(p),
+			"name":      p.Metadata.Name + "-token-hook",
+			"port":      TokenHookPort,
+			"image":     AuthctlImage,
+			"keyEnv":    consent.APIKeyEnv,
+			"hydraEnv":  TokenHookKeyEnv,
+			"secretKey": TokenHookSecretKey,
 			"args": []string{
 				"serve", "token-hook",
 				fmt.Sprintf("--listen=:%d", TokenHookPort),
 				"--kratos-admin-url=" + w.KratosAdminInternalURL,
 				"--email-field=" + k.Claims.Email,
 				"--groups-field=" + k.Claims.Groups,
+				"--groups-scope=" + k.Claims.GroupsScope,
 			},
 		},
 	}, nil

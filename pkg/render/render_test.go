@@ -165,7 +165,7 @@ func secretValues(t *testing.T) []string {
 	vals = append(vals, sf.Kratos.Cipher...)
 	vals = append(vals, sf.Hydra.System...)
 	vals = append(vals, sf.Hydra.Cookie...)
-	vals = append(vals, sf.UI.Cookie, sf.UI.CSRFCookie, sf.Oathkeeper.HeaderSecret)
+	vals = append(vals, sf.UI.Cookie, sf.UI.CSRFCookie, sf.Oathkeeper.HeaderSecret, sf.Hydra.TokenHookKey)
 	// Each part of the signing key is secret too; "d" is the private exponent.
 	for _, line := range strings.Split(sf.Oathkeeper.JWKS, "\n") {
 		if strings.Contains(line, `"d":`) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/authctl/authctl/pkg/profile"
@@ -98,6 +99,17 @@ var SecretKeys = map[string][]string{
 	"oathkeeper": {"jwks.json", "headerSecret"},
 }
 
+// ComponentSecretKeys is SecretKeys[component] plus the keys the profile
+// adds: the Hydra Secret holds the token hook's API key (tokenHookKey)
+// when the token hook is rendered.
+func ComponentSecretKeys(p *profile.Profile, component string) []string {
+	keys := SecretKeys[component]
+	if component == "hydra" && TokenHookEnabled(p) {
+		keys = append(slices.Clone(keys), TokenHookSecretKey)
+	}
+	return keys
+}
+
 func enabledComponents(p *profile.Profile) []string {
 	c := p.Spec.Components
 	var out []string
@@ -163,7 +175,7 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		var items []any
 		for _, c := range enabledComponents(p) {
 			var keys []any
-			for _, k := range SecretKeys[c] {
+			for _, k := range ComponentSecretKeys(p, c) {
 				keys = append(keys, map[string]any{"secretKey": k, "remoteKey": e.RemoteKeyPrefix + c + "/" + k})
 			}
 			items = append(items, map[string]any{"component": c, "name": secrets[c], "keys": keys})

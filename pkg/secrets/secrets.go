@@ -40,10 +40,12 @@ type Kratos struct {
 	Cipher  []string `yaml:"cipher,omitempty" json:"cipher,omitempty"`
 }
 
-// Hydra holds secrets.system and secrets.cookie.
+// Hydra holds secrets.system and secrets.cookie, and the API key Hydra
+// sends to the token hook (oauth2.token_hook.auth).
 type Hydra struct {
-	System []string `yaml:"system,omitempty" json:"system,omitempty"`
-	Cookie []string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+	System       []string `yaml:"system,omitempty" json:"system,omitempty"`
+	Cookie       []string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+	TokenHookKey string   `yaml:"tokenHookKey,omitempty" json:"tokenHookKey,omitempty"`
 }
 
 // UI holds the self-service UI's cookie and CSRF secrets.
@@ -109,6 +111,9 @@ func Parse(file string, data []byte) (*File, error) {
 	checkList("kratos.cipher", f.Kratos.Cipher, 0, 32)
 	checkList("hydra.system", f.Hydra.System, 16, 0)
 	checkList("hydra.cookie", f.Hydra.Cookie, 16, 0)
+	if v := f.Hydra.TokenHookKey; v != "" && len(v) < 16 {
+		add("hydra.tokenHookKey", "use at least 16 characters; run authctl secrets generate for a new one", "secret has %d characters", len(v))
+	}
 	if v := f.UI.Cookie; v != "" && len(v) < 16 {
 		add("ui.cookie", "use at least 16 characters", "secret has %d characters", len(v))
 	}
@@ -172,6 +177,7 @@ func (g Generator) Fill(f *File) (int, error) {
 	list(&f.Kratos.Cipher, 32)
 	list(&f.Hydra.System, 32)
 	list(&f.Hydra.Cookie, 32)
+	one(&f.Hydra.TokenHookKey, 32)
 	one(&f.UI.Cookie, 32)
 	one(&f.UI.CSRFCookie, 32)
 	one(&f.Oathkeeper.HeaderSecret, 32)

@@ -32,14 +32,14 @@ func TestFillKeepsExistingAndSavesPrivately(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("fill: %d, %v", n, err)
 	}
-	if len(f.Kratos.Cipher[0]) != 32 || len(f.Hydra.System[0]) < 16 || !strings.Contains(f.Oathkeeper.JWKS, `"d":`) {
+	if len(f.Kratos.Cipher[0]) != 32 || len(f.Hydra.System[0]) < 16 || len(f.Hydra.TokenHookKey) != 32 || !strings.Contains(f.Oathkeeper.JWKS, `"d":`) {
 		t.Fatalf("generated values do not meet Ory's rules: %+v", f.Kratos)
 	}
 	before := *f
 	if n, err := (Generator{}).Fill(f); err != nil || n != 0 {
 		t.Fatalf("second fill created %d secrets (%v)", n, err)
 	}
-	if f.Kratos.Cipher[0] != before.Kratos.Cipher[0] || f.Oathkeeper.JWKS != before.Oathkeeper.JWKS {
+	if f.Kratos.Cipher[0] != before.Kratos.Cipher[0] || f.Oathkeeper.JWKS != before.Oathkeeper.JWKS || f.Hydra.TokenHookKey != before.Hydra.TokenHookKey {
 		t.Fatal("a second fill changed an existing value")
 	}
 	path := filepath.Join(t.TempDir(), ".authctl", "dev.secrets.yaml")

@@ -18,6 +18,7 @@ package e2e_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,8 +37,10 @@ import (
 	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authctl/authctl/pkg/consent"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
+	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/secrets"
@@ -59,6 +62,14 @@ const (
 // init turns the test binary into the scripted browser when kubectl's exec
 // plugin launches it with --browser-command.
 func init() {
+	if os.Getenv(kcBrowserEnv) == "abandon" {
+		// A person who never finishes the login: the tab stays open.
+		if f, err := os.OpenFile(os.Getenv(kcLaunchLog), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+			fmt.Fprintf(f, "%s abandoned\n", time.Now().Format(time.RFC3339Nano))
+			f.Close()
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(kcBrowserEnv) != "1" || len(os.Args) < 2 {
 		return
 	}
@@ -380,9 +391,16 @@ func (e *kcEnv) expire() kubeconfig.TokenSet {
 	return old
 }
 
-func kcCreateIdentity(t *testing.T, k *stack.Kratos, email, password, group string) {
+// kcCreateIdentity creates a verified identity in one group; managed ones
+// carry authctl's marker, so that bootstrap may deactivate and prune them.
+func kcCreateIdentity(t *testing.T, k *stack.Kratos, email, password, group string, managed bool) {
 	t.Helper()
+	admin := map[string]any{}
+	if managed {
+		admin["managed_by"] = "authctl"
+	}
 	body, _ := json.Marshal(map[string]any{
+		"metadata_admin":  admin,
 		"schema_id":       "default",
 		"traits":          map[string]any{"email": email},
 		"metadata_public": map[string]any{"groups": []string{group}},
@@ -440,14 +458,22 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// hook URL (an in-cluster Service) → the hook started below; the cookie
 	// domain (dev.example.com) is dropped so cookies stick to 127.0.0.1.
 	hookPort := stack.FreePort(t)
+	hookURL := fmt.Sprintf("http://127.0.0.1:%d/token-hook", hookPort)
 	hydraCfg := hydraConfig(t, r)
-	if got := get(hydraCfg, "oauth2.token_hook"); got != render.TokenHookURL(p) {
-		t.Fatalf("rendered oauth2.token_hook = %v, want %s", got, render.TokenHookURL(p))
+	if got := get(hydraCfg, "oauth2.token_hook.url"); got != render.TokenHookURL(p) {
+		t.Fatalf("rendered oauth2.token_hook.url = %v, want %s", got, render.TokenHookURL(p))
 	}
-	set(hydraCfg, "oauth2.token_hook", fmt.Sprintf("http://127.0.0.1:%d/token-hook", hookPort))
+	if got := mustJSON(t, get(hydraCfg, "oauth2.token_hook.auth")); got != `{"config":{"in":"header","name":"X-Authctl-Hook-Key","value":""},"type":"api_key"}` {
+		t.Fatalf("rendered oauth2.token_hook.auth = %s", got)
+	}
+	set(hydraCfg, "oauth2.token_hook.url", hookURL)
 	delete(get(hydraCfg, "serve.cookies").(map[string]any), "domain")
-	hydra := stack.StartHydra(t, stack.HydraOptions{Config: hydraCfg})
-	logRewrites(t, "hydra", append(hydraRewrites, "oauth2.token_hook: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
+	// The key reaches Hydra as the rendered Deployment passes it: the
+	// environment variable from the Hydra Secret, over the config's empty
+	// value.
+	hookKey := sf.Hydra.TokenHookKey
+	hydra := stack.StartHydra(t, stack.HydraOptions{Config: hydraCfg, Env: []string{render.TokenHookKeyEnv + "=" + hookKey}})
+	logRewrites(t, "hydra", append(hydraRewrites, "oauth2.token_hook.url: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
 	caFile := writeFile(t, t.TempDir(), "hydra-ca.crt", hydra.CAPEM)
 
 	// Kratos with the rendered config, accepting Hydra logins through its
@@ -467,14 +493,22 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	}
 	logRewrites(t, "kratos", append(kratosRewrites, "oauth2_provider.url: in-cluster Hydra admin -> harness Hydra admin", "cookies.domain, session.cookie.domain: dropped (loopback)"), kratos.Rewrites())
 	const password = "Kc-e2e-correct-horse-7Q!x"
-	kcCreateIdentity(t, kratos, "admin@example.com", password, "admins")
-	kcCreateIdentity(t, kratos, "viewer@example.com", password, "viewers")
+	kcCreateIdentity(t, kratos, "admin@example.com", password, "admins", false)
+	kcCreateIdentity(t, kratos, "viewer@example.com", password, "viewers", false)
+	// Leavers: two managed by authctl bootstrap (deactivated, deleted by
+	// prune), one deactivated straight through the Kratos admin API.
+	kcCreateIdentity(t, kratos, "leaver@example.com", password, "admins", true)
+	kcCreateIdentity(t, kratos, "deleted@example.com", password, "admins", true)
+	kcCreateIdentity(t, kratos, "direct@example.com", password, "admins", false)
+	kcCreateIdentity(t, kratos, "offboarded@example.com", password, "admins", false)
 
 	// The real token hook, as the rendered Deployment runs it.
 	hookLog := &kcSyncBuffer{}
 	hook := exec.Command(filepath.Join(bin, "authctl"), "serve", "token-hook",
 		fmt.Sprintf("--listen=127.0.0.1:%d", hookPort), "--kratos-admin-url="+kratos.AdminURL,
-		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups)
+		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups,
+		"--groups-scope="+p.Spec.Kubernetes.Claims.GroupsScope)
+	hook.Env = append(os.Environ(), consent.APIKeyEnv+"="+hookKey)
 	hook.Stdout, hook.Stderr = hookLog, hookLog
 	if err := hook.Start(); err != nil {
 		t.Fatal(err)
@@ -722,7 +756,404 @@ func TestKubectlOIDCLogin(t *testing.T) {
 			t.Fatalf("ci whoami = %q, %v\n%s", out, err, stderr)
 		}
 	})
+
+	// --- The token hook trusts only Hydra (issue 11). ---
+	run("the hook answers 401 without Hydra's key", func(t *testing.T) {
+		adminID := kcIdentityID(t, kratos, "admin@example.com")
+		body := fmt.Sprintf(`{"session":{"id_token":{"subject":%q}},"request":{"client_id":"not-hydra-probe","granted_scopes":["openid","email","groups"],"grant_types":["refresh_token"]}}`, adminID)
+		for name, key := range map[string]string{"no key": "", "wrong key": hookKey[:len(hookKey)-1] + "x"} {
+			req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(body))
+			if key != "" {
+				req.Header.Set(consent.APIKeyHeader, key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(b), "admin@example.com") || strings.Contains(string(b), "admins") {
+				t.Fatalf("%s: HTTP %d %s, want a bare 401", name, resp.StatusCode, b)
+			}
+		}
+		// The same request with Hydra's key is answered: the 401 is the key.
+		req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(body))
+		req.Header.Set(consent.APIKeyHeader, hookKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("with the key: HTTP %d", resp.StatusCode)
+		}
+	})
+
+	// What the real Hydra v2.3.0 sends the hook, from the hook's own log of
+	// the admin's login (code exchange) and refreshes above.
+	run("what Hydra sends on code exchange and refresh", func(t *testing.T) {
+		var code, refresh int
+		for _, l := range kcHookLines(t, hookLog.String()) {
+			if l["msg"] != "token hook: claims added" || l["client_id"] != p.Spec.Kubernetes.ClientID {
+				continue
+			}
+			grants := fmt.Sprint(l["grant_types"])
+			req, granted := fmt.Sprint(l["requested_scopes"]), fmt.Sprint(l["granted_scopes"])
+			t.Logf("Hydra sent grant_types=%s requested_scopes=%s granted_scopes=%s", grants, req, granted)
+			switch grants {
+			case "[authorization_code]":
+				code++
+				if granted != "[]" && granted != "<nil>" || req != "[openid offline_access email groups]" {
+					t.Errorf("code exchange: requested %s granted %s, want the authorization request's scopes and no granted ones", req, granted)
+				}
+			case "[refresh_token]":
+				refresh++
+				if granted != "[openid offline_access email groups]" {
+					t.Errorf("refresh: granted %s, want the consented scopes", granted)
+				}
+			}
+		}
+		if code == 0 || refresh == 0 {
+			t.Fatalf("saw %d code exchanges and %d refreshes in the hook log", code, refresh)
+		}
+	})
+
+	// --- Claims follow scopes (issue 11). ---
+	run("a client without the groups scope gets no groups, on login and refresh", func(t *testing.T) {
+		noGroups := setup.KubectlClient("kubectl-no-groups", setup.RedirectURIs("127.0.0.1", p.Spec.Kubernetes.RedirectPorts), "")
+		noGroups["scope"] = "openid offline_access email"
+		hydra.CreateClient(t, noGroups)
+		dir := filepath.Join(t.TempDir(), "tokens")
+		args := []string{"--issuer-url", hydra.IssuerURL, "--certificate-authority", caFile, "--scope", "offline_access,email",
+			"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", dir}
+		env := append(append([]string{}, e.env...), admin...)
+		kcRun(t, env, filepath.Join(bin, "authctl"), append([]string{"login", "--client-id", "kubectl-no-groups"}, args...)...)
+		claims := kcCachedClaims(t, dir)
+		if _, ok := claims["groups"]; ok || claims["email"] != "admin@example.com" {
+			t.Fatalf("id_token of a client without the groups scope (code exchange): %v", claims)
+		}
+		kcExpireDir(t, dir)
+		kcRun(t, append(env, kubeconfig.ExecInfoEnv+`={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`),
+			filepath.Join(bin, "authctl"), append([]string{"get-token", "--client-id", "kubectl-no-groups"}, args...)...)
+		claims = kcCachedClaims(t, dir)
+		if _, ok := claims["groups"]; ok || claims["email"] != "admin@example.com" {
+			t.Fatalf("id_token of a client without the groups scope (refresh): %v", claims)
+		}
+		// The kubectl client asks for groups and gets them (whoami above
+		// showed oidc:admins after a login and after refreshes).
+		kcRun(t, env, filepath.Join(bin, "authctl"), append([]string{"login", "--client-id", p.Spec.Kubernetes.ClientID, "--scope", "groups"}, args...)...)
+		for _, f := range kcCacheFiles(t, dir) {
+			if c := kcClaimsOf(t, f); c["aud"] == p.Spec.Kubernetes.ClientID || fmt.Sprint(c["aud"]) == "["+p.Spec.Kubernetes.ClientID+"]" {
+				if fmt.Sprint(c["groups"]) != "[admins]" {
+					t.Fatalf("kubectl client with the groups scope: %v", c)
+				}
+				return
+			}
+		}
+		t.Fatal("no kubectl token cached")
+	})
+
+	// --- Offboarding (issue 11). ---
+	loginAs := func(t *testing.T, email string) []string {
+		t.Helper()
+		kcRun(t, nil, filepath.Join(bin, "authctl"), "logout", "--all", "--token-cache-dir", cacheDir)
+		who := []string{kcEmailEnv + "=" + email}
+		user, groups, _ := e.whoami(true, who)
+		if user != "oidc:"+email || !slices.Contains(groups, "oidc:admins") {
+			t.Fatalf("whoami = %s %v", user, groups)
+		}
+		// cluster-admin through the group.
+		if _, stderr, err := e.kubectl(false, who, "auth", "can-i", "delete", "nodes"); err != nil {
+			t.Fatalf("%s is not cluster-admin: %v\n%s", email, err, stderr)
+		}
+		return who
+	}
+	// refreshFails: once the cached id_token expires, the refresh fails and
+	// a non-interactive kubectl gets the plugin's exit code 4, without a
+	// browser.
+	refreshFails := func(t *testing.T, who []string) string {
+		t.Helper()
+		launches := e.launches()
+		e.expire()
+		_, stderr, err := e.kubectl(false, who, "auth", "whoami")
+		if err == nil {
+			t.Fatal("kubectl auth whoami still works after offboarding")
+		}
+		if !strings.Contains(stderr, "exit code 4") || !strings.Contains(stderr, "could not refresh the token") {
+			t.Fatalf("want the plugin's exit code 4 after a failed refresh:\n%s", stderr)
+		}
+		if e.launches() != launches {
+			t.Fatal("a browser was opened")
+		}
+		t.Logf("kubectl after offboarding:\n%s", stderr)
+		return stderr
+	}
+	bootstrap := func(t *testing.T, identities string, extra ...string) {
+		t.Helper()
+		in := writeFile(t, t.TempDir(), "identities.yaml", []byte(identities))
+		kcRun(t, nil, filepath.Join(bin, "authctl"), append([]string{"bootstrap", "--identities", in,
+			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile, "-o", "json"}, extra...)...)
+	}
+	run("offboarding: deactivated through bootstrap", func(t *testing.T) {
+		who := loginAs(t, "leaver@example.com")
+		id := kcIdentityID(t, kratos, "leaver@example.com")
+		if n := kcCount(t, kratos.HTTPClient, kratos.AdminURL+"admin/identities/"+id+"/sessions"); n == 0 {
+			t.Fatal("the login left no Kratos session to end")
+		}
+		bootstrap(t, "- {traits: {email: leaver@example.com}, metadata_public: {groups: [admins]}, state: inactive}\n")
+		if n := kcCount(t, kratos.HTTPClient, kratos.AdminURL+"admin/identities/"+id+"/sessions"); n != 0 {
+			t.Fatalf("%d Kratos sessions survive the deactivation", n)
+		}
+		if n := kcCount(t, hydra.HTTPClient, hydra.AdminURL+"admin/oauth2/auth/sessions/consent?subject="+url.QueryEscape(id)); n != 0 {
+			t.Fatalf("%d Hydra consent sessions survive the deactivation", n)
+		}
+		stderr := refreshFails(t, who)
+		if !strings.Contains(stderr, "invalid_grant") && !strings.Contains(stderr, "access_denied") {
+			t.Fatalf("the refresh did not fail at the issuer:\n%s", stderr)
+		}
+	})
+	run("offboarding: deleted through bootstrap --prune", func(t *testing.T) {
+		who := loginAs(t, "deleted@example.com")
+		id := kcIdentityID(t, kratos, "deleted@example.com")
+		bootstrap(t, "- {traits: {email: leaver@example.com}, metadata_public: {groups: [admins]}, state: inactive}\n", "--prune")
+		if resp, err := kratos.HTTPClient.Get(kratos.AdminURL + "admin/identities/" + id); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the pruned identity still exists: %v %v", resp, err)
+		}
+		if n := kcCount(t, hydra.HTTPClient, hydra.AdminURL+"admin/oauth2/auth/sessions/consent?subject="+url.QueryEscape(id)); n != 0 {
+			t.Fatalf("%d Hydra consent sessions survive the deletion", n)
+		}
+		refreshFails(t, who)
+	})
+	run("offboarding: authctl offboard", func(t *testing.T) {
+		who := loginAs(t, "offboarded@example.com")
+		id := kcIdentityID(t, kratos, "offboarded@example.com")
+		out, _ := kcRun(t, nil, filepath.Join(bin, "authctl"), "offboard", "Offboarded@example.com",
+			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile, "-o", "json")
+		if !strings.Contains(out, `"action": "deactivated"`) || !strings.Contains(out, id) {
+			t.Fatalf("offboard output: %s", out)
+		}
+		var ident struct{ State string }
+		resp, err := kratos.HTTPClient.Get(kratos.AdminURL + "admin/identities/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&ident)
+		resp.Body.Close()
+		if ident.State != "inactive" {
+			t.Fatalf("state %q after offboard", ident.State)
+		}
+		if n := kcCount(t, kratos.HTTPClient, kratos.AdminURL+"admin/identities/"+id+"/sessions"); n != 0 {
+			t.Fatalf("%d Kratos sessions survive offboard", n)
+		}
+		if n := kcCount(t, hydra.HTTPClient, hydra.AdminURL+"admin/oauth2/auth/sessions/consent?subject="+url.QueryEscape(id)); n != 0 {
+			t.Fatalf("%d Hydra consent sessions survive offboard", n)
+		}
+		if stderr := refreshFails(t, who); !strings.Contains(stderr, "invalid_grant") {
+			t.Fatalf("the refresh token was not revoked:\n%s", stderr)
+		}
+		// An unknown identity is an error, never a silent success.
+		cmd := exec.Command(filepath.Join(bin, "authctl"), "offboard", "nobody@example.com",
+			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile)
+		unknown, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(unknown), `no identity has the identifier "nobody@example.com"`) {
+			t.Fatalf("offboard of an unknown identity: %v\n%s", err, unknown)
+		}
+	})
+	run("offboarding: deactivated in Kratos directly, the hook refuses the refresh", func(t *testing.T) {
+		who := loginAs(t, "direct@example.com")
+		id := kcIdentityID(t, kratos, "direct@example.com")
+		// No session is revoked here: only the token hook stands between
+		// the live refresh token and a new id_token.
+		patch := `[{"op":"replace","path":"/state","value":"inactive"}]`
+		req, _ := http.NewRequest(http.MethodPatch, kratos.AdminURL+"admin/identities/"+id, strings.NewReader(patch))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := kratos.HTTPClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("deactivate in Kratos: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		stderr := refreshFails(t, who)
+		denied := func() bool {
+			return strings.Contains(hookLog.String(), "token hook: denied, the identity is not active")
+		}
+		for deadline := time.Now().Add(3 * time.Second); !denied() && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond) // the hook's log arrives through a pipe
+		}
+		if !strings.Contains(stderr, "access_denied") || !denied() {
+			t.Fatalf("the refresh was not refused by the token hook:\n%s", stderr)
+		}
+	})
+
+	// --- The plugin never hangs (issue 11). ---
+	run("an abandoned login times out and a held lock is bounded", func(t *testing.T) {
+		kcRun(t, nil, filepath.Join(bin, "authctl"), "logout", "--all", "--token-cache-dir", cacheDir)
+		args := append(kcExecArgs(t, clusterKC), "--authentication-timeout-sec=6", "--lock-timeout=2s")
+		// authctl get-token itself (the lean plugin would run it as a child),
+		// so that its pid is the one the lock file names.
+		abandoned := exec.Command(filepath.Join(bin, "authctl"), append([]string{"get-token"}, args...)...)
+		abandoned.Env = append(append(os.Environ(), e.env...), kcBrowserEnv+"=abandon",
+			kubeconfig.ExecInfoEnv+`={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":true}}`)
+		abandoned.Stdin = kcPTY(t)
+		var abandonedErr kcSyncBuffer
+		abandoned.Stderr = &abandonedErr
+		launches := e.launches()
+		start := time.Now()
+		if err := abandoned.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- abandoned.Wait() }()
+		for e.launches() == launches {
+			if time.Since(start) > 20*time.Second {
+				t.Fatalf("the browser never opened:\n%s", abandonedErr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// A background kubectl with a refresh token cached needs the lock
+		// the abandoned login holds.
+		entry := ""
+		for deadline := time.Now().Add(10 * time.Second); entry == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			m, _ := filepath.Glob(filepath.Join(cacheDir, "*.lock"))
+			for _, l := range m {
+				if b, _ := os.ReadFile(l); len(b) > 0 {
+					entry = strings.TrimSuffix(l, ".lock") + ".json"
+				}
+			}
+		}
+		if entry == "" {
+			t.Fatal("no lock file names the abandoned login")
+		}
+		b, _ := json.Marshal(kubeconfig.TokenSet{Token: "expired", RefreshToken: "some-refresh-token", Expiry: time.Now().Add(-time.Hour)})
+		if err := os.WriteFile(entry, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		bg := exec.Command(filepath.Join(bin, "authctl-get-token"), args...)
+		bg.Env = append(os.Environ(), kubeconfig.ExecInfoEnv+`={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`)
+		var bgErr bytes.Buffer
+		bg.Stderr = &bgErr
+		bgStart := time.Now()
+		err := bg.Run()
+		took := time.Since(bgStart)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 4 {
+			t.Fatalf("background call: %v, want exit code 4\n%s", err, bgErr.String())
+		}
+		if took < 2*time.Second || took > 8*time.Second {
+			t.Fatalf("background call gave up after %s, want the 2s lock bound", took)
+		}
+		if want := fmt.Sprintf("pid %d on ", abandoned.Process.Pid); !strings.Contains(bgErr.String(), want) || !strings.Contains(bgErr.String(), "logging in since") {
+			t.Fatalf("the message does not name the holder (%s):\n%s", want, bgErr.String())
+		}
+		t.Logf("background call: exit 4 after %s:\n%s", took.Round(time.Millisecond), bgErr.String())
+		select {
+		case err = <-done:
+		case <-time.After(30 * time.Second):
+			_ = abandoned.Process.Kill()
+			t.Fatal("the abandoned login did not time out")
+		}
+		total := time.Since(start)
+		if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(abandonedErr.String(), "no browser login completed within 6s") {
+			t.Fatalf("abandoned login: %v after %s, want exit code 4 and the timeout\n%s", err, total, abandonedErr.String())
+		}
+		if total < 6*time.Second || total > 15*time.Second {
+			t.Fatalf("abandoned login ended after %s, want about 6s", total)
+		}
+		t.Logf("abandoned login: exit 4 after %s", total.Round(time.Millisecond))
+	})
 	t.Logf("token hook log:\n%s", hookLog.String())
+}
+
+// kcIdentityID finds an identity by its email (credentials identifier).
+func kcIdentityID(t *testing.T, k *stack.Kratos, email string) string {
+	t.Helper()
+	resp, err := k.HTTPClient.Get(k.AdminURL + "admin/identities?credentials_identifier=" + url.QueryEscape(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ids []struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&ids); err != nil || len(ids) != 1 {
+		t.Fatalf("identity %s: %v %v", email, ids, err)
+	}
+	return ids[0].ID
+}
+
+// kcCount GETs a JSON list and returns its length.
+func kcCount(t *testing.T, hc *http.Client, u string) int {
+	t.Helper()
+	resp, err := hc.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d %s", u, resp.StatusCode, b)
+	}
+	var l []any
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatalf("GET %s: %v: %s", u, err, b)
+	}
+	return len(l)
+}
+
+// kcHookLines decodes the hook's JSON log lines.
+func kcHookLines(t *testing.T, log string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(log, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func kcCacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	return m
+}
+
+func kcClaimsOf(t *testing.T, file string) map[string]any {
+	t.Helper()
+	var ts kubeconfig.TokenSet
+	b, _ := os.ReadFile(file)
+	if err := json.Unmarshal(b, &ts); err != nil {
+		t.Fatal(err)
+	}
+	d, err := login.Decode(ts.IDToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Claims
+}
+
+// kcCachedClaims decodes the id_token of the only cache entry in dir.
+func kcCachedClaims(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	m := kcCacheFiles(t, dir)
+	if len(m) != 1 {
+		t.Fatalf("want one cache entry in %s, got %v", dir, m)
+	}
+	return kcClaimsOf(t, m[0])
+}
+
+// kcExpireDir moves the expiry of every entry in dir into the past.
+func kcExpireDir(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range kcCacheFiles(t, dir) {
+		var ts kubeconfig.TokenSet
+		b, _ := os.ReadFile(f)
+		_ = json.Unmarshal(b, &ts)
+		ts.Expiry = time.Now().Add(-time.Minute)
+		b, _ = json.Marshal(ts)
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // kcExecArgs reads the exec args setup wrote for the current context.

@@ -103,6 +103,23 @@ func randomString() (string, error) {
 // nonce through a loopback listener. The listener tries o.Listen in
 // order, so a busy first port falls back to the next one.
 func (f *flow) authCode(ctx context.Context) (*kubeconfig.TokenSet, *Claims, error) {
+	if f.o.AuthenticationTimeout > 0 {
+		// An abandoned login must end: it holds the key's lock.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.o.AuthenticationTimeout)
+		defer cancel()
+	}
+	ts, claims, err := f.authCodeUnbounded(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, nil, &AuthRequiredError{
+			Reason: fmt.Sprintf("no browser login completed within %s (--authentication-timeout-sec)", f.o.AuthenticationTimeout),
+			Hint:   f.o.LoginCommand(),
+		}
+	}
+	return ts, claims, err
+}
+
+func (f *flow) authCodeUnbounded(ctx context.Context) (*kubeconfig.TokenSet, *Claims, error) {
 	p, err := f.provider(ctx)
 	if err != nil {
 		return nil, nil, err

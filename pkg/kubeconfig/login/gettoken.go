@@ -128,14 +128,55 @@ func (s *Session) flow() (*flow, error) {
 	return &flow{o: s.Options, client: c, stderr: s.Env.Stderr, browser: b, now: s.Env.now}, nil
 }
 
+// noPerson is the reason get-token gives when only a browser login could
+// help and nobody can do one.
+const noPerson = "no person can log in here (kubectl's spec.interactive is false or stdin is not a terminal)"
+
+// lock takes the session's lock with the options' notice and bound. A
+// bound reached becomes an *AuthRequiredError (exit code 4) that names
+// the holder: this call gets no token, and it must not hang kubectl.
+func (s *Session) lock(ctx context.Context, purpose string) (func(), error) {
+	unlock, err := acquire(s.cache, ctx, s.key, lockRequest{
+		Purpose: purpose, Notice: s.Options.LockWaitNotice, Timeout: s.Options.LockTimeout,
+		Stderr: s.Env.Stderr, Now: s.Env.Now,
+	})
+	var lt *LockTimeoutError
+	if errors.As(err, &lt) {
+		return nil, &AuthRequiredError{Reason: lt.Error() + "; finish or cancel that login, then retry", Hint: s.Options.LoginCommand()}
+	}
+	return unlock, err
+}
+
 // GetToken returns a valid token for kubectl: from the cache, else by
 // refresh, else (only when a person can answer) by a browser login, else
 // (client credentials) from the token endpoint.
+//
+// Whether a person can answer is decided before the lock is taken: a
+// caller that could only end in a browser login it may not open (no
+// refresh token cached) exits with code 4 at once instead of queueing
+// behind another process's login. Every wait for the lock is bounded by
+// LockTimeout and every browser login by AuthenticationTimeout, so
+// get-token never hangs kubectl.
 func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	if ts, err := s.Cached(); err != nil || ts != nil {
 		return &Result{Tokens: ts, Source: FromCache}, err
 	}
-	unlock, err := acquire(s.cache, ctx, s.key, s.Options.LockWaitNotice, s.Env.Stderr)
+	interactive := s.Env.Interactive()
+	purpose := "requesting a client credentials token"
+	if s.Options.Grant == kubeconfig.GrantAuthCode {
+		purpose = "refreshing"
+		cur, err := s.store.Load(s.key)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil || cur.RefreshToken == "" {
+			if !interactive {
+				return nil, &AuthRequiredError{Reason: "no valid token is cached and " + noPerson, Hint: s.Options.LoginCommand()}
+			}
+			purpose = "logging in"
+		}
+	}
+	unlock, err := s.lock(ctx, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +211,10 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 			_ = s.store.Delete(s.key)
 		}
 	}
-	if !s.Env.Interactive() {
-		reason := "no valid token is cached and no person can log in here (kubectl's spec.interactive is false or stdin is not a terminal)"
+	if !interactive {
+		reason := "no valid token is cached and " + noPerson
 		if refreshErr != nil {
-			reason = "the token expired, refreshing it failed, and no person can log in here (kubectl's spec.interactive is false or stdin is not a terminal)"
+			reason = "the token expired, refreshing it failed, and " + noPerson
 		}
 		return nil, &AuthRequiredError{Reason: reason, Hint: s.Options.LoginCommand()}
 	}
@@ -199,7 +240,7 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 // caches the result. It is what a person asks for explicitly, so it opens
 // the browser without the interactivity check and launch cap of GetToken.
 func (s *Session) Login(ctx context.Context) (*Result, error) {
-	unlock, err := acquire(s.cache, ctx, s.key, s.Options.LockWaitNotice, s.Env.Stderr)
+	unlock, err := s.lock(ctx, "logging in")
 	if err != nil {
 		return nil, err
 	}

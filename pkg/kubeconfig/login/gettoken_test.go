@@ -3,7 +3,9 @@ package login
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +77,100 @@ func TestGetTokenCachedAndLaunchCap(t *testing.T) {
 	if ok, _ := allowLaunch(s.cache, s.CacheKey(), now.Add(11*time.Minute), 2, 10*time.Minute); !ok {
 		t.Fatal("launch refused after the window")
 	}
+}
+
+// holdLock takes the session's lock as another get-token would while it
+// logs in, and releases it at the end of the test.
+func holdLock(t *testing.T, s *Session) {
+	t.Helper()
+	unlock, err := acquire(s.cache, context.Background(), s.CacheKey(), lockRequest{Purpose: "logging in", Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
+}
+
+// A held lock (another process's browser login) never blocks kubectl: a
+// call that needs the lock gives up after --lock-timeout with exit code 4
+// and names the holder; a non-interactive call that could only end in a
+// browser login does not even wait.
+func TestGetTokenHeldLockIsBounded(t *testing.T) {
+	const bound = 400 * time.Millisecond
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		env          Env
+		refreshToken string
+		maxWait      time.Duration
+		wantHolder   bool
+	}{
+		"non-interactive with a refresh token waits, bounded": {env: Env{}, refreshToken: "r", maxWait: bound + 2*time.Second, wantHolder: true},
+		"interactive waits, bounded":                          {env: Env{StdinIsTerminal: true}, maxWait: bound + 2*time.Second, wantHolder: true},
+		"non-interactive without a refresh token fails at once": {
+			env: Env{ExecInfo: &kubeconfig.ExecInfo{APIVersion: kubeconfig.ExecAPIv1}, StdinIsTerminal: true}, maxWait: 100 * time.Millisecond,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := &countingBrowser{}
+			tc.env.Browser = b
+			tc.env.Now = func() time.Time { return now }
+			s := session(t, tc.env)
+			s.Options.LockTimeout = bound
+			if err := s.store.Save(s.CacheKey(), &kubeconfig.TokenSet{Token: "t", RefreshToken: tc.refreshToken, Expiry: now.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			holdLock(t, s)
+			// Without the bound the old code waited for ever; the context
+			// only keeps a regression from hanging the test run.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := s.GetToken(ctx)
+			took := time.Since(start)
+			var ae *AuthRequiredError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %v, want an AuthRequiredError (exit code 4)", err)
+			}
+			if took > tc.maxWait {
+				t.Fatalf("took %s, want at most %s", took, tc.maxWait)
+			}
+			if tc.wantHolder {
+				if took < bound {
+					t.Fatalf("gave up after %s, before the bound %s", took, bound)
+				}
+				if !strings.Contains(ae.Reason, fmt.Sprintf("pid %d on ", os.Getpid())) || !strings.Contains(ae.Reason, "logging in since") {
+					t.Fatalf("reason does not name the holder: %s", ae.Reason)
+				}
+			}
+			if b.n != 0 {
+				t.Fatal("a browser was opened")
+			}
+		})
+	}
+}
+
+// The lock file names its holder while held and is emptied on release;
+// the file stays private.
+func TestLockFileNamesHolder(t *testing.T) {
+	s := session(t, Env{})
+	unlock, err := acquire(s.cache, context.Background(), s.CacheKey(), lockRequest{Purpose: "refreshing", Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := s.cache.Path(s.CacheKey(), ".lock")
+	if h := readHolder(path); !strings.Contains(h, fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(h, "refreshing") {
+		t.Fatalf("holder = %q", h)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("lock file mode %v", fi.Mode().Perm())
+	}
+	unlock()
+	if h := readHolder(path); h != "" {
+		t.Fatalf("holder after release = %q", h)
+	}
+	// Released: the next caller gets it at once.
+	unlock, err = acquire(s.cache, context.Background(), s.CacheKey(), lockRequest{Timeout: 50 * time.Millisecond, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
 }

@@ -70,3 +70,26 @@ func Verify(ctx context.Context, o *kubeconfig.Options, audience, raw string, no
 	}
 	return d, nil
 }
+
+// Checked says what Verify checked for a token it accepted, so that the
+// message never claims a check that did not run: aud only with an
+// audience, nbf only when the token has one.
+func Checked(audience string, d *Decoded) string {
+	checked := []string{"signature (issuer JWKS)", "iss", "exp"}
+	var skipped []string
+	if audience != "" {
+		checked = append(checked, fmt.Sprintf("aud (%s)", audience))
+	} else {
+		skipped = append(skipped, "aud (no --audience given)")
+	}
+	if _, ok := d.Claims["nbf"].(float64); ok {
+		checked = append(checked, "nbf")
+	} else {
+		skipped = append(skipped, "nbf (the token has none)")
+	}
+	out := strings.Join(checked, ", ") + " checked"
+	if len(skipped) > 0 {
+		out += "; not checked: " + strings.Join(skipped, ", ")
+	}
+	return out
+}

@@ -6,6 +6,7 @@ package setup
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,8 +26,15 @@ import (
 	"github.com/authctl/authctl/pkg/kubeconfig"
 )
 
-// KubectlScopes are the scopes the kubectl client may request.
-var KubectlScopes = []string{"openid", "offline_access", "email", "groups"}
+// KubectlScopes are the scopes the kubectl client may request; groupsScope
+// is the profile's spec.kubernetes.claims.groupsScope (default groups), the
+// scope the token hook releases the groups claim for.
+func KubectlScopes(groupsScope string) []string {
+	if groupsScope == "" {
+		groupsScope = "groups"
+	}
+	return []string{"openid", "offline_access", "email", groupsScope}
+}
 
 // RedirectURIs are the exact loopback redirect URIs for the ports get-token
 // listens on. Hydra ignores the port only for IP-literal loopback hosts, so
@@ -42,14 +50,14 @@ func RedirectURIs(host string, ports []int) []string {
 
 // KubectlClient is the Hydra OAuth2 client for kubectl: public (no secret),
 // authorization code with PKCE and refresh tokens, exact redirect URIs.
-func KubectlClient(clientID string, redirectURIs []string) map[string]any {
+func KubectlClient(clientID string, redirectURIs []string, groupsScope string) map[string]any {
 	return map[string]any{
 		"client_id":                  clientID,
 		"client_name":                "kubectl (authctl)",
 		"token_endpoint_auth_method": "none",
 		"grant_types":                []string{"authorization_code", "refresh_token"},
 		"response_types":             []string{"code"},
-		"scope":                      strings.Join(KubectlScopes, " "),
+		"scope":                      strings.Join(KubectlScopes(groupsScope), " "),
 		"redirect_uris":              redirectURIs,
 		"metadata":                   map[string]any{"managed-by": "authctl"},
 	}
@@ -213,6 +221,11 @@ func ExecArgs(o *kubeconfig.Options) []string {
 			args = append(args, "--certificate-authority="+abs)
 		}
 	}
+	if len(o.CAData) > 0 {
+		// Part of the cache key: without it get-token would neither trust
+		// the issuer nor find the token login cached.
+		args = append(args, "--certificate-authority-data="+base64.StdEncoding.EncodeToString(o.CAData))
+	}
 	if o.Insecure {
 		args = append(args, "--insecure-skip-tls-verify")
 	}
@@ -227,6 +240,12 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	}
 	if o.SkipOpenBrowser {
 		args = append(args, "--skip-open-browser")
+	}
+	if o.AuthenticationTimeout > 0 {
+		args = append(args, fmt.Sprintf("--authentication-timeout-sec=%d", int(o.AuthenticationTimeout.Seconds())))
+	}
+	if o.LockTimeout > 0 {
+		args = append(args, "--lock-timeout="+o.LockTimeout.String())
 	}
 	if o.CacheDir != "" {
 		args = append(args, "--token-cache-dir="+o.CacheDir)

@@ -71,6 +71,23 @@ var serverManaged = map[string]bool{
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._~:@-]{1,255}$`)
 
+var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// SecretName turns a client id (or secret_name) into the name of the
+// Kubernetes Secret that receives its generated secret: lower case, runs
+// of other characters become "-". Distinct ids can map to one name
+// (ci.deploy and ci-deploy), which ReadClients rejects.
+func SecretName(id string) string {
+	n := strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(id), "-"), "-")
+	if len(n) > 253 {
+		n = n[:253]
+	}
+	if n == "" {
+		n = "client"
+	}
+	return n
+}
+
 // parseClient turns one raw item into a Client. getenv resolves
 // client_secret_env.
 func parseClient(raw []byte, src Source, getenv func(string) string) (*Client, error) {
@@ -130,13 +147,20 @@ func parseClient(raw []byte, src Source, getenv func(string) string) (*Client, e
 }
 
 // ReadClients reads every client of the file at path. Client lists are
-// small, so they are returned whole. Duplicate client_ids are an error.
+// small, so they are returned whole. Duplicate client_ids are an error, and
+// so are two confidential clients whose generated secrets would land in
+// the same Kubernetes Secret (the second would overwrite the first).
 func ReadClients(path string, getenv func(string) string) ([]*Client, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	var out []*Client
 	seen := map[string]Source{}
+	type owner struct {
+		id  string
+		src Source
+	}
+	secretNames := map[string]owner{}
 	err := each(path, "clients", func(raw []byte, src Source) error {
 		c, err := parseClient(raw, src, getenv)
 		if err != nil {
@@ -146,6 +170,13 @@ func ReadClients(path string, getenv func(string) string) ([]*Client, error) {
 			return &Error{Source: src, Err: fmt.Errorf("client_id %q is already defined at %s", c.ID, prev)}
 		}
 		seen[c.ID] = src
+		if !c.IsPublic() {
+			name := SecretName(c.SecretName)
+			if prev, dup := secretNames[name]; dup {
+				return &Error{Source: src, Err: fmt.Errorf("client %q would write its secret to the Secret %q, like client %q at %s; set a distinct secret_name", c.ID, name, prev.id, prev.src)}
+			}
+			secretNames[name] = owner{c.ID, src}
+		}
 		out = append(out, c)
 		return nil
 	})

@@ -169,3 +169,35 @@ func TestNDJSONStreamsWithoutLoading(t *testing.T) {
 		t.Fatalf("got %v after %d items", err, n)
 	}
 }
+
+// Two confidential clients whose generated secrets would land in one
+// Kubernetes Secret are rejected while parsing, at the second one's line;
+// public clients (no Secret) and a distinct secret_name are fine.
+func TestReadClientsSecretNameCollision(t *testing.T) {
+	for name, tc := range map[string]struct {
+		data     string
+		wantLine int
+		wantErr  string
+	}{
+		"dot and dash":         {"- client_id: ci.deploy\n- client_id: ci-deploy\n", 2, `client "ci-deploy" would write its secret to the Secret "ci-deploy", like client "ci.deploy" at `},
+		"case":                 {"- client_id: CI\n- {client_id: x}\n- client_id: ci\n", 3, `like client "CI"`},
+		"secret_name":          {"- client_id: a\n- {client_id: b, secret_name: A}\n", 2, `Secret "a"`},
+		"distinct secret_name": {"- client_id: ci.deploy\n- {client_id: ci-deploy, secret_name: ci-deploy-2}\n", 0, ""},
+		"public clients":       {"- {client_id: k.a, token_endpoint_auth_method: none}\n- {client_id: k-a, token_endpoint_auth_method: none}\n", 0, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := write(t, "clients.yaml", tc.data)
+			_, err := ReadClients(path, nil)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ie *Error
+			if !errors.As(err, &ie) || ie.Source.Line != tc.wantLine || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path+":") {
+				t.Fatalf("err = %v, want %q at line %d", err, tc.wantErr, tc.wantLine)
+			}
+		})
+	}
+}

@@ -31,6 +31,10 @@ type HydraOptions struct {
 	SQLite bool
 	// ReadyTimeout overrides the default of 60s.
 	ReadyTimeout time.Duration
+	// Env adds environment variables, the way a rendered Deployment sets
+	// config values from Secrets (e.g. OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE).
+	// DSN is the harness's.
+	Env []string
 }
 
 // Hydra is a running Ory Hydra (`hydra serve all`).
@@ -137,7 +141,7 @@ func TryStartHydra(t testing.TB, opts HydraOptions) (*Hydra, error) {
 	if opts.Dev {
 		args = append(args, "--dev")
 	}
-	p, err := startProcess(t, "hydra", bin, args, []string{"DSN=" + h.DSN})
+	p, err := startProcess(t, "hydra", bin, args, append(append([]string(nil), opts.Env...), "DSN="+h.DSN))
 	if err != nil {
 		return nil, err
 	}

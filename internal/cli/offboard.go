@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/ory"
+	"github.com/authctl/authctl/pkg/ory/retry"
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// OffboardOptions are the flags of `authctl offboard`.
+type OffboardOptions struct {
+	ProfileFile    string
+	Identifiers    []string
+	KratosAdminURL string
+	HydraAdminURL  string
+
+	CAFile                string
+	InsecureSkipTLSVerify bool
+	Delete                bool
+	Timeout               time.Duration
+	Output                string
+}
+
+// Validate checks flag values.
+func (o *OffboardOptions) Validate() error {
+	if len(o.Identifiers) == 0 {
+		return flagErrorf("name at least one identity (its email or other credential identifier)")
+	}
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
+		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	}
+	if o.ProfileFile == "" && (o.KratosAdminURL == "" || o.HydraAdminURL == "") {
+		return flagErrorf("pass -f PROFILE, or both --kratos-admin-url and --hydra-admin-url")
+	}
+	return nil
+}
+
+func newOffboardCommand(streams IOStreams, runF func(*OffboardOptions) error) *cobra.Command {
+	o := &OffboardOptions{}
+	cmd := &cobra.Command{
+		Use:   "offboard EMAIL... [-f PROFILE] [--delete]",
+		Short: "End a person's access now: deactivate (or delete) the identity and revoke every session and token",
+		Long: `offboard takes access away at once. For each identity (found by its email or
+other credential identifier) it
+
+  1. sets the Kratos identity inactive (--delete: deletes it);
+  2. ends its Kratos sessions (browser logins);
+  3. revokes its Hydra consent sessions, which revokes their access and
+     refresh tokens, and its Hydra login sessions.
+
+The token hook refuses any new token for an identity that is not active (or
+gone), so kubectl's next refresh fails and a cached id_token is useless once
+it expires.
+
+An identity that 'authctl bootstrap' manages follows its input: set
+state: inactive there too (or remove it and run bootstrap --prune), or the
+next bootstrap run makes it active again. Bootstrap revokes the sessions
+itself when it deactivates or prunes an identity.`,
+		Example: `  authctl offboard -f profile.yaml leaver@example.com
+  authctl offboard --kratos-admin-url https://127.0.0.1:4434 --hydra-admin-url https://127.0.0.1:4445 --delete leaver@example.com`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Identifiers = args
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runOffboard(cmd.Context(), streams, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile: its in-cluster admin URLs")
+	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin URL (default $KRATOS_ADMIN_URL, then the profile's)")
+	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "Hydra admin URL (default $HYDRA_ADMIN_URL, then the profile's)")
+	f.StringVar(&o.CAFile, "ca-file", "", "PEM bundle to trust for the admin APIs, in addition to the system roots")
+	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the admin APIs' certificates (unsafe)")
+	f.BoolVar(&o.Delete, "delete", false, "delete the identities instead of deactivating them")
+	f.DurationVar(&o.Timeout, "timeout", time.Minute, "give up after this long")
+	f.StringVarP(&o.Output, "output", "o", "", "print the results as json or yaml")
+	return cmd
+}
+
+func (o *OffboardOptions) resolve(getenv func(string) string) error {
+	if o.KratosAdminURL == "" {
+		o.KratosAdminURL = getenv("KRATOS_ADMIN_URL")
+	}
+	if o.HydraAdminURL == "" {
+		o.HydraAdminURL = getenv("HYDRA_ADMIN_URL")
+	}
+	if o.ProfileFile == "" || (o.KratosAdminURL != "" && o.HydraAdminURL != "") {
+		return nil
+	}
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return err
+	}
+	w := p.Wiring()
+	if o.KratosAdminURL == "" {
+		o.KratosAdminURL = w.KratosAdminInternalURL
+	}
+	if o.HydraAdminURL == "" {
+		o.HydraAdminURL = w.HydraAdminInternalURL
+	}
+	return nil
+}
+
+func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions) error {
+	if err := o.resolve(os.Getenv); err != nil {
+		return err
+	}
+	hc, err := ory.NewHTTPClient(ory.ConnOptions{CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	policy := retry.Default
+	policy.Deadline = o.Timeout
+	results, runErr := ory.Offboard{
+		KratosAdminURL: o.KratosAdminURL, HydraAdminURL: o.HydraAdminURL,
+		HTTPClient: hc, Delete: o.Delete, Retry: &policy,
+	}.Run(ctx, o.Identifiers)
+	for _, r := range results {
+		if r.Error != "" {
+			fmt.Fprintf(streams.ErrOut, "✘ %s: %s\n", r.Identifier, r.Error)
+			continue
+		}
+		fmt.Fprintf(streams.ErrOut, "✔ %s (%s): %s; its sessions and tokens are revoked\n", r.Identifier, r.ID, r.Action)
+	}
+	if o.Output != "" && results != nil {
+		if err := printData(streams.Out, o.Output, results); err != nil {
+			return err
+		}
+	}
+	return runErr
+}

@@ -1,0 +1,193 @@
+package ory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	orysdk "github.com/ory/client-go"
+
+	"github.com/authctl/authctl/pkg/ory/retry"
+)
+
+// SessionsField is listed in a Change's Fields when bootstrap ends the
+// sessions of an identity it deactivates. (A deleted identity's sessions
+// always end; its change lists no fields.)
+const SessionsField = "sessions"
+
+// sessionRevoker ends every session of an identity, so that taking access
+// away takes effect at once rather than when tokens expire:
+//   - Kratos: DELETE /admin/identities/{id}/sessions (browser sessions);
+//   - Hydra: DELETE /admin/oauth2/auth/sessions/consent?subject=ID&all=true,
+//     which revokes the access and refresh tokens of every consent, and
+//     DELETE /admin/oauth2/auth/sessions/login?subject=ID (remembered logins).
+//
+// The subject of Hydra's sessions is the Kratos identity id (Kratos accepts
+// Hydra's login with subject = identity id). hydra is nil when no Hydra
+// admin URL is known; then only Kratos sessions end, and the token hook
+// still refuses the identity's next refresh.
+type sessionRevoker struct {
+	k     *kratosAdmin
+	hydra *hydraAdmin
+}
+
+func (r sessionRevoker) revoke(ctx context.Context, id string) error {
+	if err := r.k.deleteSessions(ctx, id); err != nil {
+		return fmt.Errorf("could not end the Kratos sessions: %w", err)
+	}
+	if r.hydra == nil {
+		return nil
+	}
+	if err := r.hydra.revokeConsent(ctx, id); err != nil {
+		return fmt.Errorf("could not revoke the Hydra consent sessions (and their tokens): %w", err)
+	}
+	if err := r.hydra.revokeLogin(ctx, id); err != nil {
+		return fmt.Errorf("could not revoke the Hydra login sessions: %w", err)
+	}
+	return nil
+}
+
+func (k *kratosAdmin) deleteSessions(ctx context.Context, id string) error {
+	return k.retry.Do(ctx, func(ctx context.Context) error {
+		resp, err := k.api.IdentityAPI.DeleteIdentitySessions(ctx, id).Execute()
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil // no identity, no sessions
+		}
+		return classify("DELETE /admin/identities/"+id+"/sessions", resp, err)
+	})
+}
+
+func (h *hydraAdmin) revokeConsent(ctx context.Context, subject string) error {
+	return h.retry.Do(ctx, func(ctx context.Context) error {
+		resp, err := h.api.OAuth2API.RevokeOAuth2ConsentSessions(ctx).Subject(subject).All(true).Execute()
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil
+		}
+		return classify("DELETE /admin/oauth2/auth/sessions/consent", resp, err)
+	})
+}
+
+func (h *hydraAdmin) revokeLogin(ctx context.Context, subject string) error {
+	return h.retry.Do(ctx, func(ctx context.Context) error {
+		resp, err := h.api.OAuth2API.RevokeOAuth2LoginSessions(ctx).Subject(subject).Execute()
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil
+		}
+		return classify("DELETE /admin/oauth2/auth/sessions/login", resp, err)
+	})
+}
+
+// Offboard takes access away from people at once: each identity (found by
+// its credential identifier, e.g. the email) is made inactive, or deleted,
+// and every session it has ends (see sessionRevoker). The token hook then
+// refuses it any new token, and its refresh tokens are already revoked.
+//
+// An identity that bootstrap manages keeps whatever state its input says:
+// change the input too (state: inactive, or remove it and run --prune),
+// or the next bootstrap run reactivates it.
+type Offboard struct {
+	KratosAdminURL string
+	// HydraAdminURL is required: without it refresh tokens would live on
+	// until the token hook refuses them.
+	HydraAdminURL string
+	HTTPClient    *http.Client
+	Headers       map[string]string
+	// Delete deletes the identities instead of deactivating them.
+	Delete bool
+	// Retry is the retry policy of every request (default retry.Default).
+	Retry *retry.Policy
+}
+
+// OffboardResult is the outcome for one identifier.
+type OffboardResult struct {
+	Identifier string `json:"identifier"`
+	ID         string `json:"id,omitempty"`
+	// Action is "deactivated", "deleted" or "not found".
+	Action string `json:"action"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Offboard actions.
+const (
+	OffboardDeactivated = "deactivated"
+	OffboardDeleted     = "deleted"
+	OffboardNotFound    = "not found"
+)
+
+// Run offboards each identifier. Per-identity failures are in the results
+// (and counted in the error); a run-wide failure is returned alone.
+func (o Offboard) Run(ctx context.Context, identifiers []string) ([]OffboardResult, error) {
+	if o.KratosAdminURL == "" || o.HydraAdminURL == "" {
+		return nil, errors.New("offboarding needs the Kratos and the Hydra admin URL")
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = http.DefaultClient
+	}
+	policy := retry.Default
+	if o.Retry != nil {
+		policy = *o.Retry
+	}
+	k := &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy}
+	rev := sessionRevoker{k: k, hydra: &hydraAdmin{api: newAPIClient(o.HydraAdminURL, o.HTTPClient, o.Headers), retry: policy}}
+	out := make([]OffboardResult, 0, len(identifiers))
+	failed := 0
+	for _, ident := range identifiers {
+		r := OffboardResult{Identifier: ident}
+		if err := o.one(ctx, k, rev, &r); err != nil {
+			r.Error = err.Error()
+			failed++
+		}
+		out = append(out, r)
+	}
+	if failed > 0 {
+		return out, fmt.Errorf("%d of %d identities could not be offboarded", failed, len(identifiers))
+	}
+	return out, nil
+}
+
+func (o Offboard) one(ctx context.Context, k *kratosAdmin, rev sessionRevoker, r *OffboardResult) error {
+	// Kratos stores credential identifiers lower-cased.
+	found, err := k.findByIdentifier(ctx, strings.ToLower(strings.TrimSpace(r.Identifier)))
+	if err != nil {
+		return err
+	}
+	if found == nil {
+		r.Action = OffboardNotFound
+		return fmt.Errorf("no identity has the identifier %q", r.Identifier)
+	}
+	r.ID = found.Id
+	if o.Delete {
+		// Sessions first: after the delete, a failure to revoke could not
+		// be retried by running the same command again.
+		if err := rev.revoke(ctx, found.Id); err != nil {
+			return err
+		}
+		if err := k.delete(ctx, found.Id); err != nil {
+			return err
+		}
+		r.Action = OffboardDeleted
+		return nil
+	}
+	// Deactivate first: from then on the token hook refuses every token,
+	// so no session can be renewed while the others are being ended.
+	if err := k.deactivate(ctx, found.Id); err != nil {
+		return err
+	}
+	if err := rev.revoke(ctx, found.Id); err != nil {
+		return err
+	}
+	r.Action = OffboardDeactivated
+	return nil
+}
+
+// deactivate sets an identity's state to inactive with a JSON Patch, which
+// leaves every other field (and the credentials) as they are.
+func (k *kratosAdmin) deactivate(ctx context.Context, id string) error {
+	patch := []orysdk.JsonPatch{{Op: "replace", Path: "/state", Value: "inactive"}}
+	return k.retry.Do(ctx, func(ctx context.Context) error {
+		_, resp, err := k.api.IdentityAPI.PatchIdentity(ctx, id).JsonPatch(patch).Execute()
+		return classify("PATCH /admin/identities/"+id, resp, err)
+	})
+}

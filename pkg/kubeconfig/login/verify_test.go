@@ -169,7 +169,9 @@ func TestIDTokenVerification(t *testing.T) {
 		},
 		{
 			name: "unknown kid",
-			mint: func(t *testing.T, _ *fakeIssuer, c map[string]any) string { return signRS256(t, stranger, "k-unknown", c) },
+			mint: func(t *testing.T, _ *fakeIssuer, c map[string]any) string {
+				return signRS256(t, stranger, "k-unknown", c)
+			},
 			want: "failed to verify signature",
 		},
 		{

@@ -50,33 +50,73 @@ func TestDefaultsAndWiring(t *testing.T) {
 	}
 }
 
+// errorCase is one invalid profile and substrings of its error.
+type errorCase struct {
+	name, input string
+	want        []string
+}
+
+// errorCases has a row for every check of validate.go (TestEveryCheckHasARow
+// fails when one has none), plus decoding errors.
+var errorCases = []errorCase{
+	{"unknown top-level field", header + "  colour: red\n", []string{"p.yaml:7:3:", `unknown field "colour"`, "allowed fields:"}},
+	{"unknown nested field", header + "  kratos:\n    method: [password]\n", []string{"p.yaml:8:5:", "spec.kratos.method", `unknown field "method"`, "methods"}},
+	{"wrong type", header + "  scaling:\n    replicas: three\n", []string{"p.yaml:8:15:", "spec.scaling.replicas", "expected a whole number"}},
+	{"wrong kind", header + "  kratos:\n    methods: password\n", []string{"p.yaml:8:14:", "expected a list"}},
+	{"unknown method", header + "  kratos:\n    methods: [password, sms]\n", []string{"p.yaml:8:25:", "spec.kratos.methods[1]", `unknown value "sms"`, "allowed: password, totp, webauthn, passkey"}},
+	{"bad url", header + "  kratos:\n    allowedReturnURLs: [\"ftp//x\"]\n", []string{"p.yaml:8:25:", "spec.kratos.allowedReturnURLs[0]", "bad URL"}},
+	{"duplicate hosts", header + "  hosts:\n    auth: login.example.com\n    kratos: login.example.com\n", []string{"p.yaml:9:13:", "spec.hosts.kratos", "already used by spec.hosts.auth"}},
+	{"host outside domain", header + "  hosts:\n    hydra: auth.other.org\n", []string{"p.yaml:8:12:", "outside the domain"}},
+	{"bad duration", header + "  kratos:\n    sessionLifespan: forever\n", []string{"p.yaml:8:22:", "invalid duration"}},
+	{"bad enum", header + "  hydra:\n    accessTokenStrategy: paseto\n", []string{"p.yaml:8:26:", "allowed: jwt, opaque"}},
+	{"wrong apiVersion", strings.Replace(header, "v1alpha1", "v9", 1), []string{"p.yaml:1:13:", "apiVersion", "allowed: authctl.dev/v1alpha1"}},
+	{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", "invalid name"}},
+	{"sqlite with replicas", header + "  scaling:\n    replicas: 3\n", []string{"p.yaml:8:5:", "sqlite supports a single replica", "spec.database.mode: external"}},
+	{"oidc without secret ref", header + "  kratos:\n    oidcProviders:\n      - id: google\n        provider: google\n        clientID: x\n        clientSecretRef: {name: \"\"}\n", []string{"p.yaml:12:33:", "clientSecretRef.name", "secrets never go in the profile"}},
+	{"field set twice", header + "  domain: other.com\n", []string{"p.yaml:7:3:", "set twice"}},
+	{"yaml syntax", header + "  kratos: [\n", []string{"p.yaml:", "fix the YAML syntax"}},
+	{"missing schema file", header + "  kratos:\n    identitySchemas:\n      - id: staff\n        file: nope.json\n", []string{"p.yaml:10:15:", "could not read schema"}},
+	{"empty", "", []string{"the file is empty"}},
+	{"wrong kind", strings.Replace(header, "kind: Profile", "kind: Stack", 1), []string{"p.yaml:2:7:", "kind", "allowed: Profile"}},
+	{"bad domain", strings.Replace(header, "domain: example.com", "domain: not_a_domain", 1), []string{"p.yaml:6:11:", "spec.domain: invalid domain \"not_a_domain\""}},
+	{"bad host", header + "  hosts:\n    auth: \"-x-.example.com\"\n", []string{"p.yaml:8:11:", "spec.hosts.auth: invalid host \"-x-.example.com\""}},
+	{"bad digest", header + "  components:\n    hydra:\n      image: {digest: \"sha256:abc\"}\n", []string{"p.yaml:9:23:", "spec.components.hydra.image.digest: invalid digest"}},
+	{"ui without kratos", header + "  components:\n    kratos: {enabled: false}\n", []string{"p.yaml:", "spec.components.ui.enabled: the self-service UI needs Kratos"}},
+	{"external database without kratos Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: \"\"}\n      hydra: {name: hydra-dsn}\n", []string{"p.yaml:10:22:", "spec.database.external.kratos.name: missing Secret name", "holds the DSN"}},
+	{"external database without hydra Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: kratos-dsn}\n", []string{"p.yaml:", "spec.database.external.hydra.name: missing Secret name", "holds the DSN"}},
+	{"maxReplicas below replicas", header + "  components:\n    hydra: {enabled: false}\n  database:\n    mode: external\n    external:\n      kratos: {name: kratos-dsn}\n  scaling:\n    replicas: 2\n    maxReplicas: 1\n", []string{"p.yaml:15:18:", "spec.scaling.maxReplicas: maxReplicas 1 is below replicas 2"}},
+	{"method twice", header + "  kratos:\n    methods: [password, totp, password]\n", []string{"p.yaml:8:31:", "spec.kratos.methods[2]: method \"password\" is listed twice"}},
+	{"oidc method without providers", header + "  kratos:\n    methods: [password, oidc]\n", []string{"p.yaml:8:14:", "spec.kratos.methods: method oidc needs at least one provider"}},
+	{"bad provider id", header + oidcProvider("Google_1", "google", "x", "s", ""), []string{"p.yaml:9:13:", "spec.kratos.oidcProviders[0].id: invalid provider id \"Google_1\""}},
+	{"provider id twice", header + oidcProvider("google", "google", "x", "s", "") + "      - {id: google, provider: github, clientID: y, clientSecretRef: {name: t}}\n", []string{"p.yaml:13:14:", "spec.kratos.oidcProviders[1].id: provider id \"google\" is used twice"}},
+	{"provider without clientID", header + oidcProvider("google", "google", "", "s", ""), []string{"p.yaml:11:19:", "spec.kratos.oidcProviders[0].clientID: missing clientID"}},
+	{"generic provider without issuer", header + oidcProvider("corp", "generic", "x", "s", ""), []string{"p.yaml:", "spec.kratos.oidcProviders[0].issuerURL: missing issuerURL"}},
+	{"provider issuer over http", header + oidcProvider("corp", "generic", "x", "s", "http://sso.corp.example/"), []string{"p.yaml:13:20:", "spec.kratos.oidcProviders[0].issuerURL: bad URL", "scheme must be https"}},
+	{"bad schema id", header + "  kratos:\n    identitySchemas:\n      - {id: Staff, inline: \"{}\"}\n", []string{"p.yaml:9:14:", "spec.kratos.identitySchemas[0].id: invalid schema id \"Staff\""}},
+	{"schema id twice", header + "  kratos:\n    identitySchemas:\n      - {id: staff, inline: \"{}\"}\n      - {id: staff, inline: \"{}\"}\n", []string{"p.yaml:10:14:", "spec.kratos.identitySchemas[1].id: schema id \"staff\" is used twice"}},
+	{"schema with file and inline", header + "  kratos:\n    identitySchemas:\n      - {id: staff, inline: \"{}\", file: s.json}\n", []string{"p.yaml:9:9:", "spec.kratos.identitySchemas[0]: an identity schema needs file or inline"}},
+	{"schema with neither", header + "  kratos:\n    identitySchemas:\n      - {id: staff}\n", []string{"p.yaml:9:9:", "an identity schema needs file or inline"}},
+	{"schema not JSON", header + "  kratos:\n    identitySchemas:\n      - {id: staff, inline: \"{not json\"}\n", []string{"p.yaml:9:29:", "spec.kratos.identitySchemas[0].inline: invalid JSON"}},
+	{"SMTP Secret without name", header + "  kratos:\n    courier:\n      smtpURISecretRef: {name: \"\"}\n", []string{"p.yaml:9:32:", "spec.kratos.courier.smtpURISecretRef.name: missing Secret name", "SMTP URI"}},
+	{"hydra lifespan not positive", header + "  hydra:\n    lifespans:\n      idToken: 0s\n", []string{"p.yaml:9:16:", "spec.hydra.lifespans.idToken: duration \"0s\" must be positive"}},
+	{"hydra lifespan not a duration", header + "  hydra:\n    lifespans:\n      refreshToken: 30d\n", []string{"p.yaml:9:21:", "spec.hydra.lifespans.refreshToken: invalid duration \"30d\""}},
+	{"existingSecret missing one", header + "  secrets:\n    policy: existingSecret\n    existingSecret: {kratos: k, hydra: h, ui: u}\n", []string{"p.yaml:9:21:", "spec.secrets.existingSecret.oathkeeper: missing Secret name"}},
+	{"externalSecret without store name", header + "  secrets:\n    policy: externalSecret\n    externalSecret:\n      storeRef: {name: \"\", kind: ClusterSecretStore}\n", []string{"p.yaml:10:24:", "spec.secrets.externalSecret.storeRef.name: missing store name"}},
+	{"empty patch", header + "  patches:\n    - patch: \"  \"\n", []string{"p.yaml:8:14:", "spec.patches[0].patch: empty patch"}},
+}
+
+func oidcProvider(id, provider, clientID, secret, issuer string) string {
+	s := "  kratos:\n    oidcProviders:\n      - id: " + id + "\n        provider: " + provider + "\n        clientID: \"" + clientID + "\"\n        clientSecretRef: {name: " + secret + "}\n"
+	if issuer != "" {
+		s += "        issuerURL: " + issuer + "\n"
+	}
+	return s
+}
+
 // TestErrors checks that bad input is reported at file:line:col with what
 // is allowed.
 func TestErrors(t *testing.T) {
-	cases := []struct {
-		name, input string
-		want        []string // substrings of the error
-	}{
-		{"unknown top-level field", header + "  colour: red\n", []string{"p.yaml:7:3:", `unknown field "colour"`, "allowed fields:"}},
-		{"unknown nested field", header + "  kratos:\n    method: [password]\n", []string{"p.yaml:8:5:", "spec.kratos.method", `unknown field "method"`, "methods"}},
-		{"wrong type", header + "  scaling:\n    replicas: three\n", []string{"p.yaml:8:15:", "spec.scaling.replicas", "expected a whole number"}},
-		{"wrong kind", header + "  kratos:\n    methods: password\n", []string{"p.yaml:8:14:", "expected a list"}},
-		{"unknown method", header + "  kratos:\n    methods: [password, sms]\n", []string{"p.yaml:8:25:", "spec.kratos.methods[1]", `unknown value "sms"`, "allowed: password, totp, webauthn, passkey"}},
-		{"bad url", header + "  kratos:\n    allowedReturnURLs: [\"ftp//x\"]\n", []string{"p.yaml:8:25:", "spec.kratos.allowedReturnURLs[0]", "bad URL"}},
-		{"duplicate hosts", header + "  hosts:\n    auth: login.example.com\n    kratos: login.example.com\n", []string{"p.yaml:9:13:", "spec.hosts.kratos", "already used by spec.hosts.auth"}},
-		{"host outside domain", header + "  hosts:\n    hydra: auth.other.org\n", []string{"p.yaml:8:12:", "outside the domain"}},
-		{"bad duration", header + "  kratos:\n    sessionLifespan: forever\n", []string{"p.yaml:8:22:", "invalid duration"}},
-		{"bad enum", header + "  hydra:\n    accessTokenStrategy: paseto\n", []string{"p.yaml:8:26:", "allowed: jwt, opaque"}},
-		{"wrong apiVersion", strings.Replace(header, "v1alpha1", "v9", 1), []string{"p.yaml:1:13:", "apiVersion", "allowed: authctl.dev/v1alpha1"}},
-		{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", "invalid name"}},
-		{"sqlite with replicas", header + "  scaling:\n    replicas: 3\n", []string{"p.yaml:8:5:", "sqlite supports a single replica", "spec.database.mode: external"}},
-		{"oidc without secret ref", header + "  kratos:\n    oidcProviders:\n      - id: google\n        provider: google\n        clientID: x\n        clientSecretRef: {name: \"\"}\n", []string{"p.yaml:12:33:", "clientSecretRef.name", "secrets never go in the profile"}},
-		{"field set twice", header + "  domain: other.com\n", []string{"p.yaml:7:3:", "set twice"}},
-		{"yaml syntax", header + "  kratos: [\n", []string{"p.yaml:", "fix the YAML syntax"}},
-		{"missing schema file", header + "  kratos:\n    identitySchemas:\n      - id: staff\n        file: nope.json\n", []string{"p.yaml:10:15:", "could not read schema"}},
-		{"empty", "", []string{"the file is empty"}},
-	}
-	for _, tc := range cases {
+	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := profile.Parse("p.yaml", t.TempDir(), []byte(tc.input))
 			if err == nil {

@@ -1,9 +1,11 @@
 package profile_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -32,20 +34,51 @@ func TestDefaultsAndWiring(t *testing.T) {
 	if p.Metadata.Namespace != "dev" || p.Spec.Database.Mode != "sqlite" || p.Spec.Secrets.Policy != "generate" {
 		t.Fatalf("defaults not applied: %+v", p.Spec)
 	}
-	w := p.Wiring()
-	checks := map[string]string{
-		w.IssuerURL:              "https://oauth.example.com/",
-		w.KratosPublicURL:        "https://id.example.com/",
-		w.LoginURL:               "https://auth.example.com/login",
-		w.ConsentURL:             "https://auth.example.com/consent",
-		w.CheckSessionURL:        "http://dev-kratos-public.dev.svc.cluster.local:4433/sessions/whoami",
-		w.HydraAdminInternalURL:  "http://dev-hydra-admin.dev.svc.cluster.local:4445",
-		w.KratosAdminInternalURL: "http://dev-kratos-admin.dev.svc.cluster.local:4434",
-		w.CookieDomain:           "example.com",
+	// The whole struct: a field added to Wiring without a value here fails,
+	// and each wrong field is named.
+	want := profile.Wiring{
+		Name: "dev", Namespace: "dev", Scheme: "https", CookieDomain: "example.com",
+		AuthHost: "auth.example.com", KratosHost: "id.example.com", HydraHost: "oauth.example.com",
+
+		UIURL:           "https://auth.example.com",
+		KratosPublicURL: "https://id.example.com/",
+		IssuerURL:       "https://oauth.example.com/",
+		LoginURL:        "https://auth.example.com/login",
+		RegistrationURL: "https://auth.example.com/registration",
+		ConsentURL:      "https://auth.example.com/consent",
+		LogoutURL:       "https://auth.example.com/logout",
+		ErrorURL:        "https://auth.example.com/error",
+		SettingsURL:     "https://auth.example.com/settings",
+		RecoveryURL:     "https://auth.example.com/recovery",
+		VerificationURL: "https://auth.example.com/verification",
+
+		KratosPublicService:    "dev-kratos-public",
+		KratosAdminService:     "dev-kratos-admin",
+		HydraPublicService:     "dev-hydra-public",
+		HydraAdminService:      "dev-hydra-admin",
+		OathkeeperProxyService: "dev-oathkeeper-proxy",
+		OathkeeperAPIService:   "dev-oathkeeper-api",
+		UIService:              "dev-ui",
+
+		KratosPublicInternalURL:  "http://dev-kratos-public.dev.svc.cluster.local:4433",
+		KratosAdminInternalURL:   "http://dev-kratos-admin.dev.svc.cluster.local:4434",
+		HydraPublicInternalURL:   "http://dev-hydra-public.dev.svc.cluster.local:4444",
+		HydraAdminInternalURL:    "http://dev-hydra-admin.dev.svc.cluster.local:4445",
+		OathkeeperAPIInternalURL: "http://dev-oathkeeper-api.dev.svc.cluster.local:4456",
+		CheckSessionURL:          "http://dev-kratos-public.dev.svc.cluster.local:4433/sessions/whoami",
+		AuthzService:             "dev-authz",
+		AuthzURL:                 "http://dev-authz.dev.svc.cluster.local:4480/authorize",
 	}
-	for got, want := range checks {
-		if got != want {
-			t.Errorf("got %q, want %q", got, want)
+	got := p.Wiring()
+	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range gv.NumField() {
+		name := gv.Type().Field(i).Name
+		if wv.Field(i).IsZero() {
+			t.Errorf("Wiring.%s has no expected value in this test (got %q)", name, gv.Field(i).Interface())
+			continue
+		}
+		if !reflect.DeepEqual(gv.Field(i).Interface(), wv.Field(i).Interface()) {
+			t.Errorf("Wiring.%s = %q, want %q", name, gv.Field(i).Interface(), wv.Field(i).Interface())
 		}
 	}
 }
@@ -135,15 +168,89 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestSchemaCoversEveryField walks the profile's Go types: every field the
+// loader accepts must be a property of its object in the JSON Schema, every
+// object must reject unknown properties, and every enum the loader enforces
+// must be the schema's enum, so that editors and the loader agree.
 func TestSchemaCoversEveryField(t *testing.T) {
 	out, err := profile.JSONSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"accessTokenStrategy"`, `"oidcProviders"`, `"existingSecret"`, `"enum"`, `"additionalProperties": false`} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("schema lacks %s", want)
+	var schema struct {
+		Ref  string                     `json:"$ref"`
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(out, &schema); err != nil {
+		t.Fatal(err)
+	}
+	if schema.Ref != "#/$defs/Profile" {
+		t.Fatalf("root $ref = %q", schema.Ref)
+	}
+	type prop struct {
+		Enum  []string `json:"enum"`
+		Items *struct {
+			Enum []string `json:"enum"`
+		} `json:"items"`
+	}
+	type def struct {
+		Properties           map[string]prop `json:"properties"`
+		AdditionalProperties *bool           `json:"additionalProperties"`
+	}
+	seen := map[reflect.Type]bool{}
+	fields := 0
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
 		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		raw, ok := schema.Defs[typ.Name()]
+		if !ok {
+			t.Errorf("schema has no definition for %s", typ.Name())
+			return
+		}
+		var d def
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.AdditionalProperties == nil || *d.AdditionalProperties {
+			t.Errorf("%s: the schema allows unknown properties; the loader rejects them", typ.Name())
+		}
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || name == "-" || name == "" {
+				continue
+			}
+			fields++
+			p, ok := d.Properties[name]
+			if !ok {
+				t.Errorf("%s.%s: the schema has no property %q", typ.Name(), f.Name, name)
+				continue
+			}
+			var want []string
+			for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
+				if v, ok := strings.CutPrefix(part, "enum="); ok {
+					want = append(want, v)
+				}
+			}
+			got := p.Enum
+			if p.Items != nil {
+				got = p.Items.Enum
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s.%s: schema enum %v, loader enum %v", typ.Name(), f.Name, got, want)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(profile.Profile{}))
+	if fields < 100 {
+		t.Fatalf("walked only %d fields", fields)
 	}
 }
 

@@ -65,16 +65,6 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestRenderIsByteIdentical(t *testing.T) {
-	for _, file := range examples(t) {
-		a := stream(t, renderExample(t, file))
-		b := stream(t, renderExample(t, file))
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s: two renders differ", file)
-		}
-	}
-}
-
 // podSpecs returns the pod template of every workload in a render.
 func podSpecs(t *testing.T, res *render.Result) map[string]corev1.PodTemplateSpec {
 	t.Helper()

@@ -3,9 +3,11 @@ package profile_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,6 +137,9 @@ var errorCases = []errorCase{
 	{"hydra lifespan not a duration", header + "  hydra:\n    lifespans:\n      refreshToken: 30d\n", []string{"p.yaml:9:21:", "spec.hydra.lifespans.refreshToken: invalid duration \"30d\""}},
 	{"existingSecret missing one", header + "  secrets:\n    policy: existingSecret\n    existingSecret: {kratos: k, hydra: h, ui: u}\n", []string{"p.yaml:9:21:", "spec.secrets.existingSecret.oathkeeper: missing Secret name"}},
 	{"externalSecret without store name", header + "  secrets:\n    policy: externalSecret\n    externalSecret:\n      storeRef: {name: \"\", kind: ClusterSecretStore}\n", []string{"p.yaml:10:24:", "spec.secrets.externalSecret.storeRef.name: missing store name"}},
+	{"enum through an alias", header + "  kratos:\n    allowedReturnURLs: [&x paseto]\n  hydra:\n    accessTokenStrategy: *x\n", []string{"p.yaml:8:25:", "spec.hydra.accessTokenStrategy", `unknown value "paseto"`, "allowed: jwt, opaque"}},
+	{"enum list through an alias", header + "  kratos:\n    methods: &m [password]\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://u:80\"}, allow: [session], methods: *m}\n", []string{"spec.services[0].methods[0]", `unknown value "password"`, "allowed: GET, HEAD"}},
+	{"enum item through an alias", header + "  kratos:\n    allowedReturnURLs: [&x sms]\n    methods: [password, *x]\n", []string{"spec.kratos.methods[1]", `unknown value "sms"`}},
 	{"empty patch", header + "  patches:\n    - patch: \"  \"\n", []string{"p.yaml:8:14:", "spec.patches[0].patch: empty patch"}},
 }
 
@@ -273,4 +278,68 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error without location: %v", err)
 		}
 	})
+}
+
+// An alias of a service that holds a long list, repeated many times,
+// expands quadratically. The decoder stops at a budget instead of walking
+// every expanded node (an 83 KB file took 12 s before the budget).
+func TestAliasExpansionIsBounded(t *testing.T) {
+	const n = 1000
+	var hosts, refs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&hosts, "h%d.example.com, ", i)
+		refs.WriteString("    - *s\n")
+	}
+	doc := header + "  services:\n    - &s {name: a, hosts: [" + hosts.String() + "], upstream: {url: \"http://u:80\"}, allow: [session]}\n" + refs.String()
+	_, err := profile.Parse("p.yaml", t.TempDir(), []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "document contains excessive aliasing (write the values out or use fewer aliases)") {
+		t.Fatalf("err = %.300v", err)
+	}
+	if !strings.Contains(err.Error(), "p.yaml:") {
+		t.Fatalf("no position: %.300v", err)
+	}
+}
+
+// The alias seeds of FuzzParse must reach the aliases: their errors come
+// from typed fields set through aliases, not from an unknown field at the
+// top. alias-bomb decodes, so validation runs on the expanded services;
+// alias-typed-errors shows the decoder's type and enum checks through
+// aliases.
+func TestAliasSeedsReachTypedFields(t *testing.T) {
+	for seed, wants := range map[string][]string{
+		"alias-bomb": {
+			`spec.services[1].name: name "a" is already used by spec.services[0]`,
+			`spec.services[3]: service "a" matches exactly the requests of "a"`,
+			`spec.services[4]: service "b" is unreachable: every request it matches is also matched by "a"`,
+		},
+		"alias-typed-errors": {
+			`spec.hydra.lifespans.refreshToken: got a list`,
+			`spec.services[0].methods[0]: unknown value "password"`,
+			`spec.patches[0].patch: got a mapping`,
+		},
+	} {
+		t.Run(seed, func(t *testing.T) {
+			raw, err := os.ReadFile("testdata/fuzz/FuzzParse/" + seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, lit, _ := strings.Cut(string(raw), "[]byte(")
+			doc, err := strconv.Unquote(strings.TrimSuffix(strings.TrimSpace(lit), ")"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = profile.Parse("p.yaml", t.TempDir(), []byte(doc))
+			if err == nil {
+				t.Fatal("the seed parses")
+			}
+			for _, want := range wants {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("no %q in:\n%v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), "unknown field") {
+				t.Errorf("the seed stops at an unknown field:\n%v", err)
+			}
+		})
+	}
 }

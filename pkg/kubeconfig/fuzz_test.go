@@ -74,8 +74,10 @@ func FuzzFastPath(f *testing.F) {
 	f.Add("extra-arg", "", entry("tok", time.Hour))
 	f.Add("", `{"apiVersion":"v9"}`, entry("tok", time.Hour))
 	f.Add("", "", []byte("{"))
+	// One directory per fuzzing process: executions in a process run one
+	// at a time, and a temp dir per execution costs more than the run.
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, extraArgs, execInfo string, cached []byte) {
-		dir := t.TempDir()
 		base := []string{"--issuer-url=https://issuer.example.com/", "--client-id=kubectl"}
 		var args []string
 		args = append(args, base...)

@@ -11,7 +11,7 @@ import (
 )
 
 // TestDocumentedTestCommandsRunSomething checks every `go test ./pkg …
-// -run X` or `-bench X` written in the docs, READMEs, scripts and Go
+// -run X`, `-bench X` or `-fuzz X` written in the docs, READMEs, scripts and Go
 // comments: the pattern must match a function of the right kind in that
 // package. A -run pattern that matches only a benchmark runs nothing and
 // still prints ok (the bench command documented for the cache-hit
@@ -88,8 +88,8 @@ var testFunc = regexp.MustCompile(`(?m)^func ((Test|Benchmark|Fuzz|Example)\w*)\
 func checkCommand(t *testing.T, file, cmd string) int {
 	t.Helper()
 	fields := strings.Fields(strings.NewReplacer("'", "", `"`, "", "`", "").Replace(cmd))
-	var pkg, run, bench string
-	hasRun, hasBench := false, false
+	var pkg, run, bench, fuzz string
+	hasRun, hasBench, hasFuzz := false, false, false
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
 		next := func() string {
@@ -110,11 +110,15 @@ func checkCommand(t *testing.T, file, cmd string) int {
 			bench, hasBench = next(), true
 		case strings.HasPrefix(f, "-bench="):
 			bench, hasBench = strings.TrimPrefix(f, "-bench="), true
+		case f == "-fuzz":
+			fuzz, hasFuzz = next(), true
+		case strings.HasPrefix(f, "-fuzz="):
+			fuzz, hasFuzz = strings.TrimPrefix(f, "-fuzz="), true
 		case f == "&&" || f == ";" || f == "|":
 			i = len(fields)
 		}
 	}
-	if pkg == "" || strings.Contains(pkg, "...") || (!hasRun && !hasBench) {
+	if pkg == "" || strings.Contains(pkg, "...") || (!hasRun && !hasBench && !hasFuzz) {
 		return 0
 	}
 	dir := filepath.Join("..", filepath.FromSlash(strings.TrimSuffix(pkg, "/")))
@@ -137,8 +141,14 @@ func checkCommand(t *testing.T, file, cmd string) int {
 			t.Errorf("%s: %q: -run %s matches no test, fuzz target or example in %s (benchmarks need -run '^$' -bench …)", file, cmd, run, pkg)
 		}
 	}
-	if hasRun && run == "^$" && !hasBench {
-		t.Errorf("%s: %q: -run '^$' without -bench runs nothing", file, cmd)
+	if hasRun && run == "^$" && !hasBench && !hasFuzz {
+		t.Errorf("%s: %q: -run '^$' without -bench or -fuzz runs nothing", file, cmd)
+	}
+	if hasFuzz {
+		n++
+		if !matchesAny(t, file, cmd, fuzz, names, "Fuzz") {
+			t.Errorf("%s: %q: -fuzz %s matches no fuzz target in %s", file, cmd, fuzz, pkg)
+		}
 	}
 	if hasBench {
 		n++

@@ -38,6 +38,10 @@ type fakeIssuer struct {
 	respond func(grant, nonce string) (int, any)
 	// nonce of the last authorization request.
 	nonce string
+	// grants are the grant types of the token requests, in order; answer
+	// is the body of the last token response.
+	grants []string
+	answer map[string]any
 }
 
 const testClientID = "kubectl"
@@ -115,6 +119,12 @@ func newFakeIssuer(t *testing.T) *fakeIssuer {
 			return
 		}
 		code, body := respond(grant, nonce)
+		fi.mu.Lock()
+		fi.grants = append(fi.grants, grant)
+		if m, ok := body.(map[string]any); ok {
+			fi.answer = m
+		}
+		fi.mu.Unlock()
 		writeJSON(w, code, body)
 	})
 	fi.srv = httptest.NewServer(mux)
@@ -141,6 +151,27 @@ func (fi *fakeIssuer) setRespond(f func(grant, nonce string) (int, any)) {
 	fi.mu.Lock()
 	defer fi.mu.Unlock()
 	fi.respond = f
+}
+
+// issued is a token of the last token response ("" when none was sent).
+func (fi *fakeIssuer) issued(key string) string {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	v, _ := fi.answer[key].(string)
+	return v
+}
+
+// tokenRequests counts the token requests of a grant type ("" for all).
+func (fi *fakeIssuer) tokenRequests(grant string) int {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	n := 0
+	for _, g := range fi.grants {
+		if grant == "" || g == grant {
+			n++
+		}
+	}
+	return n
 }
 
 func (fi *fakeIssuer) setTokenEndpoint(u string) {

@@ -121,22 +121,19 @@ func (r tokenRun) assertNotLeaked(t *testing.T, token string) {
 	}
 }
 
-// issued is what the token endpoint answered, so that a test can look for
-// exactly that token afterwards.
-type issued struct{ idToken string }
-
 // answer makes the token endpoint return an id_token built by mint from a
 // valid claim set (with the login's nonce) that mutate changed.
-func answer(fi *fakeIssuer, out *issued, mint func(claims map[string]any) string, mutate func(claims map[string]any)) {
+// The issuer records the answer: fi.issued("id_token") is the token to look
+// for afterwards.
+func answer(fi *fakeIssuer, mint func(claims map[string]any) string, mutate func(claims map[string]any)) {
 	fi.setRespond(func(_, nonce string) (int, any) {
 		c := fi.claims(nonce)
 		if mutate != nil {
 			mutate(c)
 		}
-		out.idToken = mint(c)
 		return 200, map[string]any{
 			"access_token": "opaque-access-token", "token_type": "bearer", "expires_in": 3600,
-			"refresh_token": "r2", "id_token": out.idToken,
+			"refresh_token": "r2", "id_token": mint(c),
 		}
 	})
 }
@@ -242,8 +239,7 @@ func TestIDTokenVerification(t *testing.T) {
 				if mint == nil {
 					mint = func(t *testing.T, _ *fakeIssuer, c map[string]any) string { return signRS256(t, signing, "k1", c) }
 				}
-				var got issued
-				answer(fi, &got, func(c map[string]any) string { return mint(t, fi, c) }, tc.mutate)
+				answer(fi, func(c map[string]any) string { return mint(t, fi, c) }, tc.mutate)
 
 				ro := runOptions{interactive: true}
 				old := &kubeconfig.TokenSet{Token: "old-id-token", IDToken: "old-id-token", RefreshToken: "r1", Expiry: now.Add(-time.Hour)}
@@ -253,18 +249,18 @@ func TestIDTokenVerification(t *testing.T) {
 					ro = runOptions{cached: old}
 				}
 				r := getToken(t, fi, ro)
-
-				if got.idToken == "" {
+				idToken := fi.issued("id_token")
+				if idToken == "" {
 					t.Fatalf("the token endpoint was never reached: %v\nstderr:\n%s", r.err, r.stderr)
 				}
 				if tc.want == "" {
 					if r.err != nil {
 						t.Fatalf("a valid token was rejected: %v\nstderr:\n%s", r.err, r.stderr)
 					}
-					if !strings.Contains(r.stdout, got.idToken) {
+					if !strings.Contains(r.stdout, idToken) {
 						t.Fatalf("the ExecCredential does not carry the id_token: %s", r.stdout)
 					}
-					if e, err := r.cache.Load(r.key); err != nil || e == nil || e.IDToken != got.idToken || e.RefreshToken != "r2" {
+					if e, err := r.cache.Load(r.key); err != nil || e == nil || e.IDToken != idToken || e.RefreshToken != "r2" {
 						t.Fatalf("cache entry after success: %+v %v", e, err)
 					}
 					return
@@ -285,7 +281,7 @@ func TestIDTokenVerification(t *testing.T) {
 				if !strings.Contains(msg, "could not verify the id_token") || !strings.Contains(msg, tc.want) {
 					t.Fatalf("rejected for the wrong reason; want %q in:\n%s", tc.want, msg)
 				}
-				r.assertNotLeaked(t, got.idToken)
+				r.assertNotLeaked(t, idToken)
 				if path == "refresh" {
 					// The old entry stays: the refresh token was not the
 					// problem, the issuer's answer was.
@@ -307,9 +303,7 @@ func TestMissingIDToken(t *testing.T) {
 			t.Parallel()
 			fi := newFakeIssuer(t)
 			fi.publish("k1", rsaKeys()[0])
-			reached := false
 			fi.setRespond(func(string, string) (int, any) {
-				reached = true
 				return 200, map[string]any{"access_token": "access-without-id-token", "token_type": "bearer", "expires_in": 3600, "refresh_token": "r2"}
 			})
 			ro := runOptions{interactive: true}
@@ -317,7 +311,7 @@ func TestMissingIDToken(t *testing.T) {
 				ro = runOptions{cached: &kubeconfig.TokenSet{Token: "old", RefreshToken: "r1", Expiry: time.Now().Add(-time.Hour)}}
 			}
 			r := getToken(t, fi, ro)
-			if !reached {
+			if fi.tokenRequests("") == 0 {
 				t.Fatalf("the token endpoint was never reached: %v", r.err)
 			}
 			msg := r.stderr
@@ -344,11 +338,7 @@ func TestRefreshFailures(t *testing.T) {
 		t.Parallel()
 		fi := newFakeIssuer(t)
 		fi.publish("k1", rsaKeys()[0])
-		grants := 0
-		fi.setRespond(func(grant, _ string) (int, any) {
-			if grant == "refresh_token" {
-				grants++
-			}
+		fi.setRespond(func(string, string) (int, any) {
 			return 400, map[string]any{"error": "invalid_grant", "error_description": "the refresh token was revoked"}
 		})
 		r := getToken(t, fi, runOptions{cached: expired()})
@@ -358,7 +348,7 @@ func TestRefreshFailures(t *testing.T) {
 		}
 		// x/oauth2 auto-detects the client auth style: a rejected first
 		// try (secret in the header) is retried with the secret in the body.
-		if grants == 0 || grants > 2 {
+		if grants := fi.tokenRequests("refresh_token"); grants == 0 || grants > 2 || fi.tokenRequests("") != grants {
 			t.Fatalf("refresh grants sent: %d", grants)
 		}
 		if !strings.Contains(r.stderr, "invalid_grant") {
@@ -429,19 +419,17 @@ func TestAccessTokenVerification(t *testing.T) {
 			t.Parallel()
 			fi := newFakeIssuer(t)
 			fi.publish("k1", keys[0])
-			var access string
-			fi.setRespond(func(grant, _ string) (int, any) {
+			fi.setRespond(func(string, string) (int, any) {
 				c := fi.claims("")
 				c["aud"] = []string{"kubernetes"}
 				if tc.mutate != nil {
 					tc.mutate(c)
 				}
-				if tc.mint != nil {
-					access = tc.mint(t, c)
-				} else {
-					access = signRS256(t, keys[0], "k1", c)
+				mint := tc.mint
+				if mint == nil {
+					mint = func(t *testing.T, c map[string]any) string { return signRS256(t, keys[0], "k1", c) }
 				}
-				return 200, map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 3600}
+				return 200, map[string]any{"access_token": mint(t, c), "token_type": "bearer", "expires_in": 3600}
 			})
 			dir := filepath.Join(t.TempDir(), "tokens")
 			o := &kubeconfig.Options{IssuerURL: fi.URL(), ClientID: "ci", ClientSecret: "s", Grant: kubeconfig.GrantClientCredentials,
@@ -452,6 +440,7 @@ func TestAccessTokenVerification(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := s.GetToken(context.Background())
+			access := fi.issued("access_token")
 			if access == "" {
 				t.Fatalf("the token endpoint was never reached: %v", err)
 			}

@@ -245,12 +245,13 @@ func signHS256WithPublicKey(t *testing.T, pub *rsa.PublicKey, kid string, claims
 	return head + "." + b64(m.Sum(nil))
 }
 
-// rsaKeys are generated once per test binary: 2048-bit generation costs
-// tens of milliseconds each.
+// rsaKeys are generated once per test binary, at 1024 bits (the smallest
+// crypto/rsa generates): 2048-bit keys cost a third of a second each here,
+// and the checks under test do not depend on the key size.
 var rsaKeys = sync.OnceValue(func() [3]*rsa.PrivateKey {
 	var ks [3]*rsa.PrivateKey
 	for i := range ks {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		k, err := rsa.GenerateKey(rand.Reader, 1024)
 		if err != nil {
 			panic(err)
 		}

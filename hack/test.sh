@@ -1,18 +1,75 @@
 #!/usr/bin/env bash
-# The whole test suite, real servers included. This is the README's test
-# command and the only thing .ci/run runs.
+# The whole test suite, real servers included, then every fuzz target for a
+# short fixed budget. This is the README's test command and the only thing
+# .ci/run runs.
+#
+#   hack/test.sh               everything
+#   hack/test.sh --preflight   only the up-front checks (used by hack/script_test.go)
+#
+# AUTHCTL_FUZZ_TIME sets the budget per fuzz target (default 10s; 0 skips
+# fuzzing outside CI).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# Parameter expansion, not dirname: the preflight runs with a stubbed PATH.
+here="${BASH_SOURCE[0]%/*}"
+[[ "$here" == "${BASH_SOURCE[0]}" ]] && here=.
+cd "$here/.."
 export GOTOOLCHAIN=local
+
+log() { printf 'test: %s\n' "$*" >&2; }
+die() { printf 'test: error: %s\n' "$*" >&2; exit 1; }
+
+in_ci() { [[ -n "${CI:-}" && "${CI}" != "false" && "${CI}" != "0" ]]; }
+
+# preflight fails in seconds with the fix, instead of after a 25-minute
+# build or, worse, with a green run that tested less than it claims.
+preflight() {
+  # An inherited AUTHCTL_E2E=skip turns about 25 real-server tests into
+  # skips, and `go test` still prints ok: CI would be green without them.
+  if [[ "${AUTHCTL_E2E:-}" == "skip" ]]; then
+    if in_ci; then
+      die "AUTHCTL_E2E=skip is set in CI (CI=${CI}): the real-server tests would be skipped and the run would still pass. Unset AUTHCTL_E2E; CI must run them."
+    fi
+    log "WARNING: AUTHCTL_E2E=skip: the real-server tests will be SKIPPED; this run does not test the stack against Kratos, Hydra, Oathkeeper or kube-apiserver"
+  fi
+
+  # The kube-apiserver tests (test/e2e) drive kubectl.
+  if ! command -v kubectl >/dev/null 2>&1; then
+    die "kubectl is not on PATH; the kube-apiserver tests in test/e2e run it (install kubectl 1.32 or newer; see docs/testing.md)"
+  fi
+
+  # The CRD tests install the CRDs of these modules, downloaded through the
+  # Go module proxy (a module already in the module cache needs no network).
+  # shellcheck source=versions.env
+  source hack/versions.env
+  local mod out
+  for mod in \
+    "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION" \
+    "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" \
+    "github.com/envoyproxy/gateway@$ENVOY_GATEWAY_VERSION" \
+    "istio.io/api@$ISTIO_API_VERSION" \
+    "github.com/ory/oathkeeper-maester@$OATHKEEPER_MAESTER_VERSION"; do
+    # Outside the repository's module, like the tests do.
+    if ! out="$(cd / && go mod download -json "$mod" 2>&1)"; then
+      die "could not download $mod through the Go module proxy ($(go env GOPROXY 2>/dev/null || echo '?')); the CRD tests in test/e2e need it. Check network access to the proxy, GOPROXY and GOFLAGS. go said:
+$out"
+    fi
+  done
+}
+
+preflight
+if [[ "${1:-}" == "--preflight" ]]; then
+  log "preflight ok"
+  exit 0
+fi
 
 # tmux drives `authctl init` in a real terminal (test/e2e/wizard_test.go).
 if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   sudo=""
   if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
-  echo "test: installing tmux" >&2
+  log "installing tmux"
   $sudo apt-get install -y tmux >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y tmux >/dev/null; }
 fi
-command -v tmux >/dev/null 2>&1 || { echo "test: error: tmux is required (install it, e.g. apt-get install tmux)" >&2; exit 1; }
+command -v tmux >/dev/null 2>&1 || die "tmux is required (install it, e.g. apt-get install tmux)"
 
 # The pinned real servers (and goreleaser), built once into a versioned cache.
 hack/e2e-tools.sh
@@ -20,3 +77,39 @@ hack/e2e-tools.sh
 go build ./...
 go vet ./...
 go test -count=1 -timeout 40m ./...
+
+# Fuzzing. Targets are discovered, so one added later runs too. Each gets
+# the same fixed budget; minimizing an input is capped so that it cannot
+# eat the budget. A crasher is written by go test to
+# <package>/testdata/fuzz/<FuzzName>/ and fails the run: fix the bug and
+# commit the file, which then runs as a seed in every plain go test.
+fuzz_time="${AUTHCTL_FUZZ_TIME:-10s}"
+if [[ "$fuzz_time" == "0" ]]; then
+  in_ci && die "AUTHCTL_FUZZ_TIME=0 is not allowed in CI"
+  log "WARNING: AUTHCTL_FUZZ_TIME=0: fuzzing skipped"
+  exit 0
+fi
+# go test -list prints a package's matching names, then its "ok <pkg>" line.
+targets="$(go test -list '^Fuzz' ./... | awk '
+  /^Fuzz/ { names[++n] = $1; next }
+  /^ok / { for (i = 1; i <= n; i++) print $2, names[i]; n = 0 }')"
+count="$(printf '%s\n' "$targets" | grep -c . || true)"
+[[ "$count" -gt 0 ]] || die "no fuzz targets found"
+seconds="${fuzz_time%s}"
+if [[ "$seconds" =~ ^[0-9]+$ ]]; then
+  log "fuzzing $count targets for $fuzz_time each: total budget $((count * seconds))s (plus instrumented builds)"
+else
+  log "fuzzing $count targets for $fuzz_time each"
+fi
+failed=()
+while read -r pkg name; do
+  log "fuzz $name ($pkg) for $fuzz_time"
+  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzz_time" -fuzzminimizetime 2s "$pkg"; then
+    failed+=("$name ($pkg): failing input kept in $(go list -f '{{.Dir}}' "$pkg")/testdata/fuzz/$name/")
+  fi
+done <<<"$targets"
+if [[ "${#failed[@]}" -gt 0 ]]; then
+  printf 'test: error: fuzzing found failures; fix them and commit the inputs as seeds:\n' >&2
+  printf '  %s\n' "${failed[@]}" >&2
+  exit 1
+fi

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -29,8 +30,10 @@ type ApplyOptions struct {
 	Bootstrap           bool
 	BootstrapSecretsOut string
 
-	// forwarder replaces the Kubernetes port-forward in tests.
-	forwarder apply.Forwarder
+	// Forwarder replaces the Kubernetes port-forward of --bootstrap; nil
+	// forwards through the cluster. No flag sets it: test/e2e does, because
+	// its kube-apiserver runs no kubelet that a port-forward could reach.
+	Forwarder apply.Forwarder
 }
 
 // Validate checks flag combinations.
@@ -129,6 +132,17 @@ prints a diff against the live objects on stdout (Secret values redacted).`,
 	return cmd
 }
 
+// RunApply validates o and runs apply, as the command does after parsing
+// its flags.
+func RunApply(ctx context.Context, streams IOStreams, o *ApplyOptions) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	cmd := newApplyCommand(streams, nil)
+	cmd.SetContext(ctx)
+	return runApply(cmd, streams, o)
+}
+
 func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
 	if err != nil {
@@ -182,7 +196,7 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 // bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
 // to loopback (they are never exposed) and runs bootstrap against them.
 func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
-	fwd := o.forwarder
+	fwd := o.Forwarder
 	if fwd == nil {
 		rc, cs, err := o.clientset()
 		if err != nil {

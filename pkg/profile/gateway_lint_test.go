@@ -91,11 +91,11 @@ func TestAPIPeers(t *testing.T) {
 		namespaces                          []string
 	}{
 		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection]}\n",
-			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, nil},
+			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
 		{"envoy gateway", "  gateway: {target: envoy-gateway}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
-			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, nil, []string{"envoy-gateway-system"}},
+			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},
 		{"ingress, no kubernetes, no ui", "  components: {ui: {enabled: false}}\n  kubernetes: {enabled: false}\n  gateway: {target: ingress, ingressClassName: nginx}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
-			[]string{"bootstrap", "hydra"}, []string{"bootstrap", "kratos"}, nil, nil},
+			[]string{"bootstrap", "hydra"}, []string{"bootstrap", "kratos"}, []string{}, []string{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -149,6 +149,8 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 			hydraAdmin = append(hydraAdmin, "oathkeeper")
 		}
 	}
+	// Empty, not nil: "nobody" is an answer.
+	oathkeeperAPI, oathkeeperNamespaces = []string{}, []string{}
 	g := p.Spec.Gateway
 	switch {
 	case g.Target == "envoy":

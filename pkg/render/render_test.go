@@ -2,8 +2,6 @@ package render_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,12 +13,11 @@ import (
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authctl/authctl/internal/golden"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/secrets"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // examples returns every example profile in the repository.
 func examples(t *testing.T) []string {
@@ -63,33 +60,8 @@ func TestGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			got := stream(t, renderExample(t, file))
-			golden := filepath.Join("testdata", "golden", name+".yaml")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./pkg/render -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("render of %s differs from %s; run go test ./pkg/render -update and review the diff", file, golden)
-			}
+			golden.Assert(t, filepath.Join("testdata", "golden", name+".yaml"), got)
 		})
-	}
-}
-
-func TestRenderIsByteIdentical(t *testing.T) {
-	for _, file := range examples(t) {
-		a := stream(t, renderExample(t, file))
-		b := stream(t, renderExample(t, file))
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s: two renders differ", file)
-		}
 	}
 }
 

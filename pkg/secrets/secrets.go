@@ -6,6 +6,7 @@ package secrets
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -200,7 +201,27 @@ func (f *File) Marshal() ([]byte, error) {
 	if err := enc.Encode(f); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), enc.Close()
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	// yaml.v3 does not read every string back as written (a value that
+	// starts with blank lines loses one; FuzzParse found it). A secrets
+	// file is rewritten in place, so refuse rather than change a secret.
+	var back File
+	if err := yaml.Unmarshal(buf.Bytes(), &back); err != nil {
+		return nil, fmt.Errorf("the secrets cannot be written faithfully: %w", err)
+	}
+	if a, b := jsonOf(f), jsonOf(&back); !bytes.Equal(a, b) {
+		return nil, errors.New("the secrets cannot be written faithfully: a value would read back different (leading blank lines?)")
+	}
+	return buf.Bytes(), nil
+}
+
+// jsonOf is a canonical form of a File for comparison: omitempty makes an
+// empty list and a missing one equal, as they are to Ory.
+func jsonOf(f *File) []byte {
+	b, _ := json.Marshal(f)
+	return b
 }
 
 // Save writes the file atomically with mode 0600 and makes sure git ignores

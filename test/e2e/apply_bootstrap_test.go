@@ -1,4 +1,4 @@
-package cli
+package e2e_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authctl/authctl/internal/cli"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -29,7 +30,10 @@ func (f fakeForwarder) Forward(_ context.Context, namespace, service string, por
 
 // TestApplyBootstrapThroughFakePortForward installs the stack into the real
 // kube-apiserver, then bootstraps the profile's identities into real Kratos
-// through the (fake) port-forwards of the admin Services.
+// through the (fake) port-forwards of the admin Services. It runs apply in
+// process (cli.RunApply), because the forwarder cannot be swapped in the
+// authctl binary the other tests run. It lived in internal/cli, where it
+// started real servers from a unit package.
 func TestApplyBootstrapThroughFakePortForward(t *testing.T) {
 	stack.Require(t)
 	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
@@ -59,17 +63,15 @@ spec:
 	os.WriteFile(filepath.Join(dir, "identities.yaml"), []byte("identities:\n  - traits: {email: alice@example.com}\n    metadata_public: {groups: [admins]}\n"), 0o600)
 
 	var out, errOut bytes.Buffer
-	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	o := &ApplyOptions{
+	streams := cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	o := &cli.ApplyOptions{
 		ProfileFile: profileFile, Kubeconfig: kube.KubeconfigPath, Bootstrap: true,
-		forwarder: fakeForwarder{
+		Forwarder: fakeForwarder{
 			"auth/dev-kratos-admin:4434": strings.TrimSuffix(kratos.AdminURL, "/"),
 			"auth/dev-hydra-admin:4445":  strings.TrimSuffix(hydra.AdminURL, "/"),
 		},
 	}
-	cmd := newApplyCommand(streams, nil)
-	cmd.SetContext(context.Background())
-	if err := runApply(cmd, streams, o); err != nil {
+	if err := cli.RunApply(context.Background(), streams, o); err != nil {
 		t.Fatalf("apply --bootstrap: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "installed release") || !strings.Contains(errOut.String(), "forwarding dev-kratos-admin") {

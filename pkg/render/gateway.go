@@ -331,7 +331,8 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		"tlsSecretName":    g.TLSSecretName,
 		"denyAll":          profile.On(g.DenyAll),
 		"selector":         g.Selector,
-		"protectedHosts":   protectedHosts(p),
+		"istioHosts":       istioHosts(protectedHosts(p)),
+		"istioOwnHosts":    istioHosts(ownHosts(p)),
 		"namespace":        g.Namespace,
 		"image":            g.Image.Ref(),
 		"envoyPort":        EnvoyPort,
@@ -347,6 +348,27 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 			"# then label the protected workloads' namespace for the AuthorizationPolicy.\n" + string(snippet)
 	}
 	return v, nil
+}
+
+// istioHosts turns host names into AuthorizationPolicy hosts. Istio matches
+// the Host header exactly (ignoring case, pilot/pkg/security/authz/matcher
+// HostMatcher), so "h" alone would let "h:443" past the policy: each host
+// also gets "h:*", a prefix match on "h:".
+func istioHosts(hosts []string) []string {
+	var out []string
+	for _, h := range hosts {
+		out = append(out, h, h+":*")
+	}
+	return out
+}
+
+// ownHosts are the stack's own public hosts (login UI, Kratos, Hydra).
+func ownHosts(p *profile.Profile) []string {
+	var out []string
+	for _, v := range publicRoutes(p) {
+		out = append(out, v.Domain)
+	}
+	return out
 }
 
 // protectedHosts are the services' hosts, each once, in profile order.

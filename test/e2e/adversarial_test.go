@@ -33,7 +33,7 @@ spec:
   gateway:
     target: %s
     ingressClassName: nginx
-    denyAll: true
+    denyAll: %t
   services:
     - name: grafana
       hosts: [grafana.corp.example.com]
@@ -61,12 +61,19 @@ spec:
       forward: {mode: reissue, ttl: 2m, audience: [reports]}
 `
 
-// gatewayTargets are every target that puts Oathkeeper in front of upstreams.
-var gatewayTargets = []string{"envoy", "envoy-gateway", "istio", "ingress"}
+// gatewayTargets are every target that puts Oathkeeper in front of
+// upstreams; istio runs with and without denyAll (istio-open), because
+// without the ALLOW policy only the CUSTOM policy's hosts keep a request
+// from bypassing Oathkeeper.
+var gatewayTargets = []string{"envoy", "envoy-gateway", "istio", "istio-open", "ingress"}
 
 func renderAttackProfile(t *testing.T, target string) rendered {
 	t.Helper()
-	p, err := profile.Parse("attack-"+target+".yaml", t.TempDir(), []byte(fmt.Sprintf(attackProfile, target)))
+	name, denyAll := target, true
+	if target == "istio-open" {
+		name, denyAll = "istio", false
+	}
+	p, err := profile.Parse("attack-"+target+".yaml", t.TempDir(), []byte(fmt.Sprintf(attackProfile, name, denyAll)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +400,7 @@ func TestAdversarialGateways(t *testing.T) {
 				gw = envoyDataPlane(t, r, api).do
 			case "envoy-gateway":
 				gw = envoyGatewayDataPlane(t, r, api).do
-			case "istio":
+			case "istio", "istio-open":
 				gw = istioDataPlane(t, r, api).do
 			case "ingress":
 				gw = ingressGateway(o, up)

@@ -534,10 +534,38 @@ func istioDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 			allow = append(allow, hosts...)
 		}
 	}
+	// Istio's HostMatcher: "*" any, "*x" a suffix, "x*" a prefix, else
+	// exact; always ignoring case, and never stripping a port.
 	in := func(l []string, host string) bool {
-		return slices.ContainsFunc(l, func(h string) bool { return strings.EqualFold(h, host) })
+		host = strings.ToLower(host)
+		return slices.ContainsFunc(l, func(h string) bool {
+			h = strings.ToLower(h)
+			switch {
+			case h == "*":
+				return true
+			case strings.HasPrefix(h, "*"):
+				return strings.HasSuffix(host, h[1:])
+			case strings.HasSuffix(h, "*"):
+				return strings.HasPrefix(host, h[:len(h)-1])
+			}
+			return host == h
+		})
+	}
+	// The gateway's routes (the user's VirtualServices) serve the stack's
+	// own hosts and the protected ones, on any port; other hosts get 404.
+	w := r.profile.Wiring()
+	routed := []string{w.AuthHost, w.KratosHost, w.HydraHost}
+	for _, sv := range r.profile.Spec.Services {
+		routed = append(routed, sv.Hosts...)
 	}
 	d.route = func(host, path string) string {
+		name := host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			name = h
+		}
+		if !slices.ContainsFunc(routed, func(h string) bool { return strings.EqualFold(h, name) }) {
+			return "deny:404"
+		}
 		// CUSTOM runs first, then ALLOW; a request CUSTOM denied never
 		// reaches ALLOW, one it allowed still needs an ALLOW rule.
 		switch {

@@ -245,14 +245,9 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 	return r.Wait(cmd.Context(), o.Timeout, apply.PlainReporter(streams.ErrOut))
 }
 
-// chartVersion is a SemVer for the rendered chart: the release version, or
-// 0.0.0-dev for development builds.
-func chartVersion() string {
-	if v := Version; len(v) > 1 && v[0] == 'v' {
-		return v[1:]
-	}
-	return "0.0.0-dev"
-}
+// chartVersion is the SemVer of the charts this build renders and installs:
+// the release version, or 0.0.0-dev+<commit> for any other build.
+func chartVersion() string { return build().ChartVersion() }
 
 func newHistoryCommand(streams IOStreams) *cobra.Command {
 	o := &ApplyOptions{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -260,6 +261,9 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
+			if err := checkOutput(output, outputTable); err != nil {
+				return err
+			}
 			c, name, err := clientFor(streams, o)
 			if err != nil {
 				return err
@@ -277,17 +281,19 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 			for _, r := range h {
 				revs = append(revs, rev{r.Version, r.Info.Status.String(), r.Info.Description})
 			}
-			if output != "" {
+			if isDataFormat(output) {
 				return printData(streams.Out, output, revs)
 			}
+			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REVISION\tSTATUS\tDESCRIPTION")
 			for _, r := range revs {
-				fmt.Fprintf(streams.Out, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
 			}
-			return nil
+			return tw.Flush()
 		},
 	}
 	addClusterFlags(cmd, o)
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(cmd, &output, outputTable)
 	return cmd
 }
 

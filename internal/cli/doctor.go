@@ -32,8 +32,8 @@ func (o *DoctorOptions) Validate() error {
 	if o.ProfileFile == "" {
 		return flagErrorf("required flag -f/--filename is missing")
 	}
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	if err := checkOutput(o.Output, outputText); err != nil {
+		return err
 	}
 	if o.Timeout <= 0 {
 		return flagErrorf("--timeout must be positive")
@@ -112,8 +112,7 @@ OATHKEEPER_API_URL. Each check prints ✔ or ✘ and, on failure, a one-line fix
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "timeout of each request")
 	f.DurationVar(&o.TLSFailWithin, "tls-fail-within", 7*24*time.Hour, "fail when a certificate expires within this duration")
 	f.DurationVar(&o.TLSWarnWithin, "tls-warn-within", 21*24*time.Hour, "warn when a certificate expires within this duration")
-	f.StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	addOutputFlag(cmd, &o.Output, outputText)
 	return cmd
 }
 
@@ -140,7 +139,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		}
 	}
 	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin})
-	if o.Output != "" {
+	if isDataFormat(o.Output) {
 		if err := printData(streams.Out, o.Output, report); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func TestDoctorFlags(t *testing.T) {
 		})},
 		{args: []string{"-f", "p.yaml", "--kratos-admin-url", "http://flag/"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://env/"}, want: with(func(o *DoctorOptions) { o.Endpoints.KratosAdmin = "http://flag/" })},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
-		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o "table"`},
+		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o/--output "table" (allowed: text, json, yaml)`},
 		{args: []string{"-f", "p.yaml", "--timeout", "0s"}, wantErr: "--timeout must be positive"},
 	}
 	runFlagCases(t, newDoctorCommand, cases)

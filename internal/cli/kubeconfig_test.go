@@ -36,7 +36,7 @@ func TestKubectlCommandFlags(t *testing.T) {
 		"setup without profile":  {(&KubeconfigSetupOptions{}).Validate(), "-f/--filename"},
 		"setup print+register":   {(&KubeconfigSetupOptions{ProfileFile: "p", PrintClient: true, HydraAdminURL: "x"}).Validate(), "exclude"},
 		"logout without a login": {(&LogoutOptions{}).Validate(), "--all"},
-		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: json, yaml"},
+		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: text, json, yaml"},
 		"verify without issuer":  {(&TokenVerifyOptions{}).Validate(), "--issuer-url"},
 		"token hook w/o kratos":  {(&ServeTokenHookOptions{}).Validate(), "--kratos-admin-url"},
 	} {

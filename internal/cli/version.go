@@ -26,17 +26,18 @@ func newVersionCommand(streams IOStreams) *cobra.Command {
 				commit += " (modified)"
 			}
 			info := map[string]string{"version": b.Version, "commit": commit, "date": b.Date, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+			if err := checkOutput(output, outputText); err != nil {
+				return err
+			}
 			switch output {
-			case "", "text":
+			case "", outputText:
 				fmt.Fprintf(streams.Out, "authctl %s (commit %s, built %s, %s %s)\n", b.Version, commit, b.Date, info["go"], info["platform"])
-			case "json", "yaml":
-				return printData(streams.Out, output, info)
 			default:
-				return flagErrorf("unknown -o %q (allowed: json, yaml)", output)
+				return printData(streams.Out, output, info)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(cmd, &output, outputText)
 	return cmd
 }

@@ -33,7 +33,7 @@ func TestKubectlCommandFlags(t *testing.T) {
 		err  error
 		want string
 	}{
-		"setup without profile":  {(&KubeconfigSetupOptions{}).Validate(), "-f/--filename"},
+		"setup without profile":  {(&KubeconfigSetupOptions{}).Validate(), "-f PROFILE, or --issuer-url"},
 		"setup print+register":   {(&KubeconfigSetupOptions{ProfileFile: "p", PrintClient: true, HydraAdminURL: "x"}).Validate(), "exclude"},
 		"logout without a login": {(&LogoutOptions{}).Validate(), "--all"},
 		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: text, json, yaml"},

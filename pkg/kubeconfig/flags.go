@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// DefaultBrowserLaunchLimit is the default of --browser-launch-limit.
+const DefaultBrowserLaunchLimit = 3
+
 // BindFlags registers the options on a standard library flag set. The lean
 // plugin binary parses them directly; the authctl command adds the same set
 // to its cobra command, so both spell every flag the same way.
@@ -28,7 +31,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.SkipOpenBrowser, "skip-open-browser", o.SkipOpenBrowser, "print the login URL on stderr instead of opening a browser")
 	fs.StringVar(&o.CacheDir, "token-cache-dir", o.CacheDir, "token cache directory (default: $XDG_CACHE_HOME/authctl/tokens)")
 	fs.StringVar(&o.Storage, "token-cache-storage", StorageDisk, "where tokens are kept: disk or keyring (falls back to disk when a token is too big)")
-	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", 3, "browser launches allowed per login within --browser-launch-window")
+	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", DefaultBrowserLaunchLimit, "browser launches allowed per login within --browser-launch-window")
 	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", 0, "window of --browser-launch-limit (default 10m)")
 }
 

@@ -92,6 +92,9 @@ func TestPluginCommand(t *testing.T) {
 	check("nothing anywhere", false, Plugin{Command: self, Args: []string{"get-token"}})
 	os.WriteFile(sibling, []byte("#!/bin/sh\n"), 0o755)
 	check("sibling only", false, Plugin{Command: sibling})
+	onPath["kubectl-authctl"] = "/home/u/.krew/bin/kubectl-authctl"
+	os.Remove(sibling)
+	check("krew", false, Plugin{Command: "kubectl-authctl", Args: []string{"get-token"}, OnPath: true})
 	onPath["authctl"] = "/opt/homebrew/bin/authctl"
 	os.Remove(sibling)
 	check("authctl on PATH", false, Plugin{Command: "authctl", Args: []string{"get-token"}, OnPath: true})

@@ -220,8 +220,11 @@ func PluginCommand(self string, absolute bool) Plugin {
 			return Plugin{Command: p}
 		}
 	}
-	if p, err := lookPath("authctl"); err == nil {
-		return Plugin{Command: name(p, "authctl"), Args: []string{"get-token"}, OnPath: true}
+	// krew installs authctl as kubectl-authctl, without the lean plugin.
+	for _, bin := range []string{"authctl", "kubectl-authctl"} {
+		if p, err := lookPath(bin); err == nil {
+			return Plugin{Command: name(p, bin), Args: []string{"get-token"}, OnPath: true}
+		}
 	}
 	return Plugin{Command: self, Args: []string{"get-token"}}
 }

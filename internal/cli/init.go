@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -155,13 +157,40 @@ existing file is kept unless --force is given.`,
 	return cmd
 }
 
+// initFlagOf names the flag behind each form field.
+var initFlagOf = map[string]string{
+	wizard.FieldName: "--name", wizard.FieldNamespace: "--namespace", wizard.FieldDomain: "--domain",
+	wizard.FieldComponents: "--components", wizard.FieldGateway: "--gateway", wizard.FieldDatabase: "--database",
+	wizard.FieldMethods: "--methods", wizard.FieldSocial: "--social", wizard.FieldRegistration: "--registration",
+	wizard.FieldRoleBindings: "--role-binding", wizard.FieldServices: "--service",
+}
+
+// invalidAnswers reports answers that make an invalid profile by the flag
+// that set them: the file was never written, so its line and column would
+// point nowhere.
+func invalidAnswers(a wizard.Answers, file string, err error) error {
+	problems := wizard.NewFormValues(a).ForFile(file).Problems()
+	if len(problems) == 0 {
+		return fmt.Errorf("the profile would be invalid: %w", err)
+	}
+	var lines []string
+	for _, field := range slices.Sorted(maps.Keys(problems)) {
+		prefix := ""
+		if f := initFlagOf[field]; f != "" {
+			prefix = f + ": "
+		}
+		lines = append(lines, prefix+problems[field].Error())
+	}
+	return &flagError{err: fmt.Errorf("the answers would make an invalid profile, nothing was written:\n  %s", strings.Join(lines, "\n  "))}
+}
+
 func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	a, err := o.Answers()
 	if err != nil {
 		return err
 	}
 	if !o.Defaults && o.Interactive {
-		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a)
+		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a, o.File)
 		if errors.Is(err, wizard.ErrAborted) {
 			return withCode(err, ExitCancelled)
 		}
@@ -171,7 +200,7 @@ func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	}
 	data, err := a.Profile(o.File)
 	if err != nil {
-		return fmt.Errorf("the profile would be invalid: %w", err)
+		return invalidAnswers(a, o.File, err)
 	}
 	if err := wizard.WriteFile(o.File, data, o.Force); err != nil {
 		if errors.Is(err, wizard.ErrExists) {

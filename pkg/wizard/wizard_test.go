@@ -120,7 +120,7 @@ func TestFormModelEdits(t *testing.T) {
 	if !strings.Contains(f.View(), "step 5 of 5") || !strings.Contains(f.View(), "corp.example.org") {
 		t.Fatalf("no summary:\n%s", f.View())
 	}
-	m = press(t, m, enter, enter) // summary note, then Write
+	m = press(t, m, enter) // Write (focus skips the summary note)
 	if f.State != huh.StateCompleted {
 		t.Fatalf("form state %v; view:\n%s", f.State, f.View())
 	}

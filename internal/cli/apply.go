@@ -104,7 +104,9 @@ upgrades the release when it exists. Because it is a real Helm release,
 rollback') work on it.
 
 --dry-run=server validates against the cluster without changing it and
-prints a diff against the live objects on stdout (Secret values redacted).`,
+prints a diff against the live objects on stdout (Secret values redacted).
+--dry-run=client contacts no cluster at all: it renders the release as
+'helm template' would and prints its manifest on stdout.`,
 		Example: `  authctl apply -f profile.yaml --dry-run=server
   authctl apply -f profile.yaml --wait --timeout 5m`,
 		Args: cobra.NoArgs,
@@ -121,7 +123,7 @@ prints a diff against the live objects on stdout (Secret values redacted).`,
 	addClusterFlags(cmd, o)
 	f := cmd.Flags()
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
-	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" only renders`)
+	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" renders offline and prints the manifest`)
 	f.Lookup("dry-run").NoOptDefVal = "server"
 	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")
@@ -141,6 +143,16 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	}
 	ch, err := apply.Chart(res, p.Metadata.Name, chartVersion())
 	if err != nil {
+		return err
+	}
+	if o.DryRun == "client" {
+		// Offline, as helm template: no cluster is contacted.
+		manifest, err := apply.Template(cmd.Context(), ch, p.Metadata.Name, p.Metadata.Namespace)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster (--dry-run=server validates and diffs)\n", p.Metadata.Name)
+		_, err = fmt.Fprint(streams.Out, manifest)
 		return err
 	}
 	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -192,37 +193,68 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	return nil
 }
 
-// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
-// to loopback (they are never exposed) and runs bootstrap against them.
-func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
+// forwardTarget is one Service port to forward to loopback; url receives
+// the local URL.
+type forwardTarget struct {
+	on      bool
+	service string
+	port    int
+	url     *string
+}
+
+// forwardServices port-forwards each enabled target, as `kubectl
+// port-forward svc/NAME PORT` would, and returns the function that stops
+// them all. It is the one port-forward of apply --bootstrap and doctor.
+func (o *ApplyOptions) forwardServices(ctx context.Context, streams IOStreams, namespace string, targets []forwardTarget) (func(), error) {
 	fwd := o.forwarder
 	if fwd == nil {
 		rc, cs, err := o.clientset()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fwd = apply.KubeForwarder{Config: rc, Client: cs, Log: streams.ErrOut}
 	}
-	w := p.Wiring()
-	args := []string{"-f", o.ProfileFile}
-	for _, t := range []struct {
-		on            bool
-		service, flag string
-		port          int
-	}{
-		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, "--kratos-admin-url", profile.KratosAdminPort},
-		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, "--hydra-admin-url", profile.HydraAdminPort},
-	} {
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+	for _, t := range targets {
 		if !t.on {
 			continue
 		}
-		u, stop, err := fwd.Forward(cmd.Context(), w.Namespace, t.service, t.port)
+		u, stop, err := fwd.Forward(ctx, namespace, t.service, t.port)
 		if err != nil {
-			return err
+			stopAll()
+			return nil, err
 		}
-		defer stop()
+		stops = append(stops, stop)
 		fmt.Fprintf(streams.ErrOut, "forwarding %s to %s\n", t.service, u)
-		args = append(args, t.flag, u)
+		*t.url = u
+	}
+	return stopAll, nil
+}
+
+// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
+// to loopback (they are never exposed) and runs bootstrap against them.
+func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
+	w := p.Wiring()
+	var kratosAdmin, hydraAdmin string
+	stop, err := o.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
+		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, profile.KratosAdminPort, &kratosAdmin},
+		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, profile.HydraAdminPort, &hydraAdmin},
+	})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	args := []string{"-f", o.ProfileFile}
+	if kratosAdmin != "" {
+		args = append(args, "--kratos-admin-url", kratosAdmin)
+	}
+	if hydraAdmin != "" {
+		args = append(args, "--hydra-admin-url", hydraAdmin)
 	}
 	if o.BootstrapSecretsOut != "" {
 		args = append(args, "--secrets-out", o.BootstrapSecretsOut)

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
-// DefaultBrowserLaunchLimit is the default of --browser-launch-limit.
-const DefaultBrowserLaunchLimit = 3
+// Defaults of --browser-launch-limit and --browser-launch-window.
+const (
+	DefaultBrowserLaunchLimit  = 3
+	DefaultBrowserLaunchWindow = 10 * time.Minute
+)
 
 // BindFlags registers the options on a standard library flag set. The lean
 // plugin binary parses them directly; the authctl command adds the same set
@@ -32,7 +36,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.CacheDir, "token-cache-dir", o.CacheDir, "token cache directory (default: $XDG_CACHE_HOME/authctl/tokens)")
 	fs.StringVar(&o.Storage, "token-cache-storage", StorageDisk, "where tokens are kept: disk or keyring (falls back to disk when a token is too big)")
 	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", DefaultBrowserLaunchLimit, "browser launches allowed per login within --browser-launch-window")
-	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", 0, "window of --browser-launch-limit (default 10m)")
+	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", DefaultBrowserLaunchWindow, "window of --browser-launch-limit")
 }
 
 // listValue is a repeatable, comma-splitting string list flag.

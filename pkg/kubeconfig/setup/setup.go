@@ -274,7 +274,7 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	if o.BrowserLaunchLimit != 0 && o.BrowserLaunchLimit != kubeconfig.DefaultBrowserLaunchLimit {
 		args = append(args, "--browser-launch-limit="+strconv.Itoa(o.BrowserLaunchLimit))
 	}
-	if o.BrowserLaunchWindow > 0 {
+	if o.BrowserLaunchWindow > 0 && o.BrowserLaunchWindow != kubeconfig.DefaultBrowserLaunchWindow {
 		args = append(args, "--browser-launch-window="+o.BrowserLaunchWindow.String())
 	}
 	return args

@@ -105,14 +105,20 @@ func newInitCommand(streams IOStreams, runF func(*InitOptions) error) *cobra.Com
 		Use:   "init [-f profile.yaml] [--defaults | flags]",
 		Short: "Write a first profile, with a guided form on a terminal",
 		Long: `Init writes a commented profile. On a terminal it shows a form (on stderr)
-that walks through the base domain, components, gateway, database, login
-methods, registration, the groups that map to cluster roles and the services
-to protect; flags prefill it. With --defaults, or without a terminal, it never
-prompts: --defaults writes a sensible trial profile, and otherwise --name and
---domain are required.
+in five steps: the base domain, components, gateway, database, login
+methods, registration, the groups that map to cluster roles, the services to
+protect, and a summary. Empty fields take the default shown in grey; flags
+set those defaults. Each field is checked as it is left, with the rules of
+'authctl validate', so a mistake is shown on its field with every answer
+kept. Esc goes back one field and cancels on the first (exit code 2); the
+summary writes the file or goes back.
 
-The profile is validated before it is written, the write is atomic, and an
-existing file is kept unless --force is given.`,
+With --defaults, or without a terminal, it never prompts: --defaults writes
+a sensible trial profile, and otherwise --name and --domain are required;
+answers that would make an invalid profile are reported by flag.
+
+Missing folders are created, the write is atomic, and an existing file is
+kept unless --force is given.`,
 		Example: `  authctl init
   authctl init --defaults
   authctl init -f prod.yaml --name prod --domain example.com --database external \

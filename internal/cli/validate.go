@@ -87,13 +87,8 @@ func runValidate(streams IOStreams, o *ValidateOptions) error {
 		fmt.Fprintf(streams.ErrOut, "%s is valid\n", o.ProfileFile)
 		return nil
 	}
-	var list profile.ErrorList
-	var one *profile.FieldError
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = profile.ErrorList{one}
-	case err != nil:
+	list := profile.AsErrorList(err)
+	if err != nil && list == nil {
 		// Not a problem in the file (it cannot be read, say): no report.
 		return err
 	}

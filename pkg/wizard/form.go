@@ -170,13 +170,8 @@ func (v *FormValues) Problems() map[string]error {
 		return errs
 	}
 	_, err := a.Profile(v.file)
-	var list profile.ErrorList
-	var one *profile.FieldError
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = profile.ErrorList{one}
-	case err != nil:
+	list := profile.AsErrorList(err)
+	if err != nil && list == nil {
 		errs[""] = err
 	}
 	for _, e := range list {

@@ -150,7 +150,8 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			{profile.On(c.Oathkeeper.Enabled) && given.OathkeeperAPI == "", w.OathkeeperAPIService, profile.OathkeeperAPIPort, &fw.OathkeeperAPI},
 		})
 		if err != nil {
-			return fmt.Errorf("could not port-forward the stack's Services: %w", err)
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err),
+				fmt.Sprintf("kubectl -n %s get pods (authctl apply --wait waits until they are ready)", w.Namespace))
 		}
 		defer stop()
 		for _, v := range []struct {

@@ -129,7 +129,7 @@ func runRender(streams IOStreams, o *RenderOptions) error {
 	written, err := res.WriteDir(o.OutputDir, format, p.Metadata.Name, chartVersion())
 	var foreign *render.ForeignDirError
 	if errors.As(err, &foreign) {
-		return withHint(err, "render into a new or empty folder, or move the files authctl did not write")
+		return withHint(err, "render into a new or empty folder, or move the files authctl did not write (a render by an older authctl has no "+render.ManifestFile+" list: remove that folder once)")
 	}
 	if err != nil {
 		return err

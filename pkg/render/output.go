@@ -132,7 +132,11 @@ func (r *Result) WriteDir(dir, format, chartName, version string) ([]string, err
 		return nil, fmt.Errorf("could not write %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	mode := os.FileMode(0o755)
+	if statErr == nil {
+		mode = fi.Mode().Perm() // keep the folder's own permissions
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
 		return nil, err
 	}
 	if _, err := writeFiles(tmp, files); err != nil {

@@ -126,9 +126,14 @@ func TestWriteDirRefusesForeignFolders(t *testing.T) {
 			t.Error("files were written into a foreign folder")
 		}
 	}
-	// An empty existing folder is fine.
-	if _, err := res.WriteDir(t.TempDir(), "dir", "x", "0.1.0"); err != nil {
+	// An empty existing folder is fine, and keeps its permissions.
+	empty := t.TempDir()
+	os.Chmod(empty, 0o700)
+	if _, err := res.WriteDir(empty, "dir", "x", "0.1.0"); err != nil {
 		t.Fatalf("empty folder: %v", err)
+	}
+	if fi, _ := os.Stat(empty); fi.Mode().Perm() != 0o700 {
+		t.Errorf("folder mode %v, want 0700 kept", fi.Mode().Perm())
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -239,7 +238,7 @@ func both(syntax func(string) error, field func(string) error) func(string) erro
 // listPlaceholder shows a list field's default, or an example.
 func listPlaceholder(def, example string) (placeholder, help string) {
 	if def != "" {
-		return def, "empty keeps " + def + "; " + none + " for none"
+		return def, "empty keeps " + def + "; type " + none + " for none"
 	}
 	return "e.g. " + example, "empty for none"
 }
@@ -331,7 +330,7 @@ func NewForm(v *FormValues) *huh.Form {
 		).Title(stepTitle(3)),
 		huh.NewGroup(
 			huh.NewNote().Title("Your answers").DescriptionFunc(v.Summary, v),
-			huh.NewConfirm().Title("Write "+filepath.Base(v.file)+"?").Affirmative("Write").Negative("Go back").Value(&v.Write),
+			huh.NewConfirm().Title("Write "+v.file+"?").Affirmative("Write").Negative("Go back").Value(&v.Write),
 		).Title(stepTitle(4)),
 	).WithShowHelp(true).WithKeyMap(keyMap())
 }

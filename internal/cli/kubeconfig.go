@@ -80,7 +80,7 @@ Every get-token flag given here is also written into the exec arguments
 (the client secret never is: pass it in AUTHCTL_CLIENT_SECRET). The file is
 --kubeconfig, else the first file of $KUBECONFIG, else ~/.kube/config.
 Without a profile the user and context are named oidc-HOST after the issuer.`,
-		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url https://127.0.0.1:4445 --cluster prod
+		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url http://127.0.0.1:4445/ --cluster prod
   authctl kubeconfig setup -f profile.yaml --print-client > kubectl-client.json
   authctl kubeconfig setup --issuer-url https://oauth.example.com/ --client-id kubectl --scope email,groups`,
 		Args: cobra.NoArgs,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,7 +107,9 @@ upgrades the release when it exists. Because it is a real Helm release,
 rollback') work on it.
 
 --dry-run=server validates against the cluster without changing it and
-prints a diff against the live objects on stdout (Secret values redacted).`,
+prints a diff against the live objects on stdout (Secret values redacted).
+--dry-run=client contacts no cluster at all: it renders the release as
+'helm template' would and prints its manifest on stdout.`,
 		Example: `  authctl apply -f profile.yaml --dry-run=server
   authctl apply -f profile.yaml --wait --timeout 5m`,
 		Args: cobra.NoArgs,
@@ -123,7 +126,7 @@ prints a diff against the live objects on stdout (Secret values redacted).`,
 	addClusterFlags(cmd, o)
 	f := cmd.Flags()
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
-	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" only renders`)
+	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" renders offline and prints the manifest`)
 	f.Lookup("dry-run").NoOptDefVal = "server"
 	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")
@@ -154,6 +157,16 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	}
 	ch, err := apply.Chart(res, p.Metadata.Name, chartVersion())
 	if err != nil {
+		return err
+	}
+	if o.DryRun == "client" {
+		// Offline, as helm template: no cluster is contacted.
+		manifest, err := apply.Template(cmd.Context(), ch, p.Metadata.Name, p.Metadata.Namespace)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster (--dry-run=server validates and diffs)\n", p.Metadata.Name)
+		_, err = fmt.Fprint(streams.Out, manifest)
 		return err
 	}
 	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
@@ -193,37 +206,68 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	return nil
 }
 
-// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
-// to loopback (they are never exposed) and runs bootstrap against them.
-func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
+// forwardTarget is one Service port to forward to loopback; url receives
+// the local URL.
+type forwardTarget struct {
+	on      bool
+	service string
+	port    int
+	url     *string
+}
+
+// forwardServices port-forwards each enabled target, as `kubectl
+// port-forward svc/NAME PORT` would, and returns the function that stops
+// them all. It is the one port-forward of apply --bootstrap and doctor.
+func (o *ApplyOptions) forwardServices(ctx context.Context, streams IOStreams, namespace string, targets []forwardTarget) (func(), error) {
 	fwd := o.Forwarder
 	if fwd == nil {
 		rc, cs, err := o.clientset()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fwd = apply.KubeForwarder{Config: rc, Client: cs, Log: streams.ErrOut}
 	}
-	w := p.Wiring()
-	args := []string{"-f", o.ProfileFile}
-	for _, t := range []struct {
-		on            bool
-		service, flag string
-		port          int
-	}{
-		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, "--kratos-admin-url", profile.KratosAdminPort},
-		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, "--hydra-admin-url", profile.HydraAdminPort},
-	} {
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+	for _, t := range targets {
 		if !t.on {
 			continue
 		}
-		u, stop, err := fwd.Forward(cmd.Context(), w.Namespace, t.service, t.port)
+		u, stop, err := fwd.Forward(ctx, namespace, t.service, t.port)
 		if err != nil {
-			return err
+			stopAll()
+			return nil, err
 		}
-		defer stop()
+		stops = append(stops, stop)
 		fmt.Fprintf(streams.ErrOut, "forwarding %s to %s\n", t.service, u)
-		args = append(args, t.flag, u)
+		*t.url = u
+	}
+	return stopAll, nil
+}
+
+// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
+// to loopback (they are never exposed) and runs bootstrap against them.
+func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
+	w := p.Wiring()
+	var kratosAdmin, hydraAdmin string
+	stop, err := o.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
+		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, profile.KratosAdminPort, &kratosAdmin},
+		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, profile.HydraAdminPort, &hydraAdmin},
+	})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	args := []string{"-f", o.ProfileFile}
+	if kratosAdmin != "" {
+		args = append(args, "--kratos-admin-url", kratosAdmin)
+	}
+	if hydraAdmin != "" {
+		args = append(args, "--hydra-admin-url", hydraAdmin)
 	}
 	if o.BootstrapSecretsOut != "" {
 		args = append(args, "--secrets-out", o.BootstrapSecretsOut)
@@ -259,14 +303,9 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 	return r.Wait(cmd.Context(), o.Timeout, apply.PlainReporter(streams.ErrOut))
 }
 
-// chartVersion is a SemVer for the rendered chart: the release version, or
-// 0.0.0-dev for development builds.
-func chartVersion() string {
-	if v := Version; len(v) > 1 && v[0] == 'v' {
-		return v[1:]
-	}
-	return "0.0.0-dev"
-}
+// chartVersion is the SemVer of the charts this build renders and installs:
+// the release version, or 0.0.0-dev+<commit> for any other build.
+func chartVersion() string { return build().ChartVersion() }
 
 func newHistoryCommand(streams IOStreams) *cobra.Command {
 	o := &ApplyOptions{}
@@ -277,6 +316,9 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := checkOutput(output, outputTable); err != nil {
 				return err
 			}
 			c, name, err := clientFor(streams, o)
@@ -296,17 +338,19 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 			for _, r := range h {
 				revs = append(revs, rev{r.Version, r.Info.Status.String(), r.Info.Description})
 			}
-			if output != "" {
+			if isDataFormat(output) {
 				return printData(streams.Out, output, revs)
 			}
+			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REVISION\tSTATUS\tDESCRIPTION")
 			for _, r := range revs {
-				fmt.Fprintf(streams.Out, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
 			}
-			return nil
+			return tw.Flush()
 		},
 	}
 	addClusterFlags(cmd, o)
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(cmd, &output, outputTable)
 	return cmd
 }
 

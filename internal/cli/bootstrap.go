@@ -55,10 +55,8 @@ func (o *BootstrapOptions) Validate() error {
 	if o.ProfileFile == "" && o.IdentitiesFile == "" && o.ClientsFile == "" && len(o.RotateSecrets) == 0 {
 		return flagErrorf("nothing to do: give -f PROFILE (its bootstrap section), --identities FILE or --clients FILE")
 	}
-	switch o.Output {
-	case "text", "json", "yaml":
-	default:
-		return flagErrorf("unknown -o/--output %q (allowed: text, json, yaml)", o.Output)
+	if err := checkOutput(o.Output, outputText); err != nil {
+		return err
 	}
 	switch o.SecretsFormat {
 	case ory.SecretFormatKubernetes, ory.SecretFormatJSON:
@@ -114,6 +112,7 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
 		},
 	}
 	addBootstrapFlags(cmd.Flags(), o)
+	addOutputFlag(cmd, &o.Output, outputText)
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the plan (creates, updates, unchanged, deletes) and write nothing")
 
 	po := &BootstrapOptions{}
@@ -127,6 +126,7 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
 		},
 	}
 	addBootstrapFlags(plan.Flags(), po)
+	addOutputFlag(plan, &po.Output, outputText)
 	cmd.AddCommand(plan)
 	return cmd
 }
@@ -165,7 +165,6 @@ func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
 	f.StringVar(&o.SecretsOut, "secrets-out", "", `file for generated client secrets, written 0600 ("-" prints them to stdout)`)
 	f.StringVar(&o.SecretsFormat, "secrets-format", ory.SecretFormatKubernetes, "secrets file format: secret (Kubernetes Secrets, hydra-maester keys) or json")
 	f.StringVar(&o.Namespace, "namespace", "", "namespace of the Secret manifests (default: the profile's)")
-	f.StringVarP(&o.Output, "output", "o", "text", "output format: text, json or yaml")
 	f.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (bar on a terminal, lines otherwise), bar, plain or none")
 }
 
@@ -309,7 +308,7 @@ func writeSummary(streams IOStreams, o *BootstrapOptions, sum *ory.Summary) erro
 		fmt.Fprintf(streams.ErrOut, "failed: %s\n", e)
 	}
 	switch {
-	case o.Output == "json" || o.Output == "yaml":
+	case isDataFormat(o.Output):
 		return printData(streams.Out, o.Output, sum)
 	case o.DryRun:
 		return sum.WritePlan(streams.Out)

@@ -22,9 +22,6 @@ func defaultBootstrap(o BootstrapOptions) BootstrapOptions {
 	if o.SecretsFormat == "" {
 		o.SecretsFormat = "secret"
 	}
-	if o.Output == "" {
-		o.Output = "text"
-	}
 	if o.Progress == "" {
 		o.Progress = "auto"
 	}

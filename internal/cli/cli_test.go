@@ -6,6 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/Masterminds/semver/v3"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
 )
 
 // run executes authctl with args and returns stdout, stderr and the exit code.
@@ -30,7 +35,7 @@ func TestRenderFlags(t *testing.T) {
 		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
 		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
 		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
-		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add -o DIR"},
+		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add --output-dir DIR"},
 		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
@@ -131,4 +136,63 @@ func writeProfile(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// TestRenderHelmChartOfASourceBuild renders a chart with the version of a
+// go run / go build binary and loads and renders it with Helm's own loader
+// and engine: the chart version must be SemVer whatever the build.
+func TestRenderHelmChartOfASourceBuild(t *testing.T) {
+	for _, v := range []string{"dev", "", "v1.2.3", "1.2.3-rc.1"} {
+		t.Run(v, func(t *testing.T) {
+			old := Version
+			Version = v
+			t.Cleanup(func() { Version = old })
+			dir := t.TempDir()
+			profileFile := writeProfile(t, dir)
+			run(t, "secrets", "generate", "-f", profileFile)
+			chartDir := filepath.Join(dir, "chart")
+			if _, errOut, code := run(t, "render", "-f", profileFile, "--format", "helm", "--output-dir", chartDir); code != 0 {
+				t.Fatalf("render: %s", errOut)
+			}
+			ch, err := loader.Load(chartDir)
+			if err != nil {
+				t.Fatalf("helm's loader rejects the chart: %v", err)
+			}
+			if _, err := semver.StrictNewVersion(ch.Metadata.Version); err != nil {
+				t.Errorf("chart version %q: %v", ch.Metadata.Version, err)
+			}
+			vals, err := chartutil.ToRenderValues(ch, nil, chartutil.ReleaseOptions{Name: "dev", Namespace: "auth"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := engine.Render(ch, vals)
+			if err != nil || len(out) == 0 {
+				t.Fatalf("helm's engine: %d files, %v", len(out), err)
+			}
+		})
+	}
+}
+
+// TestRenderFolderSafety: a folder with foreign files is refused with a
+// hint, and the deprecated -o still works with a warning.
+func TestRenderFolderSafety(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	run(t, "secrets", "generate", "-f", profileFile)
+	mine := filepath.Join(dir, "mine")
+	os.MkdirAll(mine, 0o755)
+	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("x"), 0o644)
+	_, errOut, code := run(t, "render", "-f", profileFile, "--output-dir", mine)
+	if code != ExitError || !strings.Contains(errOut, "notes.txt, which authctl did not write") || !strings.Contains(errOut, "try: render into a new or empty folder") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	out := filepath.Join(dir, "out")
+	for _, format := range []string{"kustomize", "stream"} {
+		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "--output-dir", out); code != 0 {
+			t.Fatalf("%s: %s", format, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "kustomization.yaml")); err == nil {
+		t.Error("the kustomize base survived a render of another format")
+	}
 }

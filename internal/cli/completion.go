@@ -18,6 +18,15 @@ func registerCompletions(root *cobra.Command) {
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.InitDefaultCompletionCmd()
 	walk(root, func(c *cobra.Command) {
+		// Flags with a fixed set of values offer those values, never files.
+		for flag, values := range fixedFlagValues {
+			if c.Flags().Lookup(flag) != nil {
+				_ = c.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+			}
+		}
+		if c.Flags().Lookup("filename") != nil && c.Name() != "init" {
+			_ = c.MarkFlagFilename("filename", "yaml", "yml")
+		}
 		if c.Flags().Lookup("url") != nil && c.Name() == "test" && c.Parent() != nil && c.Parent().Name() == "rules" {
 			_ = c.RegisterFlagCompletionFunc("url", completeProfileURLs)
 		}
@@ -25,6 +34,17 @@ func registerCompletions(root *cobra.Command) {
 			_ = c.RegisterFlagCompletionFunc("client-id", completeClientIDs)
 		}
 	})
+}
+
+// fixedFlagValues are the flags whose values are a fixed set, wherever
+// they appear (a command that registered its own completion keeps it).
+var fixedFlagValues = map[string][]string{
+	"format":              {"stream", "kustomize", "helm"},
+	"dry-run":             {"none", "client", "server"},
+	"grant-type":          {"authcode", "client-credentials"},
+	"token-cache-storage": {"disk", "keyring"},
+	"progress":            {"auto", "bar", "plain", "none"},
+	"secrets-format":      {"secret", "json"},
 }
 
 func walk(c *cobra.Command, fn func(*cobra.Command)) {

@@ -44,3 +44,24 @@ func TestCompletionProfileHostsAndClientIDs(t *testing.T) {
 		t.Errorf("no zsh completion script: %.80q", out)
 	}
 }
+
+// TestCompletionFixedValues: --format <TAB> offers the formats, not files.
+func TestCompletionFixedValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"render", "--format", ""}, "stream\nkustomize\nhelm\n:4\n"},
+		{[]string{"doctor", "-o", ""}, "text\njson\nyaml\n:4\n"},
+		{[]string{"history", "-o", ""}, "table\njson\nyaml\n:4\n"},
+		{[]string{"get-token", "--grant-type", ""}, "authcode\nclient-credentials\n:4\n"},
+	} {
+		out, _, _ := run(t, append([]string{"__complete"}, tc.args...)...)
+		if !strings.HasPrefix(out, tc.want) {
+			t.Errorf("%v: %q, want %q", tc.args, out, tc.want)
+		}
+	}
+	if out, _, _ := run(t, "completion", "bash", "--help"); !strings.Contains(out, "bash-completion") {
+		t.Errorf("completion bash --help does not name the bash-completion package")
+	}
+}

@@ -25,15 +25,21 @@ type DoctorOptions struct {
 	// TLSFailWithin and TLSWarnWithin are the certificate expiry thresholds.
 	TLSFailWithin, TLSWarnWithin time.Duration
 	Output                       string
+	// Cluster holds --kubeconfig and --context: when either is given,
+	// doctor port-forwards every Service whose URL was not given.
+	Cluster ApplyOptions
 }
+
+// forwards reports whether doctor port-forwards the Services itself.
+func (o *DoctorOptions) forwards() bool { return o.Cluster.Kubeconfig != "" || o.Cluster.Context != "" }
 
 // Validate checks flag combinations.
 func (o *DoctorOptions) Validate() error {
 	if o.ProfileFile == "" {
 		return flagErrorf("required flag -f/--filename is missing")
 	}
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	if err := checkOutput(o.Output, outputText); err != nil {
+		return err
 	}
 	if o.Timeout <= 0 {
 		return flagErrorf("--timeout must be positive")
@@ -79,10 +85,14 @@ Oathkeeper denies each protected host without a session (401 or 302), the
 cookie domain against the hosts, and TLS certificate expiry.
 
 Public APIs default to the profile's public URLs and admin APIs to their
-in-cluster URLs; from a laptop, port-forward them and pass the URLs, or set
-KRATOS_PUBLIC_URL, KRATOS_ADMIN_URL, HYDRA_PUBLIC_URL, HYDRA_ADMIN_URL and
-OATHKEEPER_API_URL. Each check prints ✔ or ✘ and, on failure, a one-line fix. The exit code is 1 when any check fails; warnings do not fail.`,
-		Example: `  authctl doctor -f profile.yaml
+in-cluster URLs. From a laptop, give --kubeconfig or --context: doctor then
+port-forwards the public and admin Services itself (as apply --bootstrap
+does) and checks through the forwards. Or port-forward them yourself and
+pass the URLs, or set KRATOS_PUBLIC_URL, KRATOS_ADMIN_URL, HYDRA_PUBLIC_URL,
+HYDRA_ADMIN_URL and OATHKEEPER_API_URL; a URL given wins over a forward.
+Each check prints ✔ or ✘ and, on failure, a one-line fix. The exit code is 1
+when any check fails; warnings do not fail.`,
+		Example: `  authctl doctor -f profile.yaml --context my-cluster
   kubectl -n auth port-forward svc/dev-hydra-admin 4445 &
   authctl doctor -f profile.yaml --hydra-admin-url http://127.0.0.1:4445/ -o json`,
 		Args: cobra.NoArgs,
@@ -101,6 +111,8 @@ OATHKEEPER_API_URL. Each check prints ✔ or ✘ and, on failure, a one-line fix
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	f.StringVar(&o.Cluster.Kubeconfig, "kubeconfig", "", "port-forward the Services through this kubeconfig (default for --context: $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&o.Cluster.Context, "context", "", "port-forward the Services through this kubeconfig context")
 	f.StringVar(&o.Endpoints.KratosPublic, "kratos-public-url", "", "Kratos public API (default: the profile's public URL)")
 	f.StringVar(&o.Endpoints.KratosAdmin, "kratos-admin-url", "", "Kratos admin API (default: the in-cluster URL)")
 	f.StringVar(&o.Endpoints.HydraPublic, "hydra-public-url", "", "Hydra public API (default: the issuer URL)")
@@ -112,8 +124,7 @@ OATHKEEPER_API_URL. Each check prints ✔ or ✘ and, on failure, a one-line fix
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "timeout of each request")
 	f.DurationVar(&o.TLSFailWithin, "tls-fail-within", 7*24*time.Hour, "fail when a certificate expires within this duration")
 	f.DurationVar(&o.TLSWarnWithin, "tls-warn-within", 21*24*time.Hour, "warn when a certificate expires within this duration")
-	f.StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	addOutputFlag(cmd, &o.Output, outputText)
 	return cmd
 }
 
@@ -127,6 +138,34 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		return err
 	}
 	ep := doctor.DefaultEndpoints(p.Wiring())
+	if o.forwards() {
+		w, c := p.Wiring(), p.Spec.Components
+		given := o.Endpoints
+		var fw doctor.Endpoints
+		stop, err := o.Cluster.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
+			{profile.On(c.Kratos.Enabled) && given.KratosPublic == "", w.KratosPublicService, profile.KratosPublicPort, &fw.KratosPublic},
+			{profile.On(c.Kratos.Enabled) && given.KratosAdmin == "", w.KratosAdminService, profile.KratosAdminPort, &fw.KratosAdmin},
+			{profile.On(c.Hydra.Enabled) && given.HydraPublic == "", w.HydraPublicService, profile.HydraPublicPort, &fw.HydraPublic},
+			{profile.On(c.Hydra.Enabled) && given.HydraAdmin == "", w.HydraAdminService, profile.HydraAdminPort, &fw.HydraAdmin},
+			{profile.On(c.Oathkeeper.Enabled) && given.OathkeeperAPI == "", w.OathkeeperAPIService, profile.OathkeeperAPIPort, &fw.OathkeeperAPI},
+		})
+		if err != nil {
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err),
+				fmt.Sprintf("kubectl -n %s get pods (authctl apply --wait waits until they are ready)", w.Namespace))
+		}
+		defer stop()
+		for _, v := range []struct {
+			dst *string
+			fwd string
+		}{
+			{&ep.KratosPublic, fw.KratosPublic}, {&ep.KratosAdmin, fw.KratosAdmin}, {&ep.HydraPublic, fw.HydraPublic},
+			{&ep.HydraAdmin, fw.HydraAdmin}, {&ep.OathkeeperAPI, fw.OathkeeperAPI},
+		} {
+			if v.fwd != "" {
+				*v.dst = v.fwd
+			}
+		}
+	}
 	for _, v := range []struct {
 		dst  *string
 		flag string
@@ -140,7 +179,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		}
 	}
 	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin})
-	if o.Output != "" {
+	if isDataFormat(o.Output) {
 		if err := printData(streams.Out, o.Output, report); err != nil {
 			return err
 		}

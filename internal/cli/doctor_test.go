@@ -2,10 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/doctor"
 )
 
@@ -23,7 +28,7 @@ func TestDoctorFlags(t *testing.T) {
 		})},
 		{args: []string{"-f", "p.yaml", "--kratos-admin-url", "http://flag/"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://env/"}, want: with(func(o *DoctorOptions) { o.Endpoints.KratosAdmin = "http://flag/" })},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
-		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o "table"`},
+		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o/--output "table" (allowed: text, json, yaml)`},
 		{args: []string{"-f", "p.yaml", "--timeout", "0s"}, wantErr: "--timeout must be positive"},
 	}
 	runFlagCases(t, newDoctorCommand, cases)
@@ -40,5 +45,52 @@ func TestDoctorReportPlainHasNoANSI(t *testing.T) {
 	}
 	if !strings.Contains(color.String(), "\x1b[31m✘\x1b[0m") {
 		t.Fatalf("colour: %q", color.String())
+	}
+}
+
+// TestDoctorForwardsTheServices: with --kubeconfig/--context, doctor
+// port-forwards the public and admin Services itself (a fake forwarder
+// here: the harness runs no kubelet), and a URL given still wins.
+func TestDoctorForwardsTheServices(t *testing.T) {
+	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/health/ready") {
+			w.Write([]byte(`{"status":"ok"}`))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer ready.Close()
+	given := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"status":"ok"}`)) }))
+	defer given.Close()
+	var out, errOut bytes.Buffer
+	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	o := &DoctorOptions{ProfileFile: "../../examples/minimal.yaml", Timeout: 2 * time.Second, Output: "json"}
+	o.Endpoints.OathkeeperAPI = given.URL
+	o.Cluster = ApplyOptions{Context: "prod", Forwarder: apply.StaticForwarder{
+		"auth/dev-kratos-public:4433": ready.URL, "auth/dev-kratos-admin:4434": ready.URL,
+		"auth/dev-hydra-public:4444": ready.URL, "auth/dev-hydra-admin:4445": ready.URL,
+	}}
+	cmd := newDoctorCommand(streams, nil)
+	cmd.SetContext(context.Background())
+	_ = runDoctor(cmd, streams, o)
+	for _, svc := range []string{"dev-kratos-public", "dev-kratos-admin", "dev-hydra-public", "dev-hydra-admin"} {
+		if !strings.Contains(errOut.String(), "forwarding "+svc+" to ") {
+			t.Errorf("%s was not forwarded:\n%s", svc, errOut.String())
+		}
+	}
+	if strings.Contains(errOut.String(), "oathkeeper-api") {
+		t.Errorf("the Oathkeeper URL was given, yet it was forwarded:\n%s", errOut.String())
+	}
+	var rep doctor.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, c := range rep.Checks {
+		switch c.Name {
+		case "kratos-health", "hydra-health", "oathkeeper-health":
+			if c.Status != doctor.Pass {
+				t.Errorf("%s through the forwards: %+v", c.Name, c)
+			}
+		}
 	}
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -103,14 +105,20 @@ func newInitCommand(streams IOStreams, runF func(*InitOptions) error) *cobra.Com
 		Use:   "init [-f profile.yaml] [--defaults | flags]",
 		Short: "Write a first profile, with a guided form on a terminal",
 		Long: `Init writes a commented profile. On a terminal it shows a form (on stderr)
-that walks through the base domain, components, gateway, database, login
-methods, registration, the groups that map to cluster roles and the services
-to protect; flags prefill it. With --defaults, or without a terminal, it never
-prompts: --defaults writes a sensible trial profile, and otherwise --name and
---domain are required.
+in five steps: the base domain, components, gateway, database, login
+methods, registration, the groups that map to cluster roles, the services to
+protect, and a summary. Empty fields take the default shown in grey; flags
+set those defaults. Each field is checked as it is left, with the rules of
+'authctl validate', so a mistake is shown on its field with every answer
+kept. Esc goes back one field and cancels on the first (exit code 2); the
+summary writes the file or goes back.
 
-The profile is validated before it is written, the write is atomic, and an
-existing file is kept unless --force is given.`,
+With --defaults, or without a terminal, it never prompts: --defaults writes
+a sensible trial profile, and otherwise --name and --domain are required;
+answers that would make an invalid profile are reported by flag.
+
+Missing folders are created, the write is atomic, and an existing file is
+kept unless --force is given.`,
 		Example: `  authctl init
   authctl init --defaults
   authctl init -f prod.yaml --name prod --domain example.com --database external \
@@ -155,13 +163,40 @@ existing file is kept unless --force is given.`,
 	return cmd
 }
 
+// initFlagOf names the flag behind each form field.
+var initFlagOf = map[string]string{
+	wizard.FieldName: "--name", wizard.FieldNamespace: "--namespace", wizard.FieldDomain: "--domain",
+	wizard.FieldComponents: "--components", wizard.FieldGateway: "--gateway", wizard.FieldDatabase: "--database",
+	wizard.FieldMethods: "--methods", wizard.FieldSocial: "--social", wizard.FieldRegistration: "--registration",
+	wizard.FieldRoleBindings: "--role-binding", wizard.FieldServices: "--service",
+}
+
+// invalidAnswers reports answers that make an invalid profile by the flag
+// that set them: the file was never written, so its line and column would
+// point nowhere.
+func invalidAnswers(a wizard.Answers, file string, err error) error {
+	problems := wizard.NewFormValues(a).ForFile(file).Problems()
+	if len(problems) == 0 {
+		return fmt.Errorf("the profile would be invalid: %w", err)
+	}
+	var lines []string
+	for _, field := range slices.Sorted(maps.Keys(problems)) {
+		prefix := ""
+		if f := initFlagOf[field]; f != "" {
+			prefix = f + ": "
+		}
+		lines = append(lines, prefix+problems[field].Error())
+	}
+	return &flagError{err: fmt.Errorf("the answers would make an invalid profile, nothing was written:\n  %s", strings.Join(lines, "\n  "))}
+}
+
 func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	a, err := o.Answers()
 	if err != nil {
 		return err
 	}
 	if !o.Defaults && o.Interactive {
-		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a)
+		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a, o.File)
 		if errors.Is(err, wizard.ErrAborted) {
 			return withCode(err, ExitCancelled)
 		}
@@ -171,7 +206,7 @@ func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	}
 	data, err := a.Profile(o.File)
 	if err != nil {
-		return fmt.Errorf("the profile would be invalid: %w", err)
+		return invalidAnswers(a, o.File, err)
 	}
 	if err := wizard.WriteFile(o.File, data, o.Force); err != nil {
 		if errors.Is(err, wizard.ErrExists) {

@@ -106,3 +106,26 @@ func TestInitDefaultsThenRender(t *testing.T) {
 		t.Fatalf("render: %d %s", code, errOut)
 	}
 }
+
+// TestInitCreatesParentsAndNamesFlags: a missing folder is created, and
+// answers that make an invalid profile are reported by the flag that set
+// them, not by a line of a file that was never written.
+func TestInitCreatesParentsAndNamesFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "envs", "prod", "profile.yaml")
+	if _, errOut, code := run(t, "init", "--defaults", "-f", file); code != 0 {
+		t.Fatalf("init --defaults into a new folder: %s", errOut)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	_, errOut, code := run(t, "init", "-f", bad, "--name", "x", "--domain", "example.com", "--components", "hydra,oathkeeper,ui", "--service", "app.example.com=notaurl")
+	if code != ExitError || !strings.Contains(errOut, "--components: spec.components.ui.enabled: the self-service UI needs Kratos") ||
+		!strings.Contains(errOut, "nothing was written") || strings.Contains(errOut, "bad.yaml:") {
+		t.Fatalf("code %d, stderr:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Error("an invalid profile was written")
+	}
+}

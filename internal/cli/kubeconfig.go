@@ -2,9 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +31,9 @@ type KubeconfigSetupOptions struct {
 	User        string
 	SetCurrent  bool
 	ExecCommand string
+	// ExecAbsolutePath writes the plugin's absolute path instead of the
+	// name kubectl finds through PATH.
+	ExecAbsolutePath bool
 
 	HydraAdminURL string
 	HydraAdminCA  string
@@ -35,8 +43,11 @@ type KubeconfigSetupOptions struct {
 
 // Validate checks flag combinations.
 func (o *KubeconfigSetupOptions) Validate() error {
-	if o.ProfileFile == "" {
-		return flagErrorf("required flag -f/--filename is missing")
+	if o.ProfileFile == "" && (o.Token.IssuerURL == "" || o.Token.ClientID == "") {
+		return flagErrorf("give -f PROFILE, or --issuer-url and --client-id (as with kubelogin)")
+	}
+	if o.ExecCommand != "" && o.ExecAbsolutePath {
+		return flagErrorf("--exec-command and --exec-absolute-path exclude each other")
 	}
 	if o.PrintClient && o.HydraAdminURL != "" {
 		return flagErrorf("--print-client and --hydra-admin-url exclude each other: print the client for bootstrap, or register it")
@@ -48,9 +59,11 @@ func newKubeconfigCommand(streams IOStreams, runF func(*KubeconfigSetupOptions) 
 	cmd := &cobra.Command{Use: "kubeconfig", Short: "Set kubectl up to log in through the profile's issuer"}
 	o := &KubeconfigSetupOptions{}
 	s := &cobra.Command{
-		Use:   "setup -f PROFILE [--hydra-admin-url URL | --print-client] [flags]",
+		Use:   "setup (-f PROFILE | --issuer-url URL --client-id ID) [--hydra-admin-url URL | --print-client] [flags]",
 		Short: "Register the kubectl client, log in, and write the kubeconfig user and context",
-		Long: `setup makes kubectl log in through the stack a profile describes:
+		Long: `setup makes kubectl log in through the stack a profile describes, or through
+any OIDC issuer given as --issuer-url and --client-id (no profile needed, as
+with kubelogin):
 
   1. it registers the public kubectl client in Hydra (--hydra-admin-url), or
      prints it for 'authctl bootstrap' (--print-client): PKCE, exact loopback
@@ -58,12 +71,18 @@ func newKubeconfigCommand(streams IOStreams, runF func(*KubeconfigSetupOptions) 
   2. it logs in once (skip with --no-login);
   3. it writes a user and a context into the kubeconfig through client-go,
      keeping every other entry. The user's exec plugin is authctl-get-token
-     when it is installed next to authctl or on PATH (cache hits cost about
-     as much as starting a process), else 'authctl get-token'.
+     (cache hits cost about as much as starting a process), else
+     'authctl get-token'. A plugin on PATH is written by name, so upgrades
+     through a package manager keep working; --exec-absolute-path writes the
+     path instead. The client-credentials grant gets interactiveMode Never.
 
-Every get-token flag given here is also written into the exec arguments.`,
-		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url https://127.0.0.1:4445 --cluster prod
-  authctl kubeconfig setup -f profile.yaml --print-client > kubectl-client.json`,
+Every get-token flag given here is also written into the exec arguments
+(the client secret never is: pass it in AUTHCTL_CLIENT_SECRET). The file is
+--kubeconfig, else the first file of $KUBECONFIG, else ~/.kube/config.
+Without a profile the user and context are named oidc-HOST after the issuer.`,
+		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url http://127.0.0.1:4445/ --cluster prod
+  authctl kubeconfig setup -f profile.yaml --print-client > kubectl-client.json
+  authctl kubeconfig setup --issuer-url https://oauth.example.com/ --client-id kubectl --scope email,groups`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
@@ -84,6 +103,7 @@ Every get-token flag given here is also written into the exec arguments.`,
 	f.StringVar(&o.User, "user", "", "user name (default: PROFILE-oidc)")
 	f.BoolVar(&o.SetCurrent, "set-current-context", false, "make the new context the current one")
 	f.StringVar(&o.ExecCommand, "exec-command", "", "plugin command to write (default: authctl-get-token if found, else authctl get-token)")
+	f.BoolVar(&o.ExecAbsolutePath, "exec-absolute-path", false, "write the plugin's absolute path instead of its name on PATH")
 	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "register the kubectl client through this Hydra admin URL")
 	f.StringVar(&o.HydraAdminCA, "hydra-admin-certificate-authority", "", "PEM file of CAs trusted for the Hydra admin URL")
 	f.BoolVar(&o.PrintClient, "print-client", false, "print the kubectl client (Hydra JSON) for bootstrap and stop")
@@ -119,20 +139,67 @@ func (o *KubeconfigSetupOptions) applyProfile(p *profile.Profile) {
 	}
 }
 
+// applyIssuer names the user and context after the issuer when there is
+// no profile.
+func (o *KubeconfigSetupOptions) applyIssuer() {
+	name := "oidc"
+	if u, err := url.Parse(o.Token.IssuerURL); err == nil && u.Hostname() != "" {
+		name = "oidc-" + u.Hostname()
+	}
+	if o.Context == "" {
+		o.Context = name
+	}
+	if o.User == "" {
+		o.User = name
+	}
+}
+
+// redirectPorts are the ports of the redirect URIs to register: the
+// profile's, else those of --listen (or get-token's defaults).
+func (o *KubeconfigSetupOptions) redirectPorts(p *profile.Profile) []int {
+	if p != nil {
+		return p.Spec.Kubernetes.RedirectPorts
+	}
+	listen := o.Token.Listen
+	if len(listen) == 0 {
+		listen = kubeconfig.DefaultListen
+	}
+	var ports []int
+	for _, l := range listen {
+		if _, port, err := net.SplitHostPort(l); err == nil {
+			if n, err := strconv.Atoi(port); err == nil && n > 0 {
+				ports = append(ports, n)
+			}
+		}
+	}
+	return ports
+}
+
 func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetupOptions) error {
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return err
+	var p *profile.Profile
+	if o.ProfileFile != "" {
+		var err error
+		if p, err = profile.Load(o.ProfileFile); err != nil {
+			return err
+		}
+		if !profile.On(p.Spec.Kubernetes.Enabled) {
+			return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
+		}
+		o.applyProfile(p)
+	} else {
+		o.applyIssuer()
 	}
-	if !profile.On(p.Spec.Kubernetes.Enabled) {
-		return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
-	}
-	o.applyProfile(p)
 	host := o.Token.RedirectHost
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, p.Spec.Kubernetes.RedirectPorts), p.Spec.Kubernetes.Claims.GroupsScope)
+	// Without a profile, the scope that releases groups is the default one.
+	groupsScope := "groups"
+	if p != nil {
+		groupsScope = p.Spec.Kubernetes.Claims.GroupsScope
+	}
+	var err error
+	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, o.redirectPorts(p)), groupsScope)
 	if o.PrintClient {
 		return writeJSON(streams.Out, client)
 	}
@@ -167,16 +234,21 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 			return err
 		}
 	}
-	command, pre := setup.PluginCommand(selfPath())
+	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
-		command, pre = o.ExecCommand, nil
+		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
+	command := plugin.Command
 	path, err := setup.WriteKubeconfig(setup.Kubeconfig{
 		Path: o.Kubeconfig, Cluster: o.Cluster, Context: o.Context, User: o.User,
-		Command: command, Args: append(pre, setup.ExecArgs(&o.Token)...), SetCurrent: o.SetCurrent,
+		Command: command, Args: append(plugin.Args, setup.ExecArgs(&o.Token)...), SetCurrent: o.SetCurrent,
+		NonInteractive: o.Token.Grant == kubeconfig.GrantClientCredentials,
 	})
 	if err != nil {
 		return err
+	}
+	if !plugin.OnPath {
+		fmt.Fprintf(streams.ErrOut, "note: neither authctl-get-token nor authctl is on PATH, so the kubeconfig runs %s by its absolute path\n", command)
 	}
 	fmt.Fprintf(streams.ErrOut, "wrote user %q and context %q to %s (exec: %s)\n", o.User, o.Context, path, command)
 	if !o.SetCurrent {
@@ -185,7 +257,18 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 	return nil
 }
 
+// selfPath is the running authctl as it was invoked, symlinks kept (an
+// upgrade moves the target, not the link); os.Executable resolves them.
 func selfPath() string {
+	if arg0 := os.Args[0]; strings.ContainsRune(arg0, os.PathSeparator) {
+		if abs, err := filepath.Abs(arg0); err == nil {
+			return abs
+		}
+	} else if p, err := exec.LookPath(arg0); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+	}
 	p, err := os.Executable()
 	if err != nil {
 		return "authctl"

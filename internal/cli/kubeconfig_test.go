@@ -33,10 +33,10 @@ func TestKubectlCommandFlags(t *testing.T) {
 		err  error
 		want string
 	}{
-		"setup without profile":  {(&KubeconfigSetupOptions{}).Validate(), "-f/--filename"},
+		"setup without profile":  {(&KubeconfigSetupOptions{}).Validate(), "-f PROFILE, or --issuer-url"},
 		"setup print+register":   {(&KubeconfigSetupOptions{ProfileFile: "p", PrintClient: true, HydraAdminURL: "x"}).Validate(), "exclude"},
 		"logout without a login": {(&LogoutOptions{}).Validate(), "--all"},
-		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: json, yaml"},
+		"login bad output":       {(&LoginOptions{Output: "table"}).Validate(), "allowed: text, json, yaml"},
 		"verify without issuer":  {(&TokenVerifyOptions{}).Validate(), "--issuer-url"},
 		"token hook w/o kratos":  {(&ServeTokenHookOptions{}).Validate(), "--kratos-admin-url"},
 		"token hook w/o key":     {(&ServeTokenHookOptions{KratosAdminURL: "http://k"}).Validate(), "AUTHCTL_TOKEN_HOOK_KEY"},

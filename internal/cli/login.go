@@ -19,10 +19,7 @@ type LoginOptions struct {
 
 // Validate checks flag values.
 func (o *LoginOptions) Validate() error {
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
-	}
-	return nil
+	return checkOutput(o.Output, outputText)
 }
 
 func newLoginCommand(streams IOStreams, runF func(*LoginOptions) error) *cobra.Command {
@@ -55,12 +52,12 @@ caches it for get-token and prints the subject, email, groups and expiry.`,
 		},
 	}
 	addTokenFlags(cmd, &o.Token)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(cmd, &o.Output, outputText)
 	return cmd
 }
 
 func printClaims(streams IOStreams, c *login.Claims, output string) error {
-	if output == "json" || output == "yaml" {
+	if isDataFormat(output) {
 		return printData(streams.Out, output, c)
 	}
 	groups := strings.Join(c.Groups, ", ")

@@ -56,6 +56,12 @@ func newLogoutCommand(streams IOStreams, runF func(*LogoutOptions) error) *cobra
 		},
 	}
 	addTokenFlags(cmd, &o.Token)
+	// Only the flags of the cache key name a login. The others are still
+	// accepted, so a kubeconfig's exec arguments can be pasted, but --help
+	// does not list them.
+	for _, name := range []string{"listen", "redirect-host", "browser-command", "skip-open-browser", "browser-launch-limit", "browser-launch-window"} {
+		_ = cmd.Flags().MarkHidden(name)
+	}
 	cmd.Flags().BoolVar(&o.All, "all", false, "delete every cached token")
 	return cmd
 }

@@ -32,8 +32,8 @@ func (o *OffboardOptions) Validate() error {
 	if len(o.Identifiers) == 0 {
 		return flagErrorf("name at least one identity (its email or other credential identifier)")
 	}
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	if err := checkOutput(o.Output, outputText); err != nil {
+		return err
 	}
 	if o.ProfileFile == "" && (o.KratosAdminURL == "" || o.HydraAdminURL == "") {
 		return flagErrorf("pass -f PROFILE, or both --kratos-admin-url and --hydra-admin-url")
@@ -83,7 +83,7 @@ itself when it deactivates or prunes an identity.`,
 	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the admin APIs' certificates (unsafe)")
 	f.BoolVar(&o.Delete, "delete", false, "delete the identities instead of deactivating them")
 	f.DurationVar(&o.Timeout, "timeout", time.Minute, "give up after this long")
-	f.StringVarP(&o.Output, "output", "o", "", "print the results as json or yaml")
+	addOutputFlag(cmd, &o.Output, outputText)
 	return cmd
 }
 
@@ -134,7 +134,7 @@ func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions) err
 		}
 		fmt.Fprintf(streams.ErrOut, "✔ %s (%s): %s; its sessions and tokens are revoked\n", r.Identifier, r.ID, r.Action)
 	}
-	if o.Output != "" && results != nil {
+	if isDataFormat(o.Output) && results != nil {
 		if err := printData(streams.Out, o.Output, results); err != nil {
 			return err
 		}

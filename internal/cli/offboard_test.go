@@ -21,7 +21,7 @@ func TestOffboardFlags(t *testing.T) {
 	}{
 		"nobody":         {OffboardOptions{ProfileFile: "p"}, "at least one identity"},
 		"no admin URLs":  {OffboardOptions{Identifiers: []string{"a"}, KratosAdminURL: "k"}, "--hydra-admin-url"},
-		"unknown output": {OffboardOptions{Identifiers: []string{"a"}, ProfileFile: "p", Output: "table"}, "allowed: json, yaml"},
+		"unknown output": {OffboardOptions{Identifiers: []string{"a"}, ProfileFile: "p", Output: "table"}, "allowed: text, json, yaml"},
 	} {
 		if err := tc.o.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, tc.want)

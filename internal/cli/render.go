@@ -28,7 +28,7 @@ func (o *RenderOptions) Validate() error {
 	case "stream":
 	case "kustomize", "helm":
 		if o.OutputDir == "" {
-			return flagErrorf("--format %s writes a directory: add -o DIR", o.Format)
+			return flagErrorf("--format %s writes a directory: add --output-dir DIR", o.Format)
 		}
 	default:
 		return flagErrorf("unknown --format %q (allowed: stream, kustomize, helm)", o.Format)
@@ -41,17 +41,26 @@ func (o *RenderOptions) Validate() error {
 func newRenderCommand(streams IOStreams, runF func(*RenderOptions) error) *cobra.Command {
 	o := &RenderOptions{}
 	cmd := &cobra.Command{
-		Use:   "render -f PROFILE [-o DIR] [--format stream|kustomize|helm]",
+		Use:   "render -f PROFILE [--output-dir DIR] [--format stream|kustomize|helm]",
 		Short: "Render the Kubernetes manifests of a profile",
 		Long: `Render writes the manifests of the stack a profile describes.
 
-Without -o the objects go to stdout as one YAML stream. With -o DIR each
-object is written to its own file; --format kustomize writes a kustomize base
-and --format helm a Helm chart instead. The output is deterministic: the same
-profile and secrets file give byte-identical output.`,
+Without --output-dir the objects go to stdout as one YAML stream. With
+--output-dir DIR each object is written to its own file; --format kustomize
+writes a kustomize base and --format helm a Helm chart instead. The output is
+deterministic: the same profile and secrets file give byte-identical output.
+
+The folder must be new, empty, or an earlier render of authctl (listed in its
+.authctl-render file). That render is replaced as a whole, whatever its
+format, so no stale file survives; a folder holding anything else is refused.
+Files with plaintext secret values are written 0600 and listed in a
+.gitignore beside them.
+
+The short -o for the folder is deprecated: everywhere else -o is the output
+format, as in helm template --output-dir.`,
 		Example: `  authctl render -f examples/minimal.yaml
-  authctl render -f profile.yaml -o out/
-  authctl render -f profile.yaml --format helm -o chart/`,
+  authctl render -f profile.yaml --output-dir out/
+  authctl render -f profile.yaml --format helm --output-dir chart/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
@@ -67,7 +76,10 @@ profile and secrets file give byte-identical output.`,
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
 	f.StringVarP(&o.OutputDir, "output-dir", "o", "", "write files into this directory instead of a stream to stdout")
-	f.StringVar(&o.Format, "format", "stream", "output format: stream (one file per object with -o), kustomize or helm")
+	// -o means the output format on every other command; the folder keeps
+	// it for now, with a warning on stderr.
+	_ = f.MarkShorthandDeprecated("output-dir", "use --output-dir (-o will mean the output format, as on every other command)")
+	f.StringVar(&o.Format, "format", "stream", "output format: stream (one file per object with --output-dir), kustomize or helm")
 	return cmd
 }
 
@@ -114,7 +126,11 @@ func runRender(streams IOStreams, o *RenderOptions) error {
 	if format == "stream" {
 		format = "dir"
 	}
-	written, err := res.WriteDir(o.OutputDir, format, p.Metadata.Name, Version)
+	written, err := res.WriteDir(o.OutputDir, format, p.Metadata.Name, chartVersion())
+	var foreign *render.ForeignDirError
+	if errors.As(err, &foreign) {
+		return withHint(err, "render into a new or empty folder, or move the files authctl did not write (a render by an older authctl has no "+render.ManifestFile+" list: remove that folder once)")
+	}
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err: err} })
 	root.AddCommand(
 		newRenderCommand(streams, nil),
-		newValidateCommand(streams),
+		newValidateCommand(streams, nil),
 		newSchemaCommand(streams),
 		newSecretsCommand(streams),
 		newVersionCommand(streams),

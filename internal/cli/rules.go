@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -27,8 +26,8 @@ func (o *RulesTestOptions) Validate() error {
 	if o.URL == "" {
 		return flagErrorf("required flag --url is missing")
 	}
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return flagErrorf("unknown -o %q (allowed: json, yaml)", o.Output)
+	if err := checkOutput(o.Output, outputText); err != nil {
+		return err
 	}
 	return nil
 }
@@ -59,7 +58,7 @@ with 1 when no rule or more than one rule matches.`,
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	f.StringVar(&o.URL, "url", "", "request URL")
 	f.StringVarP(&o.Method, "method", "X", "GET", "request method")
-	f.StringVarP(&o.Output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(test, &o.Output, outputText)
 	cmd.AddCommand(test)
 	return cmd
 }
@@ -73,8 +72,8 @@ func runRulesTest(streams IOStreams, o *RulesTestOptions) error {
 	if err != nil {
 		return err
 	}
-	switch o.Output {
-	case "json", "yaml":
+	switch {
+	case isDataFormat(o.Output):
 		if err := printData(streams.Out, o.Output, res); err != nil {
 			return err
 		}
@@ -99,22 +98,4 @@ func runRulesTest(streams IOStreams, o *RulesTestOptions) error {
 		return withCode(fmt.Errorf("%s", res.Verdict), ExitError)
 	}
 	return nil
-}
-
-// printData writes v as JSON or YAML to w; the one helper behind every -o.
-func printData(w interface{ Write([]byte) (int, error) }, format string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if format == "yaml" {
-		b, err = jsonToYAML(b)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }

@@ -12,7 +12,7 @@ func TestRulesTestFlags(t *testing.T) {
 		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-X", "POST", "-o", "json"}, want: RulesTestOptions{ProfileFile: "p.yaml", URL: "https://a/", Method: "POST", Output: "json"}},
 		{args: []string{"test", "-f", "p.yaml"}, wantErr: "required flag --url is missing"},
 		{args: []string{"test", "--url", "https://a/"}, wantErr: "required flag -f/--filename is missing"},
-		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-o", "table"}, wantErr: `unknown -o "table"`},
+		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-o", "table"}, wantErr: `unknown -o/--output "table" (allowed: text, json, yaml)`},
 	}
 	runFlagCases(t, newRulesCommand, cases)
 }

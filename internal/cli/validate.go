@@ -10,38 +10,117 @@ import (
 	"github.com/authctl/authctl/pkg/secrets"
 )
 
-func newValidateCommand(streams IOStreams) *cobra.Command {
-	var file, secretsFile string
+// ValidateOptions are the flags of `authctl validate`.
+type ValidateOptions struct {
+	ProfileFile string
+	SecretsFile string
+	Output      string
+}
+
+// Validate checks flag values.
+func (o *ValidateOptions) Validate() error {
+	if o.ProfileFile == "" {
+		return flagErrorf("required flag -f/--filename is missing")
+	}
+	return checkOutput(o.Output, outputText)
+}
+
+// validationProblem is one problem of `validate -o json|yaml`.
+type validationProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// validationReport is what `validate -o json|yaml` prints.
+type validationReport struct {
+	File   string              `json:"file"`
+	Valid  bool                `json:"valid"`
+	Errors []validationProblem `json:"errors"`
+	Notes  []string            `json:"notes,omitempty"`
+}
+
+func newValidateCommand(streams IOStreams, runF func(*ValidateOptions) error) *cobra.Command {
+	o := &ValidateOptions{}
 	cmd := &cobra.Command{
 		Use:   "validate -f PROFILE",
 		Short: "Check a profile (and its secrets file) without rendering",
 		Long: `Validate reports every problem in a profile with its file:line:col and what
 is allowed there. With the generate policy the secrets file is checked too
-when it exists.`,
+when it exists.
+
+With -o json (or yaml) the report goes to stdout as data: one entry per
+problem with file, line, col, path, message and hint; the exit code is 1
+when there is any.`,
+		Example: `  authctl validate -f profile.yaml
+  authctl validate -f profile.yaml -o json | jq -r '.errors[] | "\(.line):\(.col) \(.message)"'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if file == "" {
-				return flagErrorf("required flag -f/--filename is missing")
-			}
-			p, err := profile.Load(file)
-			if err != nil {
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			if p.Spec.Secrets.Policy == "generate" {
-				path := secretsPath(p, secretsFile)
-				_, err := secrets.Load(path)
-				switch {
-				case errors.Is(err, secrets.ErrNotFound):
-					fmt.Fprintf(streams.ErrOut, "note: %s does not exist yet; run: authctl secrets generate -f %s\n", path, file)
-				case err != nil:
-					return err
-				}
+			if runF != nil {
+				return runF(o)
 			}
-			fmt.Fprintf(streams.ErrOut, "%s is valid\n", file)
-			return nil
+			return runValidate(streams, o)
 		},
 	}
-	cmd.Flags().StringVarP(&file, "filename", "f", "", "profile file")
-	cmd.Flags().StringVar(&secretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
+	cmd.Flags().StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
+	cmd.Flags().StringVar(&o.SecretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
+	addOutputFlag(cmd, &o.Output, outputText)
 	return cmd
+}
+
+func runValidate(streams IOStreams, o *ValidateOptions) error {
+	report := validationReport{File: o.ProfileFile, Errors: []validationProblem{}}
+	err := validateFiles(o, &report)
+	if !isDataFormat(o.Output) {
+		if err != nil {
+			return err
+		}
+		for _, n := range report.Notes {
+			fmt.Fprintf(streams.ErrOut, "note: %s\n", n)
+		}
+		fmt.Fprintf(streams.ErrOut, "%s is valid\n", o.ProfileFile)
+		return nil
+	}
+	list := profile.AsErrorList(err)
+	if err != nil && list == nil {
+		// Not a problem in the file (it cannot be read, say): no report.
+		return err
+	}
+	for _, e := range list {
+		report.Errors = append(report.Errors, validationProblem{File: e.File, Line: e.Pos.Line, Col: e.Pos.Col, Path: e.Path, Message: e.Msg, Hint: e.Hint})
+	}
+	report.Valid = len(report.Errors) == 0
+	if err := printData(streams.Out, o.Output, report); err != nil {
+		return err
+	}
+	if !report.Valid {
+		return fmt.Errorf("%s has %d problem(s)", o.ProfileFile, len(report.Errors))
+	}
+	return nil
+}
+
+// validateFiles loads the profile and, for the generate policy, its
+// secrets file when it exists; a missing secrets file is a note.
+func validateFiles(o *ValidateOptions, report *validationReport) error {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return err
+	}
+	if p.Spec.Secrets.Policy == "generate" {
+		path := secretsPath(p, o.SecretsFile)
+		_, err := secrets.Load(path)
+		switch {
+		case errors.Is(err, secrets.ErrNotFound):
+			report.Notes = append(report.Notes, fmt.Sprintf("%s does not exist yet; run: authctl secrets generate -f %s", path, o.ProfileFile))
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }

@@ -5,7 +5,13 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/internal/buildinfo"
 )
+
+// build is this binary's build information: the -ldflags values, else
+// what the Go toolchain embedded (module version, VCS revision and time).
+func build() buildinfo.Info { return buildinfo.Current(Version, Commit, Date) }
 
 func newVersionCommand(streams IOStreams) *cobra.Command {
 	var output string
@@ -14,18 +20,24 @@ func newVersionCommand(streams IOStreams) *cobra.Command {
 		Short: "Print the version of authctl",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			info := map[string]string{"version": Version, "commit": Commit, "date": Date, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+			b := build()
+			commit := b.Commit
+			if b.Modified {
+				commit += " (modified)"
+			}
+			info := map[string]string{"version": b.Version, "commit": commit, "date": b.Date, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+			if err := checkOutput(output, outputText); err != nil {
+				return err
+			}
 			switch output {
-			case "":
-				fmt.Fprintf(streams.Out, "authctl %s (commit %s, built %s, %s %s)\n", Version, Commit, Date, info["go"], info["platform"])
-			case "json", "yaml":
-				return printData(streams.Out, output, info)
+			case "", outputText:
+				fmt.Fprintf(streams.Out, "authctl %s (commit %s, built %s, %s %s)\n", b.Version, commit, b.Date, info["go"], info["platform"])
 			default:
-				return flagErrorf("unknown -o %q (allowed: json, yaml)", output)
+				return printData(streams.Out, output, info)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	addOutputFlag(cmd, &output, outputText)
 	return cmd
 }

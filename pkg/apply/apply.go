@@ -22,7 +22,10 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
@@ -226,4 +229,24 @@ func (c *Client) ensureNamespace(ctx context.Context) error {
 		return fmt.Errorf("could not create namespace %q: %w", c.Namespace, err)
 	}
 	return nil
+}
+
+// Template renders the chart as `helm template` does, entirely offline: no
+// cluster is contacted and nothing is stored. It is what
+// `apply --dry-run=client` shows.
+func Template(ctx context.Context, ch *chart.Chart, releaseName, namespace string) (string, error) {
+	cfg := &action.Configuration{
+		KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
+		Releases:     storage.Init(driver.NewMemory()),
+		Capabilities: chartutil.DefaultCapabilities,
+		Log:          func(string, ...any) {},
+	}
+	i := action.NewInstall(cfg)
+	i.ReleaseName, i.Namespace = releaseName, namespace
+	i.DryRun, i.DryRunOption, i.ClientOnly, i.Replace = true, "client", true, true
+	rel, err := i.RunWithContext(ctx, ch, nil)
+	if err != nil {
+		return "", fmt.Errorf("could not render release %q: %w", releaseName, err)
+	}
+	return rel.Manifest, nil
 }

@@ -23,6 +23,20 @@ type Forwarder interface {
 	Forward(ctx context.Context, namespace, service string, port int) (localURL string, stop func(), err error)
 }
 
+// StaticForwarder answers with fixed URLs keyed "namespace/service:port",
+// for connections that already exist (tests, which run no kubelet, or
+// forwards started elsewhere). Any other Service is an error.
+type StaticForwarder map[string]string
+
+// Forward returns the URL given for the Service, or an error.
+func (f StaticForwarder) Forward(_ context.Context, namespace, service string, port int) (string, func(), error) {
+	u, ok := f[fmt.Sprintf("%s/%s:%d", namespace, service, port)]
+	if !ok {
+		return "", nil, fmt.Errorf("no forward for %s/%s:%d", namespace, service, port)
+	}
+	return u, func() {}, nil
+}
+
 // KubeForwarder port-forwards to a ready pod behind a Service, like
 // `kubectl port-forward svc/NAME PORT`, on 127.0.0.1 and a random port.
 type KubeForwarder struct {

@@ -16,7 +16,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
@@ -198,13 +200,49 @@ func (d *doctor) get(u string, hdr http.Header) (*http.Response, []byte, error) 
 	return resp, body, err
 }
 
-// portForward is the one-line fix for an endpoint that cannot be reached.
-func (d *doctor) portForward(service string, port int, flag string) string {
-	return fmt.Sprintf("kubectl -n %s port-forward svc/%s %d, then pass --%s http://127.0.0.1:%d/", d.w.Namespace, service, port, flag, port)
+// endpoint is one API a health check probes: its URL and the Service and
+// flag behind it, from which the fix is worked out.
+type endpoint struct {
+	label, url, service string
+	port                int
+	flag                string
 }
 
-// endpoint is one API a health check probes, with the fix when it is down.
-type endpoint struct{ label, url, fix string }
+// isLoopback reports a URL on this machine: a port-forward, as a rule.
+func isLoopback(raw string) (port string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return u.Port(), true
+	}
+	ip := net.ParseIP(h)
+	return u.Port(), ip != nil && ip.IsLoopback()
+}
+
+// unreachableFix is the one-line fix for an endpoint that cannot be
+// reached. A loopback URL is a port-forward that was already passed, so the
+// fix restarts the forward instead of repeating the flag.
+func (d *doctor) unreachableFix(e endpoint, err error) string {
+	if local, ok := isLoopback(e.url); ok {
+		if local == "" {
+			local = strconv.Itoa(e.port)
+		}
+		cause := "nothing answers there"
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			cause = "the connection was refused"
+		}
+		return fmt.Sprintf("is the port-forward running? (%s) restart it: kubectl -n %s port-forward svc/%s %s:%d, or let doctor forward it: --kubeconfig/--context", cause, d.w.Namespace, e.service, local, e.port)
+	}
+	return fmt.Sprintf("kubectl -n %s port-forward svc/%s %d, then pass --%s http://127.0.0.1:%d/ (or give --kubeconfig/--context and doctor forwards every Service itself)", d.w.Namespace, e.service, e.port, e.flag, e.port)
+}
+
+// notReadyFix is the fix for an endpoint that answers but is not ready.
+func (d *doctor) notReadyFix(e endpoint) string {
+	return fmt.Sprintf("kubectl -n %s get pods; kubectl -n %s logs svc/%s", d.w.Namespace, d.w.Namespace, e.service)
+}
 
 // ready checks /health/ready on each endpoint.
 func (d *doctor) ready(component string, enabled bool, endpoints ...endpoint) Check {
@@ -216,10 +254,10 @@ func (d *doctor) ready(component string, enabled bool, endpoints ...endpoint) Ch
 		u := join(e.url, "health/ready")
 		resp, body, err := d.get(u, nil)
 		if err != nil {
-			return fail(e.fix, "%s %s: %v", component, e.label, err)
+			return fail(d.unreachableFix(e, err), "%s %s: %v", component, e.label, err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			return fail(e.fix, "%s %s: GET %s: HTTP %d: %s", component, e.label, u, resp.StatusCode, firstLine(body))
+			return fail(d.notReadyFix(e), "%s %s: GET %s: HTTP %d: %s", component, e.label, u, resp.StatusCode, firstLine(body))
 		}
 		ok = append(ok, e.label)
 	}
@@ -237,20 +275,20 @@ func firstLine(b []byte) string {
 func (d *doctor) kratosHealth() Check {
 	e, w := d.o.Endpoints, d.w
 	return d.ready("Kratos", profile.On(d.o.Profile.Spec.Components.Kratos.Enabled),
-		endpoint{"public", e.KratosPublic, d.portForward(w.KratosPublicService, profile.KratosPublicPort, "kratos-public-url")},
-		endpoint{"admin", join(e.KratosAdmin, "admin"), d.portForward(w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url")})
+		endpoint{"public", e.KratosPublic, w.KratosPublicService, profile.KratosPublicPort, "kratos-public-url"},
+		endpoint{"admin", join(e.KratosAdmin, "admin"), w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url"})
 }
 
 func (d *doctor) hydraHealth() Check {
 	e, w := d.o.Endpoints, d.w
 	return d.ready("Hydra", d.hydraOn(),
-		endpoint{"public", e.HydraPublic, d.portForward(w.HydraPublicService, profile.HydraPublicPort, "hydra-public-url")},
-		endpoint{"admin", e.HydraAdmin, d.portForward(w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url")})
+		endpoint{"public", e.HydraPublic, w.HydraPublicService, profile.HydraPublicPort, "hydra-public-url"},
+		endpoint{"admin", e.HydraAdmin, w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url"})
 }
 
 func (d *doctor) oathkeeperHealth() Check {
 	return d.ready("Oathkeeper", profile.On(d.o.Profile.Spec.Components.Oathkeeper.Enabled),
-		endpoint{"api", d.o.Endpoints.OathkeeperAPI, d.portForward(d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url")})
+		endpoint{"api", d.o.Endpoints.OathkeeperAPI, d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url"})
 }
 
 func (d *doctor) hydraOn() bool { return profile.On(d.o.Profile.Spec.Components.Hydra.Enabled) }
@@ -339,7 +377,7 @@ func (d *doctor) kubectlRedirectURIs() Check {
 	u := join(d.o.Endpoints.HydraAdmin, "admin/clients/"+url.PathEscape(k.ClientID))
 	resp, body, err := d.get(u, nil)
 	if err != nil {
-		return fail(d.portForward(d.w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url"), "%v", err)
+		return fail(d.unreachableFix(endpoint{"admin", d.o.Endpoints.HydraAdmin, d.w.HydraAdminService, profile.HydraAdminPort, "hydra-admin-url"}, err), "%v", err)
 	}
 	if resp.StatusCode == http.StatusNotFound {
 		return fail(fix, "Hydra has no client %q", k.ClientID)
@@ -385,7 +423,7 @@ func (d *doctor) decisions() Check {
 			}
 			resp, _, err := d.get(u, hdr)
 			if err != nil {
-				return fail(d.portForward(d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url"), "host %s: %v", h, err)
+				return fail(d.unreachableFix(endpoint{"api", d.o.Endpoints.OathkeeperAPI, d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url"}, err), "host %s: %v", h, err)
 			}
 			if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusFound {
 				return fail("authctl rules test -f "+fileOf(d.o.Profile)+" --url "+d.w.Scheme+"://"+h+path+" shows the rule that answered", "%s://%s%s without a session: HTTP %d, want 401 or 302", d.w.Scheme, h, path, resp.StatusCode)

@@ -10,6 +10,12 @@ import (
 	"time"
 )
 
+// Defaults of --browser-launch-limit and --browser-launch-window.
+const (
+	DefaultBrowserLaunchLimit  = 3
+	DefaultBrowserLaunchWindow = 10 * time.Minute
+)
+
 // BindFlags registers the options on a standard library flag set. The lean
 // plugin binary parses them directly; the authctl command adds the same set
 // to its cobra command, so both spell every flag the same way.
@@ -30,10 +36,10 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.SkipOpenBrowser, "skip-open-browser", o.SkipOpenBrowser, "print the login URL on stderr instead of opening a browser")
 	fs.StringVar(&o.CacheDir, "token-cache-dir", o.CacheDir, "token cache directory (default: $XDG_CACHE_HOME/authctl/tokens)")
 	fs.StringVar(&o.Storage, "token-cache-storage", StorageDisk, "where tokens are kept: disk or keyring (falls back to disk when a token is too big)")
-	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", 3, "browser launches allowed per login within --browser-launch-window")
-	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", 0, "window of --browser-launch-limit (default 10m)")
+	fs.IntVar(&o.BrowserLaunchLimit, "browser-launch-limit", DefaultBrowserLaunchLimit, "browser launches allowed per login within --browser-launch-window")
+	fs.DurationVar(&o.BrowserLaunchWindow, "browser-launch-window", DefaultBrowserLaunchWindow, "window of --browser-launch-limit")
 	fs.Var((*secondsValue)(&o.AuthenticationTimeout), "authentication-timeout-sec", fmt.Sprintf("give up a browser login after this many seconds (default %d, as kubelogin)", int(DefaultAuthenticationTimeout.Seconds())))
-	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, fmt.Sprintf("give up waiting for another authctl process's login or refresh after this long, with exit code 4 (default %s)", DefaultLockTimeout))
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", DefaultLockTimeout, "give up waiting for another authctl process's login or refresh after this long, with exit code 4")
 }
 
 // secondsValue is a duration flag given in whole seconds.

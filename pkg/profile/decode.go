@@ -146,7 +146,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			f, ok := fields[k.Value]
 			if !ok {
-				d.fail(k, p, "allowed fields: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", "), "unknown field %q", k.Value)
+				d.fail(k, p, didYouMean(n, i, fields, path, k.Value)+"allowed fields: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", "), "unknown field %q", k.Value)
 				continue
 			}
 			d.positions[p] = Pos{k.Line, k.Column}
@@ -257,4 +257,56 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		out[name] = f
 	}
 	return out
+}
+
+// didYouMean suggests what an unknown field at n.Content[i] was meant to
+// be: a field of the empty key just above it (an outdented line, as in
+// "gateway:" followed by "target:" at the same indentation), or a close
+// spelling of an allowed field. It returns "" or a hint ending in "; ".
+func didYouMean(n *yaml.Node, i int, fields map[string]reflect.StructField, path, name string) string {
+	if i >= 2 {
+		prevKey, prevVal := n.Content[i-2], n.Content[i-1]
+		if f, ok := fields[prevKey.Value]; ok && prevVal.Tag == "!!null" {
+			t := f.Type
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			if t.Kind() == reflect.Struct {
+				if _, ok := yamlFields(t)[name]; ok {
+					return fmt.Sprintf("did you mean %s? indent it under %s:; ", join(join(path, prevKey.Value), name), prevKey.Value)
+				}
+			}
+		}
+	}
+	best, bestDist := "", 3
+	for f := range fields {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f)); d < bestDist || d == bestDist && f < best {
+			best, bestDist = f, d
+		}
+	}
+	if best != "" && bestDist <= 2 {
+		return fmt.Sprintf("did you mean %q? ", best)
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

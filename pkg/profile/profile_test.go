@@ -119,6 +119,7 @@ var errorCases = []errorCase{
 	{"empty", "", []string{"the file is empty"}},
 	{"wrong kind", strings.Replace(header, "kind: Profile", "kind: Stack", 1), []string{"p.yaml:2:7:", "kind", "allowed: Profile"}},
 	{"bad domain", strings.Replace(header, "domain: example.com", "domain: not_a_domain", 1), []string{"p.yaml:6:11:", "spec.domain: invalid domain \"not_a_domain\""}},
+	{"missing domain", strings.Replace(header, "  domain: example.com\n", "  components: {}\n", 1), []string{"p.yaml:6:3:", "spec.domain: required field is missing"}},
 	{"bad host", header + "  hosts:\n    auth: \"-x-.example.com\"\n", []string{"p.yaml:8:11:", "spec.hosts.auth: invalid host \"-x-.example.com\""}},
 	{"bad digest", header + "  components:\n    hydra:\n      image: {digest: \"sha256:abc\"}\n", []string{"p.yaml:9:23:", "spec.components.hydra.image.digest: invalid digest"}},
 	{"ui without kratos", header + "  components:\n    kratos: {enabled: false}\n", []string{"p.yaml:", "spec.components.ui.enabled: the self-service UI needs Kratos"}},

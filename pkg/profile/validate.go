@@ -36,13 +36,20 @@ func (p *Profile) validate() error {
 		add("metadata.namespace", "use a DNS-1123 label", "invalid namespace %q", p.Metadata.Namespace)
 	}
 	s := &p.Spec
-	if !dnsName.MatchString(s.Domain) {
+	switch {
+	case s.Domain == "":
+		// One error, not one per host derived from the missing domain.
+		add("spec.domain", "the public hosts derive from it: add domain: example.com under spec", "required field is missing")
+	case !dnsName.MatchString(s.Domain):
 		add("spec.domain", "use a DNS name such as example.com", "invalid domain %q", s.Domain)
 	}
 	hosts := map[string]string{}
 	for _, h := range []struct{ path, value string }{
 		{"spec.hosts.auth", s.Hosts.Auth}, {"spec.hosts.kratos", s.Hosts.Kratos}, {"spec.hosts.hydra", s.Hosts.Hydra},
 	} {
+		if h.value == "" && s.Domain == "" {
+			continue // derived from the missing domain, reported once above
+		}
 		if !dnsName.MatchString(h.value) {
 			add(h.path, "use a DNS name", "invalid host %q", h.value)
 			continue

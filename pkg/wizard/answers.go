@@ -80,32 +80,47 @@ func Defaults() Answers {
 	}
 }
 
+// AnswerError is a problem of one answer; Field is the form field's key.
+type AnswerError struct {
+	Field string
+	Err   error
+}
+
+func (e *AnswerError) Error() string { return e.Err.Error() }
+func (e *AnswerError) Unwrap() error { return e.Err }
+
+func answerErrorf(field, format string, args ...any) error {
+	return &AnswerError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
 // Check reports choices outside the allowed sets; everything else is left to
 // profile validation of the written file.
 func (a Answers) Check() error {
 	for _, c := range a.Components {
 		if !slices.Contains(ComponentChoices, c) {
-			return fmt.Errorf("unknown component %q (allowed: %s)", c, strings.Join(ComponentChoices, ", "))
+			return answerErrorf(FieldComponents, "unknown component %q (allowed: %s)", c, strings.Join(ComponentChoices, ", "))
 		}
 	}
 	if !slices.Contains(GatewayChoices, a.Gateway) {
-		return fmt.Errorf("unknown gateway %q (allowed: %s)", a.Gateway, strings.Join(GatewayChoices, ", "))
+		return answerErrorf(FieldGateway, "unknown gateway %q (allowed: %s)", a.Gateway, strings.Join(GatewayChoices, ", "))
 	}
 	if !slices.Contains(DatabaseChoices, a.Database) {
-		return fmt.Errorf("unknown database %q (allowed: %s)", a.Database, strings.Join(DatabaseChoices, ", "))
+		return answerErrorf(FieldDatabase, "unknown database %q (allowed: %s)", a.Database, strings.Join(DatabaseChoices, ", "))
 	}
 	for _, m := range a.Methods {
 		if !slices.Contains(MethodChoices, m) {
-			return fmt.Errorf("unknown login method %q (allowed: %s; social sign-in is set with providers)", m, strings.Join(MethodChoices, ", "))
+			return answerErrorf(FieldMethods, "unknown login method %q (allowed: %s; social sign-in is set with providers)", m, strings.Join(MethodChoices, ", "))
 		}
-	}
-	if len(a.Methods) == 0 && len(a.Social) == 0 {
-		return fmt.Errorf("choose at least one login method or social provider")
 	}
 	for _, s := range a.Social {
 		if !slices.Contains(SocialChoices, s.Provider) {
-			return fmt.Errorf("unknown social provider %q (allowed: %s)", s.Provider, strings.Join(SocialChoices, ", "))
+			return answerErrorf(FieldSocial, "unknown social provider %q (allowed: %s)", s.Provider, strings.Join(SocialChoices, ", "))
 		}
+	}
+	if len(a.Methods) == 0 && len(a.Social) == 0 {
+		// Reported on the later of the two fields: the social providers
+		// may still supply the login.
+		return answerErrorf(FieldSocial, "choose at least one login method or social provider")
 	}
 	return nil
 }

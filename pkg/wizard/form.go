@@ -6,20 +6,47 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
+
+	"github.com/authctl/authctl/pkg/profile"
 )
 
-// ErrAborted is returned when the person leaves the form (ctrl+c or esc).
-var ErrAborted = errors.New("init aborted")
+// ErrAborted is returned when the person leaves the form (ctrl+c, or esc
+// on the first field).
+var ErrAborted = errors.New("init cancelled")
 
 var (
 	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	dnsName  = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
 )
 
-// FormValues are the fields the form edits. Lists of pairs are text, in the
-// same syntax as the flags, so one parser serves both.
+// The form's fields, the keys problems are reported under.
+const (
+	FieldName         = "name"
+	FieldNamespace    = "namespace"
+	FieldDomain       = "domain"
+	FieldComponents   = "components"
+	FieldGateway      = "gateway"
+	FieldDatabase     = "database"
+	FieldMethods      = "methods"
+	FieldSocial       = "social"
+	FieldRegistration = "registration"
+	FieldRoleBindings = "roleBindings"
+	FieldServices     = "services"
+)
+
+// none is what a person types into a list field to choose nothing when the
+// field has a default.
+const none = "none"
+
+// FormValues are the fields the form edits. Text fields hold only what the
+// person typed: empty means the default, which the field shows as its
+// placeholder (typing never appends to a prefilled value). Lists of pairs are
+// text in the same syntax as the flags, so one parser serves both.
 type FormValues struct {
 	Name, Namespace, Domain string
 	Components              []string
@@ -28,96 +55,337 @@ type FormValues struct {
 	Social                  string
 	Registration            bool
 	RoleBindings, Services  string
+	// Write is the summary page's answer: write the file, or go back.
+	Write bool
+
+	// defaults are the answers the form started from (the defaults merged
+	// with flags); file is where the profile will be written.
+	defaults Answers
+	file     string
 }
 
-// NewFormValues prefills the form from answers (the defaults merged with flags).
+// NewFormValues starts the form from answers (the defaults merged with flags).
 func NewFormValues(a Answers) *FormValues {
 	return &FormValues{
-		Name: a.Name, Namespace: a.Namespace, Domain: a.Domain,
 		Components: append([]string(nil), a.Components...),
 		Gateway:    a.Gateway, Database: a.Database,
 		Methods:      append([]string(nil), a.Methods...),
-		Social:       FormatSocial(a.Social),
 		Registration: a.Registration,
-		RoleBindings: FormatRoleBindings(a.RoleBindings),
-		Services:     FormatServices(a.Services),
+		Write:        true,
+		defaults:     a,
+		file:         "profile.yaml",
 	}
 }
 
-// Answers parses the form values.
-func (v *FormValues) Answers() (Answers, error) {
+// ForFile names the file the profile will be written to, for the summary
+// and for validation messages.
+func (v *FormValues) ForFile(file string) *FormValues {
+	v.file = file
+	return v
+}
+
+// text returns s, or def when nothing was typed.
+func text(s, def string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return def
+	}
+	return s
+}
+
+// list parses a list field: empty keeps the default, "none" is nothing.
+func list[T any](s string, def []T, parse func(string) ([]T, error)) ([]T, error) {
+	switch s = strings.TrimSpace(s); s {
+	case "":
+		return def, nil
+	case none:
+		return nil, nil
+	}
+	return parse(s)
+}
+
+// answers parses the form values, reporting parse errors by field.
+func (v *FormValues) answers() (Answers, map[string]error) {
+	d := v.defaults
 	a := Answers{
-		Name: v.Name, Namespace: v.Namespace, Domain: v.Domain,
+		Name: text(v.Name, d.Name), Namespace: text(v.Namespace, d.Namespace), Domain: text(v.Domain, d.Domain),
 		Components: v.Components, Gateway: v.Gateway, Database: v.Database,
 		Methods: v.Methods, Registration: v.Registration,
 	}
+	errs := map[string]error{}
 	var err error
-	if a.Social, err = ParseSocial(v.Social); err != nil {
-		return a, err
+	if a.Social, err = list(v.Social, d.Social, ParseSocial); err != nil {
+		errs[FieldSocial] = err
 	}
-	if a.RoleBindings, err = ParseRoleBindings(v.RoleBindings); err != nil {
-		return a, err
+	if a.RoleBindings, err = list(v.RoleBindings, d.RoleBindings, ParseRoleBindings); err != nil {
+		errs[FieldRoleBindings] = err
 	}
-	if a.Services, err = ParseServices(v.Services); err != nil {
-		return a, err
+	if a.Services, err = list(v.Services, d.Services, ParseServices); err != nil {
+		errs[FieldServices] = err
+	}
+	return a, errs
+}
+
+// Answers parses and checks the form values.
+func (v *FormValues) Answers() (Answers, error) {
+	a, errs := v.answers()
+	for _, f := range []string{FieldSocial, FieldRoleBindings, FieldServices} {
+		if errs[f] != nil {
+			return a, errs[f]
+		}
 	}
 	return a, a.Check()
 }
 
+// fieldOfPath maps a profile field path to the form field that sets it.
+var fieldOfPath = []struct{ prefix, field string }{
+	{"metadata.name", FieldName},
+	{"metadata.namespace", FieldNamespace},
+	{"spec.domain", FieldDomain},
+	{"spec.components", FieldComponents},
+	{"spec.gateway", FieldGateway},
+	{"spec.database", FieldDatabase},
+	{"spec.kratos.methods", FieldMethods},
+	{"spec.kratos.oidcProviders", FieldSocial},
+	{"spec.kratos.registration", FieldRegistration},
+	{"spec.kubernetes", FieldRoleBindings},
+	{"spec.services", FieldServices},
+}
+
+// Problems validates the answers exactly as `authctl validate` would
+// validate the file they become, and maps each problem to the form field
+// that causes it. Problems no field explains are under "".
+func (v *FormValues) Problems() map[string]error {
+	a, errs := v.answers()
+	if len(errs) > 0 {
+		return errs
+	}
+	if err := a.Check(); err != nil {
+		var ae *AnswerError
+		if errors.As(err, &ae) {
+			errs[ae.Field] = ae.Err
+		} else {
+			errs[""] = err
+		}
+		return errs
+	}
+	_, err := a.Profile(v.file)
+	list := profile.AsErrorList(err)
+	if err != nil && list == nil {
+		errs[""] = err
+	}
+	for _, e := range list {
+		field := ""
+		for _, m := range fieldOfPath {
+			if e.Path == m.prefix || strings.HasPrefix(e.Path, m.prefix+".") || strings.HasPrefix(e.Path, m.prefix+"[") {
+				field = m.field
+				break
+			}
+		}
+		if errs[field] == nil {
+			// The file does not exist yet: no file:line:col, just the field.
+			msg := e.Msg
+			if e.Hint != "" {
+				msg += " (" + e.Hint + ")"
+			}
+			if e.Path != "" {
+				msg = e.Path + ": " + msg
+			}
+			errs[field] = errors.New(msg)
+		}
+	}
+	return errs
+}
+
+// check validates one field with a candidate value, as the field is left.
+// The last field before the summary also reports what no field explains.
+func (v *FormValues) check(field string, set func(*FormValues)) error {
+	c := *v
+	set(&c)
+	p := c.Problems()
+	if p[field] != nil {
+		return p[field]
+	}
+	if field == FieldServices {
+		return p[""]
+	}
+	return nil
+}
+
 func validLabel(s string) error {
-	if !dnsLabel.MatchString(s) {
+	if s != "" && !dnsLabel.MatchString(s) {
 		return fmt.Errorf("use lower-case letters, digits and '-'")
 	}
 	return nil
 }
 
 func validDomain(s string) error {
-	if !dnsName.MatchString(s) {
+	if s != "" && !dnsName.MatchString(s) {
 		return fmt.Errorf("use a DNS name such as example.com")
 	}
 	return nil
 }
 
-func validParse[T any](parse func(string) (T, error)) func(string) error {
-	return func(s string) error { _, err := parse(s); return err }
+// both runs a syntax check, then the profile validation of the field.
+func both(syntax func(string) error, field func(string) error) func(string) error {
+	return func(s string) error {
+		if err := syntax(s); err != nil {
+			return err
+		}
+		return field(s)
+	}
 }
 
-// NewForm builds the form over v. It is the bubbletea model that `authctl
-// init` runs on a terminal; tests drive it with key messages.
+// listPlaceholder shows a list field's default, or an example.
+func listPlaceholder(def, example string) (placeholder, help string) {
+	if def != "" {
+		return def, "empty keeps " + def + "; type " + none + " for none"
+	}
+	return "e.g. " + example, "empty for none"
+}
+
+// steps are the titles of the form's pages; the last one is the summary.
+var steps = []string{"Basics", "Components", "Login", "Access", "Summary"}
+
+func stepTitle(i int) string {
+	return fmt.Sprintf("authctl init · step %d of %d: %s", i+1, len(steps), steps[i])
+}
+
+// keyMap adds esc to every "back" binding (esc on the first field cancels:
+// see formModel) and leaves ctrl+c to cancel.
+func keyMap() *huh.KeyMap {
+	km := huh.NewDefaultKeyMap()
+	back := key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("esc", "back"))
+	km.Input.Prev, km.Select.Prev, km.MultiSelect.Prev, km.Note.Prev, km.Confirm.Prev, km.Text.Prev = back, back, back, back, back, back
+	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "cancel"))
+	return km
+}
+
+// Summary is the summary page's text: every answer, and the file.
+func (v *FormValues) Summary() string {
+	a, _ := v.answers()
+	orNone := func(s string) string {
+		if s == "" {
+			return "(none)"
+		}
+		return s
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Stack:        %s in namespace %s\n", a.Name, a.Namespace)
+	fmt.Fprintf(&b, "Domain:       %s (auth., id. and oauth. hosts)\n", a.Domain)
+	fmt.Fprintf(&b, "Components:   %s\n", orNone(strings.Join(a.Components, ", ")))
+	fmt.Fprintf(&b, "Gateway:      %s\n", a.Gateway)
+	fmt.Fprintf(&b, "Database:     %s\n", a.Database)
+	fmt.Fprintf(&b, "Login:        %s\n", orNone(strings.Join(a.Methods, ", ")))
+	fmt.Fprintf(&b, "Social:       %s\n", orNone(FormatSocial(a.Social)))
+	fmt.Fprintf(&b, "Registration: %v\n", a.Registration)
+	fmt.Fprintf(&b, "Role binding: %s\n", orNone(FormatRoleBindings(a.RoleBindings)))
+	fmt.Fprintf(&b, "Services:     %s\n", orNone(FormatServices(a.Services)))
+	fmt.Fprintf(&b, "\nFile:         %s", v.file)
+	return b.String()
+}
+
+// NewForm builds the form over v. Each field is validated as it is left,
+// with the validation `authctl validate` runs, so a page can only be left
+// with answers that make a valid profile; the last page is a summary.
 func NewForm(v *FormValues) *huh.Form {
+	d := v.defaults
+	socialPH, socialHelp := listPlaceholder(FormatSocial(d.Social), "google=1234.apps.googleusercontent.com")
+	rbPH, rbHelp := listPlaceholder(FormatRoleBindings(d.RoleBindings), "admins=cluster-admin")
+	svcPH, svcHelp := listPlaceholder(FormatServices(d.Services), "grafana."+text(d.Domain, "example.com")+"=http://grafana.monitoring:3000")
+	str := func(field string, set func(*FormValues, string)) func(string) error {
+		return func(s string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
+	}
+	strs := func(field string, set func(*FormValues, []string)) func([]string) error {
+		return func(s []string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
+	}
 	return huh.NewForm(
 		huh.NewGroup(
-			huh.NewInput().Title("Stack name").Description("Prefix of every object name").Value(&v.Name).Validate(validLabel),
-			huh.NewInput().Title("Namespace").Value(&v.Namespace).Validate(validLabel),
-			huh.NewInput().Title("Base domain").Description("auth., id. and oauth. hosts derive from it").Value(&v.Domain).Validate(validDomain),
-		).Title("authctl init").Description("Answers become a commented profile; change it later in any editor."),
+			huh.NewInput().Key(FieldName).Title("Stack name").Description("Prefix of every object name").Placeholder(d.Name).Value(&v.Name).
+				Validate(both(validLabel, str(FieldName, func(c *FormValues, s string) { c.Name = s }))),
+			huh.NewInput().Key(FieldNamespace).Title("Namespace").Placeholder(d.Namespace).Value(&v.Namespace).
+				Validate(both(validLabel, str(FieldNamespace, func(c *FormValues, s string) { c.Namespace = s }))),
+			huh.NewInput().Key(FieldDomain).Title("Base domain").Description("auth., id. and oauth. hosts derive from it").Placeholder(d.Domain).Value(&v.Domain).
+				Validate(both(validDomain, str(FieldDomain, func(c *FormValues, s string) { c.Domain = s }))),
+		).Title(stepTitle(0)).Description("Answers become a commented profile; change it later in any editor.\nEmpty fields take the grey default. esc goes back (cancels on the first field)."),
 		huh.NewGroup(
-			huh.NewMultiSelect[string]().Title("Components").Options(huh.NewOptions(ComponentChoices...)...).Value(&v.Components),
-			huh.NewSelect[string]().Title("Gateway target").Description("How requests reach Oathkeeper").Options(huh.NewOptions(GatewayChoices...)...).Value(&v.Gateway),
-			huh.NewSelect[string]().Title("Database").Description("sqlite: one-replica trial; external: Postgres DSNs from Secrets").Options(huh.NewOptions(DatabaseChoices...)...).Value(&v.Database),
-		),
+			huh.NewMultiSelect[string]().Key(FieldComponents).Title("Components").Options(huh.NewOptions(ComponentChoices...)...).Value(&v.Components).
+				Validate(strs(FieldComponents, func(c *FormValues, s []string) { c.Components = s })),
+			huh.NewSelect[string]().Key(FieldGateway).Title("Gateway target").Description("How requests reach Oathkeeper").Options(huh.NewOptions(GatewayChoices...)...).Value(&v.Gateway).
+				Validate(str(FieldGateway, func(c *FormValues, s string) { c.Gateway = s })),
+			huh.NewSelect[string]().Key(FieldDatabase).Title("Database").Description("sqlite: one-replica trial; external: Postgres DSNs from Secrets").Options(huh.NewOptions(DatabaseChoices...)...).Value(&v.Database).
+				Validate(str(FieldDatabase, func(c *FormValues, s string) { c.Database = s })),
+		).Title(stepTitle(1)),
 		huh.NewGroup(
-			huh.NewMultiSelect[string]().Title("Login methods").Options(huh.NewOptions(MethodChoices...)...).Value(&v.Methods),
-			huh.NewInput().Title("Social sign-in").Description("provider=clientID, … (google, github, gitlab, microsoft); empty for none").Value(&v.Social).Validate(validParse(ParseSocial)),
-			huh.NewConfirm().Title("Allow self-service registration?").Value(&v.Registration),
-		),
+			huh.NewMultiSelect[string]().Key(FieldMethods).Title("Login methods").Options(huh.NewOptions(MethodChoices...)...).Value(&v.Methods).
+				Validate(strs(FieldMethods, func(c *FormValues, s []string) { c.Methods = s })),
+			huh.NewInput().Key(FieldSocial).Title("Social sign-in").Description("provider=clientID, … (google, github, gitlab, microsoft); "+socialHelp).Placeholder(socialPH).Value(&v.Social).
+				Validate(str(FieldSocial, func(c *FormValues, s string) { c.Social = s })),
+			huh.NewConfirm().Key(FieldRegistration).Title("Allow self-service registration?").Value(&v.Registration),
+		).Title(stepTitle(2)),
 		huh.NewGroup(
-			huh.NewInput().Title("Groups → cluster roles").Description("group=ClusterRole, … for kubectl login").Value(&v.RoleBindings).Validate(validParse(ParseRoleBindings)),
-			huh.NewInput().Title("Services to protect").Description("host=upstreamURL, … ; empty for none").Value(&v.Services).Validate(validParse(ParseServices)),
-		),
-	).WithShowHelp(true)
+			huh.NewInput().Key(FieldRoleBindings).Title("Groups → cluster roles").Description("group=ClusterRole, … for kubectl login; "+rbHelp).Placeholder(rbPH).Value(&v.RoleBindings).
+				Validate(str(FieldRoleBindings, func(c *FormValues, s string) { c.RoleBindings = s })),
+			huh.NewInput().Key(FieldServices).Title("Services to protect").Description("host=upstreamURL, …; "+svcHelp).Placeholder(svcPH).Value(&v.Services).
+				Validate(str(FieldServices, func(c *FormValues, s string) { c.Services = s })),
+		).Title(stepTitle(3)),
+		huh.NewGroup(
+			huh.NewNote().Title("Your answers").DescriptionFunc(v.Summary, v),
+			huh.NewConfirm().Title("Write "+v.file+"?").Affirmative("Write").Negative("Go back").Value(&v.Write),
+		).Title(stepTitle(4)),
+	).WithShowHelp(true).WithKeyMap(keyMap())
+}
+
+// formModel wraps the form: esc on the very first field cancels, since
+// there is nothing to go back to.
+type formModel struct {
+	form      *huh.Form
+	cancelled bool
+}
+
+func (m *formModel) Init() tea.Cmd { return m.form.Init() }
+
+func (m *formModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyEsc {
+		if f := m.form.GetFocusedField(); f != nil && f.GetKey() == FieldName {
+			m.cancelled = true
+			return m, tea.Quit
+		}
+	}
+	f, cmd := m.form.Update(msg)
+	m.form = f.(*huh.Form)
+	return m, cmd
+}
+
+func (m *formModel) View() string { return m.form.View() }
+
+// NewModel is the bubbletea model `authctl init` runs: the form, plus esc
+// to cancel on the first field. Cancelled reports that.
+func NewModel(v *FormValues) (tea.Model, func() bool) {
+	m := &formModel{form: NewForm(v)}
+	m.form.SubmitCmd = tea.Quit
+	m.form.CancelCmd = tea.Quit
+	return m, func() bool { return m.cancelled || m.form.State == huh.StateAborted }
 }
 
 // Run shows the form on out (stderr, so stdout stays pipeable), reading keys
-// from in, and returns the answers.
-func Run(ctx context.Context, in io.Reader, out io.Writer, start Answers) (Answers, error) {
-	v := NewFormValues(start)
-	err := NewForm(v).WithInput(in).WithOutput(out).RunWithContext(ctx)
-	if errors.Is(err, huh.ErrUserAborted) {
-		return Answers{}, ErrAborted
+// from in, and returns the answers once the person chose to write them on
+// the summary page. "Go back" there starts again with every answer kept.
+func Run(ctx context.Context, in io.Reader, out io.Writer, start Answers, file string) (Answers, error) {
+	v := NewFormValues(start).ForFile(file)
+	for {
+		v.Write = true
+		m, cancelled := NewModel(v)
+		if _, err := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx)).Run(); err != nil {
+			if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || ctx.Err() != nil {
+				return Answers{}, ErrAborted
+			}
+			return Answers{}, err
+		}
+		if cancelled() {
+			return Answers{}, ErrAborted
+		}
+		if v.Write {
+			return v.Answers()
+		}
 	}
-	if err != nil {
-		return Answers{}, err
-	}
-	return v.Answers()
 }

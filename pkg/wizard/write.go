@@ -11,7 +11,8 @@ import (
 // ErrExists is returned by WriteFile when the file exists and force is off.
 var ErrExists = errors.New("file exists")
 
-// WriteFile writes data to path atomically: readers see the old file or the
+// WriteFile creates the missing parent folders and writes data to path
+// atomically: readers see the old file or the
 // new one, never a partial write. Without force an existing file is kept;
 // the final step is a hard link, which fails if path appeared meanwhile, so
 // there is no window in which a concurrent writer's file is replaced.
@@ -22,6 +23,9 @@ func WriteFile(path string, data []byte, force bool) error {
 		}
 	}
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("could not create %s: %w", dir, err)
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("could not write %s: %w", path, err)

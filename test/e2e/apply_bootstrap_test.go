@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,21 +11,9 @@ import (
 	"testing"
 
 	"github.com/authctl/authctl/internal/cli"
+	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
-
-// fakeForwarder stands in for `kubectl port-forward`: the harness runs no
-// kubelet, so a real port-forward to a pod cannot be produced. It maps the
-// admin Services to the real Kratos and Hydra the test started.
-type fakeForwarder map[string]string
-
-func (f fakeForwarder) Forward(_ context.Context, namespace, service string, port int) (string, func(), error) {
-	u, ok := f[fmt.Sprintf("%s/%s:%d", namespace, service, port)]
-	if !ok {
-		return "", nil, fmt.Errorf("unexpected forward to %s/%s:%d", namespace, service, port)
-	}
-	return u, func() {}, nil
-}
 
 // TestApplyBootstrapThroughFakePortForward installs the stack into the real
 // kube-apiserver, then bootstraps the profile's identities into real Kratos
@@ -66,7 +53,7 @@ spec:
 	streams := cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	o := &cli.ApplyOptions{
 		ProfileFile: profileFile, Kubeconfig: kube.KubeconfigPath, Bootstrap: true,
-		Forwarder: fakeForwarder{
+		Forwarder: apply.StaticForwarder{
 			"auth/dev-kratos-admin:4434": strings.TrimSuffix(kratos.AdminURL, "/"),
 			"auth/dev-hydra-admin:4445":  strings.TrimSuffix(hydra.AdminURL, "/"),
 		},

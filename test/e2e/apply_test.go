@@ -52,6 +52,12 @@ func TestApplyInstallUpgradeRollback(t *testing.T) {
 		for _, v := range revs {
 			out = append(out, v.Status)
 		}
+		// The human format is a table, under -o table and by default.
+		for _, args := range [][]string{{"history", "-f", profileFile, "-o", "table"}, {"history", "-f", profileFile}} {
+			if r := run(args...); r.code != 0 || !strings.HasPrefix(r.stdout, "REVISION  STATUS") || strings.Contains(r.stdout, "{") {
+				t.Fatalf("%v: %d\n%s%s", args, r.code, r.stdout, r.stderr)
+			}
+		}
 		return out
 	}
 	configMapNames := func() string {

@@ -434,6 +434,9 @@ func kcRun(t *testing.T, env []string, name string, args ...string) (string, str
 func TestKubectlOIDCLogin(t *testing.T) {
 	stack.Require(t)
 	bin := kcBuild(t)
+	// The binaries under test come first on PATH, as after `go install`:
+	// setup writes the plugin by name and kubectl finds it through PATH.
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	const profileFile = "../../examples/minimal.yaml"
 
 	// Render the profile with group → ClusterRole bindings.
@@ -575,7 +578,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", cacheDir, "--no-login")
 	t.Logf("kubeconfig setup: %s", setupErr)
 	kcData, _ := os.ReadFile(clusterKC)
-	for _, want := range []string{"interactiveMode: IfAvailable", "apiVersion: client.authentication.k8s.io/v1", filepath.Join(bin, "authctl-get-token")} {
+	for _, want := range []string{"interactiveMode: IfAvailable", "apiVersion: client.authentication.k8s.io/v1", "command: authctl-get-token\n"} {
 		if !strings.Contains(string(kcData), want) {
 			t.Fatalf("kubeconfig lacks %q:\n%s", want, kcData)
 		}

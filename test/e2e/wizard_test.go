@@ -79,6 +79,8 @@ func TestWizardInTmux(t *testing.T) {
 	w.keys("Down", "x", "Enter", "Enter", "n") // + totp; no social; no registration
 	w.waitFor("Groups")
 	w.keys("Enter", "grafana.acme.example.org=http://grafana.monitoring:3000", "Enter")
+	w.waitFor("step 5 of 5")
+	w.keys("Enter") // Write, on the summary
 	w.waitFor("EXIT=")
 	if pane := w.pane(); !strings.Contains(pane, "EXIT=0") || !strings.Contains(pane, "wrote "+file) {
 		t.Fatalf("init did not succeed:\n%s", pane)
@@ -118,6 +120,87 @@ func TestWizardInTmux(t *testing.T) {
 	}
 	if len(s.Services) == 1 && (s.Services[0].Hosts[0] != "grafana.acme.example.org" || s.Services[0].Upstream.URL != "http://grafana.monitoring:3000") {
 		t.Errorf("service: %+v", s.Services[0])
+	}
+}
+
+// TestWizardGuidesInTmux makes the mistakes people make, in a real
+// terminal: typing over a default, Kratos off with the UI on, a bad
+// upstream URL, esc to go back, "Go back" on the summary. Nothing is lost,
+// the problems show on their fields, and the profile lands in a folder
+// that did not exist.
+func TestWizardGuidesInTmux(t *testing.T) {
+	stack.Require(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not on PATH (install tmux, or AUTHCTL_E2E=skip)")
+	}
+	bin := bsBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "envs", "prod", "profile.yaml")
+	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-guide-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", w.socket, "kill-server").Run() })
+	script := fmt.Sprintf("cd %s && %s init -f %s >stdout.txt; echo EXIT=$?; sleep 600", dir, bin, file)
+	w.run("new-session", "-d", "-s", "wizard", "-x", "110", "-y", "50", "sh", "-c", script)
+
+	w.waitFor("step 1 of 5")
+	// The default is a placeholder: typing replaces it (no "devacme").
+	w.keys("acme", "Enter", "Enter", "Escape") // esc: back from domain to namespace
+	w.keys("prod", "Enter", "Enter")
+	w.waitFor("step 2 of 5")
+	w.keys("x", "Enter") // kratos off, the UI still on
+	w.waitFor("the self-service UI needs Kratos")
+	if !strings.Contains(w.pane(), "step 2 of 5") {
+		t.Fatalf("left the page with an invalid answer:\n%s", w.pane())
+	}
+	w.keys("x", "Enter", "Enter", "Enter") // kratos on again; gateway none; sqlite
+	w.waitFor("step 3 of 5")
+	w.keys("Enter", "Enter", "Enter") // password; no social; registration
+	w.waitFor("step 4 of 5")
+	w.keys("Enter", "app.dev.example.com=notaurl", "Enter")
+	w.waitFor(`bad URL "notaurl"`)
+	w.keys("C-u", "app.dev.example.com=http://app.default:8080", "Enter")
+	w.waitFor("step 5 of 5")
+	pane := w.pane()
+	for _, want := range []string{"acme in namespace prod", "app.dev.example.com=http://app.default:8080", file} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, pane)
+		}
+	}
+	// "Go back": the form starts again with every answer kept.
+	w.keys("Left", "Enter")
+	w.waitFor("step 1 of 5")
+	if pane := w.pane(); !strings.Contains(pane, "acme") {
+		t.Fatalf("the answers were lost on going back:\n%s", pane)
+	}
+	for i := 0; i < 11; i++ {
+		w.keys("Enter")
+	}
+	w.waitFor("step 5 of 5")
+	w.keys("Enter")
+	w.waitFor("EXIT=")
+	if pane := w.pane(); !strings.Contains(pane, "EXIT=0") || !strings.Contains(pane, "wrote "+file) {
+		t.Fatalf("init did not succeed:\n%s", pane)
+	}
+	p, err := profile.Load(file)
+	if err != nil {
+		t.Fatalf("the written profile is invalid: %v", err)
+	}
+	if p.Metadata.Name != "acme" || p.Metadata.Namespace != "prod" || len(p.Spec.Services) != 1 || p.Spec.Services[0].Upstream.URL != "http://app.default:8080" {
+		t.Errorf("profile %+v %+v", p.Metadata, p.Spec.Services)
+	}
+
+	// esc on the first field cancels: exit 2, nothing written.
+	other := filepath.Join(dir, "other.yaml")
+	w.run("kill-session", "-t", "wizard")
+	script = fmt.Sprintf("cd %s && %s init -f %s; echo EXIT=$?; sleep 600", dir, bin, other)
+	w.run("new-session", "-d", "-s", "wizard", "-x", "110", "-y", "50", "sh", "-c", script)
+	w.waitFor("step 1 of 5")
+	w.keys("Escape")
+	w.waitFor("EXIT=")
+	if pane := w.pane(); !strings.Contains(pane, "EXIT=2") || !strings.Contains(pane, "cancelled") {
+		t.Fatalf("esc did not cancel:\n%s", pane)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("a cancelled init wrote a file")
 	}
 }
 

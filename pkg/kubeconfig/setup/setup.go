@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -126,6 +127,9 @@ type Kubeconfig struct {
 	Args    []string
 	// SetCurrent makes Context the current context.
 	SetCurrent bool
+	// NonInteractive writes interactiveMode Never, for grants that never
+	// need a person (client credentials).
+	NonInteractive bool
 }
 
 // DefaultPath is where WriteKubeconfig writes when Path is empty.
@@ -140,7 +144,8 @@ func DefaultPath() string {
 // WriteKubeconfig adds or replaces the user and context and keeps every
 // other entry of the file. The exec entry uses apiVersion
 // client.authentication.k8s.io/v1 and interactiveMode IfAvailable, so
-// kubectl tells the plugin whether a person can answer.
+// kubectl tells the plugin whether a person can answer (Never when
+// NonInteractive).
 func WriteKubeconfig(k Kubeconfig) (string, error) {
 	path := k.Path
 	if path == "" {
@@ -164,11 +169,15 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 	if _, ok := cfg.Clusters[cluster]; !ok {
 		return "", fmt.Errorf("kubeconfig %s has no cluster %q", path, cluster)
 	}
+	mode := clientcmdapi.IfAvailableExecInteractiveMode
+	if k.NonInteractive {
+		mode = clientcmdapi.NeverExecInteractiveMode
+	}
 	cfg.AuthInfos[k.User] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
 		APIVersion:      kubeconfig.ExecAPIv1,
 		Command:         k.Command,
 		Args:            k.Args,
-		InteractiveMode: clientcmdapi.IfAvailableExecInteractiveMode,
+		InteractiveMode: mode,
 		InstallHint: "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
 			"(or point the exec command at `authctl get-token`)",
 	}}
@@ -185,19 +194,47 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 	return path, nil
 }
 
-// PluginCommand returns the fastest plugin available: authctl-get-token
-// next to self (the running authctl) or on PATH, else self get-token.
-func PluginCommand(self string) (string, []string) {
+// Plugin is the exec command a kubeconfig user runs.
+type Plugin struct {
+	Command string
+	// Args come before the get-token flags ("get-token" for authctl).
+	Args []string
+	// OnPath reports a command kubectl finds through PATH.
+	OnPath bool
+}
+
+// PluginCommand picks the plugin kubectl runs: authctl-get-token (a cache
+// hit costs about as much as starting a process), else authctl get-token.
+// A command on PATH is written by name, as kubelogin's is, so that a
+// package-manager upgrade (a new Cellar or krew path) does not break the
+// kubeconfig; absolute writes the path PATH gave instead, symlinks kept.
+// self, the running authctl, is used only when neither is on PATH.
+func PluginCommand(self string, absolute bool) Plugin {
+	name := func(found, base string) string {
+		if !absolute {
+			return base
+		}
+		if abs, err := filepath.Abs(found); err == nil {
+			return abs
+		}
+		return found
+	}
+	if p, err := lookPath("authctl-get-token"); err == nil {
+		return Plugin{Command: name(p, "authctl-get-token"), OnPath: true}
+	}
 	if self != "" {
 		p := filepath.Join(filepath.Dir(self), "authctl-get-token")
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
+			return Plugin{Command: p}
 		}
 	}
-	if p, err := lookPath("authctl-get-token"); err == nil {
-		return p, nil
+	// krew installs authctl as kubectl-authctl, without the lean plugin.
+	for _, bin := range []string{"authctl", "kubectl-authctl"} {
+		if p, err := lookPath(bin); err == nil {
+			return Plugin{Command: name(p, bin), Args: []string{"get-token"}, OnPath: true}
+		}
 	}
-	return self, []string{"get-token"}
+	return Plugin{Command: self, Args: []string{"get-token"}}
 }
 
 // ExecArgs turns options into plugin arguments, in a stable order. The
@@ -244,7 +281,7 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	if o.AuthenticationTimeout > 0 {
 		args = append(args, fmt.Sprintf("--authentication-timeout-sec=%d", int(o.AuthenticationTimeout.Seconds())))
 	}
-	if o.LockTimeout > 0 {
+	if o.LockTimeout > 0 && o.LockTimeout != kubeconfig.DefaultLockTimeout {
 		args = append(args, "--lock-timeout="+o.LockTimeout.String())
 	}
 	if o.CacheDir != "" {
@@ -252,6 +289,12 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	}
 	if o.Storage != "" && o.Storage != kubeconfig.StorageDisk {
 		args = append(args, "--token-cache-storage="+o.Storage)
+	}
+	if o.BrowserLaunchLimit != 0 && o.BrowserLaunchLimit != kubeconfig.DefaultBrowserLaunchLimit {
+		args = append(args, "--browser-launch-limit="+strconv.Itoa(o.BrowserLaunchLimit))
+	}
+	if o.BrowserLaunchWindow > 0 && o.BrowserLaunchWindow != kubeconfig.DefaultBrowserLaunchWindow {
+		args = append(args, "--browser-launch-window="+o.BrowserLaunchWindow.String())
 	}
 	return args
 }

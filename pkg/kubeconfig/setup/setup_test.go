@@ -40,7 +40,12 @@ func TestExecArgsKeepTheCacheKey(t *testing.T) {
 			if back.CacheKey() != o.CacheKey() {
 				t.Fatalf("cache key changed through the exec args %v:\n setup:     %s\n get-token: %s", args, o.CanonicalKey(), back.CanonicalKey())
 			}
-			if string(back.CAData) != string(o.CAData) || back.AuthenticationTimeout != o.AuthenticationTimeout || back.LockTimeout != o.LockTimeout {
+			// An unset lock timeout is the default on both sides.
+			lock := o.LockTimeout
+			if lock == 0 {
+				lock = kubeconfig.DefaultLockTimeout
+			}
+			if string(back.CAData) != string(o.CAData) || back.AuthenticationTimeout != o.AuthenticationTimeout || back.LockTimeout != lock {
 				t.Fatalf("lost in the exec args: %+v", back)
 			}
 			if slices.ContainsFunc(args, func(a string) bool { return a == "--insecure-skip-tls-verify" }) != o.Insecure {

@@ -130,7 +130,7 @@ prints a diff against the live objects on stdout (Secret values redacted).`,
 }
 
 func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
-	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+	p, sf, err := loadProfileAndSecrets(cmd.Context(), o.ProfileFile, o.SecretsFile, profile.LoadOptions{})
 	if err != nil {
 		return err
 	}

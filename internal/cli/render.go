@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,8 @@ type RenderOptions struct {
 	SecretsFile string
 	OutputDir   string
 	Format      string
+	// MaxProfileSize caps the profile's size in bytes (0: the default).
+	MaxProfileSize int64
 }
 
 // Validate checks flag combinations.
@@ -60,7 +63,7 @@ profile and secrets file give byte-identical output.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runRender(streams, o)
+			return runRender(cmd.Context(), streams, o)
 		},
 	}
 	f := cmd.Flags()
@@ -68,12 +71,13 @@ profile and secrets file give byte-identical output.`,
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
 	f.StringVarP(&o.OutputDir, "output-dir", "o", "", "write files into this directory instead of a stream to stdout")
 	f.StringVar(&o.Format, "format", "stream", "output format: stream (one file per object with -o), kustomize or helm")
+	addMaxProfileSizeFlag(cmd, &o.MaxProfileSize)
 	return cmd
 }
 
 // loadProfileAndSecrets loads a profile and, for the generate policy, its secrets.
-func loadProfileAndSecrets(profileFile, secretsFile string) (*profile.Profile, *secrets.File, error) {
-	p, err := profile.Load(profileFile)
+func loadProfileAndSecrets(ctx context.Context, profileFile, secretsFile string, opts profile.LoadOptions) (*profile.Profile, *secrets.File, error) {
+	p, err := profile.LoadContext(ctx, profileFile, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,8 +102,14 @@ func secretsPath(p *profile.Profile, flag string) string {
 	return p.ResolvePath(p.Spec.Secrets.File)
 }
 
-func runRender(streams IOStreams, o *RenderOptions) error {
-	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+// addMaxProfileSizeFlag adds --max-profile-size, for the commands that read
+// a profile someone else may have written.
+func addMaxProfileSizeFlag(cmd *cobra.Command, v *int64) {
+	cmd.Flags().Int64Var(v, "max-profile-size", profile.DefaultMaxBytes, "largest profile to read, in bytes")
+}
+
+func runRender(ctx context.Context, streams IOStreams, o *RenderOptions) error {
+	p, sf, err := loadProfileAndSecrets(ctx, o.ProfileFile, o.SecretsFile, profile.LoadOptions{MaxBytes: o.MaxProfileSize})
 	if err != nil {
 		return err
 	}

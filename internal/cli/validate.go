@@ -12,6 +12,7 @@ import (
 
 func newValidateCommand(streams IOStreams) *cobra.Command {
 	var file, secretsFile string
+	var maxSize int64
 	cmd := &cobra.Command{
 		Use:   "validate -f PROFILE",
 		Short: "Check a profile (and its secrets file) without rendering",
@@ -23,7 +24,7 @@ when it exists.`,
 			if file == "" {
 				return flagErrorf("required flag -f/--filename is missing")
 			}
-			p, err := profile.Load(file)
+			p, err := profile.LoadContext(cmd.Context(), file, profile.LoadOptions{MaxBytes: maxSize})
 			if err != nil {
 				return err
 			}
@@ -43,5 +44,6 @@ when it exists.`,
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "profile file")
 	cmd.Flags().StringVar(&secretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
+	addMaxProfileSizeFlag(cmd, &maxSize)
 	return cmd
 }

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,46 +16,107 @@ import (
 )
 
 // decoder walks a YAML node tree against a Go type. It rejects unknown
-// fields, wrong kinds and values outside an enum, recording the position of
-// every field so later validation can point at the right line and column.
+// fields, wrong kinds and values outside what the field's jsonschema tag
+// allows (enum, minimum, maximum, pattern, maxLength), recording the
+// position of every field so later validation can point at the right line
+// and column. Aliases are followed within a budget, and the walk stops when
+// its context is cancelled.
 type decoder struct {
+	ctx       context.Context
 	file      string
 	errs      ErrorList
 	positions Positions
+	// budget is how many more nodes the walk may visit; aliases spend it
+	// again for every use, so a nested-alias bomb runs it out quickly.
+	budget  int
+	stopped error
+	steps   int
 }
+
+// aliasAllowance is how many nodes alias expansion may add on top of twice
+// the nodes written in the file: generous for anchors that share a block
+// between services, far below what a nested-alias bomb needs.
+const aliasAllowance = 10000
 
 // DecodeStrict decodes YAML into out (a pointer to a struct) strictly and
 // returns the positions of every field path. Errors are an ErrorList.
 func DecodeStrict(file string, data []byte, out any) (Positions, error) {
-	d := &decoder{file: file, positions: Positions{}}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, ErrorList{{File: file, Msg: "the file is empty", Hint: "expected a YAML mapping with apiVersion, kind, metadata and spec"}}
-		}
-		return nil, ErrorList{yamlSyntaxError(file, err)}
+	return DecodeStrictContext(context.Background(), file, data, out)
+}
+
+// DecodeStrictContext is DecodeStrict that gives up when ctx is done.
+func DecodeStrictContext(ctx context.Context, file string, data []byte, out any) (Positions, error) {
+	d := &decoder{ctx: ctx, file: file, positions: Positions{}}
+	doc, err := parseYAML(ctx, file, data)
+	if err != nil {
+		return nil, err
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, ErrorList{{File: file, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document", Hint: "put one profile in each file"}}
-	}
-	root := &doc
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	d.budget = 2*countNodes(root) + aliasAllowance
 	d.walk(root, reflect.TypeOf(out).Elem(), "")
+	if d.stopped != nil {
+		return nil, d.stopped
+	}
 	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
 	if err := root.Decode(out); err != nil {
-		return nil, ErrorList{yamlSyntaxError(file, err)}
+		return nil, ErrorList{yamlSyntaxError(file, data, err)}
 	}
 	return d.positions, nil
 }
 
-// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a FieldError.
-func yamlSyntaxError(file string, err error) *FieldError {
+// parseYAML parses one YAML document. The parser cannot be interrupted, so
+// it runs on its own goroutine and the caller stops waiting when ctx is done.
+func parseYAML(ctx context.Context, file string, data []byte) (*yaml.Node, error) {
+	type result struct {
+		doc *yaml.Node
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var doc yaml.Node
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				done <- result{err: ErrorList{{File: file, Msg: "the file is empty", Hint: "expected a YAML mapping with apiVersion, kind, metadata and spec"}}}
+				return
+			}
+			done <- result{err: ErrorList{yamlSyntaxError(file, data, err)}}
+			return
+		}
+		var extra yaml.Node
+		if err := dec.Decode(&extra); err == nil {
+			done <- result{err: ErrorList{{File: file, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document", Hint: "put one profile in each file"}}}
+			return
+		}
+		done <- result{doc: &doc}
+	}()
+	select {
+	case r := <-done:
+		return r.doc, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("could not load %s: %w", file, ctx.Err())
+	}
+}
+
+// countNodes counts the nodes written in the document, not following aliases.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, x := range n.Content {
+		c += countNodes(x)
+	}
+	return c
+}
+
+// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a
+// FieldError. When the line holds a tab, the error names it: YAML never
+// indents with tabs, and yaml.v3's "found character that cannot start any
+// token" does not say which character.
+func yamlSyntaxError(file string, data []byte, err error) *FieldError {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	fe := &FieldError{File: file, Msg: msg, Hint: "fix the YAML syntax"}
@@ -67,7 +129,36 @@ func yamlSyntaxError(file string, err error) *FieldError {
 			}
 		}
 	}
+	if fe.Pos.Line > 0 {
+		// yaml.v3 sometimes reports the line after the tab's; look at both.
+		for _, ln := range []int{fe.Pos.Line, fe.Pos.Line - 1} {
+			if col := tabColumn(data, ln); col > 0 {
+				fe.Pos = Pos{Line: ln, Col: col}
+				fe.Msg = "found a tab character: " + fe.Msg
+				fe.Hint = "YAML indents with spaces only; replace the tab with spaces"
+				break
+			}
+		}
+	}
 	return fe
+}
+
+// tabColumn returns the 1-based column of the first tab on a 1-based line, or 0.
+func tabColumn(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	for i := 1; i < line; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return 0
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return bytes.IndexByte(data, '\t') + 1
 }
 
 func (d *decoder) fail(n *yaml.Node, path, hint, format string, args ...any) {
@@ -104,8 +195,21 @@ func kindName(n *yaml.Node) string {
 }
 
 func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
+	if d.stopped != nil {
+		return
+	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+	}
+	d.budget--
+	if d.budget < 0 {
+		d.stopped = ErrorList{{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: "aliases expand to too many nodes",
+			Hint: "a profile may reuse an anchor, but its expansion must stay near the size of the file"}}
+		return
+	}
+	if d.steps++; d.steps%1024 == 0 && d.ctx.Err() != nil {
+		d.stopped = fmt.Errorf("could not load %s: %w", d.file, d.ctx.Err())
+		return
 	}
 	d.positions[path] = Pos{n.Line, n.Column}
 	if n.Tag == "!!null" {
@@ -132,7 +236,8 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			f, ok := fields[k.Value]
 			if !ok {
-				d.fail(k, p, "allowed fields: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", "), "unknown field %q", k.Value)
+				names := slices.Sorted(maps.Keys(fields))
+				d.fail(k, p, didYouMean(k.Value, names)+"allowed fields: "+strings.Join(names, ", "), "unknown field %q", k.Value)
 				continue
 			}
 			d.positions[p] = Pos{k.Line, k.Column}
@@ -140,7 +245,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			d.walk(v, f.Type, p)
 			d.positions[p] = Pos{v.Line, v.Column}
 			if len(d.errs) == before {
-				d.checkEnum(v, f, p)
+				d.checkLimits(v, f, p)
 			}
 		}
 	case reflect.Slice:
@@ -175,43 +280,6 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			d.fail(n, path, "expected a whole number", "got %s", kindName(n))
 		}
 	}
-}
-
-// checkEnum applies the jsonschema enum tag of a field to scalar values and
-// list items, so the schema and the loader share one list of allowed values.
-func (d *decoder) checkEnum(n *yaml.Node, f reflect.StructField, path string) {
-	allowed := enumValues(f)
-	if len(allowed) == 0 {
-		return
-	}
-	check := func(v *yaml.Node, p string) {
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return
-		}
-		for _, a := range allowed {
-			if v.Value == a {
-				return
-			}
-		}
-		d.fail(v, p, "allowed: "+strings.Join(allowed, ", "), "unknown value %q", v.Value)
-	}
-	if n.Kind == yaml.SequenceNode {
-		for i, item := range n.Content {
-			check(item, fmt.Sprintf("%s[%d]", path, i))
-		}
-		return
-	}
-	check(n, path)
-}
-
-func enumValues(f reflect.StructField) []string {
-	var out []string
-	for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
-		if v, ok := strings.CutPrefix(part, "enum="); ok {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {

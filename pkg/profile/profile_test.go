@@ -68,7 +68,7 @@ func TestErrors(t *testing.T) {
 		{"bad duration", header + "  kratos:\n    sessionLifespan: forever\n", []string{"p.yaml:8:22:", "invalid duration"}},
 		{"bad enum", header + "  hydra:\n    accessTokenStrategy: paseto\n", []string{"p.yaml:8:26:", "allowed: jwt, opaque"}},
 		{"wrong apiVersion", strings.Replace(header, "v1alpha1", "v9", 1), []string{"p.yaml:1:13:", "apiVersion", "allowed: authctl.dev/v1alpha1"}},
-		{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", "invalid name"}},
+		{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", `invalid value "Dev_Stack"`, "must match"}},
 		{"sqlite with replicas", header + "  scaling:\n    replicas: 3\n", []string{"p.yaml:8:5:", "sqlite supports a single replica", "spec.database.mode: external"}},
 		{"oidc without secret ref", header + "  kratos:\n    oidcProviders:\n      - id: google\n        provider: google\n        clientID: x\n        clientSecretRef: {name: \"\"}\n", []string{"p.yaml:12:33:", "clientSecretRef.name", "secrets never go in the profile"}},
 		{"field set twice", header + "  domain: other.com\n", []string{"p.yaml:7:3:", "set twice"}},

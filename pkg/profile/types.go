@@ -27,7 +27,7 @@ type Profile struct {
 // Metadata names the stack.
 type Metadata struct {
 	// Name of the stack; used as the prefix of every object name.
-	Name string `yaml:"name" json:"name" jsonschema:"description=Name of the stack: a DNS-1123 label that prefixes every object,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"`
+	Name string `yaml:"name" json:"name" jsonschema:"description=Name of the stack: a DNS-1123 label that prefixes every object,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$,maxLength=40"`
 	// Namespace the stack is rendered into.
 	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty" jsonschema:"description=Kubernetes namespace (default: the name)"`
 }
@@ -123,7 +123,7 @@ type Kubernetes struct {
 	// ClientID of the public kubectl client in Hydra (default kubectl).
 	ClientID string `yaml:"clientID,omitempty" json:"clientID,omitempty"`
 	// RedirectPorts are the loopback ports get-token listens on, in order.
-	RedirectPorts  []int  `yaml:"redirectPorts,omitempty" json:"redirectPorts,omitempty"`
+	RedirectPorts  []int  `yaml:"redirectPorts,omitempty" json:"redirectPorts,omitempty" jsonschema:"minimum=1,maximum=65535"`
 	UsernameClaim  string `yaml:"usernameClaim,omitempty" json:"usernameClaim,omitempty"`
 	UsernamePrefix string `yaml:"usernamePrefix,omitempty" json:"usernamePrefix,omitempty"`
 	GroupsClaim    string `yaml:"groupsClaim,omitempty" json:"groupsClaim,omitempty"`

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -18,7 +19,7 @@ var (
 	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
 )
 
-func (p *Profile) validate() error {
+func (p *Profile) validate(ctx context.Context) error {
 	var errs ErrorList
 	add := func(path, hint, format string, args ...any) {
 		errs = append(errs, p.Errorf(path, hint, format, args...))
@@ -192,7 +193,11 @@ func (p *Profile) validate() error {
 			add("spec.secrets.externalSecret.storeRef.name", "name the SecretStore or ClusterSecretStore", "missing store name")
 		}
 	}
-	errs = append(errs, p.validateServices()...)
+	svcErrs, err := p.validateServices(ctx)
+	if err != nil {
+		return err
+	}
+	errs = append(errs, svcErrs...)
 	for i, pt := range s.Patches {
 		if strings.TrimSpace(pt.Patch) == "" {
 			add(fmt.Sprintf("spec.patches[%d].patch", i), "give a strategic-merge or JSON 6902 patch", "empty patch")

@@ -30,6 +30,7 @@ func TestRenderFlags(t *testing.T) {
 		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
 		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
 		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
+		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20}},
 		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add -o DIR"},
 		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},

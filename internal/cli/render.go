@@ -105,7 +105,7 @@ func secretsPath(p *profile.Profile, flag string) string {
 // addMaxProfileSizeFlag adds --max-profile-size, for the commands that read
 // a profile someone else may have written.
 func addMaxProfileSizeFlag(cmd *cobra.Command, v *int64) {
-	cmd.Flags().Int64Var(v, "max-profile-size", profile.DefaultMaxBytes, "largest profile to read, in bytes")
+	cmd.Flags().Int64Var(v, "max-profile-size", 0, fmt.Sprintf("largest profile to read, in bytes (0: %d)", profile.DefaultMaxBytes))
 }
 
 func runRender(ctx context.Context, streams IOStreams, o *RenderOptions) error {

@@ -22,6 +22,9 @@ type Profile struct {
 	Dir string `yaml:"-" json:"-"`
 	// positions maps field paths (spec.kratos.methods[1]) to file positions.
 	positions Positions
+	// browserOrigins are the origins of the browser clients that
+	// spec.bootstrap.clients defines, read once during validation.
+	browserOrigins []string
 }
 
 // Metadata names the stack.
@@ -34,21 +37,25 @@ type Metadata struct {
 
 // Spec is the desired stack.
 type Spec struct {
-	Domain     string     `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
-	Hosts      Hosts      `yaml:"hosts,omitempty" json:"hosts,omitempty"`
-	TLS        *bool      `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
-	Components Components `yaml:"components,omitempty" json:"components,omitempty"`
-	Database   Database   `yaml:"database,omitempty" json:"database,omitempty"`
-	Scaling    Scaling    `yaml:"scaling,omitempty" json:"scaling,omitempty"`
-	Kratos     Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
-	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
-	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
-	Secrets    Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
-	Services   []Service  `yaml:"services,omitempty" json:"services,omitempty"`
-	Gateway    Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
-	Kubernetes Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
-	Bootstrap  Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
-	Patches    []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
+	Domain string `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
+	Hosts  Hosts  `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	TLS    *bool  `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
+	// AllowPlainHTTP is the development switch that tls: false needs: plain
+	// HTTP sends session cookies and tokens in clear, and kube-apiserver
+	// refuses an http:// issuer, so it never happens by accident.
+	AllowPlainHTTP *bool      `yaml:"allowPlainHTTP,omitempty" json:"allowPlainHTTP,omitempty" jsonschema:"description=Allow tls: false for a local trial without Kubernetes login (default false)"`
+	Components     Components `yaml:"components,omitempty" json:"components,omitempty"`
+	Database       Database   `yaml:"database,omitempty" json:"database,omitempty"`
+	Scaling        Scaling    `yaml:"scaling,omitempty" json:"scaling,omitempty"`
+	Kratos         Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra          Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	Oathkeeper     Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+	Secrets        Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Services       []Service  `yaml:"services,omitempty" json:"services,omitempty"`
+	Gateway        Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
+	Kubernetes     Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
+	Bootstrap      Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
+	Patches        []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
 }
 
 // Service is an upstream protected by the gateway and Oathkeeper.
@@ -110,6 +117,10 @@ type Gateway struct {
 	DenyAll *bool `yaml:"denyAll,omitempty" json:"denyAll,omitempty"`
 	// TLSSecretName holds the certificate for the public hosts.
 	TLSSecretName string `yaml:"tlsSecretName,omitempty" json:"tlsSecretName,omitempty"`
+	// ExternalTLS says that something in front of the gateway (a cloud load
+	// balancer) terminates TLS, so the Ingress or Gateway needs no
+	// certificate of its own.
+	ExternalTLS *bool `yaml:"externalTLS,omitempty" json:"externalTLS,omitempty" jsonschema:"description=TLS is terminated in front of the gateway; no tlsSecretName needed (default false)"`
 	// Image of the standalone Envoy.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
 }
@@ -258,6 +269,11 @@ type Courier struct {
 type Hydra struct {
 	AccessTokenStrategy string    `yaml:"accessTokenStrategy,omitempty" json:"accessTokenStrategy,omitempty" jsonschema:"enum=jwt,enum=opaque"`
 	Lifespans           Lifespans `yaml:"lifespans,omitempty" json:"lifespans,omitempty"`
+	// CORSAllowedOrigins are the browser origins that may call Hydra's
+	// public API (token, userinfo, revocation): what a single-page app
+	// needs to exchange its code. Hydra v2.3.0 ignores a client's
+	// allowed_cors_origins while public CORS is off.
+	CORSAllowedOrigins []string `yaml:"corsAllowedOrigins,omitempty" json:"corsAllowedOrigins,omitempty" jsonschema:"description=Origins allowed to call Hydra's public API from a browser (default: the origins of the browser clients in spec.bootstrap.clients)"`
 }
 
 // Lifespans are Go durations.

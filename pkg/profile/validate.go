@@ -3,13 +3,17 @@ package profile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/authctl/authctl/pkg/ory/input"
 )
 
 var (
@@ -198,6 +202,13 @@ func (p *Profile) validate(ctx context.Context) error {
 		return err
 	}
 	errs = append(errs, svcErrs...)
+	errs = append(errs, p.validateTLS()...)
+	errs = append(errs, p.validateBootstrap()...)
+	for i, o := range s.Hydra.CORSAllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			add(fmt.Sprintf("spec.hydra.corsAllowedOrigins[%d]", i), "use an origin such as https://app.example.com (scheme, host and port only)", "bad origin %q: %v", o, err)
+		}
+	}
 	for i, pt := range s.Patches {
 		if strings.TrimSpace(pt.Patch) == "" {
 			add(fmt.Sprintf("spec.patches[%d].patch", i), "give a strategic-merge or JSON 6902 patch", "empty patch")
@@ -241,6 +252,113 @@ func checkURL(v string, httpsOnly bool) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("missing host")
+	}
+	return nil
+}
+
+// validateTLS refuses the TLS settings no browser or cluster would take.
+func (p *Profile) validateTLS() ErrorList {
+	var errs ErrorList
+	s := &p.Spec
+	if !On(s.TLS) {
+		switch {
+		case !On(s.AllowPlainHTTP):
+			errs = append(errs, p.Errorf("spec.tls", "set spec.allowPlainHTTP: true for a local trial, or keep tls: true",
+				"plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer"))
+		case On(s.Kubernetes.Enabled):
+			errs = append(errs, p.Errorf("spec.tls", "set spec.kubernetes.enabled: false for a plain-HTTP trial, or keep tls: true",
+				"kube-apiserver refuses an http:// issuer, so kubectl login needs tls: true"))
+		}
+		return errs
+	}
+	g := s.Gateway
+	if (g.Target == "ingress" || g.Target == "envoy-gateway") && g.TLSSecretName == "" && !On(g.ExternalTLS) {
+		what := map[string]string{"ingress": "the Ingress", "envoy-gateway": "the Gateway"}[g.Target]
+		errs = append(errs, p.Errorf("spec.gateway.target", "set spec.gateway.tlsSecretName to the Secret holding the certificate, or spec.gateway.externalTLS: true when a load balancer in front terminates TLS",
+			"spec.tls is true but %s gets no certificate, so the public URLs would not answer https", what))
+	}
+	return errs
+}
+
+// validateBootstrap reads the bootstrap input files the way `authctl
+// bootstrap` will, so a missing file or a bad item fails now, not against a
+// server. Secrets named by client_secret_env need not be set yet.
+func (p *Profile) validateBootstrap() ErrorList {
+	var errs ErrorList
+	b := p.Spec.Bootstrap
+	report := func(field string, err error) {
+		var ie *input.Error
+		if errors.As(err, &ie) {
+			errs = append(errs, &FieldError{File: ie.Source.File, Pos: Pos{Line: ie.Source.Line, Col: 1}, Msg: ie.Err.Error(),
+				Hint: "named by " + field + " in " + p.Source})
+			return
+		}
+		errs = append(errs, p.Errorf(field, "the path is relative to the profile file", "%v", err))
+	}
+	if b.Identities != "" {
+		path := p.resolve(b.Identities)
+		if err := input.EachIdentity(path, func(*input.Identity) error { return nil }); err != nil {
+			report("spec.bootstrap.identities", err)
+		}
+	}
+	if b.Clients != "" {
+		path := p.resolve(b.Clients)
+		clients, err := input.ReadClients(path, func(string) string { return "set at bootstrap" })
+		if err != nil {
+			report("spec.bootstrap.clients", err)
+		}
+		p.browserOrigins = browserOrigins(clients)
+	}
+	return errs
+}
+
+// browserOrigins are the origins a browser app calls Hydra from: a client's
+// allowed_cors_origins, or for a public authorization-code client (a
+// single-page app) the origins of its redirect URIs. Loopback redirects
+// belong to native apps such as kubectl, which need no CORS.
+func browserOrigins(clients []*input.Client) []string {
+	var out []string
+	add := func(o string) {
+		if o != "" && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	for _, c := range clients {
+		if list, ok := c.Fields["allowed_cors_origins"].([]any); ok && len(list) > 0 {
+			for _, o := range list {
+				s, _ := o.(string)
+				add(s)
+			}
+			continue
+		}
+		grants, _ := c.Fields["grant_types"].([]any)
+		if !c.IsPublic() || !slices.Contains(grants, any("authorization_code")) {
+			continue
+		}
+		uris, _ := c.Fields["redirect_uris"].([]any)
+		for _, u := range uris {
+			s, _ := u.(string)
+			pu, err := url.Parse(s)
+			if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+				continue
+			}
+			if h := pu.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+				continue
+			}
+			add(pu.Scheme + "://" + pu.Host)
+		}
+	}
+	return out
+}
+
+// checkOrigin accepts scheme://host[:port] and nothing more.
+func checkOrigin(v string) error {
+	if err := checkURL(v, false); err != nil {
+		return err
+	}
+	u, _ := url.Parse(v)
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("an origin has no path, query or user")
 	}
 	return nil
 }

@@ -150,9 +150,23 @@ func HydraConfig(p *profile.Profile) map[string]any {
 	if profile.On(p.Spec.Components.Kratos.Enabled) {
 		urls["identity_provider"] = map[string]any{"url": w.KratosAdminInternalURL + "/admin", "publicUrl": strings.TrimSuffix(w.KratosPublicURL, "/")}
 	}
+	cors := map[string]any{"enabled": false}
+	if len(w.HydraCORSOrigins) > 0 {
+		// A single-page app exchanges its code and refreshes from the
+		// browser; it sends no cookies to these endpoints.
+		cors = map[string]any{
+			"enabled":           true,
+			"allowed_origins":   w.HydraCORSOrigins,
+			"allowed_methods":   []string{"GET", "POST"},
+			"allowed_headers":   []string{"Authorization", "Content-Type"},
+			"exposed_headers":   []string{"Content-Type"},
+			"allow_credentials": false,
+			"max_age":           600,
+		}
+	}
 	cfg := map[string]any{
 		"serve": map[string]any{
-			"public": map[string]any{"port": profile.HydraPublicPort, "cors": map[string]any{"enabled": false}},
+			"public": map[string]any{"port": profile.HydraPublicPort, "cors": cors},
 			"admin":  map[string]any{"port": profile.HydraAdminPort},
 			"cookies": map[string]any{
 				"same_site_mode": "Lax",

@@ -34,6 +34,7 @@ spec:
   gateway:
     target: %s
     ingressClassName: nginx
+    tlsSecretName: corp-example-com-tls
     denyAll: true
   services:
     - name: grafana

@@ -1,0 +1,125 @@
+package e2e_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/secrets"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// renderProfileText renders a profile written inline, with extra files
+// (bootstrap inputs, schemas) next to it, the way `authctl render` does.
+func renderProfileText(t *testing.T, name, text string, files map[string]string) rendered {
+	t.Helper()
+	dir := t.TempDir()
+	for n, data := range files {
+		writeFile(t, dir, n, []byte(data))
+	}
+	path := writeFile(t, dir, name+".yaml", []byte(text))
+	p, err := profile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := secrets.Load(testSecretsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rendered{name: name, profile: p, secrets: sf, res: res}
+}
+
+const spaProfile = `apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata:
+  name: spa
+spec:
+  domain: example.com
+  bootstrap:
+    clients: clients.yaml
+`
+
+// spaClients is the seed architecture's browser app: a public client with
+// the authorization code grant and PKCE, next to kubectl's loopback client.
+const spaClients = `clients:
+  - client_id: dashboard
+    client_name: Dashboard SPA
+    grant_types: [authorization_code, refresh_token]
+    response_types: [code]
+    token_endpoint_auth_method: none
+    redirect_uris: [https://app.example.com/callback]
+  - client_id: kubectl
+    grant_types: [authorization_code, refresh_token]
+    token_endpoint_auth_method: none
+    redirect_uris: [http://127.0.0.1:18000/]
+`
+
+// preflight sends a browser's CORS preflight for a POST to Hydra's token
+// endpoint and returns the Access-Control-Allow-Origin it got.
+func preflight(t *testing.T, c *http.Client, tokenURL, origin string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodOptions, tokenURL, nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
+}
+
+// TestSPACORSOnRealHydra: the rendered Hydra config, on the real Hydra
+// v2.3.0, answers a CORS preflight to the token endpoint for the origin of
+// the SPA client the profile bootstraps, and refuses another origin. Without
+// the SPA (public CORS off) even a client's own allowed_cors_origins is
+// ignored, which is why the profile turns public CORS on.
+func TestSPACORSOnRealHydra(t *testing.T) {
+	stack.Require(t)
+	r := renderProfileText(t, "spa", spaProfile, map[string]string{"clients.yaml": spaClients})
+	cfg := hydraConfig(t, r)
+	if got := get(cfg, "serve.public.cors.allowed_origins"); mustJSON(t, got) != `["https://app.example.com"]` {
+		t.Fatalf("rendered allowed_origins %v", got)
+	}
+	h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: cfg})
+	if err != nil {
+		t.Fatalf("real Hydra rejected the rendered config:\n%v", err)
+	}
+	h.CreateClient(t, map[string]any{"client_id": "dashboard", "grant_types": []string{"authorization_code", "refresh_token"},
+		"response_types": []string{"code"}, "token_endpoint_auth_method": "none", "redirect_uris": []string{"https://app.example.com/callback"}})
+	token := h.PublicURL + "oauth2/token"
+	status, allow := preflight(t, h.HTTPClient, token, "https://app.example.com")
+	if status >= 300 || allow != "https://app.example.com" {
+		t.Errorf("SPA origin: preflight HTTP %d, Access-Control-Allow-Origin %q", status, allow)
+	}
+	if _, allow := preflight(t, h.HTTPClient, token, "https://evil.example.net"); allow != "" {
+		t.Errorf("another origin got Access-Control-Allow-Origin %q", allow)
+	}
+	if _, allow := preflight(t, h.HTTPClient, token, "http://127.0.0.1:18000"); allow != "" {
+		t.Errorf("kubectl's loopback origin got Access-Control-Allow-Origin %q", allow)
+	}
+
+	// Without browser clients public CORS stays off, and Hydra then ignores
+	// a client's own allowed_cors_origins.
+	plain := renderProfileText(t, "nospa", strings.Replace(spaProfile, "  bootstrap:\n    clients: clients.yaml\n", "", 1), nil)
+	cfg = hydraConfig(t, plain)
+	if get(cfg, "serve.public.cors.enabled") != false {
+		t.Fatalf("public CORS on without browser clients: %v", get(cfg, "serve.public.cors"))
+	}
+	h2, err := stack.TryStartHydra(t, stack.HydraOptions{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2.CreateClient(t, map[string]any{"client_id": "dashboard", "grant_types": []string{"authorization_code"}, "token_endpoint_auth_method": "none",
+		"redirect_uris": []string{"https://app.example.com/callback"}, "allowed_cors_origins": []string{"https://app.example.com"}})
+	if _, allow := preflight(t, h2.HTTPClient, h2.PublicURL+"oauth2/token", "https://app.example.com"); allow != "" {
+		t.Errorf("public CORS off, yet Access-Control-Allow-Origin %q", allow)
+	}
+}

@@ -235,10 +235,19 @@ type Kratos struct {
 	IdentitySchemas   []IdentitySchema `yaml:"identitySchemas,omitempty" json:"identitySchemas,omitempty"`
 	Methods           []string         `yaml:"methods,omitempty" json:"methods,omitempty" jsonschema:"enum=password,enum=totp,enum=webauthn,enum=passkey,enum=code,enum=lookup_secret,enum=oidc"`
 	OIDCProviders     []OIDCProvider   `yaml:"oidcProviders,omitempty" json:"oidcProviders,omitempty"`
+	WebAuthn          WebAuthn         `yaml:"webauthn,omitempty" json:"webauthn,omitempty"`
 	Registration      *bool            `yaml:"registration,omitempty" json:"registration,omitempty" jsonschema:"description=Allow self-service registration (default true)"`
 	SessionLifespan   string           `yaml:"sessionLifespan,omitempty" json:"sessionLifespan,omitempty" jsonschema:"description=Go duration (default 24h)"`
 	AllowedReturnURLs []string         `yaml:"allowedReturnURLs,omitempty" json:"allowedReturnURLs,omitempty"`
 	Courier           Courier          `yaml:"courier,omitempty" json:"courier,omitempty"`
+}
+
+// WebAuthn configures the webauthn method (security keys, platform
+// authenticators).
+type WebAuthn struct {
+	// Passwordless makes webauthn a first factor: users sign in with a
+	// security key alone. Without it webauthn is a second factor.
+	Passwordless *bool `yaml:"passwordless,omitempty" json:"passwordless,omitempty" jsonschema:"description=Sign in with a security key alone, as a first factor (default false: a second factor)"`
 }
 
 // IdentitySchema is given inline or as a file path relative to the profile.

@@ -98,6 +98,13 @@ func (p *Profile) validate(ctx context.Context) error {
 		}
 		seen[m] = true
 	}
+	if On(k.WebAuthn.Passwordless) && !seen["webauthn"] {
+		add("spec.kratos.webauthn.passwordless", "add webauthn to spec.kratos.methods", "passwordless webauthn without the webauthn method")
+	}
+	if !seen["password"] && !seen["passkey"] && !seen["oidc"] && !seen["code"] && !(seen["webauthn"] && On(k.WebAuthn.Passwordless)) {
+		add("spec.kratos.methods", "add password, passkey, oidc or code, or set spec.kratos.webauthn.passwordless: true",
+			"no first factor: totp, lookup_secret and webauthn (without passwordless) only add a second factor, so nobody could sign in")
+	}
 	if seen["oidc"] && len(k.OIDCProviders) == 0 {
 		add("spec.kratos.methods", "add spec.kratos.oidcProviders or remove oidc", "method oidc needs at least one provider")
 	}

@@ -36,7 +36,7 @@ func KratosConfig(p *profile.Profile) map[string]any {
 			methods["totp"] = map[string]any{"enabled": true, "config": map[string]any{"issuer": p.Spec.Domain}}
 		case "webauthn":
 			methods["webauthn"] = map[string]any{"enabled": true, "config": map[string]any{
-				"passwordless": false,
+				"passwordless": profile.On(k.WebAuthn.Passwordless),
 				"rp":           map[string]any{"id": p.Spec.Domain, "display_name": p.Spec.Domain, "origins": []string{uiOrigin}},
 			}}
 		case "passkey":

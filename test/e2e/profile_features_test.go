@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
@@ -121,5 +123,81 @@ func TestSPACORSOnRealHydra(t *testing.T) {
 		"redirect_uris": []string{"https://app.example.com/callback"}, "allowed_cors_origins": []string{"https://app.example.com"}})
 	if _, allow := preflight(t, h2.HTTPClient, h2.PublicURL+"oauth2/token", "https://app.example.com"); allow != "" {
 		t.Errorf("public CORS off, yet Access-Control-Allow-Origin %q", allow)
+	}
+}
+
+// staffSSO is the common staff setup: Google plus security keys, no
+// password at all.
+const staffSSO = `apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata:
+  name: staff
+spec:
+  domain: example.com
+  kratos:
+    methods: [webauthn]
+    webauthn:
+      passwordless: true
+    oidcProviders:
+      - id: google
+        provider: google
+        clientID: staff.apps.googleusercontent.com
+        clientSecretRef: {name: google-oauth}
+        hostedDomain: example.com
+`
+
+// loginFlowGroups starts a browser login flow on Kratos and returns the
+// groups of its UI nodes and the names of its input nodes.
+func loginFlowGroups(t *testing.T, publicURL string) (groups, names map[string]bool) {
+	t.Helper()
+	var flow struct {
+		UI struct {
+			Nodes []struct {
+				Group      string
+				Attributes struct{ Name string }
+			}
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	doJSON(t, &http.Client{Jar: jar, Timeout: 10 * time.Second}, "GET", publicURL+"self-service/login/browser", nil, http.StatusOK, &flow)
+	groups, names = map[string]bool{}, map[string]bool{}
+	for _, n := range flow.UI.Nodes {
+		groups[n.Group] = true
+		names[n.Attributes.Name] = true
+	}
+	return groups, names
+}
+
+// TestPasswordlessLoginOnRealKratos: the rendered Kratos config, on the real
+// Kratos v1.3.1, offers passwordless webauthn (with Google) or passkeys as
+// the first factor, and no password.
+func TestPasswordlessLoginOnRealKratos(t *testing.T) {
+	stack.Require(t)
+	cases := []struct {
+		name, profile, want string
+	}{
+		{"webauthn passwordless and google", staffSSO, "webauthn"},
+		{"passkeys", strings.Replace(staffSSO, "    methods: [webauthn]\n    webauthn:\n      passwordless: true\n", "    methods: [passkey]\n", 1), "passkey"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := renderProfileText(t, "staff", tc.profile, nil)
+			cfg := kratosConfig(t, r)
+			if get(cfg, "selfservice.methods.password.enabled") != false {
+				t.Fatalf("password not disabled: %v", get(cfg, "selfservice.methods.password"))
+			}
+			k := startKratos(t, r, nil)
+			groups, names := loginFlowGroups(t, k.PublicURL)
+			t.Logf("login flow groups %v, inputs %v", groups, names)
+			if !groups[tc.want] {
+				t.Errorf("the login flow offers no %s", tc.want)
+			}
+			if !groups["oidc"] {
+				t.Errorf("the login flow offers no Google sign-in")
+			}
+			if groups["password"] || names["password"] {
+				t.Errorf("the login flow offers a password")
+			}
+		})
 	}
 }

@@ -75,7 +75,7 @@ func TestErrors(t *testing.T) {
 		{"yaml syntax", header + "  kratos: [\n", []string{"p.yaml:", "fix the YAML syntax"}},
 		{"missing schema file", header + "  kratos:\n    identitySchemas:\n      - id: staff\n        file: nope.json\n", []string{"p.yaml:10:15:", "could not read schema"}},
 		{"empty", "", []string{"the file is empty"}},
-		{"passwordless without webauthn", header + "  kratos:\n    methods: [password]\n    webauthn: {passwordless: true}\n", []string{"p.yaml:9:29:", "spec.kratos.webauthn.passwordless", "without the webauthn method"}},
+		{"passwordless without webauthn", header + "  kratos:\n    methods: [password]\n    webauthn: {passwordless: true}\n", []string{"p.yaml:9:30:", "spec.kratos.webauthn.passwordless", "without the webauthn method"}},
 		{"no first factor", header + "  kratos:\n    methods: [webauthn, totp]\n", []string{"p.yaml:8:14:", "spec.kratos.methods", "no first factor"}},
 	}
 	for _, tc := range cases {

@@ -95,6 +95,35 @@ type Forward struct {
 	TTL string `yaml:"ttl,omitempty" json:"ttl,omitempty"`
 	// Audience of a reissued token (default: the service name).
 	Audience []string `yaml:"audience,omitempty" json:"audience,omitempty"`
+	// Headers names the identity headers of the headers mode, for upstreams
+	// that expect another convention (oauth2-proxy's X-Auth-Request-*,
+	// Remote-User).
+	Headers ForwardHeaders `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Claims says where header values come from.
+	Claims ForwardClaims `yaml:"claims,omitempty" json:"claims,omitempty"`
+}
+
+// Default identity header names of the headers mode.
+const (
+	DefaultSubjectHeader = "X-User-Id"
+	DefaultEmailHeader   = "X-User-Email"
+	DefaultGroupsHeader  = "X-User-Groups"
+)
+
+// ForwardHeaders are the header names an upstream reads the user from.
+// Every gateway removes a client's copy of every name any service uses.
+type ForwardHeaders struct {
+	Subject           string `yaml:"subject,omitempty" json:"subject,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the user id (default X-User-Id)"`
+	Email             string `yaml:"email,omitempty" json:"email,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the email (default X-User-Email)"`
+	Groups            string `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the comma-separated groups (default X-User-Groups)"`
+	PreferredUsername string `yaml:"preferredUsername,omitempty" json:"preferredUsername,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the preferred username (default: not sent)"`
+}
+
+// ForwardClaims name where a value comes from: an identity field for
+// session and bearer (Kratos session token) access, a token claim for jwt
+// and oauth2_introspection.
+type ForwardClaims struct {
+	PreferredUsername string `yaml:"preferredUsername,omitempty" json:"preferredUsername,omitempty" jsonschema:"pattern=^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$,description=Identity field or token claim of the preferred username (default traits.username for sessions and preferred_username for tokens; the email when it is empty)"`
 }
 
 // Gateway selects how requests reach Oathkeeper.

@@ -213,7 +213,7 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 		},
 	}
 	var removals []any
-	for _, h := range NeutralizedHeaders() {
+	for _, h := range rs.Neutralized {
 		removals = append(removals, map[string]any{"remove": h})
 	}
 	hcm := map[string]any{
@@ -325,7 +325,7 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		// Envoy Gateway's listeners use the remote address with no trusted
 		// hops, so Envoy overwrites the client's x-forwarded-proto.
 		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), xForwardedProto),
-		"neutralized":      NeutralizedHeaders(),
+		"neutralized":      rs.Neutralized,
 		"ingressClassName": g.IngressClassName,
 		"gatewayClassName": g.GatewayClassName,
 		"tlsSecretName":    g.TLSSecretName,

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/textproto"
 	"regexp"
 	"slices"
 	"sort"
@@ -25,9 +26,11 @@ const GatewaySecretHeader = "X-Authctl-Gateway-Secret"
 // master secret that every upstream secret is derived from.
 const GatewaySecretEnv = "AUTHCTL_GATEWAY_SECRET"
 
-// IdentityHeaders tell an upstream who the user is. Only Oathkeeper may set
-// them: every gateway removes or overwrites the client's copies.
-var IdentityHeaders = []string{"X-User-Id", "X-User-Email", "X-User-Groups", GatewaySecretHeader}
+// IdentityHeaders tell an upstream who the user is, under their default
+// names. Only Oathkeeper may set them: every gateway removes or overwrites
+// the client's copies. Services may rename them (forward.headers); the
+// RuleSet's Neutralized list holds every name in use.
+var IdentityHeaders = []string{profile.DefaultSubjectHeader, profile.DefaultEmailHeader, profile.DefaultGroupsHeader, GatewaySecretHeader}
 
 // OverrideHeaders make some upstream frameworks serve another path or
 // method than the one Oathkeeper decided on (Symfony and IIS read
@@ -36,15 +39,40 @@ var IdentityHeaders = []string{"X-User-Id", "X-User-Email", "X-User-Groups", Gat
 // X-Forwarded-Method). No client may send them to an upstream.
 var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override", "X-Forwarded-Uri", "X-Forwarded-Method"}
 
-// NeutralizedHeaders are IdentityHeaders and OverrideHeaders, lower-case:
-// the gateways remove them from the client's request before anything else
-// runs where the data plane can (envoy, envoy-gateway), and every allowing
-// rule sets them (to the real value or to empty), so an upstream never sees
-// a client's copy on any target.
-func NeutralizedHeaders() []string {
+// NeutralizedHeaders are the default IdentityHeaders, every identity header
+// name any of the services uses (forward.headers), and OverrideHeaders, in
+// canonical form and each once: the gateways remove them from the client's
+// request before anything else runs where the data plane can (envoy,
+// envoy-gateway), and every allowing rule sets them (to the real value or
+// to empty), so no upstream ever sees a client's copy of a header that any
+// upstream treats as identity, on any target.
+func NeutralizedHeaders(services []profile.Service) []string {
 	var out []string
-	for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
-		out = append(out, strings.ToLower(h))
+	add := func(h string) {
+		if h = textproto.CanonicalMIMEHeaderKey(h); h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	for _, h := range IdentityHeaders {
+		add(h)
+	}
+	for _, s := range services {
+		f := s.Forward.Headers
+		for _, h := range []string{f.Subject, f.Email, f.Groups, f.PreferredUsername} {
+			add(h)
+		}
+	}
+	for _, h := range OverrideHeaders {
+		add(h)
+	}
+	return out
+}
+
+// lowerAll returns the names in lower case, as the data planes match them.
+func lowerAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, h := range names {
+		out[i] = strings.ToLower(h)
 	}
 	return out
 }
@@ -110,6 +138,10 @@ type RuleSet struct {
 	// UpstreamHeaders are the headers the mutators set, which a gateway
 	// must copy from Oathkeeper's answer to the upstream request.
 	UpstreamHeaders []string
+	// Neutralized are the headers no client may send to an upstream
+	// (NeutralizedHeaders of the profile's services), lower-case, computed
+	// once so every gateway and every rule use the same set.
+	Neutralized []string
 	// UsesHeaderSecret reports whether a headers-mode service exists.
 	UsesHeaderSecret bool
 	// UsesIDToken reports whether a reissue-mode service exists.
@@ -185,7 +217,8 @@ func IDTokenIssuer(w profile.Wiring) string { return w.OathkeeperAPIInternalURL 
 // rules.
 func BuildRules(p *profile.Profile) *RuleSet {
 	w := p.Wiring()
-	rs := &RuleSet{}
+	neutral := NeutralizedHeaders(p.Spec.Services)
+	rs := &RuleSet{Neutralized: lowerAll(neutral)}
 	headers := map[string]bool{}
 	// allowing[m] are the URL patterns of the services that allow method m.
 	allowing := map[string][]string{}
@@ -233,14 +266,18 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		// value where the service gets one, empty otherwise, so a client's
 		// own copy never reaches the upstream, whatever the route.
 		set := map[string]string{}
-		for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
+		for _, h := range neutral {
 			set[h] = ""
 		}
 		switch s.Forward.Mode {
 		case "headers":
-			set["X-User-Id"] = "{{ print .Subject }}"
-			set["X-User-Email"] = emailTemplate(s)
-			set["X-User-Groups"] = groupsTemplate(s)
+			names := s.Forward.Headers
+			set[textproto.CanonicalMIMEHeaderKey(names.Subject)] = "{{ print .Subject }}"
+			set[textproto.CanonicalMIMEHeaderKey(names.Email)] = emailTemplate(s)
+			set[textproto.CanonicalMIMEHeaderKey(names.Groups)] = groupsTemplate(s)
+			if names.PreferredUsername != "" {
+				set[textproto.CanonicalMIMEHeaderKey(names.PreferredUsername)] = preferredUsernameTemplate(s)
+			}
 			set[GatewaySecretHeader] = upstreamSecretTemplate(s.Name)
 			rs.UsesHeaderSecret = true
 		case "reissue":
@@ -350,6 +387,16 @@ func emailField(s profile.Service) string {
 }
 
 func emailTemplate(s profile.Service) string { return "{{ print " + emailField(s) + " }}" }
+
+// preferredUsernameTemplate prints forward.claims.preferredUsername, or the
+// email when the identity or token has none.
+func preferredUsernameTemplate(s profile.Service) string {
+	field := ".Extra." + s.Forward.Claims.PreferredUsername
+	if usesSession(s) {
+		field = ".Extra.identity." + s.Forward.Claims.PreferredUsername
+	}
+	return "{{ with " + field + " }}{{ print . }}{{ else }}" + emailTemplate(s) + "{{ end }}"
+}
 
 func groupsField(s profile.Service) string {
 	if usesSession(s) {

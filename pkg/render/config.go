@@ -198,6 +198,10 @@ func HydraConfig(p *profile.Profile) map[string]any {
 // OathkeeperConfig builds the Oathkeeper configuration for a rule set.
 // Only the handlers the rules use are enabled.
 func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
+	var repositories []string
+	for _, f := range RulesFiles(p.Metadata.Name, rs) {
+		repositories = append(repositories, "file://"+oathkeeperRulesDir+"/"+f.Path)
+	}
 	return map[string]any{
 		"serve": map[string]any{
 			"proxy":      map[string]any{"port": profile.OathkeeperProxyPort},
@@ -206,7 +210,7 @@ func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
 		},
 		"access_rules": map[string]any{
 			"matching_strategy": "regexp",
-			"repositories":      []string{"file://" + oathkeeperRulesDir + "/" + rulesFileName},
+			"repositories":      repositories,
 		},
 		"authenticators": rs.Handlers.Authenticators,
 		"authorizers":    rs.Handlers.Authorizers,

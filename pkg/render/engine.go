@@ -87,6 +87,9 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkObjectSizes(p, objs); err != nil {
+		return nil, err
+	}
 	return &Result{Objects: objs, Base: base, SecretFiles: secretFiles}, nil
 }
 
@@ -298,6 +301,47 @@ func runKustomize(base map[string][]byte) ([]Object, error) {
 	}
 	sortObjects(objs)
 	return objs, nil
+}
+
+// MaxObjectBytes is Kubernetes' limit on a ConfigMap's or Secret's data,
+// and the size no rendered object may exceed.
+const MaxObjectBytes = 1 << 20
+
+// checkObjectSizes refuses any object over MaxObjectBytes, positioned at
+// the part of the profile that made it large. The access rules are split
+// over several ConfigMaps before this point, so what fails here cannot be
+// split.
+func checkObjectSizes(p *profile.Profile, objs []Object) error {
+	var errs profile.ErrorList
+	for _, o := range objs {
+		if len(o.YAML) <= MaxObjectBytes {
+			continue
+		}
+		path, hint := objectSource(p, o)
+		errs = append(errs, p.Errorf(path, hint, "the rendered %s %s is %d bytes, over Kubernetes' %d-byte object limit", o.Kind, o.Name, len(o.YAML), MaxObjectBytes))
+	}
+	return errs.Err()
+}
+
+// objectSource names the profile field that an object's size comes from.
+func objectSource(p *profile.Profile, o Object) (path, hint string) {
+	name := p.Metadata.Name
+	switch {
+	case strings.HasPrefix(o.Name, name+"-kratos-schemas"):
+		path = "spec.kratos.identitySchemas"
+		biggest := 0
+		for i, s := range SchemaFiles(p) {
+			if i < len(p.Spec.Kratos.IdentitySchemas) && len(s.Content) > biggest {
+				biggest, path = len(s.Content), fmt.Sprintf("spec.kratos.identitySchemas[%d]", i)
+			}
+		}
+		return path, "Kratos reads its identity schemas from one ConfigMap; shrink the schema or serve it from a URL"
+	case strings.HasPrefix(o.Name, name+"-envoy-config"):
+		return "spec.gateway.target", "one Envoy bootstrap cannot hold this many services; use the envoy-gateway or istio target, which scale by object"
+	case strings.HasPrefix(o.Name, name+"-oathkeeper-rules"), o.Kind == "Rule", o.Kind == "Ingress":
+		return "spec.services", "split the services over several stacks"
+	}
+	return "spec", "report this: authctl should have split the object"
 }
 
 // kindOrder is the order objects are applied in, like Helm's install order.

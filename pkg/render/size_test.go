@@ -73,7 +73,9 @@ func TestRulesSplitOverConfigMaps(t *testing.T) {
 					cms++
 				case o.Kind == "Rule":
 					rules++
-					var m struct{ Spec struct{ ConfigMapName string } }
+					var m struct {
+						Spec struct{ ConfigMapName string }
+					}
 					if err := yaml.Unmarshal(o.YAML, &m); err != nil {
 						t.Fatal(err)
 					}

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -199,5 +200,90 @@ func TestPasswordlessLoginOnRealKratos(t *testing.T) {
 				t.Errorf("the login flow offers a password")
 			}
 		})
+	}
+}
+
+// ruleFiles returns the rendered rules files in the order of Oathkeeper's
+// access_rules.repositories, each read from its own ConfigMap.
+func ruleFiles(t *testing.T, r rendered) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, f := range render.RulesFiles(r.profile.Metadata.Name, render.BuildRules(r.profile)) {
+		var data string
+		for _, o := range r.res.Objects {
+			if o.Kind == "ConfigMap" && o.Name == f.ConfigMap {
+				data = r.configMapData(t, o.Name)["access-rules.json"]
+			}
+		}
+		if data == "" {
+			t.Fatalf("no ConfigMap %s", f.ConfigMap)
+		}
+		out = append(out, []byte(data))
+	}
+	return out
+}
+
+// TestSplitRulesOnRealOathkeeper: 3000 services' rules, split over several
+// ConfigMaps with the default deny chunked by host, load into the real
+// Oathkeeper as several repositories, and every request still matches
+// exactly one rule (Oathkeeper answers 500 for two and 404 for none).
+func TestSplitRulesOnRealOathkeeper(t *testing.T) {
+	stack.Require(t)
+	text := strings.Replace(string(profile.ManyServices(3000)), "allow: [session]", "allow: [anonymous]", -1)
+	text = strings.Replace(text, "  services:\n", "  gateway: {target: istio}\n  services:\n", 1)
+	r := renderProfileText(t, "many", text, nil)
+	files := ruleFiles(t, r)
+	if len(files) < 3 {
+		t.Fatalf("%d rules files", len(files))
+	}
+	for _, o := range r.res.Objects {
+		if len(o.YAML) > render.MaxObjectBytes {
+			t.Errorf("%s %s is %d bytes", o.Kind, o.Name, len(o.YAML))
+		}
+	}
+	cfg, _ := oathkeeperConfig(t, r)
+	if n := len(get(cfg, "access_rules.repositories").([]any)); n != len(files) {
+		t.Fatalf("%d repositories for %d files", n, len(files))
+	}
+	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: files})
+	if err != nil {
+		t.Fatalf("real Oathkeeper rejected the split rules:\n%v", err)
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	decide := func(method, host, path string) int {
+		req, _ := http.NewRequest(method, o.APIURL+"decisions"+path, nil)
+		req.Host = host
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Oathkeeper reports ready before it has read every repository: wait
+	// until the last file's rules (the undeclared-hosts deny) answer.
+	for deadline := time.Now().Add(20 * time.Second); decide("GET", "undeclared.example.com", "/") == http.StatusNotFound; {
+		if time.Now().After(deadline) {
+			t.Fatal("the last rules file never loaded")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Services from the first and the last files, and the chunks between.
+	for _, i := range []int{0, 1, 777, 1500, 2222, 2998, 2999} {
+		host := fmt.Sprintf("app%d.example.com", i/2)
+		if got := decide("GET", host, fmt.Sprintf("/p%d/x", i%2)); got != http.StatusOK {
+			t.Errorf("service s%d: HTTP %d, want 200", i, got)
+		}
+		if got := decide("GET", host, "/other"); got != http.StatusUnauthorized {
+			t.Errorf("unserved path on %s: HTTP %d, want 401 (default deny)", host, got)
+		}
+		if got := decide("DELETE", host, fmt.Sprintf("/p%d/../x", i%2)); got != http.StatusUnauthorized {
+			t.Errorf("dot segment on %s: HTTP %d, want 401 (default deny)", host, got)
+		}
+	}
+	if got := decide("GET", "undeclared.example.com", "/p0/x"); got != http.StatusUnauthorized {
+		t.Errorf("undeclared host: HTTP %d, want 401 (default deny)", got)
 	}
 }

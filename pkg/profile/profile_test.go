@@ -129,3 +129,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestFieldReferenceIsFresh: docs/profile-fields.md is what the types say.
+func TestFieldReferenceIsFresh(t *testing.T) {
+	got, err := os.ReadFile(filepath.Join("..", "..", profile.FieldReferencePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(profile.FieldReference()) {
+		t.Errorf("%s is stale; regenerate with: go run ./hack/gendocs", profile.FieldReferencePath)
+	}
+}

@@ -276,7 +276,7 @@ type Kratos struct {
 type WebAuthn struct {
 	// Passwordless makes webauthn a first factor: users sign in with a
 	// security key alone. Without it webauthn is a second factor.
-	Passwordless *bool `yaml:"passwordless,omitempty" json:"passwordless,omitempty" jsonschema:"description=Sign in with a security key alone, as a first factor (default false: a second factor)"`
+	Passwordless *bool `yaml:"passwordless,omitempty" json:"passwordless,omitempty" jsonschema:"description=Sign in with a security key alone as a first factor (default false: webauthn is a second factor)"`
 }
 
 // IdentitySchema is given inline or as a file path relative to the profile.

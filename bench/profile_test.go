@@ -121,6 +121,14 @@ func BenchmarkRenderScaling(b *testing.B) {
 	}
 	for _, mode := range []string{"configmap", "maester"} {
 		b.Run(mode, func(b *testing.B) {
+			// Warm up (template parsing, first allocations) before timing.
+			warm, err := profile.Parse("p.yaml", "", profile.ManyServices(500))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := render.Render(render.Options{Profile: warm, Secrets: sf}); err != nil {
+				b.Fatal(err)
+			}
 			var perService []float64
 			var sizes []int
 			for _, n := range []int{1000, 2500, 5000, 10000} {

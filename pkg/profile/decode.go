@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -282,8 +283,16 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 }
 
+var fieldsCache sync.Map // reflect.Type → map[string]reflect.StructField
+
+// yamlFields maps a struct's YAML field names to its fields (cached: the
+// walk asks once per mapping node).
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	if v, ok := fieldsCache.Load(t); ok {
+		return v.(map[string]reflect.StructField)
+	}
 	out := map[string]reflect.StructField{}
+	defer fieldsCache.Store(t, out)
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -285,5 +287,39 @@ func TestSplitRulesOnRealOathkeeper(t *testing.T) {
 	}
 	if got := decide("GET", "undeclared.example.com", "/p0/x"); got != http.StatusUnauthorized {
 		t.Errorf("undeclared host: HTTP %d, want 401 (default deny)", got)
+	}
+}
+
+// TestValidateStopsOnSIGTERM: `authctl validate` on a large profile stops
+// promptly on SIGTERM with the cancelled exit code, instead of finishing.
+func TestValidateStopsOnSIGTERM(t *testing.T) {
+	bin := bsBinary(t)
+	file := writeFile(t, t.TempDir(), "big.yaml", profile.ManyServices(100000))
+	run := func(signal bool) (time.Duration, int, string) {
+		cmd := exec.Command(bin, "validate", "-f", file)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if signal {
+			time.Sleep(300 * time.Millisecond)
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+		}
+		_ = cmd.Wait()
+		return time.Since(start), cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	full, code, out := run(false)
+	if code != 0 {
+		t.Fatalf("validate of 100,000 services: exit %d\n%s", code, out)
+	}
+	stopped, code, out := run(true)
+	t.Logf("full validate %v, stopped after SIGTERM at 300ms: %v", full, stopped)
+	if code != 2 || !strings.Contains(out, "cancelled") {
+		t.Fatalf("want exit 2 and \"cancelled\", got %d:\n%s", code, out)
+	}
+	if stopped > 300*time.Millisecond+time.Second || stopped >= full {
+		t.Errorf("took %v to stop (the whole validate takes %v)", stopped, full)
 	}
 }

@@ -24,7 +24,7 @@ when it exists.`,
 			if file == "" {
 				return flagErrorf("required flag -f/--filename is missing")
 			}
-			p, err := profile.LoadContext(cmd.Context(), file, profile.LoadOptions{MaxBytes: maxSize})
+			p, err := profile.LoadContext(cmd.Context(), file, profile.LoadOptions{MaxBytes: maxSize, CheckIdentities: true})
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package profile_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,15 +74,27 @@ func TestBootstrapFilesValidated(t *testing.T) {
 		{"{identities: ids.yaml}", filepath.Join(dir, "ids.yaml") + ":4:1: invalid identity"},
 		{"{clients: clients.yaml}", filepath.Join(dir, "clients.yaml") + ":2:1: invalid client: unknown client field(s) redirct_uris"},
 	}
+	check := profile.LoadOptions{CheckIdentities: true}
 	for _, tc := range cases {
-		_, err := profile.Parse("p.yaml", dir, []byte(header+"  bootstrap: "+tc.bootstrap+"\n"))
+		_, err := profile.ParseContext(context.Background(), "p.yaml", dir, []byte(header+"  bootstrap: "+tc.bootstrap+"\n"), check)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v does not contain %q", tc.bootstrap, err, tc.want)
 		}
 	}
-	_, err := profile.Parse("p.yaml", dir, []byte(header+"  bootstrap: {identities: ids.yaml}\n"))
+	_, err := profile.ParseContext(context.Background(), "p.yaml", dir, []byte(header+"  bootstrap: {identities: ids.yaml}\n"), check)
 	if err == nil || !strings.Contains(err.Error(), "trait") {
 		t.Errorf("the unknown field must be named: %v", err)
+	}
+	// Other commands read the clients file (its origins are wiring), not
+	// the identities; bootstrap reads both itself.
+	if _, err := profile.Parse("p.yaml", dir, []byte(header+"  bootstrap: {identities: ids.yaml}\n")); err != nil {
+		t.Errorf("without CheckIdentities the identities file is not read: %v", err)
+	}
+	if _, err := profile.Parse("p.yaml", dir, []byte(header+"  bootstrap: {clients: nope.yaml}\n")); err == nil {
+		t.Error("a missing clients file must fail every load")
+	}
+	if _, err := profile.ParseContext(context.Background(), "p.yaml", dir, []byte(header+"  bootstrap: {identities: nope.yaml, clients: nope.yaml}\n"), profile.LoadOptions{SkipBootstrapInputs: true}); err != nil {
+		t.Errorf("SkipBootstrapInputs: %v", err)
 	}
 }
 

@@ -16,6 +16,13 @@ const DefaultMaxBytes = 16 << 20
 type LoadOptions struct {
 	// MaxBytes caps the file's size (0: DefaultMaxBytes).
 	MaxBytes int64
+	// CheckIdentities also reads spec.bootstrap.identities, item by item,
+	// as `authctl validate` does. The clients file is always read (the
+	// browser clients' origins are part of the wiring), unless
+	// SkipBootstrapInputs: `authctl bootstrap` reads both itself, with its
+	// flags taking precedence over the profile's paths.
+	CheckIdentities     bool
+	SkipBootstrapInputs bool
 }
 
 func (o LoadOptions) maxBytes() int64 {
@@ -64,7 +71,7 @@ func ParseContext(ctx context.Context, file, dir string, data []byte, opts LoadO
 	}
 	p.Source, p.Dir, p.positions = file, dir, pos
 	p.applyDefaults()
-	if err := p.validate(ctx); err != nil {
+	if err := p.validate(ctx, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -23,7 +23,7 @@ var (
 	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
 )
 
-func (p *Profile) validate(ctx context.Context) error {
+func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	var errs ErrorList
 	add := func(path, hint, format string, args ...any) {
 		errs = append(errs, p.Errorf(path, hint, format, args...))
@@ -210,7 +210,9 @@ func (p *Profile) validate(ctx context.Context) error {
 	}
 	errs = append(errs, svcErrs...)
 	errs = append(errs, p.validateTLS()...)
-	errs = append(errs, p.validateBootstrap()...)
+	if !opts.SkipBootstrapInputs {
+		errs = append(errs, p.validateBootstrap(opts.CheckIdentities)...)
+	}
 	for i, o := range s.Hydra.CORSAllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			add(fmt.Sprintf("spec.hydra.corsAllowedOrigins[%d]", i), "use an origin such as https://app.example.com (scheme, host and port only)", "bad origin %q: %v", o, err)
@@ -289,8 +291,9 @@ func (p *Profile) validateTLS() ErrorList {
 
 // validateBootstrap reads the bootstrap input files the way `authctl
 // bootstrap` will, so a missing file or a bad item fails now, not against a
-// server. Secrets named by client_secret_env need not be set yet.
-func (p *Profile) validateBootstrap() ErrorList {
+// server: the clients file always, the identities file (which may be large)
+// when asked. Secrets named by client_secret_env need not be set yet.
+func (p *Profile) validateBootstrap(identities bool) ErrorList {
 	var errs ErrorList
 	b := p.Spec.Bootstrap
 	report := func(field string, err error) {
@@ -302,7 +305,7 @@ func (p *Profile) validateBootstrap() ErrorList {
 		}
 		errs = append(errs, p.Errorf(field, "the path is relative to the profile file", "%v", err))
 	}
-	if b.Identities != "" {
+	if b.Identities != "" && identities {
 		path := p.resolve(b.Identities)
 		if err := input.EachIdentity(path, func(*input.Identity) error { return nil }); err != nil {
 			report("spec.bootstrap.identities", err)

@@ -227,6 +227,14 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		fields := yamlFields(t)
 		seen := map[string]bool{}
+		defer func() {
+			// Fields without omitempty are the schema's "required" ones.
+			for _, name := range requiredFields(t) {
+				if !seen[name] {
+					d.fail(n, path, "the schema requires it here", "missing field %q", name)
+				}
+			}
+		}()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
@@ -284,6 +292,25 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 }
 
 var fieldsCache sync.Map // reflect.Type → map[string]reflect.StructField
+
+// requiredFields are a struct's YAML fields without omitempty: the fields
+// the generated JSON Schema lists as required.
+var requiredCache sync.Map // reflect.Type → []string
+
+func requiredFields(t reflect.Type) []string {
+	if v, ok := requiredCache.Load(t); ok {
+		return v.([]string)
+	}
+	out := []string{}
+	defer func() { requiredCache.Store(t, out) }()
+	for name, f := range yamlFields(t) {
+		if _, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); !strings.Contains(opts, "omitempty") {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // yamlFields maps a struct's YAML field names to its fields (cached: the
 // walk asks once per mapping node).

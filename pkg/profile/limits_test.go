@@ -33,6 +33,8 @@ func TestSchemaLimitsEnforced(t *testing.T) {
 		{"cpu over 100", header + "  scaling:\n    targetCPUUtilization: 150\n", []string{"p.yaml:8:27:", "150 is out of range", "allowed: 1 to 100"}},
 		{"redirect port", header + "  kubernetes:\n    redirectPorts: [18000, 99999]\n", []string{"p.yaml:8:28:", "spec.kubernetes.redirectPorts[1]", "99999 is out of range"}},
 		{"version pattern", header + "  kubernetes:\n    version: \"1.x\"\n", []string{"p.yaml:8:14:", "spec.kubernetes.version", "must match"}},
+		{"required field", header + "  kubernetes:\n    roleBindings:\n      - group: admins\n", []string{"p.yaml:9:9:", "spec.kubernetes.roleBindings[0]", `missing field "clusterRole"`}},
+		{"required service field", header + "  services:\n    - name: a\n      hosts: [a.example.com]\n      upstream: {url: \"http://a:80\"}\n", []string{"p.yaml:8:7:", "spec.services[0]", `missing field "allow"`}},
 		{"name too long", strings.Replace(header, "name: dev", "name: "+strings.Repeat("a", 41), 1), []string{"p.yaml:4:9:", "too long", "at most 40"}},
 	}
 	for _, tc := range cases {

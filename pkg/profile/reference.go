@@ -49,7 +49,11 @@ func writeFields(b *strings.Builder, t reflect.Type, prefix string) {
 			writeFields(b, elem, path+suffix+".")
 			continue
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", path, typeName(ft), limitsText(limitsOf(f)), tagDescription(f))
+		limits := limitsText(limitsOf(f))
+		if _, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); !strings.Contains(opts, "omitempty") {
+			limits = strings.TrimSuffix("required; "+limits, "; ")
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", path, typeName(ft), limits, tagDescription(f))
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/authctl/authctl/pkg/authz"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
-	"github.com/authctl/authctl/pkg/secrets"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -86,15 +85,7 @@ func renderAttackProfile(t *testing.T, target string) rendered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sf, err := secrets.Load(testSecretsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rendered{name: "attack-" + target, profile: p, secrets: sf, res: res}
+	return renderWith(t, "attack-"+target, p)
 }
 
 // echoUpstream records what reached it, keyed by the X-Attack-Id header

@@ -40,7 +40,6 @@ import (
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
-	"github.com/authctl/authctl/pkg/secrets"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -425,15 +424,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Spec.Kubernetes.RoleBindings = []profile.RoleBinding{{Group: "admins", ClusterRole: "cluster-admin"}, {Group: "viewers", ClusterRole: "view"}}
-	sf, err := secrets.Load(testSecretsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rendered{name: "minimal+rolebindings", profile: p, secrets: sf, res: res}
+	r := renderWith(t, "minimal+rolebindings", p)
 	w := p.Wiring()
 
 	// Hydra (TLS) with the rendered config. Loopback rewrites: the token
@@ -498,7 +489,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 
 	// The rendered ClusterRoleBindings, applied as the admin.
 	var crbs []string
-	for _, o := range res.Objects {
+	for _, o := range r.res.Objects {
 		if o.Kind == "ClusterRoleBinding" {
 			crbs = append(crbs, string(o.YAML))
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
-	"github.com/authctl/authctl/pkg/secrets"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -29,15 +28,7 @@ func renderProfileText(t *testing.T, name, text string, files map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sf, err := secrets.Load(testSecretsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rendered{name: name, profile: p, secrets: sf, res: res}
+	return renderWith(t, name, p)
 }
 
 const spaProfile = `apiVersion: authctl.dev/v1alpha1

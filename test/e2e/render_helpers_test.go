@@ -53,6 +53,21 @@ func renderExamples(t *testing.T) []rendered {
 	return out
 }
 
+// renderWith renders a loaded profile with the golden-test secrets, the way
+// `authctl render` does.
+func renderWith(t *testing.T, name string, p *profile.Profile) rendered {
+	t.Helper()
+	sf, err := secrets.Load(testSecretsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rendered{name: name, profile: p, secrets: sf, res: res}
+}
+
 // object decodes the first object of a kind whose name starts with prefix.
 func (r rendered) object(t *testing.T, kind, prefix string) map[string]any {
 	t.Helper()

@@ -135,7 +135,7 @@ func yamlSyntaxError(file string, data []byte, err error) *FieldError {
 		for _, ln := range []int{fe.Pos.Line, fe.Pos.Line - 1} {
 			if col := tabColumn(data, ln); col > 0 {
 				fe.Pos = Pos{Line: ln, Col: col}
-				fe.Msg = "found a tab character: " + fe.Msg
+				fe.Msg = "found a tab character"
 				fe.Hint = "YAML indents with spaces only; replace the tab with spaces"
 				break
 			}

@@ -39,8 +39,9 @@ func crdFiles(t *testing.T) []string {
 }
 
 // TestRenderedManifestsAcceptedByKubeAPIServer applies every object of every
-// example, and of a 3000-service stack whose rules span several ConfigMaps,
-// to a real kube-apiserver with server-side apply.
+// example, and of 3000-service stacks whose rules span several ConfigMaps
+// (and, on the ingress target, several Ingresses), to a real kube-apiserver
+// with server-side apply.
 func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 	stack.Require(t)
 	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
@@ -60,7 +61,8 @@ func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 		t.Errorf("a ConfigMap with 1 MiB of data was not refused for its size: %v\n%s", err, stderr)
 	}
 	large := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: istio}\n  services:\n", 1)
-	renders := append(renderExamples(t), renderProfileText(t, "services-3000", large, nil))
+	largeIngress := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: ingress, ingressClassName: nginx, tlsSecretName: example-com-tls}\n  services:\n", 1)
+	renders := append(renderExamples(t), renderProfileText(t, "services-3000", large, nil), renderProfileText(t, "services-3000-ingress", largeIngress, nil))
 	for _, r := range renders {
 		t.Run(r.name, func(t *testing.T) {
 			var buf bytes.Buffer

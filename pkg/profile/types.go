@@ -254,7 +254,7 @@ type SecretRef struct {
 // Scaling applies to Kratos, Hydra, Oathkeeper and the UI when the database is external.
 type Scaling struct {
 	Replicas             int   `yaml:"replicas,omitempty" json:"replicas,omitempty" jsonschema:"minimum=1,description=Replicas per component (sqlite forces 1)"`
-	MaxReplicas          int   `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (0: no autoscaler)"`
+	MaxReplicas          int   `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (unset: no autoscaler)"`
 	TargetCPUUtilization int   `yaml:"targetCPUUtilization,omitempty" json:"targetCPUUtilization,omitempty" jsonschema:"minimum=1,maximum=100"`
 	PodDisruptionBudget  *bool `yaml:"podDisruptionBudget,omitempty" json:"podDisruptionBudget,omitempty" jsonschema:"description=Render PodDisruptionBudgets when replicas > 1 (default true)"`
 }

@@ -199,7 +199,7 @@ func HydraConfig(p *profile.Profile) map[string]any {
 // Only the handlers the rules use are enabled.
 func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
 	var repositories []string
-	for _, f := range RulesFiles(p.Metadata.Name, rs) {
+	for _, f := range rs.Files {
 		repositories = append(repositories, "file://"+oathkeeperRulesDir+"/"+f.Path)
 	}
 	return map[string]any{

@@ -146,6 +146,10 @@ type RuleSet struct {
 	UsesHeaderSecret bool
 	// UsesIDToken reports whether a reissue-mode service exists.
 	UsesIDToken bool
+	// Files are the rules split into files under the object size limit
+	// (splitRules), computed once for the ConfigMaps, the maester Rules,
+	// the mounts and Oathkeeper's repositories.
+	Files []RulesFile
 }
 
 // AllMethods is every method a service may allow (the default).
@@ -308,6 +312,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 	}
 	sort.Strings(rs.UpstreamHeaders)
 	rs.Handlers = buildHandlers(p, w, rs)
+	rs.Files = splitRules(p.Metadata.Name, rs.Rules)
 	return rs
 }
 
@@ -506,11 +511,11 @@ type RulesFile struct {
 // under Kubernetes' 1 MiB object limit once encoded as YAML.
 var rulesFileBytes = 800 << 10
 
-// RulesFiles splits the rules over as few files as fit rulesFileBytes each.
+// splitRules splits the rules over as few files as fit rulesFileBytes each.
 // The first keeps the historical ConfigMap name and path, so a stack with
 // few services renders as before. A single rule larger than a file is
 // returned alone; the object size check reports it.
-func RulesFiles(name string, rs *RuleSet) []RulesFile {
+func splitRules(name string, rules []Rule) []RulesFile {
 	var out []RulesFile
 	var cur []Rule
 	size := 0
@@ -524,7 +529,7 @@ func RulesFiles(name string, rs *RuleSet) []RulesFile {
 		out = append(out, f)
 		cur, size = nil, 0
 	}
-	for _, r := range rs.Rules {
+	for _, r := range rules {
 		b, _ := json.MarshalIndent(r, "  ", "  ")
 		if len(cur) > 0 && size+len(b) > rulesFileBytes {
 			flush()

@@ -45,7 +45,7 @@ func TestRulesSplitOverConfigMaps(t *testing.T) {
 				t.Fatal(err)
 			}
 			rs := render.BuildRules(p)
-			files := render.RulesFiles(p.Metadata.Name, rs)
+			files := rs.Files
 			if len(files) < 3 {
 				t.Fatalf("%d rules files", len(files))
 			}

@@ -153,7 +153,7 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		smtp = map[string]any{"name": r.Name, "key": r.Key}
 	}
 	var rulesFiles []any
-	for _, f := range RulesFiles(p.Metadata.Name, rules) {
+	for _, f := range rules.Files {
 		b, err := json.MarshalIndent(f.Rules, "", "  ")
 		if err != nil {
 			return nil, err
@@ -282,7 +282,7 @@ var AuthctlImage = "ghcr.io/authctl/authctl:v0.1.0"
 // rule's identity.
 func maesterRules(p *profile.Profile, rs *RuleSet) []any {
 	var out []any
-	for _, f := range RulesFiles(p.Metadata.Name, rs) {
+	for _, f := range rs.Files {
 		out = append(out, maesterRuleSpecs(f)...)
 	}
 	return out

@@ -201,7 +201,7 @@ func TestPasswordlessLoginOnRealKratos(t *testing.T) {
 func ruleFiles(t *testing.T, r rendered) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, f := range render.RulesFiles(r.profile.Metadata.Name, render.BuildRules(r.profile)) {
+	for _, f := range render.BuildRules(r.profile).Files {
 		var data string
 		for _, o := range r.res.Objects {
 			if o.Kind == "ConfigMap" && o.Name == f.ConfigMap {

@@ -133,3 +133,22 @@ func writeProfile(t *testing.T, dir string) string {
 	}
 	return file
 }
+
+// TestValidateReadsBootstrapFiles: validate reads spec.bootstrap's
+// identities (render does not need them) and honours --max-profile-size.
+func TestValidateReadsBootstrapFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.yaml")
+	os.WriteFile(file, []byte("apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev}\nspec:\n  domain: example.com\n  secrets: {policy: existingSecret, existingSecret: {kratos: k, hydra: h, ui: u, oathkeeper: o}}\n  bootstrap: {identities: ids.yaml}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ids.yaml"), []byte("identities:\n  - schema_id: default\n    traits: {email: a@example.com}\n    metadata_publc: {}\n"), 0o644)
+	_, errOut, code := run(t, "validate", "-f", file)
+	if code != ExitError || !strings.Contains(errOut, filepath.Join(dir, "ids.yaml")+":2:1: invalid identity") || !strings.Contains(errOut, "metadata_publc") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "render", "-f", file); code != ExitOK {
+		t.Fatalf("render must not read the identities: code %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "validate", "-f", file, "--max-profile-size", "100"); code != ExitError || !strings.Contains(errOut, "larger than 100 bytes") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -234,5 +235,64 @@ func TestIngressSplit(t *testing.T) {
 	// 3000 service hosts, each with two services (two paths), plus the stack's three.
 	if len(hosts) != 3003 {
 		t.Errorf("%d hosts routed", len(hosts))
+	}
+}
+
+// TestChunkedDenyRulesRandom: on random valid profiles, with a tiny chunk
+// budget, every request matches exactly one rule, the same kind of rule as
+// with one default deny.
+func TestChunkedDenyRulesRandom(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	hosts := []string{"a.example.com", "b.example.com", "c.example.com", "d.example.com", "e.example.com"}
+	paths := []string{"/", "/api", "/api/v1", "/web", "/x/y"}
+	methods := []string{"GET", "POST", "DELETE", "PROPFIND"}
+	restore := render.SetRuleLimits(150, 800<<10)
+	defer restore()
+	kind := func(r render.Rule) string {
+		if r.Authorizer.Handler == "deny" {
+			return "deny"
+		}
+		return r.ID
+	}
+	tried, split := 0, 0
+	for round := 0; tried < 40 && round < 400; round++ {
+		text := "apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev}\nspec:\n  domain: example.com\n  gateway: {target: istio}\n  services:\n"
+		for i := 0; i < 2+rng.Intn(6); i++ {
+			h := hosts[rng.Intn(len(hosts))]
+			if rng.Intn(3) == 0 {
+				h += ", " + hosts[rng.Intn(len(hosts))]
+			}
+			m := ""
+			if rng.Intn(2) == 0 {
+				m = ", methods: [" + methods[rng.Intn(len(methods))] + "]"
+			}
+			text += fmt.Sprintf("    - {name: s%d, hosts: [%s], paths: [%s]%s, upstream: {url: \"http://up:80\"}, allow: [session]}\n", i, h, paths[rng.Intn(len(paths))], m)
+		}
+		p, err := profile.Parse("p.yaml", "", []byte(text))
+		if err != nil {
+			continue // overlapping services: the lint refuses them
+		}
+		tried++
+		chunked := render.BuildRules(p)
+		restore()
+		whole := render.BuildRules(p)
+		render.SetRuleLimits(150, 800<<10)
+		if len(chunked.Rules) > len(whole.Rules) {
+			split++
+		}
+		for _, h := range append(hosts, "z.example.com", "A.example.com") {
+			for _, pa := range []string{"/", "/api/v1/x", "/web/../api", "/x/y", "/x", "/webx"} {
+				for _, m := range []string{"GET", "POST", "DELETE", "PROPFIND", "TRACE"} {
+					a, _ := whole.Match(m, "https://"+h+pa)
+					b, _ := chunked.Match(m, "https://"+h+pa)
+					if len(a.Matched) != 1 || len(b.Matched) != 1 || kind(a.Matched[0]) != kind(b.Matched[0]) {
+						t.Fatalf("%s\n%s https://%s%s: whole %v, chunked %v", text, m, h, pa, a.Verdict, b.Verdict)
+					}
+				}
+			}
+		}
+	}
+	if tried < 20 || split < tried/2 {
+		t.Fatalf("only %d valid random profiles, %d with a chunked deny", tried, split)
 	}
 }

@@ -1,4 +1,5 @@
-// Command gendocs regenerates docs/cli from the cobra command tree:
+// Command gendocs regenerates docs/cli from the cobra command tree, and
+// docs/profile-fields.md from the profile's Go types:
 //
 //	go run ./hack/gendocs
 //
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/authctl/authctl/internal/cli"
+	"github.com/authctl/authctl/pkg/profile"
 )
 
 func main() {
@@ -24,4 +26,11 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d pages to %s\n", len(files), filepath.Clean(dir))
+	if len(os.Args) <= 1 {
+		if err := os.WriteFile(profile.FieldReferencePath, profile.FieldReference(), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s\n", profile.FieldReferencePath)
+	}
 }

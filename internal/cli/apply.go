@@ -147,7 +147,7 @@ func RunApply(ctx context.Context, streams IOStreams, o *ApplyOptions) error {
 }
 
 func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
-	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+	p, sf, err := loadProfileAndSecrets(cmd.Context(), o.ProfileFile, o.SecretsFile, profile.LoadOptions{})
 	if err != nil {
 		return err
 	}

@@ -180,7 +180,8 @@ func (o *BootstrapOptions) resolve(getenv func(string) string) error {
 	if o.ProfileFile == "" {
 		return nil
 	}
-	p, err := profile.Load(o.ProfileFile)
+	// Bootstrap reads its input files itself, flags first.
+	p, err := profile.LoadContext(context.Background(), o.ProfileFile, profile.LoadOptions{SkipBootstrapInputs: true})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func TestRenderFlags(t *testing.T) {
 		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
 		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
 		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add --output-dir DIR"},
+		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20}},
 		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
@@ -194,5 +195,24 @@ func TestRenderFolderSafety(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "kustomization.yaml")); err == nil {
 		t.Error("the kustomize base survived a render of another format")
+	}
+}
+
+// TestValidateReadsBootstrapFiles: validate reads spec.bootstrap's
+// identities (render does not need them) and honours --max-profile-size.
+func TestValidateReadsBootstrapFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.yaml")
+	os.WriteFile(file, []byte("apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev}\nspec:\n  domain: example.com\n  secrets: {policy: existingSecret, existingSecret: {kratos: k, hydra: h, ui: u, oathkeeper: o}}\n  bootstrap: {identities: ids.yaml}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ids.yaml"), []byte("identities:\n  - schema_id: default\n    traits: {email: a@example.com}\n    metadata_publc: {}\n"), 0o644)
+	_, errOut, code := run(t, "validate", "-f", file)
+	if code != ExitError || !strings.Contains(errOut, filepath.Join(dir, "ids.yaml")+":2:1: invalid identity") || !strings.Contains(errOut, "metadata_publc") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "render", "-f", file); code != ExitOK {
+		t.Fatalf("render must not read the identities: code %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "validate", "-f", file, "--max-profile-size", "100"); code != ExitError || !strings.Contains(errOut, "larger than 100 bytes") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,8 @@ type RenderOptions struct {
 	SecretsFile string
 	OutputDir   string
 	Format      string
+	// MaxProfileSize caps the profile's size in bytes (0: the default).
+	MaxProfileSize int64
 }
 
 // Validate checks flag combinations.
@@ -69,7 +72,7 @@ format, as in helm template --output-dir.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runRender(streams, o)
+			return runRender(cmd.Context(), streams, o)
 		},
 	}
 	f := cmd.Flags()
@@ -80,12 +83,13 @@ format, as in helm template --output-dir.`,
 	// it for now, with a warning on stderr.
 	_ = f.MarkShorthandDeprecated("output-dir", "use --output-dir (-o will mean the output format, as on every other command)")
 	f.StringVar(&o.Format, "format", "stream", "output format: stream (one file per object with --output-dir), kustomize or helm")
+	addMaxProfileSizeFlag(cmd, &o.MaxProfileSize)
 	return cmd
 }
 
 // loadProfileAndSecrets loads a profile and, for the generate policy, its secrets.
-func loadProfileAndSecrets(profileFile, secretsFile string) (*profile.Profile, *secrets.File, error) {
-	p, err := profile.Load(profileFile)
+func loadProfileAndSecrets(ctx context.Context, profileFile, secretsFile string, opts profile.LoadOptions) (*profile.Profile, *secrets.File, error) {
+	p, err := profile.LoadContext(ctx, profileFile, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,8 +114,14 @@ func secretsPath(p *profile.Profile, flag string) string {
 	return p.ResolvePath(p.Spec.Secrets.File)
 }
 
-func runRender(streams IOStreams, o *RenderOptions) error {
-	p, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+// addMaxProfileSizeFlag adds --max-profile-size, for the commands that read
+// a profile someone else may have written.
+func addMaxProfileSizeFlag(cmd *cobra.Command, v *int64) {
+	cmd.Flags().Int64Var(v, "max-profile-size", 0, fmt.Sprintf("largest profile to read, in bytes (0: %d)", profile.DefaultMaxBytes))
+}
+
+func runRender(ctx context.Context, streams IOStreams, o *RenderOptions) error {
+	p, sf, err := loadProfileAndSecrets(ctx, o.ProfileFile, o.SecretsFile, profile.LoadOptions{MaxBytes: o.MaxProfileSize})
 	if err != nil {
 		return err
 	}

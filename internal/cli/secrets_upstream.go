@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -66,7 +67,7 @@ func runSecretsUpstream(streams IOStreams, o *SecretsUpstreamOptions) error {
 		return withHint(fmt.Errorf("the profile's secrets policy is %q, so the master secret is only in the cluster", p.Spec.Secrets.Policy),
 			fmt.Sprintf("printf '%%s:%%s' \"$(kubectl -n %s get secret SECRET -o jsonpath='{.data.headerSecret}' | base64 -d)\" %s | sha256sum", p.Metadata.Namespace, o.Service))
 	}
-	_, sf, err := loadProfileAndSecrets(o.ProfileFile, o.SecretsFile)
+	_, sf, err := loadProfileAndSecrets(context.Background(), o.ProfileFile, o.SecretsFile, profile.LoadOptions{})
 	if err != nil {
 		return err
 	}

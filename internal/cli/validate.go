@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -12,9 +13,10 @@ import (
 
 // ValidateOptions are the flags of `authctl validate`.
 type ValidateOptions struct {
-	ProfileFile string
-	SecretsFile string
-	Output      string
+	ProfileFile    string
+	SecretsFile    string
+	MaxProfileSize int64
+	Output         string
 }
 
 // Validate checks flag values.
@@ -65,18 +67,19 @@ when there is any.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runValidate(streams, o)
+			return runValidate(cmd.Context(), streams, o)
 		},
 	}
 	cmd.Flags().StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	cmd.Flags().StringVar(&o.SecretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
 	addOutputFlag(cmd, &o.Output, outputText)
+	addMaxProfileSizeFlag(cmd, &o.MaxProfileSize)
 	return cmd
 }
 
-func runValidate(streams IOStreams, o *ValidateOptions) error {
+func runValidate(ctx context.Context, streams IOStreams, o *ValidateOptions) error {
 	report := validationReport{File: o.ProfileFile, Errors: []validationProblem{}}
-	err := validateFiles(o, &report)
+	err := validateFiles(ctx, o, &report)
 	if !isDataFormat(o.Output) {
 		if err != nil {
 			return err
@@ -107,8 +110,9 @@ func runValidate(streams IOStreams, o *ValidateOptions) error {
 
 // validateFiles loads the profile and, for the generate policy, its
 // secrets file when it exists; a missing secrets file is a note.
-func validateFiles(o *ValidateOptions, report *validationReport) error {
-	p, err := profile.Load(o.ProfileFile)
+func validateFiles(ctx context.Context, o *ValidateOptions, report *validationReport) error {
+	// validate also reads the bootstrap files the profile names, item by item.
+	p, err := profile.LoadContext(ctx, o.ProfileFile, profile.LoadOptions{MaxBytes: o.MaxProfileSize, CheckIdentities: true})
 	if err != nil {
 		return err
 	}

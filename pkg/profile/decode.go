@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,61 +11,113 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
 
 // decoder walks a YAML node tree against a Go type. It rejects unknown
-// fields, wrong kinds and values outside an enum, recording the position of
-// every field so later validation can point at the right line and column.
+// fields, wrong kinds and values outside what the field's jsonschema tag
+// allows (enum, minimum, maximum, pattern, maxLength), recording the
+// position of every field so later validation can point at the right line
+// and column. Aliases are followed within a budget, and the walk stops when
+// its context is cancelled.
 type decoder struct {
+	ctx       context.Context
 	file      string
 	errs      ErrorList
 	positions Positions
-	// budget is how many more nodes walk may visit; see walkBudget.
-	budget int
+	// budget is how many more nodes the walk may visit; aliases spend it
+	// again for every use, so a nested-alias bomb runs it out quickly.
+	budget  int
+	stopped error
+	steps   int
 }
 
-// walkBudget bounds the nodes walk visits for an input of size bytes.
-// Aliases make the node tree a graph: a list of aliases to a mapping that
-// holds a long list expands quadratically, and an 83 KB profile made walk
-// visit 9 million nodes (12 s) before yaml.v3's own "excessive aliasing"
-// check could run. Without aliases a document has fewer nodes than bytes,
-// so the budget only stops heavy alias expansion.
-func walkBudget(size int) int { return 10_000 + 2*size }
+// aliasAllowance is how many nodes alias expansion may add on top of twice
+// the nodes written in the file: generous for anchors that share a block
+// between services, far below what a nested-alias bomb needs.
+const aliasAllowance = 10000
 
 // DecodeStrict decodes YAML into out (a pointer to a struct) strictly and
 // returns the positions of every field path. Errors are an ErrorList.
 func DecodeStrict(file string, data []byte, out any) (Positions, error) {
-	d := &decoder{file: file, positions: Positions{}, budget: walkBudget(len(data))}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, ErrorList{{File: file, Msg: "the file is empty", Hint: "expected a YAML mapping with apiVersion, kind, metadata and spec"}}
-		}
-		return nil, ErrorList{yamlSyntaxError(file, err)}
+	return DecodeStrictContext(context.Background(), file, data, out)
+}
+
+// DecodeStrictContext is DecodeStrict that gives up when ctx is done.
+func DecodeStrictContext(ctx context.Context, file string, data []byte, out any) (Positions, error) {
+	d := &decoder{ctx: ctx, file: file, positions: Positions{}}
+	doc, err := parseYAML(ctx, file, data)
+	if err != nil {
+		return nil, err
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, ErrorList{{File: file, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document", Hint: "put one profile in each file"}}
-	}
-	root := &doc
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	d.budget = 2*countNodes(root) + aliasAllowance
 	d.walk(root, reflect.TypeOf(out).Elem(), "")
+	if d.stopped != nil {
+		return nil, d.stopped
+	}
 	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
 	if err := root.Decode(out); err != nil {
-		return nil, ErrorList{yamlSyntaxError(file, err)}
+		return nil, ErrorList{yamlSyntaxError(file, data, err)}
 	}
 	return d.positions, nil
 }
 
-// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a FieldError.
-func yamlSyntaxError(file string, err error) *FieldError {
+// parseYAML parses one YAML document. The parser cannot be interrupted, so
+// it runs on its own goroutine and the caller stops waiting when ctx is done.
+func parseYAML(ctx context.Context, file string, data []byte) (*yaml.Node, error) {
+	type result struct {
+		doc *yaml.Node
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var doc yaml.Node
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				done <- result{err: ErrorList{{File: file, Msg: "the file is empty", Hint: "expected a YAML mapping with apiVersion, kind, metadata and spec"}}}
+				return
+			}
+			done <- result{err: ErrorList{yamlSyntaxError(file, data, err)}}
+			return
+		}
+		var extra yaml.Node
+		if err := dec.Decode(&extra); err == nil {
+			done <- result{err: ErrorList{{File: file, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document", Hint: "put one profile in each file"}}}
+			return
+		}
+		done <- result{doc: &doc}
+	}()
+	select {
+	case r := <-done:
+		return r.doc, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("could not load %s: %w", file, ctx.Err())
+	}
+}
+
+// countNodes counts the nodes written in the document, not following aliases.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, x := range n.Content {
+		c += countNodes(x)
+	}
+	return c
+}
+
+// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a
+// FieldError. When the line holds a tab, the error names it: YAML never
+// indents with tabs, and yaml.v3's "found character that cannot start any
+// token" does not say which character.
+func yamlSyntaxError(file string, data []byte, err error) *FieldError {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	fe := &FieldError{File: file, Msg: msg, Hint: "fix the YAML syntax"}
@@ -77,7 +130,36 @@ func yamlSyntaxError(file string, err error) *FieldError {
 			}
 		}
 	}
+	if fe.Pos.Line > 0 {
+		// yaml.v3 sometimes reports the line after the tab's; look at both.
+		for _, ln := range []int{fe.Pos.Line, fe.Pos.Line - 1} {
+			if col := tabColumn(data, ln); col > 0 {
+				fe.Pos = Pos{Line: ln, Col: col}
+				fe.Msg = "found a tab character"
+				fe.Hint = "YAML indents with spaces only; replace the tab with spaces"
+				break
+			}
+		}
+	}
 	return fe
+}
+
+// tabColumn returns the 1-based column of the first tab on a 1-based line, or 0.
+func tabColumn(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	for i := 1; i < line; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return 0
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return bytes.IndexByte(data, '\t') + 1
 }
 
 func (d *decoder) fail(n *yaml.Node, path, hint, format string, args ...any) {
@@ -114,11 +196,20 @@ func kindName(n *yaml.Node) string {
 }
 
 func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
-	n = unalias(n)
-	if d.budget--; d.budget < 0 {
-		if d.budget == -1 {
-			d.fail(n, path, "write the values out or use fewer aliases", "document contains excessive aliasing")
-		}
+	if d.stopped != nil {
+		return
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	d.budget--
+	if d.budget < 0 {
+		d.stopped = ErrorList{{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: "aliases expand to too many nodes",
+			Hint: "a profile may reuse an anchor, but its expansion must stay near the size of the file"}}
+		return
+	}
+	if d.steps++; d.steps%1024 == 0 && d.ctx.Err() != nil {
+		d.stopped = fmt.Errorf("could not load %s: %w", d.file, d.ctx.Err())
 		return
 	}
 	d.positions[path] = Pos{n.Line, n.Column}
@@ -136,6 +227,18 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		fields := yamlFields(t)
 		seen := map[string]bool{}
+		defer func() {
+			// Fields without omitempty are the schema's "required" ones.
+			for _, name := range requiredFields(t) {
+				if !seen[name] {
+					hint := requiredHints[join(path, name)]
+					if hint == "" {
+						hint = "the schema requires it here"
+					}
+					d.fail(n, join(path, name), hint, "required field is missing")
+				}
+			}
+		}()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
@@ -146,7 +249,12 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			f, ok := fields[k.Value]
 			if !ok {
-				d.fail(k, p, didYouMean(n, i, fields, path, k.Value)+"allowed fields: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", "), "unknown field %q", k.Value)
+				names := slices.Sorted(maps.Keys(fields))
+				hint := misplaced(n, i, fields, path, k.Value)
+				if hint == "" {
+					hint = didYouMean(k.Value, names)
+				}
+				d.fail(k, p, hint+"allowed fields: "+strings.Join(names, ", "), "unknown field %q", k.Value)
 				continue
 			}
 			d.positions[p] = Pos{k.Line, k.Column}
@@ -154,7 +262,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			d.walk(v, f.Type, p)
 			d.positions[p] = Pos{v.Line, v.Column}
 			if len(d.errs) == before {
-				d.checkEnum(v, f, p)
+				d.checkLimits(v, f, p)
 			}
 		}
 	case reflect.Slice:
@@ -191,57 +299,35 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 }
 
-// checkEnum applies the jsonschema enum tag of a field to scalar values and
-// list items, so the schema and the loader share one list of allowed values.
-// Aliases are followed, like walk follows them: an enum set through an
-// alias (accessTokenStrategy: *x) was accepted unchecked.
-func (d *decoder) checkEnum(n *yaml.Node, f reflect.StructField, path string) {
-	allowed := enumValues(f)
-	if len(allowed) == 0 {
-		return
-	}
-	n = unalias(n)
-	check := func(v *yaml.Node, p string) {
-		v = unalias(v)
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return
-		}
-		for _, a := range allowed {
-			if v.Value == a {
-				return
-			}
-		}
-		d.fail(v, p, "allowed: "+strings.Join(allowed, ", "), "unknown value %q", v.Value)
-	}
-	if n.Kind == yaml.SequenceNode {
-		for i, item := range n.Content {
-			check(item, fmt.Sprintf("%s[%d]", path, i))
-		}
-		return
-	}
-	check(n, path)
-}
+var fieldsCache sync.Map // reflect.Type → map[string]reflect.StructField
 
-// unalias returns the node an alias refers to.
-func unalias(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
+// requiredFields are a struct's YAML fields without omitempty: the fields
+// the generated JSON Schema lists as required.
+var requiredCache sync.Map // reflect.Type → []string
 
-func enumValues(f reflect.StructField) []string {
-	var out []string
-	for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
-		if v, ok := strings.CutPrefix(part, "enum="); ok {
-			out = append(out, v)
+func requiredFields(t reflect.Type) []string {
+	if v, ok := requiredCache.Load(t); ok {
+		return v.([]string)
+	}
+	out := []string{}
+	defer func() { requiredCache.Store(t, out) }()
+	for name, f := range yamlFields(t) {
+		if _, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); !strings.Contains(opts, "omitempty") {
+			out = append(out, name)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
+// yamlFields maps a struct's YAML field names to its fields (cached: the
+// walk asks once per mapping node).
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	if v, ok := fieldsCache.Load(t); ok {
+		return v.(map[string]reflect.StructField)
+	}
 	out := map[string]reflect.StructField{}
+	defer fieldsCache.Store(t, out)
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -259,54 +345,34 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
-// didYouMean suggests what an unknown field at n.Content[i] was meant to
-// be: a field of the empty key just above it (an outdented line, as in
-// "gateway:" followed by "target:" at the same indentation), or a close
-// spelling of an allowed field. It returns "" or a hint ending in "; ".
-func didYouMean(n *yaml.Node, i int, fields map[string]reflect.StructField, path, name string) string {
-	if i >= 2 {
-		prevKey, prevVal := n.Content[i-2], n.Content[i-1]
-		if f, ok := fields[prevKey.Value]; ok && prevVal.Tag == "!!null" {
-			t := f.Type
-			for t.Kind() == reflect.Pointer {
-				t = t.Elem()
-			}
-			if t.Kind() == reflect.Struct {
-				if _, ok := yamlFields(t)[name]; ok {
-					return fmt.Sprintf("did you mean %s? indent it under %s:; ", join(join(path, prevKey.Value), name), prevKey.Value)
-				}
-			}
-		}
+// misplaced suggests where an unknown field at n.Content[i] belongs when the
+// key just above it is an empty field whose type has it (an outdented line,
+// as in "gateway:" followed by "target:" at the same indentation). It
+// returns "" or a hint ending in "; ".
+func misplaced(n *yaml.Node, i int, fields map[string]reflect.StructField, path, name string) string {
+	if i < 2 {
+		return ""
 	}
-	best, bestDist := "", 3
-	for f := range fields {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f)); d < bestDist || d == bestDist && f < best {
-			best, bestDist = f, d
-		}
+	prevKey, prevVal := n.Content[i-2], n.Content[i-1]
+	f, ok := fields[prevKey.Value]
+	if !ok || prevVal.Tag != "!!null" {
+		return ""
 	}
-	if best != "" && bestDist <= 2 {
-		return fmt.Sprintf("did you mean %q? ", best)
+	t := f.Type
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return ""
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	if _, ok := yamlFields(t)[name]; !ok {
+		return ""
+	}
+	return fmt.Sprintf("did you mean %s? indent it under %s:; ", join(join(path, prevKey.Value), name), prevKey.Value)
 }
 
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+// requiredHints say why a required field matters, where a bare "required"
+// would leave the user guessing.
+var requiredHints = map[string]string{
+	"spec.domain": "the public hosts derive from it: add domain: example.com under spec",
 }

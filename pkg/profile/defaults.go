@@ -144,6 +144,24 @@ func (p *Profile) applyDefaults() {
 				sv.Forward.Audience = []string{sv.Name}
 			}
 		}
+		if sv.Forward.Mode == "headers" {
+			h := &sv.Forward.Headers
+			if h.Subject == "" {
+				h.Subject = DefaultSubjectHeader
+			}
+			if h.Email == "" {
+				h.Email = DefaultEmailHeader
+			}
+			if h.Groups == "" {
+				h.Groups = DefaultGroupsHeader
+			}
+			if sv.Forward.Claims.PreferredUsername == "" {
+				sv.Forward.Claims.PreferredUsername = "preferred_username"
+				if slices.Contains(sv.Allow, "session") || slices.Contains(sv.Allow, "bearer") {
+					sv.Forward.Claims.PreferredUsername = "traits.username"
+				}
+			}
+		}
 		if sv.OnFailure == "" {
 			sv.OnFailure = "json"
 			if slices.Contains(sv.Allow, "session") {

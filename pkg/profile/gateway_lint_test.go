@@ -92,9 +92,9 @@ func TestAPIPeers(t *testing.T) {
 	}{
 		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
-		{"envoy gateway", "  gateway: {target: envoy-gateway}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
+		{"envoy gateway", "  gateway: {target: envoy-gateway, tlsSecretName: example-com-tls}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},
-		{"ingress, no kubernetes, no ui", "  components: {ui: {enabled: false}}\n  kubernetes: {enabled: false}\n  gateway: {target: ingress, ingressClassName: nginx}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
+		{"ingress, no kubernetes, no ui", "  components: {ui: {enabled: false}}\n  kubernetes: {enabled: false}\n  gateway: {target: ingress, ingressClassName: nginx, externalTLS: true}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
 			[]string{"bootstrap", "hydra"}, []string{"bootstrap", "kratos"}, []string{}, []string{}},
 	}
 	for _, tc := range cases {

@@ -75,6 +75,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		HydraAdminPeers:         []string{"bootstrap", "kratos", "ui"},
 		OathkeeperAPIPeers:      []string{},
 		OathkeeperAPINamespaces: []string{},
+		HydraCORSOrigins:        []string{},
 	}
 	got := p.Wiring()
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
@@ -110,7 +111,9 @@ var errorCases = []errorCase{
 	{"bad duration", header + "  kratos:\n    sessionLifespan: forever\n", []string{"p.yaml:8:22:", "invalid duration"}},
 	{"bad enum", header + "  hydra:\n    accessTokenStrategy: paseto\n", []string{"p.yaml:8:26:", "allowed: jwt, opaque"}},
 	{"wrong apiVersion", strings.Replace(header, "v1alpha1", "v9", 1), []string{"p.yaml:1:13:", "apiVersion", "allowed: authctl.dev/v1alpha1"}},
-	{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", "invalid name"}},
+	{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", `metadata.name: invalid value "Dev_Stack"`, "must match"}},
+	{"bad namespace", strings.Replace(header, "name: dev", "name: dev\n  namespace: Bad_NS", 1), []string{"p.yaml:5:14:", `metadata.namespace: invalid namespace "Bad_NS"`}},
+	{"bad cors origin", header + "  hydra:\n    corsAllowedOrigins: [\"https://app.example.com/path\"]\n", []string{"p.yaml:8:", "spec.hydra.corsAllowedOrigins[0]: bad origin"}},
 	{"sqlite with replicas", header + "  scaling:\n    replicas: 3\n", []string{"p.yaml:8:5:", "sqlite supports a single replica", "spec.database.mode: external"}},
 	{"oidc without secret ref", header + "  kratos:\n    oidcProviders:\n      - id: google\n        provider: google\n        clientID: x\n        clientSecretRef: {name: \"\"}\n", []string{"p.yaml:12:33:", "clientSecretRef.name", "secrets never go in the profile"}},
 	{"field set twice", header + "  domain: other.com\n", []string{"p.yaml:7:3:", "set twice"}},
@@ -119,9 +122,11 @@ var errorCases = []errorCase{
 	{"empty", "", []string{"the file is empty"}},
 	{"wrong kind", strings.Replace(header, "kind: Profile", "kind: Stack", 1), []string{"p.yaml:2:7:", "kind", "allowed: Profile"}},
 	{"bad domain", strings.Replace(header, "domain: example.com", "domain: not_a_domain", 1), []string{"p.yaml:6:11:", "spec.domain: invalid domain \"not_a_domain\""}},
-	{"missing domain", strings.Replace(header, "  domain: example.com\n", "  components: {}\n", 1), []string{"p.yaml:6:3:", "spec.domain: required field is missing"}},
+	{"passwordless without webauthn", header + "  kratos:\n    methods: [password]\n    webauthn: {passwordless: true}\n", []string{"p.yaml:9:30:", "spec.kratos.webauthn.passwordless", "without the webauthn method"}},
+	{"no first factor", header + "  kratos:\n    methods: [webauthn, totp]\n", []string{"p.yaml:8:14:", "spec.kratos.methods", "no first factor"}},
+	{"missing domain", strings.Replace(header, "  domain: example.com\n", "  components: {}\n", 1), []string{"p.yaml:6:3:", "spec.domain: required field is missing (the public hosts derive from it"}},
 	{"bad host", header + "  hosts:\n    auth: \"-x-.example.com\"\n", []string{"p.yaml:8:11:", "spec.hosts.auth: invalid host \"-x-.example.com\""}},
-	{"bad digest", header + "  components:\n    hydra:\n      image: {digest: \"sha256:abc\"}\n", []string{"p.yaml:9:23:", "spec.components.hydra.image.digest: invalid digest"}},
+	{"bad digest", header + "  components:\n    hydra:\n      image: {digest: \"sha256:abc\"}\n", []string{"p.yaml:9:23:", `spec.components.hydra.image.digest: invalid value "sha256:abc"`}},
 	{"ui without kratos", header + "  components:\n    kratos: {enabled: false}\n", []string{"p.yaml:", "spec.components.ui.enabled: the self-service UI needs Kratos"}},
 	{"external database without kratos Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: \"\"}\n      hydra: {name: hydra-dsn}\n", []string{"p.yaml:10:22:", "spec.database.external.kratos.name: missing Secret name", "holds the DSN"}},
 	{"external database without hydra Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: kratos-dsn}\n", []string{"p.yaml:", "spec.database.external.hydra.name: missing Secret name", "holds the DSN"}},
@@ -298,7 +303,7 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	}
 	doc := header + "  services:\n    - &s {name: a, hosts: [" + hosts.String() + "], upstream: {url: \"http://u:80\"}, allow: [session]}\n" + refs.String()
 	_, err := profile.Parse("p.yaml", t.TempDir(), []byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "document contains excessive aliasing (write the values out or use fewer aliases)") {
+	if err == nil || !strings.Contains(err.Error(), "aliases expand to too many nodes (a profile may reuse an anchor") {
 		t.Fatalf("err = %.300v", err)
 	}
 	if !strings.Contains(err.Error(), "p.yaml:") {
@@ -347,5 +352,16 @@ func TestAliasSeedsReachTypedFields(t *testing.T) {
 				t.Errorf("the seed stops at an unknown field:\n%v", err)
 			}
 		})
+	}
+}
+
+// TestFieldReferenceIsFresh: docs/profile-fields.md is what the types say.
+func TestFieldReferenceIsFresh(t *testing.T) {
+	got, err := os.ReadFile(filepath.Join("..", "..", profile.FieldReferencePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(profile.FieldReference()) {
+		t.Errorf("%s is stale; regenerate with: go run ./hack/gendocs", profile.FieldReferencePath)
 	}
 }

@@ -1,7 +1,9 @@
 package profile
 
 import (
+	"context"
 	"fmt"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -12,14 +14,18 @@ import (
 // they become: Oathkeeper rejects a request that two rules match, so any
 // overlap is an error, and a service whose every request another service
 // also matches is unreachable.
-func (p *Profile) validateServices() ErrorList {
+func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 	var errs ErrorList
+	w := p.Wiring()
 	add := func(path, hint, format string, args ...any) {
 		errs = append(errs, p.Errorf(path, hint, format, args...))
 	}
 	s := &p.Spec
 	names := map[string]int{}
 	for i, sv := range s.Services {
+		if i%1024 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		path := fmt.Sprintf("spec.services[%d]", i)
 		if !dnsLabel.MatchString(sv.Name) {
 			add(path+".name", "use lower-case letters, digits and '-'", "invalid service name %q", sv.Name)
@@ -68,7 +74,7 @@ func (p *Profile) validateServices() ErrorList {
 		default:
 			add(path+".upstream", "set url, or service and port", "no upstream")
 		}
-		if field, what := p.upstreamIsInternal(sv.Upstream); field != "" {
+		if field, what := upstreamIsInternal(w, sv.Upstream); field != "" {
 			add(path+".upstream."+field, "the stack's admin and decision APIs are never published; point the service at your own upstream", "upstream is %s", what)
 		}
 		if len(sv.Allow) == 0 {
@@ -93,29 +99,33 @@ func (p *Profile) validateServices() ErrorList {
 		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !slices.Contains(sv.Allow, "jwt") && !slices.Contains(sv.Allow, "oauth2_introspection") {
 			add(path+".requiredScopes", "scopes and audience are checked by jwt or oauth2_introspection", "requiredScopes/audience without a token authenticator")
 		}
+		errs = append(errs, p.validateForwardHeaders(path, sv)...)
 		if sv.Forward.Mode == "reissue" {
 			if err := checkDuration(sv.Forward.TTL); err != nil {
 				add(path+".forward.ttl", "use a Go duration such as 5m", "%v", err)
 			}
 		}
 	}
-	// Overlaps, pairwise.
-	for i := range s.Services {
-		for j := i + 1; j < len(s.Services); j++ {
-			a, b := s.Services[i], s.Services[j]
-			if !overlaps(a, b) {
-				continue
-			}
-			switch {
-			case covers(a, b) && covers(b, a):
-				add(fmt.Sprintf("spec.services[%d]", j), "merge them or split their hosts, paths or methods", "service %q matches exactly the requests of %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
-			case covers(b, a):
-				add(fmt.Sprintf("spec.services[%d]", i), "remove it or narrow "+b.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", a.Name, b.Name)
-			case covers(a, b):
-				add(fmt.Sprintf("spec.services[%d]", j), "remove it or narrow "+a.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
-			default:
-				add(fmt.Sprintf("spec.services[%d]", j), "split the hosts, paths or methods so each request matches one service", "service %q overlaps %q: Oathkeeper rejects requests that two rules match", b.Name, a.Name)
-			}
+	// Overlaps, between the services that share a host and a first path
+	// segment (see overlapCandidates).
+	for k, pair := range overlapCandidates(s.Services) {
+		if k%4096 == 4095 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		i, j := pair[0], pair[1]
+		a, b := s.Services[i], s.Services[j]
+		if !overlaps(a, b) {
+			continue
+		}
+		switch {
+		case covers(a, b) && covers(b, a):
+			add(fmt.Sprintf("spec.services[%d]", j), "merge them or split their hosts, paths or methods", "service %q matches exactly the requests of %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
+		case covers(b, a):
+			add(fmt.Sprintf("spec.services[%d]", i), "remove it or narrow "+b.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", a.Name, b.Name)
+		case covers(a, b):
+			add(fmt.Sprintf("spec.services[%d]", j), "remove it or narrow "+a.Name+"'s hosts, paths or methods", "service %q is unreachable: every request it matches is also matched by %q, and Oathkeeper rejects requests that two rules match", b.Name, a.Name)
+		default:
+			add(fmt.Sprintf("spec.services[%d]", j), "split the hosts, paths or methods so each request matches one service", "service %q overlaps %q: Oathkeeper rejects requests that two rules match", b.Name, a.Name)
 		}
 	}
 	g := s.Gateway
@@ -132,7 +142,106 @@ func (p *Profile) validateServices() ErrorList {
 	if g.Target != "none" && len(s.Services) > 0 && !On(s.Components.Oathkeeper.Enabled) {
 		add("spec.components.oathkeeper.enabled", "protected services are checked by Oathkeeper", "services need Oathkeeper")
 	}
-	return errs
+	return errs, nil
+}
+
+// overlapCandidates returns the pairs (i < j) of services that could match
+// one request: they share a host and either shares a first path segment
+// with the other or has a prefix ("/") that spans every segment. Indexing
+// by host and segment keeps the lint near linear for real setups, where
+// most services own their hosts or paths, instead of comparing every pair.
+func overlapCandidates(services []Service) [][2]int {
+	type key struct{ host, segment string }
+	buckets := map[key][]int{}
+	// wide[host] are the services with a prefix that covers the whole host.
+	wide := map[string][]int{}
+	hostSegments := map[string][]string{}
+	for i, sv := range services {
+		for _, h := range uniqueStrings(sv.Hosts) {
+			for _, seg := range firstSegments(sv.Paths) {
+				if seg == "" {
+					wide[h] = append(wide[h], i)
+					continue
+				}
+				k := key{h, seg}
+				if len(buckets[k]) == 0 {
+					hostSegments[h] = append(hostSegments[h], seg)
+				}
+				if l := buckets[k]; len(l) == 0 || l[len(l)-1] != i {
+					buckets[k] = append(buckets[k], i)
+				}
+			}
+		}
+	}
+	seen := map[[2]int]bool{}
+	var out [][2]int
+	addPair := func(i, j int) {
+		if i == j {
+			return
+		}
+		if i > j {
+			i, j = j, i
+		}
+		if pr := [2]int{i, j}; !seen[pr] {
+			seen[pr] = true
+			out = append(out, pr)
+		}
+	}
+	pairs := func(list []int) {
+		for x := range list {
+			for y := x + 1; y < len(list); y++ {
+				addPair(list[x], list[y])
+			}
+		}
+	}
+	for _, list := range buckets {
+		pairs(list)
+	}
+	for h, ws := range wide {
+		pairs(ws)
+		for _, seg := range hostSegments[h] {
+			for _, i := range ws {
+				for _, j := range buckets[key{h, seg}] {
+					addPair(i, j)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return a[1] - b[1]
+	})
+	return out
+}
+
+// firstSegments returns the first path segment of each prefix, each once;
+// "" stands for a prefix ("/") that covers every segment.
+func firstSegments(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		seg := strings.TrimPrefix(p, "/")
+		// Prefixes match whole segments (pathCovers): "/api" never
+		// covers "/api-v2", so the first segment is an exact key.
+		if i := strings.IndexByte(seg, '/'); i >= 0 {
+			seg = seg[:i]
+		}
+		if !slices.Contains(out, seg) {
+			out = append(out, seg)
+		}
+	}
+	return out
+}
+
+func uniqueStrings(list []string) []string {
+	var out []string
+	for _, x := range list {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func methodsOf(s Service) []string {
@@ -203,8 +312,7 @@ func covers(a, b Service) bool {
 // internal APIs (Kratos or Hydra admin, Oathkeeper's decision API or proxy,
 // the authz and token-hook servers), which must never be published. It
 // returns the offending field and a description, or "".
-func (p *Profile) upstreamIsInternal(u Upstream) (field, what string) {
-	w := p.Wiring()
+func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 	internal := map[string]string{
 		w.KratosAdminService:     "the Kratos admin API",
 		w.HydraAdminService:      "the Hydra admin API",
@@ -245,4 +353,45 @@ func (p *Profile) upstreamIsInternal(u Upstream) (field, what string) {
 		}
 	}
 	return "", ""
+}
+
+// reservedHeaders carry the request itself, the proxy chain or the gateway's
+// secret; no identity header may take their names.
+var reservedHeaders = []string{
+	"Authorization", "Cookie", "Set-Cookie", "Host", "Connection", "Content-Length", "Content-Type", "Content-Encoding",
+	"Transfer-Encoding", "Te", "Trailer", "Upgrade", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Forwarded",
+	"Via", "Accept", "X-Session-Token", "X-Authctl-Gateway-Secret",
+	"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+}
+
+// validateForwardHeaders checks a service's identity header names.
+func (p *Profile) validateForwardHeaders(path string, sv Service) ErrorList {
+	var errs ErrorList
+	h := sv.Forward.Headers
+	if sv.Forward.Mode != "headers" {
+		if h != (ForwardHeaders{}) || sv.Forward.Claims != (ForwardClaims{}) {
+			errs = append(errs, p.Errorf(path+".forward.headers", "set forward.mode: headers, or remove them", "header names apply to the headers mode only"))
+		}
+		return errs
+	}
+	seen := map[string]string{}
+	for _, f := range []struct{ field, name string }{
+		{"subject", h.Subject}, {"email", h.Email}, {"groups", h.Groups}, {"preferredUsername", h.PreferredUsername},
+	} {
+		if f.name == "" {
+			continue
+		}
+		fp := path + ".forward.headers." + f.field
+		canon := textproto.CanonicalMIMEHeaderKey(f.name)
+		if slices.Contains(reservedHeaders, canon) || strings.HasPrefix(canon, "X-Forwarded-") {
+			errs = append(errs, p.Errorf(fp, "pick a name the request and the proxies do not use, such as X-Auth-Request-User", "%s is reserved", f.name))
+			continue
+		}
+		if prev, dup := seen[canon]; dup {
+			errs = append(errs, p.Errorf(fp, "give each value its own header", "%s is already the %s header", f.name, prev))
+			continue
+		}
+		seen[canon] = f.field
+	}
+	return errs
 }

@@ -22,33 +22,40 @@ type Profile struct {
 	Dir string `yaml:"-" json:"-"`
 	// positions maps field paths (spec.kratos.methods[1]) to file positions.
 	positions Positions
+	// browserOrigins are the origins of the browser clients that
+	// spec.bootstrap.clients defines, read once during validation.
+	browserOrigins []string
 }
 
 // Metadata names the stack.
 type Metadata struct {
 	// Name of the stack; used as the prefix of every object name.
-	Name string `yaml:"name" json:"name" jsonschema:"description=Name of the stack: a DNS-1123 label that prefixes every object,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"`
+	Name string `yaml:"name" json:"name" jsonschema:"description=Name of the stack: a DNS-1123 label that prefixes every object,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$,maxLength=40"`
 	// Namespace the stack is rendered into.
 	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty" jsonschema:"description=Kubernetes namespace (default: the name)"`
 }
 
 // Spec is the desired stack.
 type Spec struct {
-	Domain     string     `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
-	Hosts      Hosts      `yaml:"hosts,omitempty" json:"hosts,omitempty"`
-	TLS        *bool      `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
-	Components Components `yaml:"components,omitempty" json:"components,omitempty"`
-	Database   Database   `yaml:"database,omitempty" json:"database,omitempty"`
-	Scaling    Scaling    `yaml:"scaling,omitempty" json:"scaling,omitempty"`
-	Kratos     Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
-	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
-	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
-	Secrets    Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
-	Services   []Service  `yaml:"services,omitempty" json:"services,omitempty"`
-	Gateway    Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
-	Kubernetes Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
-	Bootstrap  Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
-	Patches    []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
+	Domain string `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
+	Hosts  Hosts  `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	TLS    *bool  `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
+	// AllowPlainHTTP is the development switch that tls: false needs: plain
+	// HTTP sends session cookies and tokens in clear, and kube-apiserver
+	// refuses an http:// issuer, so it never happens by accident.
+	AllowPlainHTTP *bool      `yaml:"allowPlainHTTP,omitempty" json:"allowPlainHTTP,omitempty" jsonschema:"description=Allow tls: false for a local trial without Kubernetes login (default false)"`
+	Components     Components `yaml:"components,omitempty" json:"components,omitempty"`
+	Database       Database   `yaml:"database,omitempty" json:"database,omitempty"`
+	Scaling        Scaling    `yaml:"scaling,omitempty" json:"scaling,omitempty"`
+	Kratos         Kratos     `yaml:"kratos,omitempty" json:"kratos,omitempty"`
+	Hydra          Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
+	Oathkeeper     Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+	Secrets        Secrets    `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Services       []Service  `yaml:"services,omitempty" json:"services,omitempty"`
+	Gateway        Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
+	Kubernetes     Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
+	Bootstrap      Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
+	Patches        []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
 }
 
 // Service is an upstream protected by the gateway and Oathkeeper.
@@ -88,6 +95,35 @@ type Forward struct {
 	TTL string `yaml:"ttl,omitempty" json:"ttl,omitempty"`
 	// Audience of a reissued token (default: the service name).
 	Audience []string `yaml:"audience,omitempty" json:"audience,omitempty"`
+	// Headers names the identity headers of the headers mode, for upstreams
+	// that expect another convention (oauth2-proxy's X-Auth-Request-*,
+	// Remote-User).
+	Headers ForwardHeaders `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Claims says where header values come from.
+	Claims ForwardClaims `yaml:"claims,omitempty" json:"claims,omitempty"`
+}
+
+// Default identity header names of the headers mode.
+const (
+	DefaultSubjectHeader = "X-User-Id"
+	DefaultEmailHeader   = "X-User-Email"
+	DefaultGroupsHeader  = "X-User-Groups"
+)
+
+// ForwardHeaders are the header names an upstream reads the user from.
+// Every gateway removes a client's copy of every name any service uses.
+type ForwardHeaders struct {
+	Subject           string `yaml:"subject,omitempty" json:"subject,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the user id (default X-User-Id)"`
+	Email             string `yaml:"email,omitempty" json:"email,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the email (default X-User-Email)"`
+	Groups            string `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the comma-separated groups (default X-User-Groups)"`
+	PreferredUsername string `yaml:"preferredUsername,omitempty" json:"preferredUsername,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9-]*$,maxLength=64,description=Header with the preferred username (default: not sent)"`
+}
+
+// ForwardClaims name where a value comes from: an identity field for
+// session and bearer (Kratos session token) access, a token claim for jwt
+// and oauth2_introspection.
+type ForwardClaims struct {
+	PreferredUsername string `yaml:"preferredUsername,omitempty" json:"preferredUsername,omitempty" jsonschema:"pattern=^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$,description=Identity field or token claim of the preferred username (default traits.username for sessions and preferred_username for tokens; the email when it is empty)"`
 }
 
 // Gateway selects how requests reach Oathkeeper.
@@ -110,6 +146,10 @@ type Gateway struct {
 	DenyAll *bool `yaml:"denyAll,omitempty" json:"denyAll,omitempty"`
 	// TLSSecretName holds the certificate for the public hosts.
 	TLSSecretName string `yaml:"tlsSecretName,omitempty" json:"tlsSecretName,omitempty"`
+	// ExternalTLS says that something in front of the gateway (a cloud load
+	// balancer) terminates TLS, so the Ingress or Gateway needs no
+	// certificate of its own.
+	ExternalTLS *bool `yaml:"externalTLS,omitempty" json:"externalTLS,omitempty" jsonschema:"description=TLS is terminated in front of the gateway; no tlsSecretName needed (default false)"`
 	// Image of the standalone Envoy.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
 }
@@ -123,7 +163,7 @@ type Kubernetes struct {
 	// ClientID of the public kubectl client in Hydra (default kubectl).
 	ClientID string `yaml:"clientID,omitempty" json:"clientID,omitempty"`
 	// RedirectPorts are the loopback ports get-token listens on, in order.
-	RedirectPorts  []int  `yaml:"redirectPorts,omitempty" json:"redirectPorts,omitempty"`
+	RedirectPorts  []int  `yaml:"redirectPorts,omitempty" json:"redirectPorts,omitempty" jsonschema:"minimum=1,maximum=65535"`
 	UsernameClaim  string `yaml:"usernameClaim,omitempty" json:"usernameClaim,omitempty"`
 	UsernamePrefix string `yaml:"usernamePrefix,omitempty" json:"usernamePrefix,omitempty"`
 	GroupsClaim    string `yaml:"groupsClaim,omitempty" json:"groupsClaim,omitempty"`
@@ -216,7 +256,7 @@ type SecretRef struct {
 // Scaling applies to Kratos, Hydra, Oathkeeper and the UI when the database is external.
 type Scaling struct {
 	Replicas             int   `yaml:"replicas,omitempty" json:"replicas,omitempty" jsonschema:"minimum=1,description=Replicas per component (sqlite forces 1)"`
-	MaxReplicas          int   `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (0: no autoscaler)"`
+	MaxReplicas          int   `yaml:"maxReplicas,omitempty" json:"maxReplicas,omitempty" jsonschema:"minimum=1,description=HorizontalPodAutoscaler maximum (unset: no autoscaler)"`
 	TargetCPUUtilization int   `yaml:"targetCPUUtilization,omitempty" json:"targetCPUUtilization,omitempty" jsonschema:"minimum=1,maximum=100"`
 	PodDisruptionBudget  *bool `yaml:"podDisruptionBudget,omitempty" json:"podDisruptionBudget,omitempty" jsonschema:"description=Render PodDisruptionBudgets when replicas > 1 (default true)"`
 }
@@ -226,10 +266,19 @@ type Kratos struct {
 	IdentitySchemas   []IdentitySchema `yaml:"identitySchemas,omitempty" json:"identitySchemas,omitempty"`
 	Methods           []string         `yaml:"methods,omitempty" json:"methods,omitempty" jsonschema:"enum=password,enum=totp,enum=webauthn,enum=passkey,enum=code,enum=lookup_secret,enum=oidc"`
 	OIDCProviders     []OIDCProvider   `yaml:"oidcProviders,omitempty" json:"oidcProviders,omitempty"`
+	WebAuthn          WebAuthn         `yaml:"webauthn,omitempty" json:"webauthn,omitempty"`
 	Registration      *bool            `yaml:"registration,omitempty" json:"registration,omitempty" jsonschema:"description=Allow self-service registration (default true)"`
 	SessionLifespan   string           `yaml:"sessionLifespan,omitempty" json:"sessionLifespan,omitempty" jsonschema:"description=Go duration (default 24h)"`
 	AllowedReturnURLs []string         `yaml:"allowedReturnURLs,omitempty" json:"allowedReturnURLs,omitempty"`
 	Courier           Courier          `yaml:"courier,omitempty" json:"courier,omitempty"`
+}
+
+// WebAuthn configures the webauthn method (security keys, platform
+// authenticators).
+type WebAuthn struct {
+	// Passwordless makes webauthn a first factor: users sign in with a
+	// security key alone. Without it webauthn is a second factor.
+	Passwordless *bool `yaml:"passwordless,omitempty" json:"passwordless,omitempty" jsonschema:"description=Sign in with a security key alone as a first factor (default false: webauthn is a second factor)"`
 }
 
 // IdentitySchema is given inline or as a file path relative to the profile.
@@ -260,6 +309,11 @@ type Courier struct {
 type Hydra struct {
 	AccessTokenStrategy string    `yaml:"accessTokenStrategy,omitempty" json:"accessTokenStrategy,omitempty" jsonschema:"enum=jwt,enum=opaque"`
 	Lifespans           Lifespans `yaml:"lifespans,omitempty" json:"lifespans,omitempty"`
+	// CORSAllowedOrigins are the browser origins that may call Hydra's
+	// public API (token, userinfo, revocation): what a single-page app
+	// needs to exchange its code. Hydra v2.3.0 ignores a client's
+	// allowed_cors_origins while public CORS is off.
+	CORSAllowedOrigins []string `yaml:"corsAllowedOrigins,omitempty" json:"corsAllowedOrigins,omitempty" jsonschema:"description=Origins allowed to call Hydra's public API from a browser (default: the origins of the browser clients in spec.bootstrap.clients)"`
 }
 
 // Lifespans are Go durations.

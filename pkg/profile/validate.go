@@ -1,14 +1,19 @@
 package profile
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/authctl/authctl/pkg/ory/input"
 )
 
 var (
@@ -18,7 +23,7 @@ var (
 	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
 )
 
-func (p *Profile) validate() error {
+func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	var errs ErrorList
 	add := func(path, hint, format string, args ...any) {
 		errs = append(errs, p.Errorf(path, hint, format, args...))
@@ -29,18 +34,14 @@ func (p *Profile) validate() error {
 	if p.Kind != Kind {
 		add("kind", "use "+Kind, "unsupported kind %q", p.Kind)
 	}
-	if !dnsLabel.MatchString(p.Metadata.Name) || len(p.Metadata.Name) > 40 {
-		add("metadata.name", "use lower-case letters, digits and '-', at most 40 characters", "invalid name %q", p.Metadata.Name)
-	}
+	// metadata.name's pattern and length are the schema's (checked while
+	// decoding).
 	if !dnsLabel.MatchString(p.Metadata.Namespace) {
 		add("metadata.namespace", "use a DNS-1123 label", "invalid namespace %q", p.Metadata.Namespace)
 	}
 	s := &p.Spec
-	switch {
-	case s.Domain == "":
-		// One error, not one per host derived from the missing domain.
-		add("spec.domain", "the public hosts derive from it: add domain: example.com under spec", "required field is missing")
-	case !dnsName.MatchString(s.Domain):
+	// A missing domain is reported once, while decoding (a required field).
+	if s.Domain != "" && !dnsName.MatchString(s.Domain) {
 		add("spec.domain", "use a DNS name such as example.com", "invalid domain %q", s.Domain)
 	}
 	hosts := map[string]string{}
@@ -63,11 +64,7 @@ func (p *Profile) validate() error {
 			add(h.path, "session cookies are scoped to "+s.Domain+"; use a host under it", "host %q is outside the domain %q", h.value, s.Domain)
 		}
 	}
-	for name, c := range map[string]Component{"kratos": s.Components.Kratos, "hydra": s.Components.Hydra, "oathkeeper": s.Components.Oathkeeper, "ui": s.Components.UI} {
-		if c.Image.Digest != "" && !digestRe.MatchString(c.Image.Digest) {
-			add("spec.components."+name+".image.digest", "use sha256:<64 hex digits>", "invalid digest %q", c.Image.Digest)
-		}
-	}
+	// Image digests are checked against the schema's pattern while decoding.
 	if On(s.Components.UI.Enabled) && !On(s.Components.Kratos.Enabled) {
 		add("spec.components.ui.enabled", "enable kratos or disable the ui", "the self-service UI needs Kratos")
 	}
@@ -99,6 +96,13 @@ func (p *Profile) validate() error {
 			add(fmt.Sprintf("spec.kratos.methods[%d]", i), "list each method once", "method %q is listed twice", m)
 		}
 		seen[m] = true
+	}
+	if On(k.WebAuthn.Passwordless) && !seen["webauthn"] {
+		add("spec.kratos.webauthn.passwordless", "add webauthn to spec.kratos.methods", "passwordless webauthn without the webauthn method")
+	}
+	if !seen["password"] && !seen["passkey"] && !seen["oidc"] && !seen["code"] && !(seen["webauthn"] && On(k.WebAuthn.Passwordless)) {
+		add("spec.kratos.methods", "add password, passkey, oidc or code, or set spec.kratos.webauthn.passwordless: true",
+			"no first factor: totp, lookup_secret and webauthn (without passwordless) only add a second factor, so nobody could sign in")
 	}
 	if seen["oidc"] && len(k.OIDCProviders) == 0 {
 		add("spec.kratos.methods", "add spec.kratos.oidcProviders or remove oidc", "method oidc needs at least one provider")
@@ -199,7 +203,20 @@ func (p *Profile) validate() error {
 			add("spec.secrets.externalSecret.storeRef.name", "name the SecretStore or ClusterSecretStore", "missing store name")
 		}
 	}
-	errs = append(errs, p.validateServices()...)
+	svcErrs, err := p.validateServices(ctx)
+	if err != nil {
+		return err
+	}
+	errs = append(errs, svcErrs...)
+	errs = append(errs, p.validateTLS()...)
+	if !opts.SkipBootstrapInputs {
+		errs = append(errs, p.validateBootstrap(opts.CheckIdentities)...)
+	}
+	for i, o := range s.Hydra.CORSAllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			add(fmt.Sprintf("spec.hydra.corsAllowedOrigins[%d]", i), "use an origin such as https://app.example.com (scheme, host and port only)", "bad origin %q: %v", o, err)
+		}
+	}
 	for i, pt := range s.Patches {
 		if strings.TrimSpace(pt.Patch) == "" {
 			add(fmt.Sprintf("spec.patches[%d].patch", i), "give a strategic-merge or JSON 6902 patch", "empty patch")
@@ -243,6 +260,114 @@ func checkURL(v string, httpsOnly bool) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("missing host")
+	}
+	return nil
+}
+
+// validateTLS refuses the TLS settings no browser or cluster would take.
+func (p *Profile) validateTLS() ErrorList {
+	var errs ErrorList
+	s := &p.Spec
+	if !On(s.TLS) {
+		switch {
+		case !On(s.AllowPlainHTTP):
+			errs = append(errs, p.Errorf("spec.tls", "set spec.allowPlainHTTP: true for a local trial, or keep tls: true",
+				"plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer"))
+		case On(s.Kubernetes.Enabled):
+			errs = append(errs, p.Errorf("spec.tls", "set spec.kubernetes.enabled: false for a plain-HTTP trial, or keep tls: true",
+				"kube-apiserver refuses an http:// issuer, so kubectl login needs tls: true"))
+		}
+		return errs
+	}
+	g := s.Gateway
+	if (g.Target == "ingress" || g.Target == "envoy-gateway") && g.TLSSecretName == "" && !On(g.ExternalTLS) {
+		what := map[string]string{"ingress": "the Ingress", "envoy-gateway": "the Gateway"}[g.Target]
+		errs = append(errs, p.Errorf("spec.gateway.target", "set spec.gateway.tlsSecretName to the Secret holding the certificate, or spec.gateway.externalTLS: true when a load balancer in front terminates TLS",
+			"spec.tls is true but %s gets no certificate, so the public URLs would not answer https", what))
+	}
+	return errs
+}
+
+// validateBootstrap reads the bootstrap input files the way `authctl
+// bootstrap` will, so a missing file or a bad item fails now, not against a
+// server: the clients file always, the identities file (which may be large)
+// when asked. Secrets named by client_secret_env need not be set yet.
+func (p *Profile) validateBootstrap(identities bool) ErrorList {
+	var errs ErrorList
+	b := p.Spec.Bootstrap
+	report := func(field string, err error) {
+		var ie *input.Error
+		if errors.As(err, &ie) {
+			errs = append(errs, &FieldError{File: ie.Source.File, Pos: Pos{Line: ie.Source.Line, Col: 1}, Msg: ie.Err.Error(),
+				Hint: "named by " + field + " in " + p.Source})
+			return
+		}
+		errs = append(errs, p.Errorf(field, "the path is relative to the profile file", "%v", err))
+	}
+	if b.Identities != "" && identities {
+		path := p.resolve(b.Identities)
+		if err := input.EachIdentity(path, func(*input.Identity) error { return nil }); err != nil {
+			report("spec.bootstrap.identities", err)
+		}
+	}
+	if b.Clients != "" {
+		path := p.resolve(b.Clients)
+		clients, err := input.ReadClients(path, func(string) string { return "set at bootstrap" })
+		if err != nil {
+			report("spec.bootstrap.clients", err)
+		}
+		p.browserOrigins = browserOrigins(clients)
+	}
+	return errs
+}
+
+// browserOrigins are the origins a browser app calls Hydra from: a client's
+// allowed_cors_origins, or for a public authorization-code client (a
+// single-page app) the origins of its redirect URIs. Loopback redirects
+// belong to native apps such as kubectl, which need no CORS.
+func browserOrigins(clients []*input.Client) []string {
+	var out []string
+	add := func(o string) {
+		if o != "" && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	for _, c := range clients {
+		if list, ok := c.Fields["allowed_cors_origins"].([]any); ok && len(list) > 0 {
+			for _, o := range list {
+				s, _ := o.(string)
+				add(s)
+			}
+			continue
+		}
+		grants, _ := c.Fields["grant_types"].([]any)
+		if !c.IsPublic() || !slices.Contains(grants, any("authorization_code")) {
+			continue
+		}
+		uris, _ := c.Fields["redirect_uris"].([]any)
+		for _, u := range uris {
+			s, _ := u.(string)
+			pu, err := url.Parse(s)
+			if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+				continue
+			}
+			if h := pu.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+				continue
+			}
+			add(pu.Scheme + "://" + pu.Host)
+		}
+	}
+	return out
+}
+
+// checkOrigin accepts scheme://host[:port] and nothing more.
+func checkOrigin(v string) error {
+	if err := checkURL(v, false); err != nil {
+		return err
+	}
+	u, _ := url.Parse(v)
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("an origin has no path, query or user")
 	}
 	return nil
 }

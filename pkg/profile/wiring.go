@@ -57,6 +57,10 @@ type Wiring struct {
 	HydraAdminInternalURL    string
 	OathkeeperAPIInternalURL string
 	CheckSessionURL          string
+	// HydraCORSOrigins may call Hydra's public API from a browser:
+	// spec.hydra.corsAllowedOrigins, else the origins of the browser clients
+	// in spec.bootstrap.clients. Empty: public CORS stays off.
+	HydraCORSOrigins []string
 	// AuthzService answers Oathkeeper's remote_json group checks.
 	AuthzService string
 	AuthzURL     string
@@ -119,6 +123,10 @@ func (p *Profile) Wiring() Wiring {
 	w.HydraAdminInternalURL = internal(w.HydraAdminService, HydraAdminPort)
 	w.OathkeeperAPIInternalURL = internal(w.OathkeeperAPIService, OathkeeperAPIPort)
 	w.CheckSessionURL = w.KratosPublicInternalURL + "/sessions/whoami"
+	w.HydraCORSOrigins = s.Hydra.CORSAllowedOrigins
+	if len(w.HydraCORSOrigins) == 0 {
+		w.HydraCORSOrigins = append([]string{}, p.browserOrigins...) // empty, not nil: "none" is an answer
+	}
 	w.AuthzService = svc("authz")
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()

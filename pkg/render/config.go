@@ -36,7 +36,7 @@ func KratosConfig(p *profile.Profile) map[string]any {
 			methods["totp"] = map[string]any{"enabled": true, "config": map[string]any{"issuer": p.Spec.Domain}}
 		case "webauthn":
 			methods["webauthn"] = map[string]any{"enabled": true, "config": map[string]any{
-				"passwordless": false,
+				"passwordless": profile.On(k.WebAuthn.Passwordless),
 				"rp":           map[string]any{"id": p.Spec.Domain, "display_name": p.Spec.Domain, "origins": []string{uiOrigin}},
 			}}
 		case "passkey":
@@ -150,9 +150,23 @@ func HydraConfig(p *profile.Profile) map[string]any {
 	if profile.On(p.Spec.Components.Kratos.Enabled) {
 		urls["identity_provider"] = map[string]any{"url": w.KratosAdminInternalURL + "/admin", "publicUrl": strings.TrimSuffix(w.KratosPublicURL, "/")}
 	}
+	cors := map[string]any{"enabled": false}
+	if len(w.HydraCORSOrigins) > 0 {
+		// A single-page app exchanges its code and refreshes from the
+		// browser; it sends no cookies to these endpoints.
+		cors = map[string]any{
+			"enabled":           true,
+			"allowed_origins":   w.HydraCORSOrigins,
+			"allowed_methods":   []string{"GET", "POST"},
+			"allowed_headers":   []string{"Authorization", "Content-Type"},
+			"exposed_headers":   []string{"Content-Type"},
+			"allow_credentials": false,
+			"max_age":           600,
+		}
+	}
 	cfg := map[string]any{
 		"serve": map[string]any{
-			"public": map[string]any{"port": profile.HydraPublicPort, "cors": map[string]any{"enabled": false}},
+			"public": map[string]any{"port": profile.HydraPublicPort, "cors": cors},
 			"admin":  map[string]any{"port": profile.HydraAdminPort},
 			"cookies": map[string]any{
 				"same_site_mode": "Lax",
@@ -184,6 +198,10 @@ func HydraConfig(p *profile.Profile) map[string]any {
 // OathkeeperConfig builds the Oathkeeper configuration for a rule set.
 // Only the handlers the rules use are enabled.
 func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
+	var repositories []string
+	for _, f := range rs.Files {
+		repositories = append(repositories, "file://"+oathkeeperRulesDir+"/"+f.Path)
+	}
 	return map[string]any{
 		"serve": map[string]any{
 			"proxy":      map[string]any{"port": profile.OathkeeperProxyPort},
@@ -192,7 +210,7 @@ func OathkeeperConfig(p *profile.Profile, rs *RuleSet) map[string]any {
 		},
 		"access_rules": map[string]any{
 			"matching_strategy": "regexp",
-			"repositories":      []string{"file://" + oathkeeperRulesDir + "/" + rulesFileName},
+			"repositories":      repositories,
 		},
 		"authenticators": rs.Handlers.Authenticators,
 		"authorizers":    rs.Handlers.Authorizers,

@@ -88,8 +88,17 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	objs, err := runKustomize(base)
+	kbase, passthrough, err := splitPassthrough(p, base, docs)
 	if err != nil {
+		return nil, err
+	}
+	objs, err := runKustomize(kbase)
+	if err != nil {
+		return nil, err
+	}
+	objs = append(objs, passthrough...)
+	sortObjects(objs)
+	if err := checkObjectSizes(p, objs); err != nil {
 		return nil, err
 	}
 	return &Result{Objects: objs, Base: base, SecretFiles: secretFiles}, nil
@@ -160,17 +169,7 @@ func splitYAML(data []byte) [][]byte {
 func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]byte) (map[string][]byte, map[string]bool, error) {
 	base := map[string][]byte{}
 	secretFiles := map[string]bool{}
-	var resources bytes.Buffer
-	for i, d := range docs {
-		if i > 0 {
-			resources.WriteString("---\n")
-		}
-		resources.Write(bytes.TrimLeft(d, "\n"))
-		if !bytes.HasSuffix(d, []byte("\n")) {
-			resources.WriteString("\n")
-		}
-	}
-	base["resources.yaml"] = resources.Bytes()
+	base["resources.yaml"] = joinDocs(docs)
 	k := types.Kustomization{
 		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
 		Resources: []string{"resources.yaml"},
@@ -272,6 +271,67 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 	return base, secretFiles, nil
 }
 
+// joinDocs joins YAML documents into one stream.
+func joinDocs(docs [][]byte) []byte {
+	var out bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(bytes.TrimLeft(d, "\n"))
+		if !bytes.HasSuffix(d, []byte("\n")) {
+			out.WriteString("\n")
+		}
+	}
+	return out.Bytes()
+}
+
+// passthroughKinds are the per-service objects, which name no generated
+// ConfigMap or Secret, so kustomize has nothing to change in them. Kustomize
+// appends resources in time linear in those already held, so thousands of
+// them would make rendering quadratic in the number of services.
+var passthroughKinds = map[string]bool{
+	"Rule": true, "HTTPRoute": true, "SecurityPolicy": true, "ReferenceGrant": true, "AuthorizationPolicy": true,
+}
+
+// splitPassthrough takes the passthrough objects out of the kustomize run
+// when no profile patch could target them, and returns them canonicalised
+// the way runKustomize does. The kustomize base written for users (Result.Base)
+// keeps every object.
+func splitPassthrough(p *profile.Profile, base map[string][]byte, docs [][]byte) (map[string][]byte, []Object, error) {
+	if len(p.Spec.Patches) > 0 {
+		return base, nil, nil
+	}
+	var keep [][]byte
+	var out []Object
+	for _, d := range docs {
+		var m map[string]any
+		if err := yaml.Unmarshal(d, &m); err != nil {
+			return nil, nil, err
+		}
+		kind, _ := m["kind"].(string)
+		if !passthroughKinds[kind] {
+			keep = append(keep, d)
+			continue
+		}
+		canon, err := yaml.Marshal(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		meta, _ := m["metadata"].(map[string]any)
+		ns, _ := meta["namespace"].(string)
+		name, _ := meta["name"].(string)
+		apiVersion, _ := m["apiVersion"].(string)
+		out = append(out, Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, YAML: canon})
+	}
+	if len(out) == 0 {
+		return base, nil, nil
+	}
+	kbase := maps.Clone(base)
+	kbase["resources.yaml"] = joinDocs(keep)
+	return kbase, out, nil
+}
+
 func runKustomize(base map[string][]byte) ([]Object, error) {
 	mem := filesys.MakeFsInMemory()
 	for _, rel := range slices.Sorted(maps.Keys(base)) {
@@ -307,6 +367,47 @@ func runKustomize(base map[string][]byte) ([]Object, error) {
 	}
 	sortObjects(objs)
 	return objs, nil
+}
+
+// MaxObjectBytes is Kubernetes' limit on a ConfigMap's or Secret's data,
+// and the size no rendered object may exceed.
+const MaxObjectBytes = 1 << 20
+
+// checkObjectSizes refuses any object over MaxObjectBytes, positioned at
+// the part of the profile that made it large. The access rules are split
+// over several ConfigMaps before this point, so what fails here cannot be
+// split.
+func checkObjectSizes(p *profile.Profile, objs []Object) error {
+	var errs profile.ErrorList
+	for _, o := range objs {
+		if len(o.YAML) <= MaxObjectBytes {
+			continue
+		}
+		path, hint := objectSource(p, o)
+		errs = append(errs, p.Errorf(path, hint, "the rendered %s %s is %d bytes, over Kubernetes' %d-byte object limit", o.Kind, o.Name, len(o.YAML), MaxObjectBytes))
+	}
+	return errs.Err()
+}
+
+// objectSource names the profile field that an object's size comes from.
+func objectSource(p *profile.Profile, o Object) (path, hint string) {
+	name := p.Metadata.Name
+	switch {
+	case strings.HasPrefix(o.Name, name+"-kratos-schemas"):
+		path = "spec.kratos.identitySchemas"
+		biggest := 0
+		for i, s := range SchemaFiles(p) {
+			if i < len(p.Spec.Kratos.IdentitySchemas) && len(s.Content) > biggest {
+				biggest, path = len(s.Content), fmt.Sprintf("spec.kratos.identitySchemas[%d]", i)
+			}
+		}
+		return path, "Kratos reads its identity schemas from one ConfigMap; shrink the schema or serve it from a URL"
+	case strings.HasPrefix(o.Name, name+"-envoy-config"):
+		return "spec.gateway.target", "one Envoy bootstrap cannot hold this many services; use the envoy-gateway or istio target, which scale by object"
+	case strings.HasPrefix(o.Name, name+"-oathkeeper-rules"), o.Kind == "Rule", o.Kind == "Ingress":
+		return "spec.services", "split the services over several stacks"
+	}
+	return "spec", "report this: authctl should have split the object"
 }
 
 // kindOrder is the order objects are applied in, like Helm's install order.

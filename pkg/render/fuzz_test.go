@@ -53,7 +53,7 @@ spec:
       upstream: *upstream
       allow: [session]
       requiredGroups: [admins]
-  gateway: {target: ingress, ingressClassName: nginx}
+  gateway: {target: ingress, ingressClassName: nginx, tlsSecretName: example-com-tls}
 `
 
 // FuzzParse: a profile the loader accepts renders, and renders twice to

@@ -213,7 +213,7 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 		},
 	}
 	var removals []any
-	for _, h := range NeutralizedHeaders() {
+	for _, h := range rs.Neutralized {
 		removals = append(removals, map[string]any{"remove": h})
 	}
 	hcm := map[string]any{
@@ -325,7 +325,7 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		// Envoy Gateway's listeners use the remote address with no trusted
 		// hops, so Envoy overwrites the client's x-forwarded-proto.
 		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), xForwardedProto),
-		"neutralized":      NeutralizedHeaders(),
+		"neutralized":      rs.Neutralized,
 		"ingressClassName": g.IngressClassName,
 		"gatewayClassName": g.GatewayClassName,
 		"tlsSecretName":    g.TLSSecretName,
@@ -338,6 +338,7 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		"envoyPort":        EnvoyPort,
 		"istioProvider":    IstioProviderName(p),
 		"refNamespaces":    slices.Sorted(maps.Keys(refNamespaces)),
+		"ingresses":        ingressChunks(p.Metadata.Name, services),
 	}
 	if g.Target == "istio" {
 		snippet, err := marshalYAML(IstioExtensionProvider(p, rs))
@@ -368,6 +369,39 @@ func ownHosts(p *profile.Profile) []string {
 	for _, v := range publicRoutes(p) {
 		out = append(out, v.Domain)
 	}
+	return out
+}
+
+// ingressChunkBytes bounds the estimated size of one Ingress.
+var ingressChunkBytes = 600 << 10
+
+// ingressChunks spreads the services over as few Ingresses as keep each
+// under ingressChunkBytes (estimated from hosts and paths). The first keeps
+// the stack's name and its own hosts, so a small stack renders one Ingress
+// as before.
+func ingressChunks(name string, services []any) []any {
+	var out []any
+	var cur []any
+	size := 0
+	flush := func() {
+		n := name
+		if len(out) > 0 {
+			n = fmt.Sprintf("%s-%d", name, len(out)+1)
+		}
+		out = append(out, map[string]any{"name": n, "own": len(out) == 0, "services": cur})
+		cur, size = nil, 0
+	}
+	for _, s := range services {
+		svc := s.(map[string]any)
+		hosts, paths := svc["hosts"].([]string), svc["paths"].([]string)
+		n := len(hosts) * (64 + 192*len(paths))
+		if len(cur) > 0 && size+n > ingressChunkBytes {
+			flush()
+		}
+		cur = append(cur, s)
+		size += n
+	}
+	flush()
 	return out
 }
 

@@ -110,6 +110,8 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 		"internal-tools":   {"oathkeeper:4456": "envoy", "authz:4480": "oathkeeper", "envoy:8080": "*"},
 		"production":       {"oathkeeper:4456": "ns:envoy-gateway-system", "hydra:4445": "bootstrap kratos oathkeeper ui"},
 		"external-secrets": {"oathkeeper:4456": "ns:istio-system"},
+		// Ingress target (Oathkeeper proxy, no decision API callers); grafana needs a group.
+		"staff-sso": {"oathkeeper:4456": "", "authz:4480": "oathkeeper"},
 	}
 	for _, file := range examples(t) {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")

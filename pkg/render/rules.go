@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/textproto"
 	"regexp"
 	"slices"
 	"sort"
@@ -25,9 +26,11 @@ const GatewaySecretHeader = "X-Authctl-Gateway-Secret"
 // master secret that every upstream secret is derived from.
 const GatewaySecretEnv = "AUTHCTL_GATEWAY_SECRET"
 
-// IdentityHeaders tell an upstream who the user is. Only Oathkeeper may set
-// them: every gateway removes or overwrites the client's copies.
-var IdentityHeaders = []string{"X-User-Id", "X-User-Email", "X-User-Groups", GatewaySecretHeader}
+// IdentityHeaders tell an upstream who the user is, under their default
+// names. Only Oathkeeper may set them: every gateway removes or overwrites
+// the client's copies. Services may rename them (forward.headers); the
+// RuleSet's Neutralized list holds every name in use.
+var IdentityHeaders = []string{profile.DefaultSubjectHeader, profile.DefaultEmailHeader, profile.DefaultGroupsHeader, GatewaySecretHeader}
 
 // OverrideHeaders make some upstream frameworks serve another path or
 // method than the one Oathkeeper decided on (Symfony and IIS read
@@ -36,15 +39,40 @@ var IdentityHeaders = []string{"X-User-Id", "X-User-Email", "X-User-Groups", Gat
 // X-Forwarded-Method). No client may send them to an upstream.
 var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override", "X-Forwarded-Uri", "X-Forwarded-Method"}
 
-// NeutralizedHeaders are IdentityHeaders and OverrideHeaders, lower-case:
-// the gateways remove them from the client's request before anything else
-// runs where the data plane can (envoy, envoy-gateway), and every allowing
-// rule sets them (to the real value or to empty), so an upstream never sees
-// a client's copy on any target.
-func NeutralizedHeaders() []string {
+// NeutralizedHeaders are the default IdentityHeaders, every identity header
+// name any of the services uses (forward.headers), and OverrideHeaders, in
+// canonical form and each once: the gateways remove them from the client's
+// request before anything else runs where the data plane can (envoy,
+// envoy-gateway), and every allowing rule sets them (to the real value or
+// to empty), so no upstream ever sees a client's copy of a header that any
+// upstream treats as identity, on any target.
+func NeutralizedHeaders(services []profile.Service) []string {
 	var out []string
-	for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
-		out = append(out, strings.ToLower(h))
+	add := func(h string) {
+		if h = textproto.CanonicalMIMEHeaderKey(h); h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	for _, h := range IdentityHeaders {
+		add(h)
+	}
+	for _, s := range services {
+		f := s.Forward.Headers
+		for _, h := range []string{f.Subject, f.Email, f.Groups, f.PreferredUsername} {
+			add(h)
+		}
+	}
+	for _, h := range OverrideHeaders {
+		add(h)
+	}
+	return out
+}
+
+// lowerAll returns the names in lower case, as the data planes match them.
+func lowerAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, h := range names {
+		out[i] = strings.ToLower(h)
 	}
 	return out
 }
@@ -110,10 +138,18 @@ type RuleSet struct {
 	// UpstreamHeaders are the headers the mutators set, which a gateway
 	// must copy from Oathkeeper's answer to the upstream request.
 	UpstreamHeaders []string
+	// Neutralized are the headers no client may send to an upstream
+	// (NeutralizedHeaders of the profile's services), lower-case, computed
+	// once so every gateway and every rule use the same set.
+	Neutralized []string
 	// UsesHeaderSecret reports whether a headers-mode service exists.
 	UsesHeaderSecret bool
 	// UsesIDToken reports whether a reissue-mode service exists.
 	UsesIDToken bool
+	// Files are the rules split into files under the object size limit
+	// (splitRules), computed once for the ConfigMaps, the maester Rules,
+	// the mounts and Oathkeeper's repositories.
+	Files []RulesFile
 }
 
 // AllMethods is every method a service may allow (the default).
@@ -185,19 +221,17 @@ func IDTokenIssuer(w profile.Wiring) string { return w.OathkeeperAPIInternalURL 
 // rules.
 func BuildRules(p *profile.Profile) *RuleSet {
 	w := p.Wiring()
-	rs := &RuleSet{}
+	neutral := NeutralizedHeaders(p.Spec.Services)
+	rs := &RuleSet{Neutralized: lowerAll(neutral)}
 	headers := map[string]bool{}
-	// allowing[m] are the URL patterns of the services that allow method m.
-	allowing := map[string][]string{}
+	var allows []allowEntry
 	for _, s := range p.Spec.Services {
 		pattern := URLPattern(s)
 		methods := s.Methods
 		if len(methods) == 0 {
 			methods = AllMethods
 		}
-		for _, m := range methods {
-			allowing[m] = append(allowing[m], pattern)
-		}
+		allows = append(allows, allowEntry{hosts: s.Hosts, pattern: pattern, methods: methods})
 		r := Rule{
 			ID:          p.Metadata.Name + ":" + s.Name,
 			Description: "Protects " + strings.Join(s.Hosts, ", ") + ".",
@@ -233,14 +267,18 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		// value where the service gets one, empty otherwise, so a client's
 		// own copy never reaches the upstream, whatever the route.
 		set := map[string]string{}
-		for _, h := range append(append([]string{}, IdentityHeaders...), OverrideHeaders...) {
+		for _, h := range neutral {
 			set[h] = ""
 		}
 		switch s.Forward.Mode {
 		case "headers":
-			set["X-User-Id"] = "{{ print .Subject }}"
-			set["X-User-Email"] = emailTemplate(s)
-			set["X-User-Groups"] = groupsTemplate(s)
+			names := s.Forward.Headers
+			set[textproto.CanonicalMIMEHeaderKey(names.Subject)] = "{{ print .Subject }}"
+			set[textproto.CanonicalMIMEHeaderKey(names.Email)] = emailTemplate(s)
+			set[textproto.CanonicalMIMEHeaderKey(names.Groups)] = groupsTemplate(s)
+			if names.PreferredUsername != "" {
+				set[textproto.CanonicalMIMEHeaderKey(names.PreferredUsername)] = preferredUsernameTemplate(s)
+			}
 			set[GatewaySecretHeader] = upstreamSecretTemplate(s.Name)
 			rs.UsesHeaderSecret = true
 		case "reissue":
@@ -268,21 +306,155 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		}
 		rs.Rules = append(rs.Rules, r)
 	}
-	rs.Rules = append(rs.Rules, denyRules(p.Metadata.Name, allowing)...)
+	rs.Rules = append(rs.Rules, denyRules(p.Metadata.Name, allows)...)
 	for h := range headers {
 		rs.UpstreamHeaders = append(rs.UpstreamHeaders, h)
 	}
 	sort.Strings(rs.UpstreamHeaders)
 	rs.Handlers = buildHandlers(p, w, rs)
+	rs.Files = splitRules(p.Metadata.Name, rs.Rules)
 	return rs
 }
 
+// allowEntry is what the default deny needs to know of one service.
+type allowEntry struct {
+	hosts   []string
+	pattern string
+	methods []string
+}
+
+// denyChunkBytes bounds the service patterns one default-deny rule lists in
+// its negative lookahead, so that a rule stays far below Kubernetes' 1 MiB
+// object limit and the rules can be split over several ConfigMaps.
+var denyChunkBytes = 256 << 10
+
 // denyRules answer every (method, URL) pair of KnownMethods that no service
-// allows, so Oathkeeper never says "no rule" for a known method. Methods
-// whose allowing services are the same share one rule; each rule's URL is a
-// catch-all with a negative lookahead over those services' patterns
-// (Oathkeeper's regexp engine is regexp2), so no request matches two rules.
-func denyRules(name string, allowing map[string][]string) []Rule {
+// allows, so Oathkeeper never says "no rule" for a known method.
+//
+// While the services' patterns fit in one rule, methods whose allowing
+// services are the same share one rule whose URL is a catch-all with a
+// negative lookahead over those services' patterns (Oathkeeper's regexp
+// engine is regexp2), so no request matches two rules.
+//
+// With more services, the hosts are partitioned into chunks (services that
+// share a host stay together): each chunk's rules match only URLs on its
+// hosts, with a lookahead over its own services' patterns, and one more
+// rule denies every URL on a host no service declares. Every URL has one
+// host, so it still matches exactly one rule.
+func denyRules(name string, allows []allowEntry) []Rule {
+	total := 0
+	for _, a := range allows {
+		total += len(a.pattern) + 1
+	}
+	if total <= denyChunkBytes {
+		return denyGroupRules(name+":default-deny", "", allows)
+	}
+	var out []Rule
+	var hosts []string
+	for i, chunk := range chunkByHost(allows, denyChunkBytes) {
+		var chunkHosts []string
+		for _, a := range chunk {
+			for _, h := range a.hosts {
+				if !slices.Contains(chunkHosts, h) {
+					chunkHosts = append(chunkHosts, h)
+				}
+			}
+		}
+		hosts = append(hosts, chunkHosts...)
+		out = append(out, denyGroupRules(fmt.Sprintf("%s:default-deny-%d", name, i+1), hostsOnly(chunkHosts), chunk)...)
+	}
+	out = append(out, Rule{
+		ID:             name + ":default-deny-undeclared-hosts",
+		Description:    "Denies every request for a host no service declares.",
+		Match:          Match{URL: "<(?!" + hostPrefix(hosts) + "(?:/|$)).*>", Methods: KnownMethods},
+		Authenticators: []Handler{{Handler: "unauthorized"}},
+		Authorizer:     Handler{Handler: "deny"},
+		Mutators:       []Handler{{Handler: "noop"}},
+		Errors:         []Handler{{Handler: "json"}},
+	})
+	return out
+}
+
+// hostPrefix matches scheme://host[:port] for one of hosts, as URLPattern does.
+func hostPrefix(hosts []string) string {
+	quoted := make([]string, len(hosts))
+	for i, h := range hosts {
+		quoted[i] = regexp.QuoteMeta(h)
+	}
+	return "https?://(?:" + strings.Join(quoted, "|") + ")(?::[0-9]+)?"
+}
+
+// hostsOnly is a lookahead that limits a rule to URLs on hosts.
+func hostsOnly(hosts []string) string { return "(?=" + hostPrefix(hosts) + "(?:/|$))" }
+
+// chunkByHost partitions services into chunks of at most budget pattern
+// bytes, keeping services that share a host (directly or through another
+// service) in one chunk.
+func chunkByHost(allows []allowEntry, budget int) [][]allowEntry {
+	parent := make([]int, len(allows))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, a := range allows {
+		for _, h := range a.hosts {
+			if j, ok := owner[h]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[h] = i
+			}
+		}
+	}
+	var order []int
+	members := map[int][]allowEntry{}
+	for i, a := range allows {
+		r := find(i)
+		if _, ok := members[r]; !ok {
+			order = append(order, r)
+		}
+		members[r] = append(members[r], a)
+	}
+	var chunks [][]allowEntry
+	var cur []allowEntry
+	size := 0
+	for _, r := range order {
+		group := members[r]
+		n := 0
+		for _, a := range group {
+			n += len(a.pattern) + 1
+		}
+		if len(cur) > 0 && size+n > budget {
+			chunks = append(chunks, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, group...)
+		size += n
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	return chunks
+}
+
+// denyGroupRules are the deny rules of one set of services: one rule per
+// group of methods whose allowing services are the same. scope (a
+// lookahead, or "") limits them to the set's hosts.
+func denyGroupRules(id, scope string, allows []allowEntry) []Rule {
+	// allowing[m] are the URL patterns of the services that allow method m.
+	allowing := map[string][]string{}
+	for _, a := range allows {
+		for _, m := range a.methods {
+			allowing[m] = append(allowing[m], a.pattern)
+		}
+	}
 	type group struct {
 		patterns []string
 		methods  []string
@@ -301,16 +473,16 @@ func denyRules(name string, allowing map[string][]string) []Rule {
 	}
 	var out []Rule
 	for _, g := range groups {
-		id := name + ":default-deny"
+		gid := id
 		if !slices.Contains(g.methods, "GET") {
-			id += "-" + strings.ToLower(g.methods[0])
+			gid += "-" + strings.ToLower(g.methods[0])
 		}
-		url := "<.*>"
+		url := "<" + scope + ".*>"
 		if len(g.patterns) > 0 {
-			url = "<(?!(?:" + strings.Join(g.patterns, "|") + ")$).*>"
+			url = "<" + scope + "(?!(?:" + strings.Join(g.patterns, "|") + ")$).*>"
 		}
 		out = append(out, Rule{
-			ID:             id,
+			ID:             gid,
 			Description:    "Denies " + strings.Join(g.methods, ", ") + " requests that no service allows.",
 			Match:          Match{URL: url, Methods: g.methods},
 			Authenticators: []Handler{{Handler: "unauthorized"}},
@@ -318,6 +490,55 @@ func denyRules(name string, allowing map[string][]string) []Rule {
 			Mutators:       []Handler{{Handler: "noop"}},
 			Errors:         []Handler{{Handler: "json"}},
 		})
+	}
+	return out
+}
+
+// RulesFile is one access-rules file: a ConfigMap's key, mounted into
+// Oathkeeper's rules directory under its own path and listed in
+// access_rules.repositories.
+type RulesFile struct {
+	// ConfigMap holds the file (with oathkeeper-maester, the ConfigMap
+	// maester writes the file's rules into).
+	ConfigMap string
+	// Path is the file's name in the rules directory.
+	Path string
+	// Rules are the file's rules.
+	Rules []Rule
+}
+
+// rulesFileBytes bounds the JSON of one rules file, so its ConfigMap stays
+// under Kubernetes' 1 MiB object limit once encoded as YAML.
+var rulesFileBytes = 800 << 10
+
+// splitRules splits the rules over as few files as fit rulesFileBytes each.
+// The first keeps the historical ConfigMap name and path, so a stack with
+// few services renders as before. A single rule larger than a file is
+// returned alone; the object size check reports it.
+func splitRules(name string, rules []Rule) []RulesFile {
+	var out []RulesFile
+	var cur []Rule
+	size := 0
+	flush := func() {
+		i := len(out) + 1
+		f := RulesFile{ConfigMap: name + "-oathkeeper-rules", Path: rulesFileName, Rules: cur}
+		if i > 1 {
+			f.ConfigMap = fmt.Sprintf("%s-oathkeeper-rules-%d", name, i)
+			f.Path = fmt.Sprintf("access-rules-%d.json", i)
+		}
+		out = append(out, f)
+		cur, size = nil, 0
+	}
+	for _, r := range rules {
+		b, _ := json.MarshalIndent(r, "  ", "  ")
+		if len(cur) > 0 && size+len(b) > rulesFileBytes {
+			flush()
+		}
+		cur = append(cur, r)
+		size += len(b) + 2
+	}
+	if len(cur) > 0 || len(out) == 0 {
+		flush()
 	}
 	return out
 }
@@ -350,6 +571,16 @@ func emailField(s profile.Service) string {
 }
 
 func emailTemplate(s profile.Service) string { return "{{ print " + emailField(s) + " }}" }
+
+// preferredUsernameTemplate prints forward.claims.preferredUsername, or the
+// email when the identity or token has none.
+func preferredUsernameTemplate(s profile.Service) string {
+	field := ".Extra." + s.Forward.Claims.PreferredUsername
+	if usesSession(s) {
+		field = ".Extra.identity." + s.Forward.Claims.PreferredUsername
+	}
+	return "{{ with " + field + " }}{{ print . }}{{ else }}" + emailTemplate(s) + "{{ end }}"
+}
 
 func groupsField(s profile.Service) string {
 	if usesSession(s) {

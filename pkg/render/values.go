@@ -164,9 +164,13 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	if r := s.Kratos.Courier.SMTPURISecretRef; r != nil {
 		smtp = map[string]any{"name": r.Name, "key": r.Key}
 	}
-	rulesJSON, err := json.MarshalIndent(rules.Rules, "", "  ")
-	if err != nil {
-		return nil, err
+	var rulesFiles []any
+	for _, f := range rules.Files {
+		b, err := json.MarshalIndent(f.Rules, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		rulesFiles = append(rulesFiles, map[string]any{"configMap": f.ConfigMap, "path": f.Path, "json": string(b) + "\n"})
 	}
 	oathkeeperReplicas := s.Scaling.Replicas
 	external := map[string]any{}
@@ -257,7 +261,7 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		"oathkeeper": map[string]any{
 			"rulesConfigMap":   p.Metadata.Name + "-oathkeeper-rules",
 			"rulesFile":        rulesFileName,
-			"rulesJSON":        string(rulesJSON) + "\n",
+			"rulesFiles":       rulesFiles,
 			"headerSecret":     rules.UsesHeaderSecret,
 			"gatewaySecretEnv": GatewaySecretEnv,
 			"rulesMode":        s.Oathkeeper.Rules,
@@ -290,13 +294,23 @@ var AuthctlImage = "ghcr.io/authctl/authctl:v0.1.0"
 // rule's identity.
 func maesterRules(p *profile.Profile, rs *RuleSet) []any {
 	var out []any
-	for _, r := range rs.Rules {
+	for _, f := range rs.Files {
+		out = append(out, maesterRuleSpecs(f)...)
+	}
+	return out
+}
+
+// maesterRuleSpecs are the Rule objects of one rules file; maester writes
+// them into the file's ConfigMap.
+func maesterRuleSpecs(f RulesFile) []any {
+	var out []any
+	for _, r := range f.Rules {
 		spec := map[string]any{
 			"match":          map[string]any{"url": r.Match.URL, "methods": r.Match.Methods},
 			"authenticators": r.Authenticators,
 			"authorizer":     r.Authorizer,
 			"mutators":       r.Mutators,
-			"configMapName":  p.Metadata.Name + "-oathkeeper-rules",
+			"configMapName":  f.ConfigMap,
 		}
 		if len(r.Errors) > 0 {
 			spec["errors"] = r.Errors

@@ -20,7 +20,8 @@ import (
 
 // attackProfile protects the same services on every target: grafana needs
 // the admins group and gets the user in headers, the wiki needs a session,
-// its /status is public (GET and HEAD), and reports gets a reissued JWT.
+// its /status is public (GET and HEAD), reports gets a reissued JWT, and
+// docs reads oauth2-proxy's X-Auth-Request-* headers.
 const attackProfile = `apiVersion: authctl.dev/v1alpha1
 kind: Profile
 metadata:
@@ -33,6 +34,7 @@ spec:
   gateway:
     target: %s
     ingressClassName: nginx
+    tlsSecretName: corp-example-com-tls
     denyAll: %t
   services:
     - name: grafana
@@ -59,6 +61,19 @@ spec:
       upstream: {service: reports, namespace: tools, port: 8080}
       allow: [session]
       forward: {mode: reissue, ttl: 2m, audience: [reports]}
+    - name: docs
+      hosts: [docs.corp.example.com]
+      upstream: {url: "http://docs.tools.svc.cluster.local:8080"}
+      allow: [session]
+      forward:
+        mode: headers
+        headers:
+          subject: X-Auth-Request-User
+          email: X-Auth-Request-Email
+          groups: X-Auth-Request-Groups
+          preferredUsername: X-Auth-Request-Preferred-Username
+        claims:
+          preferredUsername: traits.name
 `
 
 // gatewayTargets are every target that puts Oathkeeper in front of
@@ -237,6 +252,7 @@ func get1(host, target string, kv ...string) attack {
 
 const (
 	wiki    = "wiki.corp.example.com"
+	docs    = "docs.corp.example.com"
 	grafana = "grafana.corp.example.com"
 	reports = "reports.corp.example.com"
 )
@@ -244,7 +260,13 @@ const (
 func attackCases(s sessions, master string) []attackCase {
 	json := []string{"Accept", "application/json"}
 	with := func(kv ...string) []string { return append(append([]string{}, json...), kv...) }
-	neutral := map[string]string{"X-User-Id": "", "X-User-Email": "", "X-User-Groups": "", render.GatewaySecretHeader: ""}
+	neutral := map[string]string{"X-User-Id": "", "X-User-Email": "", "X-User-Groups": "", render.GatewaySecretHeader: "",
+		"X-Auth-Request-User": "", "X-Auth-Request-Email": "", "X-Auth-Request-Groups": "", "X-Auth-Request-Preferred-Username": ""}
+	oauth2Proxy := []string{"X-Auth-Request-User", "admin", "X-Auth-Request-Email", "boss@corp.example.com",
+		"X-Auth-Request-Groups", "admins", "X-Auth-Request-Preferred-Username", "boss"}
+	docsAdmin := map[string]string{"X-Auth-Request-User": s.adminID, "X-Auth-Request-Email": "admin@corp.example.com",
+		"X-Auth-Request-Groups": "admins", "X-Auth-Request-Preferred-Username": "Test admin@corp.example.com",
+		"X-User-Id": "", "X-User-Email": "", "X-User-Groups": ""}
 	return []attackCase{
 		// X-Forwarded-* spoofing: the decision is about the request itself.
 		{"x-forwarded-uri and -method make a DELETE look like GET /status",
@@ -305,6 +327,19 @@ func attackCases(s sessions, master string) []attackCase {
 		{"identity headers on a reissue route",
 			get1(reports, "/q3", "Cookie", s.admin), allowedWith(neutral),
 			get1(reports, "/q3", "Cookie", s.admin, "X-User-Id", "admin", "X-User-Groups", "admins"), allowedWith(neutral)},
+		// Header names one service renames are every service's identity.
+		{"another service's identity header names on a public route",
+			get1(wiki, "/status"), allowedWith(neutral),
+			get1(wiki, "/status", oauth2Proxy...), allowedWith(neutral)},
+		{"another service's identity header names on a session route",
+			get1(wiki, "/api/pages", "Cookie", s.admin), allowedWith(map[string]string{"X-Auth-Request-Email": "", "X-Auth-Request-User": ""}),
+			get1(wiki, "/api/pages", append([]string{"Cookie", s.admin}, oauth2Proxy...)...), allowedWith(map[string]string{"X-Auth-Request-Email": "", "X-Auth-Request-User": "", "X-Auth-Request-Groups": "", "X-Auth-Request-Preferred-Username": ""})},
+		{"renamed identity headers next to a real session are replaced",
+			get1(docs, "/guide", "Cookie", s.admin), allowedWith(docsAdmin),
+			get1(docs, "/guide", append([]string{"Cookie", s.admin, "X-User-Id", "admin"}, oauth2Proxy...)...), allowedWith(docsAdmin)},
+		{"renamed identity headers without a session",
+			get1(docs, "/guide", json...), status(401),
+			get1(docs, "/guide", with(oauth2Proxy...)...), status(401)},
 		{"duplicate identity headers",
 			get1(wiki, "/status"), allowedWith(neutral),
 			attack{"GET", wiki, "/status", http.Header{"X-User-Id": {"a", "b"}, "X-User-Groups": {"admins", "root"}}}, allowedWith(neutral)},

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -38,7 +39,9 @@ func crdFiles(t *testing.T) []string {
 }
 
 // TestRenderedManifestsAcceptedByKubeAPIServer applies every object of every
-// example to a real kube-apiserver with server-side apply.
+// example, and of 3000-service stacks whose rules span several ConfigMaps
+// (and, on the ingress target, several Ingresses), to a real kube-apiserver
+// with server-side apply.
 func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 	stack.Require(t)
 	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{})
@@ -52,7 +55,15 @@ func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 	}
 	// The API server needs a moment before it serves a new CRD's resources.
 	time.Sleep(2 * time.Second)
-	for _, r := range renderExamples(t) {
+	// The limit render keeps to is the API server's: one byte over is refused.
+	over := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: over, namespace: default}\ndata:\n  x: " + strings.Repeat("x", 1<<20+1) + "\n"
+	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "-f", writeFile(t, t.TempDir(), "over.yaml", []byte(over))); err == nil || !strings.Contains(stderr, "1048576") {
+		t.Errorf("a ConfigMap with 1 MiB of data was not refused for its size: %v\n%s", err, stderr)
+	}
+	large := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: istio}\n  services:\n", 1)
+	largeIngress := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: ingress, ingressClassName: nginx, tlsSecretName: example-com-tls}\n  services:\n", 1)
+	renders := append(renderExamples(t), renderProfileText(t, "services-3000", large, nil), renderProfileText(t, "services-3000-ingress", largeIngress, nil))
+	for _, r := range renders {
 		t.Run(r.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := r.res.WriteStream(&buf); err != nil {

@@ -164,6 +164,12 @@ func TryStartHydra(t testing.TB, opts HydraOptions) (*Hydra, error) {
 		return nil, p.errorWithLog("reading discovery: %v", err)
 	}
 	h.IssuerURL = disc.Issuer
+	// Hydra generates its signing keys after it reports ready; on a loaded
+	// machine the first JWKS request then outlasts a client's timeout
+	// (doctor's 5 s), so a started Hydra is one that serves its keys.
+	if err := p.waitReady(h.PublicURL+".well-known/jwks.json", h.HTTPClient, timeout); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 

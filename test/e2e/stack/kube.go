@@ -80,6 +80,9 @@ type KubeOptions struct {
 	ExtraArgs []string
 	// ReadyTimeout overrides the default of 120s.
 	ReadyTimeout time.Duration
+	// ServingSANs are extra DNS names or IPs for the serving certificate,
+	// e.g. the kubernetes Service's ClusterIP when pods talk to it.
+	ServingSANs []string
 }
 
 // AdminUser is the CN of the admin client certificate (O=system:masters).
@@ -99,9 +102,12 @@ type KubeAPIServer struct {
 	// AdminClient is an HTTP client with the admin client certificate.
 	AdminClient *http.Client
 	// Args is the full kube-apiserver command line.
-	Args    []string
-	Etcd    *Etcd
-	Process *Process
+	Args []string
+	// ServiceAccountKeyFile is the RSA key that signs service-account
+	// tokens (kube-controller-manager needs it too).
+	ServiceAccountKeyFile string
+	Etcd                  *Etcd
+	Process               *Process
 
 	dir string
 }
@@ -144,7 +150,7 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 	k.CAPEM = serverCA.CertPEM
 	k.CAFile = filepath.Join(dir, "server-ca.crt")
 	writeFile(t, k.CAFile, k.CAPEM, 0o644)
-	servingCert, servingKey := serverCA.ServingCert(t).WriteFiles(t, dir, "apiserver")
+	servingCert, servingKey := serverCA.ServingCert(t, opts.ServingSANs...).WriteFiles(t, dir, "apiserver")
 
 	clientCA := NewCA(t, "authctl-e2e kube client CA")
 	clientCAFile := filepath.Join(dir, "client-ca.crt")
@@ -155,6 +161,7 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 	mustf(t, err, "generating service-account key")
 	saKeyFile := filepath.Join(dir, "sa.key")
 	writeFile(t, saKeyFile, saKey, 0o600)
+	k.ServiceAccountKeyFile = saKeyFile
 
 	certDir := filepath.Join(dir, "certs")
 	mustf(t, os.MkdirAll(certDir, 0o700), "creating cert dir")

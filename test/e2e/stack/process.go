@@ -142,6 +142,20 @@ func startProcess(t testing.TB, name, bin string, args []string, env []string) (
 	return p, nil
 }
 
+// StartProcess starts a long-running helper the way the harness starts its
+// servers (own process group, log in t.TempDir(), stopped on t.Cleanup, log
+// tail on failure). Sibling harnesses such as test/e2e/cluster use it.
+func StartProcess(t testing.TB, name, bin string, args, env []string) (*Process, error) {
+	t.Helper()
+	return startProcess(t, name, bin, args, env)
+}
+
+// WaitReady polls url until it answers 200, the process exits, or timeout;
+// the error carries the tail of the process log.
+func (p *Process) WaitReady(url string, client *http.Client, timeout time.Duration) error {
+	return p.waitReady(url, client, timeout)
+}
+
 // Stop sends SIGTERM to the process group, then SIGKILL after a few seconds,
 // and waits for the process to exit. It is safe to call more than once.
 func (p *Process) Stop() {
@@ -260,3 +274,6 @@ func httpClientFor(tc *tls.Config) *http.Client {
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
+
+// Pid returns the process id (also its process group id).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }

@@ -1,0 +1,104 @@
+//go:build cluster
+
+package cluster_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/test/e2e/cluster"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+const echoManifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: e2e}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, namespace: e2e}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: echo
+        image: ` + cluster.E2EUtilImage + `
+        imagePullPolicy: Never
+        args: [serve, ":8080"]
+        securityContext:
+          runAsNonRoot: true
+          runAsUser: 10000
+          readOnlyRootFilesystem: true
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe:
+          httpGet: {path: /healthz, port: http}
+          periodSeconds: 1
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: e2e}
+spec:
+  selector: {app: echo}
+  ports: [{port: 80, targetPort: http}]
+`
+
+// TestClusterRunsAPod starts the single-node cluster, runs a pod from a
+// locally built image as user 10000 with a read-only root filesystem, and
+// reaches it three ways: from the test process by pod IP, through the
+// kubelet (logs), and from another pod by its Service's DNS name (CoreDNS
+// and kube-proxy).
+func TestClusterRunsAPod(t *testing.T) {
+	stack.Require(t)
+	start := time.Now()
+	n := cluster.Start(t, cluster.Options{})
+	t.Logf("node up in %s", time.Since(start).Round(time.Second))
+
+	if err := n.Apply(echoManifest); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitRollout("e2e", "deployment/echo", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	podIP, err := n.Kubectl("-n", "e2e", "get", "pods", "-l", "app=echo", "-o", "jsonpath={.items[0].status.podIP}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://%s:8080/from-host", podIP))
+	if err != nil {
+		t.Fatalf("GET pod %s from the test process: %v", podIP, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var echo struct{ Path, Pod string }
+	if err := json.Unmarshal(body, &echo); err != nil || echo.Path != "/from-host" {
+		t.Fatalf("echo answered %d %s", resp.StatusCode, body)
+	}
+
+	logs, err := n.Kubectl("-n", "e2e", "logs", "deployment/echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs, "as uid 10000") {
+		t.Fatalf("echo log does not show uid 10000:\n%s", logs)
+	}
+
+	out, err := n.RunPod("e2e", "client", []string{"get", "http://echo.e2e.svc.cluster.local/via-service", "5s"}, nil, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "200 ") || !strings.Contains(out, `"path":"/via-service"`) || !strings.Contains(out, echo.Pod) {
+		t.Fatalf("client pod did not reach echo through its Service name:\n%s", out)
+	}
+	t.Logf("pod %s answered the test process, kubectl logs and a client pod through echo.e2e.svc.cluster.local", echo.Pod)
+}

@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,4 +106,31 @@ func TestClusterRunsAPod(t *testing.T) {
 		t.Fatalf("client pod did not reach echo through its Service name:\n%s", out)
 	}
 	t.Logf("pod %s answered the test process, kubectl logs and a client pod through echo.e2e.svc.cluster.local", echo.Pod)
+}
+
+// TestHoldCluster is hack/cluster.sh up: it runs only with
+// AUTHCTL_CLUSTER_HOLD=1, writes the admin kubeconfig to
+// $AUTHCTL_CLUSTER_KUBECONFIG and keeps the node up until SIGTERM/SIGINT.
+// (Its name does not match ^TestCluster, so the suite never runs it.)
+func TestHoldCluster(t *testing.T) {
+	if os.Getenv("AUTHCTL_CLUSTER_HOLD") != "1" {
+		t.Skip("only for hack/cluster.sh up")
+	}
+	n := cluster.Start(t, cluster.Options{})
+	kc, err := os.ReadFile(n.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := os.Getenv("AUTHCTL_CLUSTER_KUBECONFIG")
+	if err := os.WriteFile(out, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(cluster.BaseDir, "hold.pid")
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	defer os.Remove(pidFile)
+	fmt.Fprintf(os.Stderr, "\ncluster: up. export KUBECONFIG=%s\ncluster: Ctrl-C or hack/cluster.sh down stops it\n", out)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	<-ch
+	fmt.Fprintln(os.Stderr, "cluster: stopping")
 }

@@ -695,7 +695,7 @@ func (n *Node) startKubernetes(bins map[string]string) error {
 		"--cluster-cidr", ClusterCIDR,
 		"--node-cidr-mask-size=24",
 		"--service-cluster-ip-range", ServiceCIDR,
-		"--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-route,-cloud-node,-persistentvolume-expander,-persistentvolume-binder,-attachdetach,-ttl",
+		"--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-route,-cloud-node,-persistentvolume-expander,-ttl",
 		"--concurrent-deployment-syncs=2"); err != nil {
 		return err
 	}
@@ -973,4 +973,33 @@ metadata:
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// CreateVolumes creates count hostPath PersistentVolumes of 1Gi without a
+// storage class, so that PersistentVolumeClaims without one bind to them
+// (the cluster has no provisioner). Their directories live in the node's
+// tmpfs and are mode 0777, as Rancher's local-path provisioner makes them.
+func (n *Node) CreateVolumes(count int) error {
+	var b strings.Builder
+	for i := 0; i < count; i++ {
+		dir := n.path("state", "volumes", fmt.Sprintf("pv%d", i))
+		if _, err := n.NodeExec("mkdir", "-p", "-m", "0777", dir); err != nil {
+			return err
+		}
+		if _, err := n.NodeExec("chmod", "0777", dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: authctl-e2e-pv%d}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  hostPath: {path: %s, type: Directory}
+---
+`, i, dir)
+	}
+	return n.Apply(b.String())
 }

@@ -98,6 +98,13 @@ func TestClusterRunsAPod(t *testing.T) {
 		t.Fatalf("echo log does not show uid 10000:\n%s", logs)
 	}
 
+	svcIP, err := n.Kubectl("-n", "e2e", "get", "service", "echo", "-o", "jsonpath={.spec.clusterIP}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitHTTP("http://"+svcIP+"/", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	out, err := n.RunPod("e2e", "client", []string{"get", "http://echo.e2e.svc.cluster.local/via-service", "5s"}, nil, time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +123,20 @@ func TestHoldCluster(t *testing.T) {
 	if os.Getenv("AUTHCTL_CLUSTER_HOLD") != "1" {
 		t.Skip("only for hack/cluster.sh up")
 	}
+	// Written first, so that hack/cluster.sh down can stop a start that hangs.
+	pidFile := filepath.Join(cluster.BaseDir, "hold.pid")
+	_ = os.MkdirAll(cluster.BaseDir, 0o755)
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	defer os.Remove(pidFile)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		fmt.Fprintln(os.Stderr, "cluster: interrupted during start; hack/cluster.sh down removes the rest")
+		os.Exit(1)
+	}()
 	n := cluster.Start(t, cluster.Options{})
+	signal.Stop(stop)
 	kc, err := os.ReadFile(n.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
@@ -125,9 +145,6 @@ func TestHoldCluster(t *testing.T) {
 	if err := os.WriteFile(out, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pidFile := filepath.Join(cluster.BaseDir, "hold.pid")
-	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
-	defer os.Remove(pidFile)
 	fmt.Fprintf(os.Stderr, "\ncluster: up. export KUBECONFIG=%s\ncluster: Ctrl-C or hack/cluster.sh down stops it\n", out)
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)

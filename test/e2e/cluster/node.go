@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,11 +155,11 @@ func start(t testing.TB, opts Options) (*Node, error) {
 	}
 
 	kube, err := stack.TryStartKubeAPIServer(t, stack.KubeOptions{
-		ServingSANs: []string{NodeIP, "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		ServiceAccountAdmission: true,
+		ServingSANs:             []string{NodeIP, "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
 		ExtraArgs: []string{
 			"--advertise-address=" + NodeIP,
 			"--endpoint-reconciler-type=lease",
-			"--disable-admission-plugins=",
 			"--kubelet-preferred-address-types=InternalIP",
 			"--allow-privileged=true",
 		},
@@ -196,6 +197,9 @@ func start(t testing.TB, opts Options) (*Node, error) {
 		return nil, err
 	}
 	if err := n.waitNodeReady(3 * time.Minute); err != nil {
+		return nil, err
+	}
+	if err := n.startPolicyEnforcer(bins[stack.ToolKubeRouter]); err != nil {
 		return nil, err
 	}
 	if err := n.deployCoreDNS(); err != nil {
@@ -340,9 +344,15 @@ func (n *Node) startHolder() error {
 	}
 }
 
-// inNode returns the argv that runs argv inside the node's namespaces.
+// inNode returns the nsenter argv that runs argv inside the node's
+// namespaces and, first, moves it into the node's cgroups (nsenter does not
+// change cgroups), so that teardown and hack/cluster.sh down find it.
 func (n *Node) inNode(argv ...string) []string {
-	return append([]string{"-t", strconv.Itoa(n.holder.Pid()), "-m", "-n", "--"}, argv...)
+	var join strings.Builder
+	for _, h := range cgroupHierarchies() {
+		fmt.Fprintf(&join, "echo $$ > %s/%s/node/cgroup.procs; ", h, n.cgroupRoot)
+	}
+	return append([]string{"-t", strconv.Itoa(n.holder.Pid()), "-m", "-n", "--", "/bin/sh", "-c", join.String() + `exec "$@"`, "sh"}, argv...)
 }
 
 // NodeExec runs a command inside the node's namespaces and returns its
@@ -378,6 +388,10 @@ func (n *Node) wireNetwork() error {
 	for _, s := range [][]string{
 		{"ip", "addr", "add", NodeIP + "/30", "dev", "eth0"},
 		{"ip", "link", "set", "eth0", "up"},
+		// Like any node, a default route (kube-proxy and the kubelet look
+		// for one). The host does not forward (net.ipv4.ip_forward=0), so
+		// nothing leaves through it.
+		{"ip", "route", "add", "default", "via", HostIP, "dev", "eth0"},
 	} {
 		if _, err := n.NodeExec(s...); err != nil {
 			return err
@@ -502,12 +516,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        BinaryName = "/usr/sbin/runc"
+        BinaryName = "%[4]s"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "%[3]s"
-`, state, n.sock, n.path("etc", "cni")),
+`, state, n.sock, n.path("etc", "cni"), n.runcBinary()),
 		"etc/cni/10-authctl.conflist": fmt.Sprintf(`{
   "cniVersion": "0.4.0",
   "name": "authctl-e2e",
@@ -567,6 +581,37 @@ healthzBindAddress: 127.0.0.1:10256
 		}
 	}
 	return nil
+}
+
+// runcBinary writes the runc wrapper the node uses and returns its path.
+//
+// These VMs drop CAP_SYS_RESOURCE from every process's bounding set, so no
+// process may lower its oom_score_adj; runc's nsexec then dies ("failed to
+// update /proc/self/oom_score_adj: Permission denied") for every pod
+// sandbox, to which the kubelet always gives -998. The wrapper raises a
+// negative oomScoreAdj in the bundle's config.json to 0 before runc reads
+// it; nothing else changes. With AUTHCTL_E2E_RUNC_DEBUG=1 it also runs runc
+// with --debug and appends each bundle's runc log to <node dir>/runc.log.
+func (n *Node) runcBinary() string {
+	debug, logCopy := "", ""
+	if os.Getenv("AUTHCTL_E2E_RUNC_DEBUG") == "1" {
+		debug = "--debug "
+		logCopy = `[ -n "$log" ] && cat "$log" >> ` + n.path("runc.log") + "\n"
+	}
+	w := n.path("etc", "runc")
+	_ = os.WriteFile(w, []byte(fmt.Sprintf(`#!/bin/sh
+log=""; bundle=""; prev=""
+for a in "$@"; do
+  case "$prev" in --log) log="$a" ;; --bundle|-b) bundle="$a" ;; esac
+  prev="$a"
+done
+if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
+  sed -i 's/"oomScoreAdj":-[0-9]*/"oomScoreAdj":0/' "$bundle/config.json"
+fi
+/usr/sbin/runc %s"$@"; rc=$?
+%sexit $rc
+`, debug, logCopy)), 0o755)
+	return w
 }
 
 // startNodeProcess starts bin inside the node's namespaces (nsenter execs,
@@ -695,7 +740,6 @@ func (n *Node) startKubernetes(bins map[string]string) error {
 		"--cluster-cidr", ClusterCIDR,
 		"--node-cidr-mask-size=24",
 		"--service-cluster-ip-range", ServiceCIDR,
-		"--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-route,-cloud-node,-persistentvolume-expander,-ttl",
 		"--concurrent-deployment-syncs=2"); err != nil {
 		return err
 	}
@@ -709,7 +753,14 @@ func (n *Node) startKubernetes(bins map[string]string) error {
 	if _, err := n.startNodeProcess("kube-proxy", bins[stack.ToolKubeProxy], "--config", n.path("etc", "kube-proxy.yaml")); err != nil {
 		return err
 	}
-	if _, err := n.startNodeProcess("kube-router", bins[stack.ToolKubeRouter],
+	return nil
+}
+
+// startPolicyEnforcer starts kube-router's firewall once the Node object
+// exists (it looks itself up by name at start).
+func (n *Node) startPolicyEnforcer(bin string) error {
+	kc := n.Kubeconfig
+	if _, err := n.startNodeProcess("kube-router", bin,
 		"--kubeconfig", kc,
 		"--run-firewall=true",
 		"--run-router=false",
@@ -780,6 +831,14 @@ func (n *Node) Describe(namespace string) string {
 	} {
 		out, _ := n.Kubectl(args...)
 		fmt.Fprintf(&b, "$ kubectl %s\n%s\n", strings.Join(args, " "), out)
+	}
+	pods, _ := n.Kubectl("-n", namespace, "get", "pods", "-o", "name")
+	for _, pod := range strings.Fields(pods) {
+		for _, prev := range []string{"--previous", "--previous=false"} {
+			args := []string{"-n", namespace, "logs", pod, "--all-containers", "--prefix", "--tail=40", prev}
+			out, _ := n.Kubectl(args...)
+			fmt.Fprintf(&b, "$ kubectl %s\n%s\n", strings.Join(args, " "), out)
+		}
 	}
 	return b.String()
 }
@@ -1002,4 +1061,23 @@ spec:
 `, i, dir)
 	}
 	return n.Apply(b.String())
+}
+
+// WaitHTTP polls url from the test process (through the node's routes:
+// pod and Service addresses) until it answers with any HTTP status, e.g.
+// until kube-proxy has programmed a new Service.
+func (n *Node) WaitHTTP(url string, timeout time.Duration) error {
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within %s: %w", url, timeout, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

@@ -83,6 +83,10 @@ type KubeOptions struct {
 	// ServingSANs are extra DNS names or IPs for the serving certificate,
 	// e.g. the kubernetes Service's ClusterIP when pods talk to it.
 	ServingSANs []string
+	// ServiceAccountAdmission keeps the ServiceAccount admission plugin
+	// (token volumes in pods); off by default because only a cluster with
+	// a controller-manager has service accounts.
+	ServiceAccountAdmission bool
 }
 
 // AdminUser is the CN of the admin client certificate (O=system:masters).
@@ -179,11 +183,15 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 		"--service-account-signing-key-file=" + saKeyFile,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--authorization-mode=RBAC",
-		"--disable-admission-plugins=ServiceAccount",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
 		"--watch-cache=false",
 		"--endpoint-reconciler-type=none",
+	}
+	if !opts.ServiceAccountAdmission {
+		// Without a controller-manager nobody creates the service
+		// accounts that the plugin would demand.
+		args = append(args, "--disable-admission-plugins=ServiceAccount")
 	}
 	if len(opts.AuthenticationConfig) > 0 {
 		p := filepath.Join(dir, "authentication-config.yaml")

@@ -4,6 +4,8 @@ package e2e_test
 
 import (
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +62,12 @@ func clusterImages(t *testing.T) []cluster.Image {
 // the real servers), and apply's progress view follows the real rollout.
 func TestClusterApplySQLite(t *testing.T) {
 	stack.Require(t)
-	n := cluster.Start(t, cluster.Options{Images: clusterImages(t)})
+	t0 := time.Now()
+	images := clusterImages(t)
+	t.Logf("images built in %s", time.Since(t0).Round(time.Second))
+	t0 = time.Now()
+	n := cluster.Start(t, cluster.Options{Images: images})
+	t.Logf("node up (images imported) in %s", time.Since(t0).Round(time.Second))
 	if err := n.CreateVolumes(2); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +82,7 @@ func TestClusterApplySQLite(t *testing.T) {
 
 	start := time.Now()
 	r := bsRun(t, bin, nil, "apply", "-f", profileFile, "--secrets-file", secretsFile,
-		"--kubeconfig", n.Kubeconfig, "--wait", "--timeout", "8m")
+		"--kubeconfig", n.Kubeconfig, "--wait", "--timeout", "3m")
 	t.Logf("apply --wait took %s", time.Since(start).Round(time.Second))
 	if r.code != 0 {
 		t.Fatalf("apply --wait exited %d\n%s", r.code, n.Describe("auth"))
@@ -110,7 +117,36 @@ func TestClusterApplySQLite(t *testing.T) {
 			t.Errorf("apply's progress output does not mention %s:\n%s", d, r.stderr)
 		}
 	}
+	// The migrations ran as init containers, as user 10000, into SQLite
+	// files on the volumes.
+	for _, c := range []string{"kratos", "hydra"} {
+		logs, err := n.Kubectl("-n", "auth", "logs", "deployment/dev-"+c, "-c", "migrate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ToLower(logs), "applied") {
+			t.Errorf("%s migrate init container log shows no applied migrations:\n%s", c, tailLines(logs, 20))
+		}
+	}
+	files, err := n.NodeExec("sh", "-c", "ls -ln "+filepath.Join(n.Dir, "state", "volumes")+"/pv*/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("volumes:\n%s", files)
+	for _, db := range []string{"kratos.sqlite", "hydra.sqlite"} {
+		if !regexp.MustCompile(`10000 +10000 +\d+ .* ` + regexp.QuoteMeta(db) + `\n`).MatchString(files) {
+			t.Errorf("%s is not a file owned by 10000:10000 on a volume", db)
+		}
+	}
 	if t.Failed() {
 		t.Log(n.Describe("auth"))
 	}
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -56,12 +56,25 @@ func clusterImages(t *testing.T) []cluster.Image {
 	return append(images, im)
 }
 
-// TestClusterApplySQLite runs `authctl apply --wait` of the SQLite profile
-// on the real node: the init-container migrations run as user 10000 on a
-// volume, every Deployment becomes available (readiness probes answered by
-// the real servers), and apply's progress view follows the real rollout.
-func TestClusterApplySQLite(t *testing.T) {
-	stack.Require(t)
+// clusterStack is a node with the cluster profile applied.
+type clusterStack struct {
+	n                     *cluster.Node
+	bin, profile, secrets string
+	applyStderr           string
+}
+
+// run runs authctl against the node's cluster.
+func (s *clusterStack) run(t *testing.T, args ...string) bsResult {
+	t.Helper()
+	return bsRun(t, s.bin, nil, append(args, "--kubeconfig", s.n.Kubeconfig)...)
+}
+
+// applyClusterProfile starts a node with the local images, applies
+// clusterProfile with `authctl apply --wait` and checks that every
+// Deployment is available and every Job complete. It returns the node and
+// apply's stderr (the progress view).
+func applyClusterProfile(t *testing.T) *clusterStack {
+	t.Helper()
 	t0 := time.Now()
 	images := clusterImages(t)
 	t.Logf("images built in %s", time.Since(t0).Round(time.Second))
@@ -111,10 +124,21 @@ func TestClusterApplySQLite(t *testing.T) {
 			t.Errorf("job %s not complete", name)
 		}
 	}
+	return &clusterStack{n: n, bin: bin, profile: profileFile, secrets: secretsFile, applyStderr: r.stderr}
+}
+
+// TestClusterApplySQLite runs `authctl apply --wait` of the SQLite profile
+// on the real node: the init-container migrations run as user 10000 on a
+// volume, every Deployment becomes available (readiness probes answered by
+// the real servers), and apply's progress view follows the real rollout.
+func TestClusterApplySQLite(t *testing.T) {
+	stack.Require(t)
+	st := applyClusterProfile(t)
+	n, stderr := st.n, st.applyStderr
 	// The progress view on a non-terminal prints plain lines per workload.
 	for _, d := range []string{"dev-kratos", "dev-hydra", "dev-oathkeeper"} {
-		if !strings.Contains(r.stderr, d) {
-			t.Errorf("apply's progress output does not mention %s:\n%s", d, r.stderr)
+		if !strings.Contains(stderr, "deployment/"+d+" 1/1 ready") {
+			t.Errorf("apply's progress output does not show %s ready:\n%s", d, stderr)
 		}
 	}
 	// The migrations ran as init containers, as user 10000, into SQLite

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,13 @@ func main() {
 			}
 		}
 		os.Exit(get(os.Args[2], timeout))
+	case "get-all":
+		// get-all TIMEOUT URL...: one line per URL, "URL STATUS" or
+		// "URL TIMEOUT" or "URL ERROR msg"; always exits 0.
+		timeout, _ := time.ParseDuration(os.Args[2])
+		for _, u := range os.Args[3:] {
+			fmt.Println(u, probe(u, timeout))
+		}
 	default:
 		fmt.Fprintf(os.Stderr, "e2eutil: unknown command %q\n", os.Args[1])
 		os.Exit(2)
@@ -87,4 +95,17 @@ func get(url string, timeout time.Duration) int {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	fmt.Printf("%d %s\n", resp.StatusCode, body)
 	return 0
+}
+
+func probe(url string, timeout time.Duration) string {
+	c := &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(url)
+	if err != nil {
+		if os.IsTimeout(err) || strings.Contains(err.Error(), "Timeout") {
+			return "TIMEOUT"
+		}
+		return "ERROR " + err.Error()
+	}
+	resp.Body.Close()
+	return strconv.Itoa(resp.StatusCode)
 }

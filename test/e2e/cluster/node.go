@@ -981,10 +981,9 @@ func RemoveCgroups(root string) error {
 	return errors.Join(errs...)
 }
 
-// RunPod runs e2eutil with args as a one-shot pod (user 10000) in
-// namespace, waits for it to finish and returns its log. labels are added
-// to the pod (NetworkPolicies select on them).
-func (n *Node) RunPod(namespace, name string, args []string, labels map[string]string, timeout time.Duration) (string, error) {
+// podManifest is a Pod running e2eutil with args as user 10000, compliant
+// with the "restricted" Pod Security level, with labels added.
+func podManifest(namespace, name string, args []string, labels map[string]string, restart string) string {
 	var lb strings.Builder
 	for k, v := range labels {
 		fmt.Fprintf(&lb, "    %s: %q\n", k, v)
@@ -993,7 +992,7 @@ func (n *Node) RunPod(namespace, name string, args []string, labels map[string]s
 	for i, a := range args {
 		quoted[i] = strconv.Quote(a)
 	}
-	manifest := fmt.Sprintf(`apiVersion: v1
+	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata:
   name: %s
@@ -1001,15 +1000,22 @@ metadata:
   labels:
     authctl-e2e/run: %q
 %sspec:
-  restartPolicy: Never
+  restartPolicy: %s
   automountServiceAccountToken: false
   containers:
   - name: run
     image: %s
     imagePullPolicy: Never
     args: [%s]
-    securityContext: {runAsUser: 10000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
-`, name, namespace, name, lb.String(), E2EUtilImage, strings.Join(quoted, ", "))
+    securityContext: {runAsUser: 10000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}
+`, name, namespace, name, lb.String(), restart, E2EUtilImage, strings.Join(quoted, ", "))
+}
+
+// RunPod runs e2eutil with args as a one-shot pod (user 10000) in
+// namespace, waits for it to finish and returns its log. labels are added
+// to the pod (NetworkPolicies select on them).
+func (n *Node) RunPod(namespace, name string, args []string, labels map[string]string, timeout time.Duration) (string, error) {
+	manifest := podManifest(namespace, name, args, labels, "Never")
 	_, _ = n.Kubectl("-n", namespace, "delete", "pod", name, "--ignore-not-found", "--wait=true")
 	if err := n.Apply(manifest); err != nil {
 		return "", err
@@ -1077,6 +1083,37 @@ func (n *Node) WaitHTTP(url string, timeout time.Duration) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s did not answer within %s: %w", url, timeout, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// StartClientPod starts a long-running e2eutil pod (an echo server on
+// :8080) with labels, waits until it is Ready, and returns its IP. Probes
+// then run in it with PodExec.
+func (n *Node) StartClientPod(namespace, name string, labels map[string]string) (string, error) {
+	if err := n.Apply(podManifest(namespace, name, []string{"serve", ":8080"}, labels, "Always")); err != nil {
+		return "", err
+	}
+	if _, err := n.Kubectl("-n", namespace, "wait", "--for=condition=Ready", "pod/"+name, "--timeout=2m"); err != nil {
+		return "", fmt.Errorf("%w\n%s", err, n.Describe(namespace))
+	}
+	return n.Kubectl("-n", namespace, "get", "pod", name, "-o", "jsonpath={.status.podIP}")
+}
+
+// WaitEnforcerKnows waits until kube-router has put ip into one of its
+// ipsets, i.e. has processed the pod for the policies that select it.
+func (n *Node) WaitEnforcerKnows(ip string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		out, _ := n.NodeExec("ipset", "list")
+		for _, line := range strings.Split(out, "\n") {
+			if strings.TrimSpace(line) == ip || strings.HasPrefix(strings.TrimSpace(line), ip+" ") {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-router has not put %s in any ipset after %s", ip, timeout)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

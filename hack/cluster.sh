@@ -56,7 +56,7 @@ remove_node() {
 case "${1:-}" in
   up)
     [[ "$(id -u)" -eq 0 ]] || { log "error: run as root"; exit 1; }
-    hack/e2e-tools.sh etcd kube-apiserver node
+    hack/e2e-tools.sh etcd kube-apiserver node kratos hydra oathkeeper
     export AUTHCTL_CLUSTER_HOLD=1 AUTHCTL_CLUSTER_KUBECONFIG="${KUBECONFIG_OUT:-$PWD/.cache/cluster.kubeconfig}"
     mkdir -p "$(dirname "$AUTHCTL_CLUSTER_KUBECONFIG")"
     log "starting; the kubeconfig will be $AUTHCTL_CLUSTER_KUBECONFIG"

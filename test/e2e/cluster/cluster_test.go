@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/test/e2e/cluster"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -135,7 +136,22 @@ func TestHoldCluster(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "cluster: interrupted during start; hack/cluster.sh down removes the rest")
 		os.Exit(1)
 	}()
-	n := cluster.Start(t, cluster.Options{})
+	var images []cluster.Image
+	for _, tool := range []string{stack.ToolKratos, stack.ToolHydra, stack.ToolOathkeeper} {
+		im, err := cluster.OryImage(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images = append(images, im)
+	}
+	im, err := cluster.AuthctlImage(render.AuthctlImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cluster.Start(t, cluster.Options{Images: append(images, im)})
+	if err := n.CreateVolumes(4); err != nil {
+		t.Fatal(err)
+	}
 	signal.Stop(stop)
 	kc, err := os.ReadFile(n.Kubeconfig)
 	if err != nil {
@@ -145,7 +161,7 @@ func TestHoldCluster(t *testing.T) {
 	if err := os.WriteFile(out, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "\ncluster: up. export KUBECONFIG=%s\ncluster: Ctrl-C or hack/cluster.sh down stops it\n", out)
+	fmt.Fprintf(os.Stderr, "\ncluster: up. export KUBECONFIG=%s\ncluster: images: %s/{kratos,hydra,oathkeeper}, %s; 4 PersistentVolumes of 1Gi\ncluster: Ctrl-C or hack/cluster.sh down stops it\n", out, cluster.LocalRegistry, render.AuthctlImage)
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
 	<-ch

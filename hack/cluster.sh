@@ -31,9 +31,13 @@ kill_cgroup() {
   local root="$prefix$1" freezer="" h pids i
   for h in $(hierarchies); do [[ "$(basename "$h")" == freezer ]] && freezer="$h/$root"; done
   for i in $(seq 1 50); do
-    pids="$(for h in $(hierarchies); do find "$h/$root" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u)"
-    [[ -z "$pids" ]] && return 0
+    # Freeze before reading the pids, so none can exit and be reused.
     [[ -d "$freezer" ]] && echo FROZEN >"$freezer/freezer.state" 2>/dev/null || true
+    pids="$(for h in $(hierarchies); do find "$h/$root" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u)"
+    if [[ -z "$pids" ]]; then
+      [[ -d "$freezer" ]] && echo THAWED >"$freezer/freezer.state" 2>/dev/null || true
+      return 0
+    fi
     # shellcheck disable=SC2086
     kill -9 $pids 2>/dev/null || true
     [[ -d "$freezer" ]] && echo THAWED >"$freezer/freezer.state" 2>/dev/null || true

@@ -75,6 +75,13 @@ func (s *clusterStack) run(t *testing.T, args ...string) bsResult {
 // apply's stderr (the progress view).
 func applyClusterProfile(t *testing.T) *clusterStack {
 	t.Helper()
+	return applyProfileOnNode(t, clusterProfile, "dev")
+}
+
+// applyProfileOnNode is applyClusterProfile for any profile (in namespace
+// auth) whose metadata.name is name.
+func applyProfileOnNode(t *testing.T, profileText, name string) *clusterStack {
+	t.Helper()
 	t0 := time.Now()
 	images := clusterImages(t)
 	t.Logf("images built in %s", time.Since(t0).Round(time.Second))
@@ -86,7 +93,7 @@ func applyClusterProfile(t *testing.T) *clusterStack {
 	}
 	bin := bsBinary(t)
 	dir := t.TempDir()
-	profileFile := writeFile(t, dir, "profile.yaml", []byte(clusterProfile))
+	profileFile := writeFile(t, dir, "profile.yaml", []byte(profileText))
 	secretsData, err := os.ReadFile(testSecretsFile)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +120,8 @@ func applyClusterProfile(t *testing.T) *clusterStack {
 			t.Errorf("deployment %s: %s of %s available after apply --wait", name, avail, want)
 		}
 	}
-	for _, d := range []string{"dev-kratos", "dev-hydra", "dev-oathkeeper", "dev-kratos-courier", "dev-token-hook"} {
-		if !strings.Contains(out, d+"=") {
+	for _, d := range []string{"kratos", "hydra", "oathkeeper", "kratos-courier", "token-hook"} {
+		if d = name + "-" + d; !strings.Contains(out, d+"=") {
 			t.Errorf("deployment %s missing", d)
 		}
 	}

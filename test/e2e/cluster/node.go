@@ -38,6 +38,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -910,12 +911,17 @@ func KillCgroup(ctx context.Context, root string) error {
 		}
 	}
 	for {
-		pids := cgroupPids(root)
-		if len(pids) == 0 {
-			return nil
-		}
+		// Freeze first, then read the pids: a frozen process cannot exit,
+		// so no pid read here can be reused before the kill.
 		if freezer != "" {
 			_ = os.WriteFile(filepath.Join(freezer, "freezer.state"), []byte("FROZEN"), 0o644)
+		}
+		pids := cgroupPids(root)
+		if len(pids) == 0 {
+			if freezer != "" {
+				_ = os.WriteFile(filepath.Join(freezer, "freezer.state"), []byte("THAWED"), 0o644)
+			}
+			return nil
 		}
 		for _, pid := range pids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -1116,5 +1122,27 @@ func (n *Node) WaitEnforcerKnows(ip string, timeout time.Duration) error {
 			return fmt.Errorf("kube-router has not put %s in any ipset after %s", ip, timeout)
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// PortForward runs `kubectl port-forward` to target (e.g. svc/name) in
+// namespace for port, through the real kubelet and containerd, and returns
+// the local base URL http://127.0.0.1:PORT. It stops on t.Cleanup.
+func (n *Node) PortForward(namespace, target string, port int) (string, error) {
+	p, err := stack.StartProcess(n.t, "port-forward-"+strings.ReplaceAll(target, "/", "-"), "kubectl",
+		[]string{"--kubeconfig", n.Kubeconfig, "-n", namespace, "port-forward", "--address", "127.0.0.1", target, fmt.Sprintf(":%d", port)}, nil)
+	if err != nil {
+		return "", err
+	}
+	re := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+)`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(p.Log()); m != nil {
+			return "http://127.0.0.1:" + m[1], nil
+		}
+		if exited, _ := p.Exited(); exited || time.Now().After(deadline) {
+			return "", fmt.Errorf("port-forward %s/%s:%d did not start:\n%s", namespace, target, port, p.LogTail(20))
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

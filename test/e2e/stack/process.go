@@ -119,6 +119,11 @@ func startProcess(t testing.TB, name, bin string, args []string, env []string) (
 	}()
 	go func() {
 		p.waitErr = cmd.Wait()
+		// Kill leftover children now, while the group id cannot have been
+		// reused: PIDs wrap quickly on a busy machine (pid_max is 32768
+		// on the build VMs), and a later kill(-pid) could hit another
+		// test's process group whose leader got this pid.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		// A grandchild may still hold the pipe; the process group is
 		// killed in Stop, so do not wait for EOF forever.
 		select {
@@ -161,9 +166,11 @@ func (p *Process) WaitReady(url string, client *http.Client, timeout time.Durati
 func (p *Process) Stop() {
 	p.stopOnce.Do(func() {
 		pid := p.cmd.Process.Pid
+		// Once the process has been reaped its pid may belong to someone
+		// else: never signal the group after p.done (the wait goroutine
+		// kills leftover children right after reaping).
 		select {
 		case <-p.done:
-			_ = syscall.Kill(-pid, syscall.SIGKILL) // leftover children, if any
 			return
 		default:
 		}
@@ -174,7 +181,6 @@ func (p *Process) Stop() {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 			<-p.done
 		}
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	})
 }
 

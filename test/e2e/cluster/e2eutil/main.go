@@ -35,6 +35,10 @@ func main() {
 			}
 		}
 		os.Exit(get(os.Args[2], timeout))
+	case "fetch":
+		// fetch URL HOST [Name: value]...: one request with a Host and
+		// headers; prints "STATUS BODY" and exits 0 on any HTTP answer.
+		os.Exit(fetch(os.Args[2], os.Args[3], os.Args[4:]))
 	case "get-all":
 		// get-all TIMEOUT URL...: one line per URL, "URL STATUS" or
 		// "URL TIMEOUT" or "URL ERROR msg"; always exits 0.
@@ -108,4 +112,27 @@ func probe(url string, timeout time.Duration) string {
 	}
 	resp.Body.Close()
 	return strconv.Itoa(resp.StatusCode)
+}
+
+func fetch(url, host string, headers []string) int {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Println("ERROR", err)
+		return 3
+	}
+	req.Host = host
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		fmt.Println("ERROR", err)
+		return 3
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Printf("%d %s\n", resp.StatusCode, body)
+	return 0
 }

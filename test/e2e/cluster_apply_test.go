@@ -61,6 +61,7 @@ type clusterStack struct {
 	n                     *cluster.Node
 	bin, profile, secrets string
 	applyStderr           string
+	applyStdout           string
 }
 
 // run runs authctl against the node's cluster.
@@ -75,12 +76,13 @@ func (s *clusterStack) run(t *testing.T, args ...string) bsResult {
 // apply's stderr (the progress view).
 func applyClusterProfile(t *testing.T) *clusterStack {
 	t.Helper()
-	return applyProfileOnNode(t, clusterProfile, "dev")
+	return applyProfileOnNode(t, clusterProfile, "dev", nil)
 }
 
 // applyProfileOnNode is applyClusterProfile for any profile (in namespace
-// auth) whose metadata.name is name.
-func applyProfileOnNode(t *testing.T, profileText, name string) *clusterStack {
+// auth) whose metadata.name is name; files are written next to the profile
+// and applyArgs are added to `authctl apply`.
+func applyProfileOnNode(t *testing.T, profileText, name string, files map[string]string, applyArgs ...string) *clusterStack {
 	t.Helper()
 	t0 := time.Now()
 	images := clusterImages(t)
@@ -94,6 +96,9 @@ func applyProfileOnNode(t *testing.T, profileText, name string) *clusterStack {
 	bin := bsBinary(t)
 	dir := t.TempDir()
 	profileFile := writeFile(t, dir, "profile.yaml", []byte(profileText))
+	for f, data := range files {
+		writeFile(t, dir, f, []byte(data))
+	}
 	secretsData, err := os.ReadFile(testSecretsFile)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +106,8 @@ func applyProfileOnNode(t *testing.T, profileText, name string) *clusterStack {
 	secretsFile := writeFile(t, dir, "secrets.yaml", secretsData)
 
 	start := time.Now()
-	r := bsRun(t, bin, nil, "apply", "-f", profileFile, "--secrets-file", secretsFile,
-		"--kubeconfig", n.Kubeconfig, "--wait", "--timeout", "3m")
+	r := bsRun(t, bin, nil, append([]string{"apply", "-f", profileFile, "--secrets-file", secretsFile,
+		"--kubeconfig", n.Kubeconfig, "--wait", "--timeout", "3m"}, applyArgs...)...)
 	t.Logf("apply --wait took %s", time.Since(start).Round(time.Second))
 	if r.code != 0 {
 		t.Fatalf("apply --wait exited %d\n%s", r.code, n.Describe("auth"))
@@ -131,7 +136,7 @@ func applyProfileOnNode(t *testing.T, profileText, name string) *clusterStack {
 			t.Errorf("job %s not complete", name)
 		}
 	}
-	return &clusterStack{n: n, bin: bin, profile: profileFile, secrets: secretsFile, applyStderr: r.stderr}
+	return &clusterStack{n: n, bin: bin, profile: profileFile, secrets: secretsFile, applyStderr: r.stderr, applyStdout: r.stdout}
 }
 
 // TestClusterApplySQLite runs `authctl apply --wait` of the SQLite profile

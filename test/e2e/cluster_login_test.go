@@ -75,7 +75,7 @@ spec:
 // identity headers, and a bad token gets Oathkeeper's 401.
 func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	stack.Require(t)
-	st := applyProfileOnNode(t, clusterIngressProfile, "blog")
+	st := applyProfileOnNode(t, clusterIngressProfile, "blog", nil)
 	n := st.n
 	if err := n.Apply(apiUpstream); err != nil {
 		t.Fatal(err)

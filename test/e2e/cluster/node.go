@@ -419,21 +419,40 @@ func (n *Node) forwardAPIServer(port string) error {
 	ch := make(chan result, 1)
 	nsPath := fmt.Sprintf("/proc/%d/ns/net", n.holder.Pid())
 	go func() {
-		// This thread enters the node's namespace and is never unlocked,
-		// so the runtime discards it when the goroutine returns.
+		// The listening socket is created on a thread that enters the
+		// node's namespace and then goes back. The thread must survive:
+		// every harness process is started with Pdeathsig, which the
+		// kernel delivers when the *thread* that forked it exits, and a
+		// goroutine that ends while locked takes its thread with it.
 		runtime.LockOSThread()
+		self, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{err: err}
+			return
+		}
+		defer unix.Close(self)
 		fd, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{err: err}
 			return
 		}
 		defer unix.Close(fd)
 		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{err: err}
 			return
 		}
-		l, err := net.Listen("tcp", ":"+port)
-		ch <- result{l, err}
+		l, lerr := net.Listen("tcp", ":"+port)
+		if err := unix.Setns(self, unix.CLONE_NEWNET); err != nil {
+			// Stuck in the node's namespace: park this goroutine (and so
+			// its thread) forever rather than let the thread exit.
+			ch <- result{l, lerr}
+			select {}
+		}
+		runtime.UnlockOSThread()
+		ch <- result{l, lerr}
 	}()
 	r := <-ch
 	if r.err != nil {

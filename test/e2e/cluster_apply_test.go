@@ -64,10 +64,16 @@ type clusterStack struct {
 	applyStdout           string
 }
 
+// noOutsideTraffic points authctl's HTTP proxy at a closed loopback port:
+// a request for a profile's public host (id.dev.example.com, …) then fails
+// at once instead of resolving the name through the host's resolver.
+// Loopback (the API server, port-forwards) is never proxied.
+var noOutsideTraffic = []string{"HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost"}
+
 // run runs authctl against the node's cluster.
 func (s *clusterStack) run(t *testing.T, args ...string) bsResult {
 	t.Helper()
-	return bsRun(t, s.bin, nil, append(args, "--kubeconfig", s.n.Kubeconfig)...)
+	return bsRun(t, s.bin, noOutsideTraffic, append(args, "--kubeconfig", s.n.Kubeconfig)...)
 }
 
 // applyClusterProfile starts a node with the local images, applies
@@ -106,7 +112,7 @@ func applyProfileOnNode(t *testing.T, profileText, name string, files map[string
 	secretsFile := writeFile(t, dir, "secrets.yaml", secretsData)
 
 	start := time.Now()
-	r := bsRun(t, bin, nil, append([]string{"apply", "-f", profileFile, "--secrets-file", secretsFile,
+	r := bsRun(t, bin, noOutsideTraffic, append([]string{"apply", "-f", profileFile, "--secrets-file", secretsFile,
 		"--kubeconfig", n.Kubeconfig, "--wait", "--timeout", "3m"}, applyArgs...)...)
 	t.Logf("apply --wait took %s", time.Since(start).Round(time.Second))
 	if r.code != 0 {

@@ -90,6 +90,13 @@ func applyClusterProfile(t *testing.T) *clusterStack {
 // and applyArgs are added to `authctl apply`.
 func applyProfileOnNode(t *testing.T, profileText, name string, files map[string]string, applyArgs ...string) *clusterStack {
 	t.Helper()
+	return applyProfileOnNodeAfter(t, nil, profileText, name, files, applyArgs...)
+}
+
+// applyProfileOnNodeAfter runs before (when not nil) on the new node, then
+// does what applyProfileOnNode does.
+func applyProfileOnNodeAfter(t *testing.T, before func(*cluster.Node), profileText, name string, files map[string]string, applyArgs ...string) *clusterStack {
+	t.Helper()
 	t0 := time.Now()
 	images := clusterImages(t)
 	t.Logf("images built in %s", time.Since(t0).Round(time.Second))
@@ -98,6 +105,9 @@ func applyProfileOnNode(t *testing.T, profileText, name string, files map[string
 	t.Logf("node up (images imported) in %s", time.Since(t0).Round(time.Second))
 	if err := n.CreateVolumes(2); err != nil {
 		t.Fatal(err)
+	}
+	if before != nil {
+		before(n)
 	}
 	bin := bsBinary(t)
 	dir := t.TempDir()

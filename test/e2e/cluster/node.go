@@ -1165,3 +1165,56 @@ func (n *Node) PortForward(namespace, target string, port int) (string, error) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// PostgresBin is Debian's PostgreSQL 15 (apt-get install postgresql-15).
+const PostgresBin = "/usr/lib/postgresql/15/bin"
+
+// StartPostgres runs Debian's PostgreSQL inside the node's namespaces,
+// listening on NodeIP:5432 (pods reach it, nothing outside the node does),
+// with its data on the node's tmpfs, and creates one database and
+// same-named owner role (password "e2e-password") per name. It returns the
+// DSN of each database as pods use it.
+func (n *Node) StartPostgres(names ...string) (map[string]string, error) {
+	if _, err := os.Stat(filepath.Join(PostgresBin, "postgres")); err != nil {
+		return nil, fmt.Errorf("PostgreSQL 15 not installed\ntry: apt-get install postgresql-15")
+	}
+	data := n.path("state", "postgres")
+	for _, argv := range [][]string{
+		{"mkdir", "-p", data},
+		{"chown", "postgres:postgres", data},
+		{"runuser", "-u", "postgres", "--", filepath.Join(PostgresBin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres"},
+		{"sh", "-c", fmt.Sprintf("echo 'host all all %s scram-sha-256' >> %s/pg_hba.conf", ClusterCIDR, data)},
+	} {
+		if _, err := n.NodeExec(argv...); err != nil {
+			return nil, err
+		}
+	}
+	p, err := n.startNodeProcess("postgres", "runuser", "-u", "postgres", "--", filepath.Join(PostgresBin, "postgres"),
+		"-D", data, "-c", "listen_addresses="+NodeIP, "-c", "port=5432", "-c", "unix_socket_directories="+data,
+		"-c", "fsync=off", "-c", "max_connections=200")
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := n.NodeExec("runuser", "-u", "postgres", "--", filepath.Join(PostgresBin, "pg_isready"), "-h", data, "-p", "5432"); err == nil {
+			break
+		}
+		if exited, _ := p.Exited(); exited || time.Now().After(deadline) {
+			return nil, fmt.Errorf("postgres did not start:\n%s", p.LogTail(40))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	dsns := map[string]string{}
+	for _, name := range names {
+		// Two -c: CREATE DATABASE cannot run inside the transaction that
+		// one multi-statement -c would be.
+		if _, err := n.NodeExec("runuser", "-u", "postgres", "--", filepath.Join(PostgresBin, "psql"), "-h", data, "-p", "5432", "-v", "ON_ERROR_STOP=1",
+			"-c", fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD 'e2e-password'", name),
+			"-c", fmt.Sprintf("CREATE DATABASE %[1]s OWNER %[1]s", name)); err != nil {
+			return nil, err
+		}
+		dsns[name] = fmt.Sprintf("postgres://%s:e2e-password@%s:5432/%s?sslmode=disable", name, NodeIP, name)
+	}
+	return dsns, nil
+}

@@ -75,7 +75,8 @@ build_oathkeeper() {
 
 # The node's runtime comes from Debian: containerd 1.6, runc, the CNI
 # plugins (in /usr/lib/cni), iptables and ipset for kube-proxy and
-# kube-router. Installed when missing, as hack/test.sh does for tmux.
+# kube-router, and PostgreSQL 15 for the external-database test. Installed
+# when missing, as hack/test.sh does for tmux.
 node_packages() {
   local need=() p
   command -v containerd >/dev/null 2>&1 || need+=(containerd)
@@ -84,6 +85,8 @@ node_packages() {
   command -v iptables >/dev/null 2>&1 || need+=(iptables)
   command -v ipset >/dev/null 2>&1 || need+=(ipset)
   command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
+  # TestClusterApplyPostgresReplicas runs Debian's PostgreSQL inside the node.
+  [[ -x /usr/lib/postgresql/15/bin/postgres ]] || need+=(postgresql-15)
   [[ ${#need[@]} -eq 0 ]] && return 0
   command -v apt-get >/dev/null 2>&1 || die "missing ${need[*]} and no apt-get to install them"
   local sudo=""

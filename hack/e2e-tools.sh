@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the pinned real servers that the e2e harness runs on loopback:
-# Kratos, Hydra and Oathkeeper (with sqlite), kube-apiserver and etcd.
+# Kratos, Hydra and Oathkeeper (with sqlite), kube-apiserver and etcd; and
+# with `node`, the single-node cluster of test/e2e/cluster: the other
+# Kubernetes components, CoreDNS, kube-router, plus containerd, runc and the
+# CNI plugins from Debian.
 # Every binary is built from the Go module proxy into a versioned cache
 # directory, so a second run only checks that the files exist.
 #
 #   hack/e2e-tools.sh            build everything that is missing
 #   hack/e2e-tools.sh kratos     build one tool
+#   hack/e2e-tools.sh node       everything the cluster tests need
 #   hack/e2e-tools.sh --print    print the cache directory
 #
 # Any failed build stops the script with a non-zero exit code.
@@ -69,17 +73,50 @@ build_oathkeeper() {
   mv "$out/oathkeeper.tmp" "$out/oathkeeper"
 }
 
-build_kube_apiserver() {
-  local out; out="$(bindir kube-apiserver "$KUBERNETES_VERSION")"
-  [[ -x "$out/kube-apiserver" ]] && return 0
-  log "building kube-apiserver $KUBERNETES_VERSION (about 7 min)"
-  local w="$work/kube-apiserver" gomod staging
+# The node's runtime comes from Debian: containerd 1.6, runc, the CNI
+# plugins (in /usr/lib/cni), iptables and ipset for kube-proxy and
+# kube-router, and PostgreSQL 15 for the external-database test. Installed
+# when missing, as hack/test.sh does for tmux.
+node_packages() {
+  local need=() p
+  command -v containerd >/dev/null 2>&1 || need+=(containerd)
+  command -v runc >/dev/null 2>&1 || need+=(runc)
+  [[ -x /usr/lib/cni/bridge ]] || need+=(containernetworking-plugins)
+  command -v iptables >/dev/null 2>&1 || need+=(iptables)
+  command -v ipset >/dev/null 2>&1 || need+=(ipset)
+  command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
+  # TestClusterApplyPostgresReplicas runs Debian's PostgreSQL inside the node.
+  [[ -x /usr/lib/postgresql/15/bin/postgres ]] || need+=(postgresql-15)
+  [[ ${#need[@]} -eq 0 ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "missing ${need[*]} and no apt-get to install them"
+  local sudo=""
+  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  log "installing ${need[*]} from Debian"
+  $sudo apt-get update >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null ||
+    die "apt-get install ${need[*]} failed"
+}
+
+# Kubernetes components built from k8s.io/kubernetes in one wrapper module
+# and, when several are missing, in one `go build`, so they share the build
+# cache (the apiserver, controller-manager and kubelet have most packages in
+# common).
+kube_components=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+
+build_kubernetes() {
+  local missing=() c
+  for c in "$@"; do
+    [[ -x "$(bindir "$c" "$KUBERNETES_VERSION")/$c" ]] || missing+=("$c")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "building ${missing[*]} $KUBERNETES_VERSION (about 7 min for the first, a few more for each other)"
+  local w="$work/kubernetes" gomod
   rm -rf "$w"; mkdir -p "$w"
   gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
   [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
   local staging_version="v0${KUBERNETES_VERSION#v1}"
   {
-    echo "module authctl.dev/e2e/kube-apiserver"
+    echo "module authctl.dev/e2e/kubernetes"
     echo
     echo "go 1.24"
     echo
@@ -90,14 +127,22 @@ build_kube_apiserver() {
     grep -E '^[[:space:]]*k8s.io/[^ ]+ => ./staging/' "$gomod" |
       awk -v v="$staging_version" '{print "replace " $1 " => " $1 " " v}'
   } >"$w/go.mod"
-  cat >"$w/tools.go" <<'GO'
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kube-apiserver/app"
-GO
-  (cd "$w" && go mod tidy && go build -o "$out/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver) ||
-    die "kube-apiserver build failed"
-  mv "$out/kube-apiserver.tmp" "$out/kube-apiserver"
+  {
+    echo "package tools"
+    echo
+    echo "import ("
+    for c in "${kube_components[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c/app\""; done
+    echo ")"
+  } >"$w/tools.go"
+  local pkgs=() tmp="$w/out"
+  mkdir -p "$tmp"
+  for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  (cd "$w" && go mod tidy && go build -o "$tmp/" "${pkgs[@]}") || die "kubernetes build failed (${missing[*]})"
+  for c in "${missing[@]}"; do
+    local out; out="$(bindir "$c" "$KUBERNETES_VERSION")"
+    mkdir -p "$out"
+    mv "$tmp/$c" "$out/$c"
+  done
 }
 
 build_etcd() {
@@ -126,6 +171,28 @@ func main() { etcdmain.Main(os.Args) }
 GO
   (cd "$w" && go mod tidy && go build -o "$out/etcd.tmp" .) || die "etcd build failed"
   mv "$out/etcd.tmp" "$out/etcd"
+}
+
+build_coredns() {
+  local out; out="$(bindir coredns "$COREDNS_VERSION")"
+  [[ -x "$out/coredns" ]] && return 0
+  log "building coredns $COREDNS_VERSION (static, for the cluster DNS image)"
+  copy_module "github.com/coredns/coredns@$COREDNS_VERSION" "$work/coredns"
+  (cd "$work/coredns" && CGO_ENABLED=0 go build -o "$out/coredns.tmp" .) || die "coredns build failed"
+  mv "$out/coredns.tmp" "$out/coredns"
+}
+
+# kube-router enforces NetworkPolicies (its firewall controller only; the
+# node runs kube-proxy and a bridge CNI). The proxy serves only v2.1.0 of
+# its v2 module.
+build_kube_router() {
+  local out; out="$(bindir kube-router "$KUBE_ROUTER_VERSION")"
+  [[ -x "$out/kube-router" ]] && return 0
+  log "building kube-router $KUBE_ROUTER_VERSION (NetworkPolicy enforcer)"
+  copy_module "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" "$work/kube-router"
+  (cd "$work/kube-router" && CGO_ENABLED=0 go build -o "$out/kube-router.tmp" ./cmd/kube-router) ||
+    die "kube-router build failed"
+  mv "$out/kube-router.tmp" "$out/kube-router"
 }
 
 build_kubelogin() {
@@ -157,11 +224,14 @@ for t in "${tools[@]}"; do
     kratos) build_kratos ;;
     hydra) build_hydra ;;
     oathkeeper) build_oathkeeper ;;
-    kube-apiserver) build_kube_apiserver ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy) build_kubernetes "$t" ;;
+    node) node_packages; build_kubernetes "${kube_components[@]}"; build_coredns; build_kube_router ;;
     etcd) build_etcd ;;
+    coredns) build_coredns ;;
+    kube-router) build_kube_router ;;
     kubelogin) build_kubelogin ;;
     goreleaser) build_goreleaser ;;
-    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper kube-apiserver etcd goreleaser kubelogin)" ;;
+    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper etcd goreleaser kubelogin ${kube_components[*]} coredns kube-router node)" ;;
   esac
 done
 log "tools ready in $cache"

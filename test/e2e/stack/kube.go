@@ -80,6 +80,13 @@ type KubeOptions struct {
 	ExtraArgs []string
 	// ReadyTimeout overrides the default of 120s.
 	ReadyTimeout time.Duration
+	// ServingSANs are extra DNS names or IPs for the serving certificate,
+	// e.g. the kubernetes Service's ClusterIP when pods talk to it.
+	ServingSANs []string
+	// ServiceAccountAdmission keeps the ServiceAccount admission plugin
+	// (token volumes in pods); off by default because only a cluster with
+	// a controller-manager has service accounts.
+	ServiceAccountAdmission bool
 }
 
 // AdminUser is the CN of the admin client certificate (O=system:masters).
@@ -99,9 +106,12 @@ type KubeAPIServer struct {
 	// AdminClient is an HTTP client with the admin client certificate.
 	AdminClient *http.Client
 	// Args is the full kube-apiserver command line.
-	Args    []string
-	Etcd    *Etcd
-	Process *Process
+	Args []string
+	// ServiceAccountKeyFile is the RSA key that signs service-account
+	// tokens (kube-controller-manager needs it too).
+	ServiceAccountKeyFile string
+	Etcd                  *Etcd
+	Process               *Process
 
 	dir string
 }
@@ -144,7 +154,7 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 	k.CAPEM = serverCA.CertPEM
 	k.CAFile = filepath.Join(dir, "server-ca.crt")
 	writeFile(t, k.CAFile, k.CAPEM, 0o644)
-	servingCert, servingKey := serverCA.ServingCert(t).WriteFiles(t, dir, "apiserver")
+	servingCert, servingKey := serverCA.ServingCert(t, opts.ServingSANs...).WriteFiles(t, dir, "apiserver")
 
 	clientCA := NewCA(t, "authctl-e2e kube client CA")
 	clientCAFile := filepath.Join(dir, "client-ca.crt")
@@ -155,6 +165,7 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 	mustf(t, err, "generating service-account key")
 	saKeyFile := filepath.Join(dir, "sa.key")
 	writeFile(t, saKeyFile, saKey, 0o600)
+	k.ServiceAccountKeyFile = saKeyFile
 
 	certDir := filepath.Join(dir, "certs")
 	mustf(t, os.MkdirAll(certDir, 0o700), "creating cert dir")
@@ -172,11 +183,15 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 		"--service-account-signing-key-file=" + saKeyFile,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--authorization-mode=RBAC",
-		"--disable-admission-plugins=ServiceAccount",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
 		"--watch-cache=false",
 		"--endpoint-reconciler-type=none",
+	}
+	if !opts.ServiceAccountAdmission {
+		// Without a controller-manager nobody creates the service
+		// accounts that the plugin would demand.
+		args = append(args, "--disable-admission-plugins=ServiceAccount")
 	}
 	if len(opts.AuthenticationConfig) > 0 {
 		p := filepath.Join(dir, "authentication-config.yaml")

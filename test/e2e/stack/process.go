@@ -119,6 +119,11 @@ func startProcess(t testing.TB, name, bin string, args []string, env []string) (
 	}()
 	go func() {
 		p.waitErr = cmd.Wait()
+		// Kill leftover children now, while the group id cannot have been
+		// reused: PIDs wrap quickly on a busy machine (pid_max is 32768
+		// on the build VMs), and a later kill(-pid) could hit another
+		// test's process group whose leader got this pid.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		// A grandchild may still hold the pipe; the process group is
 		// killed in Stop, so do not wait for EOF forever.
 		select {
@@ -142,14 +147,30 @@ func startProcess(t testing.TB, name, bin string, args []string, env []string) (
 	return p, nil
 }
 
+// StartProcess starts a long-running helper the way the harness starts its
+// servers (own process group, log in t.TempDir(), stopped on t.Cleanup, log
+// tail on failure). Sibling harnesses such as test/e2e/cluster use it.
+func StartProcess(t testing.TB, name, bin string, args, env []string) (*Process, error) {
+	t.Helper()
+	return startProcess(t, name, bin, args, env)
+}
+
+// WaitReady polls url until it answers 200, the process exits, or timeout;
+// the error carries the tail of the process log.
+func (p *Process) WaitReady(url string, client *http.Client, timeout time.Duration) error {
+	return p.waitReady(url, client, timeout)
+}
+
 // Stop sends SIGTERM to the process group, then SIGKILL after a few seconds,
 // and waits for the process to exit. It is safe to call more than once.
 func (p *Process) Stop() {
 	p.stopOnce.Do(func() {
 		pid := p.cmd.Process.Pid
+		// Once the process has been reaped its pid may belong to someone
+		// else: never signal the group after p.done (the wait goroutine
+		// kills leftover children right after reaping).
 		select {
 		case <-p.done:
-			_ = syscall.Kill(-pid, syscall.SIGKILL) // leftover children, if any
 			return
 		default:
 		}
@@ -160,7 +181,6 @@ func (p *Process) Stop() {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 			<-p.done
 		}
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	})
 }
 
@@ -260,3 +280,6 @@ func httpClientFor(tc *tls.Config) *http.Client {
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
+
+// Pid returns the process id (also its process group id).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }

@@ -53,17 +53,30 @@ const (
 	ToolEtcd          = "etcd"
 	// ToolGoreleaser validates the release config (not a server).
 	ToolGoreleaser = "goreleaser"
+	// The single-node cluster of test/e2e/cluster.
+	ToolKubeControllerManager = "kube-controller-manager"
+	ToolKubeScheduler         = "kube-scheduler"
+	ToolKubelet               = "kubelet"
+	ToolKubeProxy             = "kube-proxy"
+	ToolCoreDNS               = "coredns"
+	ToolKubeRouter            = "kube-router"
 )
 
 // versionKeys maps a tool to its variable in hack/versions.env.
 var versionKeys = map[string]string{
-	ToolKratos:        "KRATOS_VERSION",
-	ToolHydra:         "HYDRA_VERSION",
-	ToolOathkeeper:    "OATHKEEPER_VERSION",
-	ToolKubeAPIServer: "KUBERNETES_VERSION",
-	ToolGoreleaser:    "GORELEASER_VERSION",
-	ToolEtcd:          "ETCD_VERSION",
-	"kubelogin":       "KUBELOGIN_VERSION",
+	ToolKratos:                "KRATOS_VERSION",
+	ToolHydra:                 "HYDRA_VERSION",
+	ToolOathkeeper:            "OATHKEEPER_VERSION",
+	ToolKubeAPIServer:         "KUBERNETES_VERSION",
+	ToolGoreleaser:            "GORELEASER_VERSION",
+	ToolEtcd:                  "ETCD_VERSION",
+	ToolKubeControllerManager: "KUBERNETES_VERSION",
+	ToolKubeScheduler:         "KUBERNETES_VERSION",
+	ToolKubelet:               "KUBERNETES_VERSION",
+	ToolKubeProxy:             "KUBERNETES_VERSION",
+	ToolCoreDNS:               "COREDNS_VERSION",
+	ToolKubeRouter:            "KUBE_ROUTER_VERSION",
+	"kubelogin":               "KUBELOGIN_VERSION",
 }
 
 // RepoRoot returns the directory holding go.mod, found by walking up from

@@ -1,0 +1,162 @@
+//go:build cluster
+
+package e2e_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authctl/authctl/test/e2e/cluster"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// clusterIngressProfile protects one upstream (the Service api:8080 in the
+// stack's namespace) with the ingress target: the ingress controller sends
+// every request for api.blog.example.com to the Oathkeeper proxy Service.
+const clusterIngressProfile = `apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata:
+  name: blog
+  namespace: auth
+spec:
+  domain: blog.example.com
+  components:
+    ui: {enabled: false}   # kratos-selfservice-ui-node cannot be built or pulled here
+    kratos: {image: {repository: authctl.local/kratos, tag: v1.3.1}}
+    hydra: {image: {repository: authctl.local/hydra, tag: v2.3.0}}
+    oathkeeper: {image: {repository: authctl.local/oathkeeper, tag: v0.40.9}}
+  gateway:
+    target: ingress
+    ingressClassName: nginx
+    tlsSecretName: blog-example-com-tls
+  services:
+    - name: api
+      hosts: [api.blog.example.com]
+      upstream: {service: api, port: 8080}
+      allow: [bearer]
+      onFailure: json
+      forward: {mode: headers}
+`
+
+const apiUpstream = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: auth}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: api
+        image: ` + cluster.E2EUtilImage + `
+        imagePullPolicy: Never
+        args: [serve, ":8080"]
+        securityContext: {runAsUser: 10000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}
+        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: auth}
+spec:
+  selector: {app: api}
+  ports: [{port: 8080, targetPort: 8080}]
+`
+
+// TestClusterLoginThroughOathkeeper logs in to the real Kratos pod (API
+// flow, through kubectl port-forward) and sends the session token from a
+// pod in another namespace, as an ingress controller would, to the
+// Oathkeeper proxy Service: the upstream pod receives the request with the
+// identity headers, and a bad token gets Oathkeeper's 401.
+func TestClusterLoginThroughOathkeeper(t *testing.T) {
+	stack.Require(t)
+	st := applyProfileOnNode(t, clusterIngressProfile, "blog", nil)
+	n := st.n
+	if err := n.Apply(apiUpstream); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitRollout("auth", "deployment/api", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := n.PortForward("auth", "svc/blog-kratos-admin", 4434)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := n.PortForward("auth", "svc/blog-kratos-public", 4433)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var identity struct{ ID string }
+	doJSON(t, http.DefaultClient, "POST", admin+"/admin/identities", map[string]any{
+		"schema_id":       "default",
+		"traits":          map[string]any{"email": "staff@blog.example.com", "name": "Staff"},
+		"metadata_public": map[string]any{"groups": []string{"staff"}},
+		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": "a-long-test-password-1"}}},
+	}, http.StatusCreated, &identity)
+
+	// The flow's action URL carries Kratos' public base URL; post to the
+	// same path through the port-forward.
+	var flow struct{ UI struct{ Action string } }
+	doJSON(t, http.DefaultClient, "GET", public+"/self-service/login/api", nil, http.StatusOK, &flow)
+	action, err := url.Parse(flow.UI.Action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		SessionToken string `json:"session_token"`
+	}
+	doJSON(t, http.DefaultClient, "POST", public+action.RequestURI(), map[string]any{
+		"method": "password", "identifier": "staff@blog.example.com", "password": "a-long-test-password-1",
+	}, http.StatusOK, &login)
+	if login.SessionToken == "" {
+		t.Fatal("no session token from the Kratos login")
+	}
+
+	if _, err := n.Kubectl("create", "namespace", "ingress"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.StartClientPod("ingress", "controller", map[string]string{"app.kubernetes.io/name": "ingress-nginx"}); err != nil {
+		t.Fatal(err)
+	}
+	proxy := "http://blog-oathkeeper-proxy.auth.svc.cluster.local:4455/v1/items?x=1"
+	call := func(token string) (int, string) {
+		t.Helper()
+		out, err := n.PodExec("ingress", "controller", "e2eutil", "fetch", proxy, "api.blog.example.com",
+			"Authorization: Bearer "+token, "X-Forwarded-Proto: https")
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ := strings.Cut(strings.TrimSpace(out), " ")
+		code := 0
+		_ = json.Unmarshal([]byte(status), &code)
+		return code, body
+	}
+	code, body := call(login.SessionToken)
+	if code != http.StatusOK {
+		t.Fatalf("proxy answered %d %s, want 200 from the upstream", code, body)
+	}
+	var seen struct {
+		Path, Host, Pod string
+		Headers         map[string]string
+	}
+	if err := json.Unmarshal([]byte(body), &seen); err != nil {
+		t.Fatalf("upstream answer %q: %v", body, err)
+	}
+	if seen.Headers["X-User-Id"] != identity.ID || seen.Headers["X-User-Email"] != "staff@blog.example.com" || seen.Path != "/v1/items?x=1" {
+		t.Errorf("upstream pod %s saw path %s and headers %v; want X-User-Id %s", seen.Pod, seen.Path, seen.Headers, identity.ID)
+	}
+	if _, ok := seen.Headers["Authorization"]; ok {
+		t.Logf("note: the upstream also received the Authorization header")
+	}
+	t.Logf("upstream pod %s saw %s with X-User-Id=%s X-User-Email=%s X-User-Groups=%s",
+		seen.Pod, seen.Path, seen.Headers["X-User-Id"], seen.Headers["X-User-Email"], seen.Headers["X-User-Groups"])
+
+	if code, body := call("not-a-session"); code != http.StatusUnauthorized {
+		t.Errorf("bad token: proxy answered %d %s, want 401", code, body)
+	}
+}

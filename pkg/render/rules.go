@@ -281,6 +281,11 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			}
 			set[GatewaySecretHeader] = upstreamSecretTemplate(s.Name)
 			rs.UsesHeaderSecret = true
+			// A Kratos session token (allow: bearer) is the user's whole
+			// account: the upstream gets the identity headers instead.
+			if slices.Contains(s.Allow, "bearer") {
+				set["Authorization"] = ""
+			}
 		case "reissue":
 			r.Mutators = append(r.Mutators, Handler{Handler: "id_token", Config: map[string]any{
 				"ttl": s.Forward.TTL,

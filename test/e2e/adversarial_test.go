@@ -64,7 +64,7 @@ spec:
     - name: docs
       hosts: [docs.corp.example.com]
       upstream: {url: "http://docs.tools.svc.cluster.local:8080"}
-      allow: [session]
+      allow: [session, bearer]
       forward:
         mode: headers
         headers:
@@ -154,6 +154,7 @@ func ingressGateway(o *stack.Oathkeeper, up *echoUpstream) gatewayUnderTest {
 type sessions struct {
 	admin, staff, leaver, loggedOut string // Cookie header values
 	adminID                         string
+	adminToken                      string // a Kratos session token (API login)
 }
 
 // verdict checks one outcome; it returns "" when it holds.
@@ -337,6 +338,9 @@ func attackCases(s sessions, master string) []attackCase {
 		{"renamed identity headers next to a real session are replaced",
 			get1(docs, "/guide", "Cookie", s.admin), allowedWith(docsAdmin),
 			get1(docs, "/guide", append([]string{"Cookie", s.admin, "X-User-Id", "admin"}, oauth2Proxy...)...), allowedWith(docsAdmin)},
+		{"a Kratos session token never reaches a headers-mode upstream",
+			get1(docs, "/guide", "Cookie", s.admin, "Authorization", "Basic c29tZW9uZQ=="), allowedWith(map[string]string{"Authorization": "", "X-Auth-Request-User": s.adminID}),
+			get1(docs, "/guide", "Authorization", "Bearer "+s.adminToken), allowedWith(map[string]string{"Authorization": "", "X-Auth-Request-User": s.adminID})},
 		{"renamed identity headers without a session",
 			get1(docs, "/guide", json...), status(401),
 			get1(docs, "/guide", with(oauth2Proxy...)...), status(401)},
@@ -405,10 +409,11 @@ func TestAdversarialGateways(t *testing.T) {
 	ps.createIdentity(t, "gone@corp.example.com", "a-long-test-password-4", []string{"admins"})
 	cookie := func(c *http.Cookie) string { return c.Name + "=" + c.Value }
 	s := sessions{adminID: adminID,
-		admin:     cookie(ps.browserLogin(t, "admin@corp.example.com", "a-long-test-password-1")),
-		staff:     cookie(ps.browserLogin(t, "staff@corp.example.com", "a-long-test-password-2")),
-		leaver:    cookie(ps.browserLogin(t, "leaver@corp.example.com", "a-long-test-password-3")),
-		loggedOut: cookie(ps.browserLogin(t, "gone@corp.example.com", "a-long-test-password-4")),
+		admin:      cookie(ps.browserLogin(t, "admin@corp.example.com", "a-long-test-password-1")),
+		staff:      cookie(ps.browserLogin(t, "staff@corp.example.com", "a-long-test-password-2")),
+		leaver:     cookie(ps.browserLogin(t, "leaver@corp.example.com", "a-long-test-password-3")),
+		loggedOut:  cookie(ps.browserLogin(t, "gone@corp.example.com", "a-long-test-password-4")),
+		adminToken: ps.apiLogin(t, "admin@corp.example.com", "a-long-test-password-1"),
 	}
 	// The leaver is deactivated; the other user logs out (all sessions revoked).
 	doJSON(t, http.DefaultClient, "PATCH", k.AdminURL+"admin/identities/"+leaverID, []map[string]any{{"op": "replace", "path": "/state", "value": "inactive"}}, http.StatusOK, nil)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,8 @@ func TestBootstrapFlags(t *testing.T) {
 	runFlagCases(t, newBootstrapCommand, cases)
 }
 
-// TestBootstrapResolvePrecedence: flag, then environment, then profile.
+// TestBootstrapResolvePrecedence: flag, then environment, then profile, as
+// the flags become the ory.Bootstrap operation.
 func TestBootstrapResolvePrecedence(t *testing.T) {
 	dir := t.TempDir()
 	profileFile := writeProfile(t, dir)
@@ -63,8 +65,8 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 	env := map[string]string{"HYDRA_ADMIN_URL": "http://hydra-from-env:4445"}
 	getenv := func(k string) string { return env[k] }
 
-	o := BootstrapOptions{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}
-	if err := o.resolve(getenv); err != nil {
+	o := (&BootstrapOptions{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}).operation(IOStreams{}, getenv)
+	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if o.KratosAdminURL != "http://kratos-from-flag:4434" || o.HydraAdminURL != "http://hydra-from-env:4445" {
@@ -77,8 +79,8 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 		t.Error("namespace not taken from the profile")
 	}
 
-	o = BootstrapOptions{ProfileFile: profileFile}
-	if err := o.resolve(func(string) string { return "" }); err != nil {
+	o = (&BootstrapOptions{ProfileFile: profileFile}).operation(IOStreams{}, nil)
+	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(o.KratosAdminURL, "kratos-admin") || !strings.Contains(o.HydraAdminURL, "hydra-admin") {

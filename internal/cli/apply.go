@@ -262,7 +262,7 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 	}
 	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
 	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
-	if IsTerminal(streams.ErrOut) {
+	if streams.IsStderrTTY() {
 		report, stop := apply.TUIReporter(streams.ErrOut)
 		err := r.Wait(cmd.Context(), o.Timeout, report)
 		stop(err)

@@ -179,8 +179,8 @@ func newReporter(streams IOStreams, mode string) progress.Reporter {
 	switch {
 	case mode == "none":
 		return progress.Nop{}
-	case mode == "bar" || (mode == "auto" && IsTerminal(streams.ErrOut)):
-		return progress.NewTUI(streams.ErrOut, ColorEnabled(streams.ErrOut))
+	case mode == "bar" || (mode == "auto" && streams.IsStderrTTY()):
+		return progress.NewTUI(streams.ErrOut, streams.ColorStderr())
 	default:
 		return progress.NewPlain(streams.ErrOut, 5*time.Second)
 	}

@@ -184,7 +184,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			return err
 		}
 	} else {
-		printDoctorReport(streams.Out, report, ColorEnabled(streams.Out))
+		printDoctorReport(streams.Out, report, streams.ColorStdout())
 	}
 	if report.Failed > 0 {
 		return withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)

@@ -350,13 +350,11 @@ func runKustomize(base map[string][]byte) ([]Object, error) {
 	}
 	var objs []Object
 	for _, r := range rm.Resources() {
-		y, err := r.AsYAML()
+		// Normalise through sigs.k8s.io/yaml so key order is canonical. The
+		// resource's map is taken directly: going through AsYAML and back
+		// cost half of the render's CPU for the same bytes.
+		m, err := r.Map()
 		if err != nil {
-			return nil, err
-		}
-		// Normalise through sigs.k8s.io/yaml so key order is canonical.
-		var m map[string]any
-		if err := yaml.Unmarshal(y, &m); err != nil {
 			return nil, err
 		}
 		canon, err := yaml.Marshal(m)

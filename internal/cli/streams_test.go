@@ -7,9 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/ory/progress"
 )
 
@@ -96,12 +94,7 @@ func TestDoctorColoursOnlyATerminal(t *testing.T) {
 	run := func(tty bool) string {
 		s, out, _ := bufferStreams()
 		s.SetStdoutTTY(tty)
-		o := &DoctorOptions{ProfileFile: "../../examples/minimal.yaml", Timeout: 2 * time.Second, Output: outputText}
-		o.Endpoints.OathkeeperAPI = ready.URL
-		o.Cluster = ApplyOptions{Context: "prod", Forwarder: apply.StaticForwarder{
-			"auth/dev-kratos-public:4433": ready.URL, "auth/dev-kratos-admin:4434": ready.URL,
-			"auth/dev-hydra-public:4444": ready.URL, "auth/dev-hydra-admin:4445": ready.URL,
-		}}
+		o := doctorThroughForwards(ready.URL, ready.URL, outputText)
 		cmd := newDoctorCommand(s, nil)
 		cmd.SetContext(context.Background())
 		_ = runDoctor(cmd, s, o)

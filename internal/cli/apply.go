@@ -70,8 +70,14 @@ func (o *ApplyOptions) configFlags(namespace string) *genericclioptions.ConfigFl
 	return flags
 }
 
-func (o *ApplyOptions) client(release, namespace string) (*apply.Client, error) {
-	return apply.NewClient(o.configFlags(namespace), release, namespace, nil)
+// release reads only the profile's name and namespace: history and
+// rollback do not render, so they need no secrets file.
+func (o *ApplyOptions) release() (name, namespace string, cluster genericclioptions.RESTClientGetter, err error) {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return "", "", nil, err
+	}
+	return p.Metadata.Name, p.Metadata.Namespace, o.configFlags(p.Metadata.Namespace), nil
 }
 
 // clientset connects to the cluster for what Helm does not do: following a
@@ -289,22 +295,13 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 			if err := checkOutput(output, outputTable); err != nil {
 				return err
 			}
-			c, name, err := clientFor(streams, o)
+			name, ns, cluster, err := o.release()
 			if err != nil {
 				return err
 			}
-			h, err := c.History()
+			revs, err := (&apply.History{Release: name, Namespace: ns, Cluster: cluster}).Run(cmd.Context())
 			if err != nil {
-				return fmt.Errorf("could not read the history of %q: %w", name, err)
-			}
-			type rev struct {
-				Revision    int    `json:"revision"`
-				Status      string `json:"status"`
-				Description string `json:"description"`
-			}
-			var revs []rev
-			for _, r := range h {
-				revs = append(revs, rev{r.Version, r.Info.Status.String(), r.Info.Description})
+				return err
 			}
 			if isDataFormat(output) {
 				return printData(streams.Out, output, revs)
@@ -340,11 +337,11 @@ func newRollbackCommand(streams IOStreams) *cobra.Command {
 				}
 				rev = n
 			}
-			c, name, err := clientFor(streams, o)
+			name, ns, cluster, err := o.release()
 			if err != nil {
 				return err
 			}
-			if err := c.Rollback(rev); err != nil {
+			if err := (&apply.Rollback{Release: name, Namespace: ns, Revision: rev, Cluster: cluster}).Run(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)
@@ -353,15 +350,4 @@ func newRollbackCommand(streams IOStreams) *cobra.Command {
 	}
 	addClusterFlags(cmd, o)
 	return cmd
-}
-
-// clientFor reads only the profile's name and namespace: history and
-// rollback do not render, so they need no secrets file.
-func clientFor(streams IOStreams, o *ApplyOptions) (*apply.Client, string, error) {
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return nil, "", err
-	}
-	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
-	return c, p.Metadata.Name, err
 }

@@ -15,33 +15,14 @@ import (
 	"github.com/authctl/authctl/pkg/ory/progress"
 )
 
-// BootstrapOptions are the flags of `authctl bootstrap`.
+// BootstrapOptions are the flags of `authctl bootstrap`. They bind straight
+// onto the operation's fields (as helm's commands bind onto pkg/action),
+// plus what only the command needs.
 type BootstrapOptions struct {
-	ProfileFile    string
-	IdentitiesFile string
-	ClientsFile    string
-	KratosAdminURL string
-	HydraAdminURL  string
-
-	CAFile                string
-	InsecureSkipTLSVerify bool
-	Headers               []string
-
-	DryRun            bool
-	Prune             bool
-	UpdateCredentials bool
-	RotateSecrets     []string
-
-	KeyTrait           string
-	BatchSize          int
-	PlaintextBatchSize int
-	Concurrency        int
-	Timeout            time.Duration
-	RequestTimeout     time.Duration
-
-	SecretsOut    string
-	SecretsFormat string
-	Namespace     string
+	ory.Bootstrap
+	// Headers are the --header values, "Name: value"; operation turns them
+	// into Bootstrap.Headers.
+	Headers []string
 
 	Output   string
 	Progress string
@@ -188,16 +169,10 @@ func newReporter(streams IOStreams, mode string) progress.Reporter {
 
 // operation turns the flags into the bootstrap operation.
 func (o *BootstrapOptions) operation(streams IOStreams, getenv func(string) string) *ory.Bootstrap {
-	return &ory.Bootstrap{
-		ProfileFile: o.ProfileFile, IdentitiesFile: o.IdentitiesFile, ClientsFile: o.ClientsFile,
-		KratosAdminURL: o.KratosAdminURL, HydraAdminURL: o.HydraAdminURL,
-		CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify, Headers: o.headers(),
-		DryRun: o.DryRun, Prune: o.Prune, UpdateCredentials: o.UpdateCredentials, RotateSecrets: o.RotateSecrets,
-		KeyTrait: o.KeyTrait, BatchSize: o.BatchSize, PlaintextBatchSize: o.PlaintextBatchSize,
-		Concurrency: o.Concurrency, Timeout: o.Timeout, RequestTimeout: o.RequestTimeout,
-		SecretsOut: o.SecretsOut, SecretsFormat: o.SecretsFormat, Namespace: o.Namespace,
-		Stdout: streams.Out, Getenv: getenv,
-	}
+	b := o.Bootstrap
+	b.Headers = o.headers()
+	b.Stdout, b.Getenv = streams.Out, getenv
+	return &b
 }
 
 func runBootstrap(ctx context.Context, streams IOStreams, o *BootstrapOptions, getenv func(string) string) error {

@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/authctl/authctl/pkg/apply"
+	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/profile"
-	"github.com/authctl/authctl/pkg/render"
 )
 
 // ApplyOptions are the flags of `authctl apply`.
@@ -70,8 +70,14 @@ func (o *ApplyOptions) configFlags(namespace string) *genericclioptions.ConfigFl
 	return flags
 }
 
-func (o *ApplyOptions) client(release, namespace string) (*apply.Client, error) {
-	return apply.NewClient(o.configFlags(namespace), release, namespace, nil)
+// release reads only the profile's name and namespace: history and
+// rollback do not render, so they need no secrets file.
+func (o *ApplyOptions) release() (name, namespace string, cluster genericclioptions.RESTClientGetter, err error) {
+	p, err := profile.Load(o.ProfileFile)
+	if err != nil {
+		return "", "", nil, err
+	}
+	return p.Metadata.Name, p.Metadata.Namespace, o.configFlags(p.Metadata.Namespace), nil
 }
 
 // clientset connects to the cluster for what Helm does not do: following a
@@ -151,45 +157,26 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	op := &apply.Install{Profile: p, Secrets: sf, ChartVersion: chartVersion(), DryRun: o.DryRun,
+		Cluster: o.configFlags(p.Metadata.Namespace)}
+	res, err := op.Run(cmd.Context())
 	if err != nil {
 		return err
 	}
-	ch, err := apply.Chart(res, p.Metadata.Name, chartVersion())
-	if err != nil {
-		return err
-	}
-	if o.DryRun == "client" {
-		// Offline, as helm template: no cluster is contacted.
-		manifest, err := apply.Template(cmd.Context(), ch, p.Metadata.Name, p.Metadata.Namespace)
-		if err != nil {
-			return err
-		}
+	switch o.DryRun {
+	case "client":
 		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster (--dry-run=server validates and diffs)\n", p.Metadata.Name)
-		_, err = fmt.Fprint(streams.Out, manifest)
+		_, err = fmt.Fprint(streams.Out, res.Manifest)
 		return err
-	}
-	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
-	if err != nil {
-		return err
-	}
-	// authctl follows the rollout itself (below) rather than Helm's silent wait.
-	r, err := c.Apply(cmd.Context(), ch, apply.Options{DryRun: o.DryRun})
-	if err != nil {
-		return err
-	}
-	if o.DryRun != "" {
-		d, err := c.LiveDiff(cmd.Context(), r.Release.Manifest)
-		if err != nil {
-			return err
-		}
-		if d == "" {
+	case "server":
+		if res.Diff == "" {
 			fmt.Fprintln(streams.ErrOut, "no changes")
 			return nil
 		}
-		_, err = fmt.Fprint(streams.Out, d)
+		_, err = fmt.Fprint(streams.Out, res.Diff)
 		return err
 	}
+	r := res.Release
 	verb := "installed"
 	if r.Upgraded {
 		verb = "upgraded"
@@ -262,26 +249,13 @@ func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *Appl
 		return err
 	}
 	defer stop()
-	args := []string{"-f", o.ProfileFile}
-	if kratosAdmin != "" {
-		args = append(args, "--kratos-admin-url", kratosAdmin)
-	}
-	if hydraAdmin != "" {
-		args = append(args, "--hydra-admin-url", hydraAdmin)
-	}
-	if o.BootstrapSecretsOut != "" {
-		args = append(args, "--secrets-out", o.BootstrapSecretsOut)
-	}
-	// Parse through the bootstrap command so its defaults and validation apply.
-	var bo *BootstrapOptions
-	bc := newBootstrapCommand(streams, func(parsed *BootstrapOptions) error { bo = parsed; return nil })
-	bc.SetArgs(args)
-	bc.SetOut(streams.ErrOut)
-	bc.SetErr(streams.ErrOut)
-	if err := bc.Execute(); err != nil {
-		return err
-	}
-	return runBootstrap(cmd.Context(), streams, bo, os.Getenv)
+	// The operation itself, with bootstrap's defaults: no argv is built.
+	b := ory.NewBootstrap()
+	b.ProfileFile = o.ProfileFile
+	b.KratosAdminURL, b.HydraAdminURL = kratosAdmin, hydraAdmin
+	b.SecretsOut = o.BootstrapSecretsOut
+	b.Stdout, b.Getenv = streams.Out, os.Getenv
+	return runBootstrapOperation(cmd.Context(), streams, b, outputText, "auto")
 }
 
 // waitForRollout follows the release's Deployments and Jobs: a live view on
@@ -294,7 +268,7 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 	}
 	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
 	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
-	if IsTerminal(streams.ErrOut) {
+	if streams.IsStderrTTY() {
 		report, stop := apply.TUIReporter(streams.ErrOut)
 		err := r.Wait(cmd.Context(), o.Timeout, report)
 		stop(err)
@@ -321,22 +295,13 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 			if err := checkOutput(output, outputTable); err != nil {
 				return err
 			}
-			c, name, err := clientFor(streams, o)
+			name, ns, cluster, err := o.release()
 			if err != nil {
 				return err
 			}
-			h, err := c.History()
+			revs, err := (&apply.History{Release: name, Namespace: ns, Cluster: cluster}).Run(cmd.Context())
 			if err != nil {
-				return fmt.Errorf("could not read the history of %q: %w", name, err)
-			}
-			type rev struct {
-				Revision    int    `json:"revision"`
-				Status      string `json:"status"`
-				Description string `json:"description"`
-			}
-			var revs []rev
-			for _, r := range h {
-				revs = append(revs, rev{r.Version, r.Info.Status.String(), r.Info.Description})
+				return err
 			}
 			if isDataFormat(output) {
 				return printData(streams.Out, output, revs)
@@ -372,11 +337,11 @@ func newRollbackCommand(streams IOStreams) *cobra.Command {
 				}
 				rev = n
 			}
-			c, name, err := clientFor(streams, o)
+			name, ns, cluster, err := o.release()
 			if err != nil {
 				return err
 			}
-			if err := c.Rollback(rev); err != nil {
+			if err := (&apply.Rollback{Release: name, Namespace: ns, Revision: rev, Cluster: cluster}).Run(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)
@@ -385,15 +350,4 @@ func newRollbackCommand(streams IOStreams) *cobra.Command {
 	}
 	addClusterFlags(cmd, o)
 	return cmd
-}
-
-// clientFor reads only the profile's name and namespace: history and
-// rollback do not render, so they need no secrets file.
-func clientFor(streams IOStreams, o *ApplyOptions) (*apply.Client, string, error) {
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return nil, "", err
-	}
-	c, err := o.client(p.Metadata.Name, p.Metadata.Namespace)
-	return c, p.Metadata.Name, err
 }

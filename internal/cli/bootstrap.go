@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -14,37 +13,16 @@ import (
 
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/ory/progress"
-	"github.com/authctl/authctl/pkg/ory/retry"
-	"github.com/authctl/authctl/pkg/profile"
 )
 
-// BootstrapOptions are the flags of `authctl bootstrap`.
+// BootstrapOptions are the flags of `authctl bootstrap`. They bind straight
+// onto the operation's fields (as helm's commands bind onto pkg/action),
+// plus what only the command needs.
 type BootstrapOptions struct {
-	ProfileFile    string
-	IdentitiesFile string
-	ClientsFile    string
-	KratosAdminURL string
-	HydraAdminURL  string
-
-	CAFile                string
-	InsecureSkipTLSVerify bool
-	Headers               []string
-
-	DryRun            bool
-	Prune             bool
-	UpdateCredentials bool
-	RotateSecrets     []string
-
-	KeyTrait           string
-	BatchSize          int
-	PlaintextBatchSize int
-	Concurrency        int
-	Timeout            time.Duration
-	RequestTimeout     time.Duration
-
-	SecretsOut    string
-	SecretsFormat string
-	Namespace     string
+	ory.Bootstrap
+	// Headers are the --header values, "Name: value"; operation turns them
+	// into Bootstrap.Headers.
+	Headers []string
 
 	Output   string
 	Progress string
@@ -145,6 +123,7 @@ func validateAndRun(ctx context.Context, streams IOStreams, o *BootstrapOptions,
 }
 
 func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
+	def := ory.NewBootstrap()
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile: its bootstrap section and in-cluster admin URLs")
 	f.StringVar(&o.IdentitiesFile, "identities", "", "identities file (YAML, JSON or NDJSON)")
 	f.StringVar(&o.ClientsFile, "clients", "", "OAuth2 clients file (YAML, JSON or NDJSON)")
@@ -157,51 +136,15 @@ func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
 	f.BoolVar(&o.UpdateCredentials, "update-credentials", false, "overwrite credentials (passwords, client secrets) of existing objects")
 	f.StringArrayVar(&o.RotateSecrets, "rotate-secret", nil, "generate a new secret for this client id (repeatable)")
 	f.StringVar(&o.KeyTrait, "key-trait", "", "trait that identifies an identity (default: the schema's credential identifier)")
-	f.IntVar(&o.BatchSize, "batch-size", ory.DefaultBatchSize, "identities per batch request (server limit 2000)")
-	f.IntVar(&o.PlaintextBatchSize, "plaintext-batch-size", ory.DefaultPlaintextBatchSize, "identities per batch when the server must hash plaintext passwords")
-	f.IntVar(&o.Concurrency, "concurrency", ory.DefaultConcurrency, "requests in flight")
-	f.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "overall deadline")
-	f.DurationVar(&o.RequestTimeout, "request-timeout", 2*time.Minute, "deadline of one request")
+	f.IntVar(&o.BatchSize, "batch-size", def.BatchSize, "identities per batch request (server limit 2000)")
+	f.IntVar(&o.PlaintextBatchSize, "plaintext-batch-size", def.PlaintextBatchSize, "identities per batch when the server must hash plaintext passwords")
+	f.IntVar(&o.Concurrency, "concurrency", def.Concurrency, "requests in flight")
+	f.DurationVar(&o.Timeout, "timeout", def.Timeout, "overall deadline")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", def.RequestTimeout, "deadline of one request")
 	f.StringVar(&o.SecretsOut, "secrets-out", "", `file for generated client secrets, written 0600 ("-" prints them to stdout)`)
-	f.StringVar(&o.SecretsFormat, "secrets-format", ory.SecretFormatKubernetes, "secrets file format: secret (Kubernetes Secrets, hydra-maester keys) or json")
+	f.StringVar(&o.SecretsFormat, "secrets-format", def.SecretsFormat, "secrets file format: secret (Kubernetes Secrets, hydra-maester keys) or json")
 	f.StringVar(&o.Namespace, "namespace", "", "namespace of the Secret manifests (default: the profile's)")
 	f.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (bar on a terminal, lines otherwise), bar, plain or none")
-}
-
-// resolve fills inputs and URLs from the profile and the environment.
-// Precedence: flag, then environment, then profile.
-func (o *BootstrapOptions) resolve(getenv func(string) string) error {
-	if o.KratosAdminURL == "" {
-		o.KratosAdminURL = getenv("KRATOS_ADMIN_URL")
-	}
-	if o.HydraAdminURL == "" {
-		o.HydraAdminURL = getenv("HYDRA_ADMIN_URL")
-	}
-	if o.ProfileFile == "" {
-		return nil
-	}
-	// Bootstrap reads its input files itself, flags first.
-	p, err := profile.LoadContext(context.Background(), o.ProfileFile, profile.LoadOptions{SkipBootstrapInputs: true})
-	if err != nil {
-		return err
-	}
-	if o.IdentitiesFile == "" && p.Spec.Bootstrap.Identities != "" {
-		o.IdentitiesFile = p.ResolvePath(p.Spec.Bootstrap.Identities)
-	}
-	if o.ClientsFile == "" && p.Spec.Bootstrap.Clients != "" {
-		o.ClientsFile = p.ResolvePath(p.Spec.Bootstrap.Clients)
-	}
-	w := p.Wiring()
-	if o.KratosAdminURL == "" {
-		o.KratosAdminURL = w.KratosAdminInternalURL
-	}
-	if o.HydraAdminURL == "" {
-		o.HydraAdminURL = w.HydraAdminInternalURL
-	}
-	if o.Namespace == "" {
-		o.Namespace = w.Namespace
-	}
-	return nil
 }
 
 func (o *BootstrapOptions) headers() map[string]string {
@@ -217,63 +160,45 @@ func newReporter(streams IOStreams, mode string) progress.Reporter {
 	switch {
 	case mode == "none":
 		return progress.Nop{}
-	case mode == "bar" || (mode == "auto" && IsTerminal(streams.ErrOut)):
-		return progress.NewTUI(streams.ErrOut, ColorEnabled(streams.ErrOut))
+	case mode == "bar" || (mode == "auto" && streams.IsStderrTTY()):
+		return progress.NewTUI(streams.ErrOut, streams.ColorStderr())
 	default:
 		return progress.NewPlain(streams.ErrOut, 5*time.Second)
 	}
 }
 
+// operation turns the flags into the bootstrap operation.
+func (o *BootstrapOptions) operation(streams IOStreams, getenv func(string) string) *ory.Bootstrap {
+	b := o.Bootstrap
+	b.Headers = o.headers()
+	b.Stdout, b.Getenv = streams.Out, getenv
+	return &b
+}
+
 func runBootstrap(ctx context.Context, streams IOStreams, o *BootstrapOptions, getenv func(string) string) error {
-	if err := o.resolve(getenv); err != nil {
+	return runBootstrapOperation(ctx, streams, o.operation(streams, getenv), o.Output, o.Progress)
+}
+
+// runBootstrapOperation runs b with progress on stderr and prints its
+// summary as output; `bootstrap` and `apply --bootstrap` share it.
+func runBootstrapOperation(ctx context.Context, streams IOStreams, b *ory.Bootstrap, output, progressMode string) error {
+	if err := b.Resolve(ctx); errors.Is(err, ory.ErrNothingToBootstrap) {
+		return withHint(err, "authctl bootstrap --identities FILE --clients FILE")
+	} else if err != nil {
 		return err
 	}
-	if o.IdentitiesFile == "" && o.ClientsFile == "" && len(o.RotateSecrets) == 0 {
-		return withHint(errors.New("the profile's bootstrap section names no identities or clients file"), "authctl bootstrap --identities FILE --clients FILE")
-	}
-	hc, err := ory.NewHTTPClient(ory.ConnOptions{
-		CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify,
-		RequestTimeout: o.RequestTimeout, Concurrency: o.Concurrency,
-	})
-	if err != nil {
-		return err
-	}
-	if o.InsecureSkipTLSVerify {
+	if b.InsecureSkipTLSVerify {
 		fmt.Fprintln(streams.ErrOut, "warning: TLS certificate verification is disabled (--insecure-skip-tls-verify)")
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-
-	policy := retry.Default
-	policy.Deadline = o.Timeout
-	rep := newReporter(streams, o.Progress)
-	opts := ory.Options{
-		KratosAdminURL: o.KratosAdminURL,
-		HydraAdminURL:  o.HydraAdminURL,
-		HTTPClient:     hc,
-		Headers:        o.headers(),
-		DryRun:         o.DryRun,
-		Retry:          &policy,
-		Progress:       rep,
-		Identities: ory.IdentityOptions{
-			File: o.IdentitiesFile, KeyTrait: o.KeyTrait, BatchSize: o.BatchSize,
-			PlaintextBatchSize: o.PlaintextBatchSize, Concurrency: o.Concurrency,
-			Prune: o.Prune, UpdateCredentials: o.UpdateCredentials,
-		},
-		Clients: ory.ClientOptions{
-			File: o.ClientsFile, Prune: o.Prune, UpdateCredentials: o.UpdateCredentials,
-			RotateSecrets: o.RotateSecrets, Getenv: getenv,
-		},
-	}
-	if o.SecretsOut != "" {
-		opts.WriteSecrets = secretWriter(streams.Out, o)
-	}
-	sum, runErr := ory.Run(ctx, opts)
-	rep.Close()
-	if errors.Is(runErr, ory.ErrSecretOutputRequired) {
+	b.Progress = newReporter(streams, progressMode)
+	sum, runErr := b.Run(ctx)
+	switch {
+	case errors.Is(runErr, ory.ErrSecretOutputRequired):
 		return withHint(runErr, "add --secrets-out FILE (written 0600; Kubernetes Secrets with CLIENT_ID and CLIENT_SECRET)")
+	case sum == nil:
+		return runErr
 	}
-	if err := writeSummary(streams, o, sum); err != nil {
+	if err := writeSummary(streams, output, b.DryRun, sum); err != nil {
 		return err
 	}
 	if runErr != nil {
@@ -285,33 +210,14 @@ func runBootstrap(ctx context.Context, streams IOStreams, o *BootstrapOptions, g
 	return nil
 }
 
-// secretWriter persists generated secrets to --secrets-out; "-" is the
-// explicit request to print them on stdout.
-func secretWriter(stdout io.Writer, o *BootstrapOptions) func([]ory.GeneratedSecret) error {
-	if o.SecretsOut == "-" {
-		printed := 0
-		return func(s []ory.GeneratedSecret) error {
-			for _, g := range s[printed:] {
-				if _, err := fmt.Fprintf(stdout, "client_secret %s %s\n", g.ClientID, g.Secret); err != nil {
-					return err
-				}
-			}
-			printed = len(s)
-			return nil
-		}
-	}
-	f := ory.SecretFile{Path: o.SecretsOut, Format: o.SecretsFormat, Namespace: o.Namespace}
-	return f.Write
-}
-
-func writeSummary(streams IOStreams, o *BootstrapOptions, sum *ory.Summary) error {
+func writeSummary(streams IOStreams, output string, dryRun bool, sum *ory.Summary) error {
 	for _, e := range sum.Errors {
 		fmt.Fprintf(streams.ErrOut, "failed: %s\n", e)
 	}
 	switch {
-	case isDataFormat(o.Output):
-		return printData(streams.Out, o.Output, sum)
-	case o.DryRun:
+	case isDataFormat(output):
+		return printData(streams.Out, output, sum)
+	case dryRun:
 		return sum.WritePlan(streams.Out)
 	default:
 		return sum.WriteText(streams.Out)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,13 @@ import (
 	"github.com/authctl/authctl/pkg/ory"
 )
 
-// defaultBootstrap is BootstrapOptions with every flag default.
-func defaultBootstrap(o BootstrapOptions) BootstrapOptions {
+// defaultBootstrap is BootstrapOptions with the operation's fields b, the
+// command's own fields set by edit, and every flag default.
+func defaultBootstrap(b ory.Bootstrap, edit ...func(*BootstrapOptions)) BootstrapOptions {
+	o := BootstrapOptions{Bootstrap: b}
+	for _, e := range edit {
+		e(&o)
+	}
 	o.BatchSize = ory.DefaultBatchSize
 	o.PlaintextBatchSize = ory.DefaultPlaintextBatchSize
 	if o.Concurrency == 0 {
@@ -31,14 +37,14 @@ func defaultBootstrap(o BootstrapOptions) BootstrapOptions {
 // TestBootstrapFlags is the argv → options table.
 func TestBootstrapFlags(t *testing.T) {
 	cases := []flagCase[BootstrapOptions]{
-		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml"})},
-		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(BootstrapOptions{ProfileFile: "p.yaml", DryRun: true})},
+		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{ProfileFile: "p.yaml"})},
+		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{ProfileFile: "p.yaml", DryRun: true})},
 		{args: []string{"--identities", "i.ndjson", "--dry-run", "-o", "json", "--prune", "--update-credentials"},
-			want: defaultBootstrap(BootstrapOptions{IdentitiesFile: "i.ndjson", DryRun: true, Output: "json", Prune: true, UpdateCredentials: true})},
+			want: defaultBootstrap(ory.Bootstrap{IdentitiesFile: "i.ndjson", DryRun: true, Prune: true, UpdateCredentials: true}, func(o *BootstrapOptions) { o.Output = "json" })},
 		{args: []string{"--clients", "c.yaml", "--rotate-secret", "a", "--rotate-secret", "b", "--secrets-out", "s.yaml", "--secrets-format", "json", "--namespace", "auth"},
-			want: defaultBootstrap(BootstrapOptions{ClientsFile: "c.yaml", RotateSecrets: []string{"a", "b"}, SecretsOut: "s.yaml", SecretsFormat: "json", Namespace: "auth"})},
+			want: defaultBootstrap(ory.Bootstrap{ClientsFile: "c.yaml", RotateSecrets: []string{"a", "b"}, SecretsOut: "s.yaml", SecretsFormat: "json", Namespace: "auth"})},
 		{args: []string{"--identities", "i", "--kratos-admin-url", "https://k:4434", "--ca-file", "ca.pem", "--header", "X-Proxy: 1", "--concurrency", "8"},
-			want: defaultBootstrap(BootstrapOptions{IdentitiesFile: "i", KratosAdminURL: "https://k:4434", CAFile: "ca.pem", Headers: []string{"X-Proxy: 1"}, Concurrency: 8})},
+			want: defaultBootstrap(ory.Bootstrap{IdentitiesFile: "i", KratosAdminURL: "https://k:4434", CAFile: "ca.pem", Concurrency: 8}, func(o *BootstrapOptions) { o.Headers = []string{"X-Proxy: 1"} })},
 		{args: []string{}, wantErr: "nothing to do"},
 		{args: []string{"--identities", "i", "-o", "table"}, wantErr: `unknown -o/--output "table"`},
 		{args: []string{"--identities", "i", "--secrets-format", "env"}, wantErr: `unknown --secrets-format "env"`},
@@ -51,7 +57,8 @@ func TestBootstrapFlags(t *testing.T) {
 	runFlagCases(t, newBootstrapCommand, cases)
 }
 
-// TestBootstrapResolvePrecedence: flag, then environment, then profile.
+// TestBootstrapResolvePrecedence: flag, then environment, then profile, as
+// the flags become the ory.Bootstrap operation.
 func TestBootstrapResolvePrecedence(t *testing.T) {
 	dir := t.TempDir()
 	profileFile := writeProfile(t, dir)
@@ -63,8 +70,8 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 	env := map[string]string{"HYDRA_ADMIN_URL": "http://hydra-from-env:4445"}
 	getenv := func(k string) string { return env[k] }
 
-	o := BootstrapOptions{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}
-	if err := o.resolve(getenv); err != nil {
+	o := (&BootstrapOptions{Bootstrap: ory.Bootstrap{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}}).operation(IOStreams{}, getenv)
+	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if o.KratosAdminURL != "http://kratos-from-flag:4434" || o.HydraAdminURL != "http://hydra-from-env:4445" {
@@ -77,8 +84,8 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 		t.Error("namespace not taken from the profile")
 	}
 
-	o = BootstrapOptions{ProfileFile: profileFile}
-	if err := o.resolve(func(string) string { return "" }); err != nil {
+	o = (&BootstrapOptions{Bootstrap: ory.Bootstrap{ProfileFile: profileFile}}).operation(IOStreams{}, nil)
+	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(o.KratosAdminURL, "kratos-admin") || !strings.Contains(o.HydraAdminURL, "hydra-admin") {

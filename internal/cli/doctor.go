@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authctl/authctl/pkg/capool"
 	"github.com/authctl/authctl/pkg/doctor"
 	"github.com/authctl/authctl/pkg/profile"
 )
@@ -184,7 +184,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			return err
 		}
 	} else {
-		printDoctorReport(streams.Out, report, ColorEnabled(streams.Out))
+		printDoctorReport(streams.Out, report, streams.ColorStdout())
 	}
 	if report.Failed > 0 {
 		return withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
@@ -201,12 +201,9 @@ func doctorTLS(o *DoctorOptions) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not read --ca-file: %w", err)
 	}
-	pool, err := x509.SystemCertPool()
+	pool, err := capool.SystemPlus(capool.Bundle{Source: "--ca-file " + o.CAFile, PEM: pem})
 	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", o.CAFile)
+		return nil, err
 	}
 	tc.RootCAs = pool
 	return tc, nil

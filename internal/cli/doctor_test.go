@@ -64,12 +64,7 @@ func TestDoctorForwardsTheServices(t *testing.T) {
 	defer given.Close()
 	var out, errOut bytes.Buffer
 	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	o := &DoctorOptions{ProfileFile: "../../examples/minimal.yaml", Timeout: 2 * time.Second, Output: "json"}
-	o.Endpoints.OathkeeperAPI = given.URL
-	o.Cluster = ApplyOptions{Context: "prod", Forwarder: apply.StaticForwarder{
-		"auth/dev-kratos-public:4433": ready.URL, "auth/dev-kratos-admin:4434": ready.URL,
-		"auth/dev-hydra-public:4444": ready.URL, "auth/dev-hydra-admin:4445": ready.URL,
-	}}
+	o := doctorThroughForwards(ready.URL, given.URL, "json")
 	cmd := newDoctorCommand(streams, nil)
 	cmd.SetContext(context.Background())
 	_ = runDoctor(cmd, streams, o)
@@ -93,4 +88,17 @@ func TestDoctorForwardsTheServices(t *testing.T) {
 			}
 		}
 	}
+}
+
+// doctorThroughForwards is doctor on examples/minimal.yaml with a fake
+// forwarder sending the four public and admin Services to forwarded, and
+// the Oathkeeper API given as a URL.
+func doctorThroughForwards(forwarded, oathkeeper, output string) *DoctorOptions {
+	o := &DoctorOptions{ProfileFile: "../../examples/minimal.yaml", Timeout: 2 * time.Second, Output: output}
+	o.Endpoints.OathkeeperAPI = oathkeeper
+	o.Cluster = ApplyOptions{Context: "prod", Forwarder: apply.StaticForwarder{
+		"auth/dev-kratos-public:4433": forwarded, "auth/dev-kratos-admin:4434": forwarded,
+		"auth/dev-hydra-public:4444": forwarded, "auth/dev-hydra-admin:4445": forwarded,
+	}}
+	return o
 }

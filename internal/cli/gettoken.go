@@ -51,7 +51,7 @@ authctl's other packages and hands misses to this command.`,
 			res, apiVersion, err := login.PluginToken(cmd.Context(), o, login.PluginIO{
 				Env:             login.Env{Stderr: streams.ErrOut},
 				Getenv:          os.Getenv,
-				StdinIsTerminal: IsTerminal(streams.In),
+				StdinIsTerminal: streams.IsStdinTTY(),
 			})
 			if err != nil {
 				return authError(err)

@@ -128,7 +128,7 @@ kept unless --force is given.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Changed = map[string]bool{}
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Changed[f.Name] = true })
-			o.Interactive = IsTerminal(streams.In) && IsTerminal(streams.ErrOut)
+			o.Interactive = streams.CanPrompt()
 			if err := o.Validate(); err != nil {
 				return err
 			}

@@ -222,7 +222,7 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 	}
 	if !o.NoLogin {
 		tok := o.Token // the session fills defaults; keep the flags as given for the exec args
-		s, err := login.NewSession(&tok, login.Env{Stderr: streams.ErrOut, StdinIsTerminal: IsTerminal(streams.In)})
+		s, err := login.NewSession(&tok, login.Env{Stderr: streams.ErrOut, StdinIsTerminal: streams.IsStdinTTY()})
 		if err != nil {
 			return err
 		}

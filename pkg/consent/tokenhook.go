@@ -23,6 +23,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authctl/authctl/pkg/dotpath"
 )
 
 // TokenHookPath is where the hook listens.
@@ -278,14 +280,14 @@ func Claims(identity map[string]any, f ClaimFields, scopes []string) map[string]
 		f.GroupsScope = "groups"
 	}
 	if slices.Contains(scopes, "email") {
-		if email, ok := lookup(identity, f.Email).(string); ok && email != "" {
+		if email, ok := dotpath.Lookup(identity, f.Email).(string); ok && email != "" {
 			out["email"] = email
 			out["email_verified"] = verified(identity, email)
 		}
 	}
 	if slices.Contains(scopes, f.GroupsScope) {
 		groups := []string{}
-		switch g := lookup(identity, f.Groups).(type) {
+		switch g := dotpath.Lookup(identity, f.Groups).(type) {
 		case []any:
 			for _, x := range g {
 				if s, ok := x.(string); ok && s != "" {
@@ -300,18 +302,6 @@ func Claims(identity map[string]any, f ClaimFields, scopes []string) map[string]
 		out["groups"] = groups
 	}
 	return out
-}
-
-func lookup(m map[string]any, path string) any {
-	var cur any = m
-	for _, part := range strings.Split(path, ".") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[part]
-	}
-	return cur
 }
 
 func verified(identity map[string]any, email string) bool {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/authctl/authctl/pkg/atomicfile"
 )
 
 // TokenSet is one cache entry. Tokens are secrets: never log them.
@@ -98,30 +100,9 @@ func (c Cache) Save(key string, t *TokenSet) error {
 	return WriteFileAtomic(c.Path(key, ".json"), data)
 }
 
-// WriteFileAtomic writes a 0600 file through a temp file and rename.
+// WriteFileAtomic writes a 0600 file through a temp file, fsync and rename.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("could not write token cache: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("could not write token cache: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("could not write token cache: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("could not write token cache: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("could not write token cache: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("could not write token cache: %w", err)
 	}
 	return nil

@@ -116,6 +116,38 @@ func retryAfter(v string) time.Duration {
 	return 0
 }
 
+// eachPage is the one pager of the Ory list APIs: it fetches a page (with
+// retries, errors classified under op), calls fn for each item in order and
+// follows the rel="next" page token until a page is empty or has no next.
+func eachPage[T any](ctx context.Context, policy retry.Policy, op string,
+	fetch func(ctx context.Context, token string) ([]T, *http.Response, error), fn func(*T) error) error {
+	token := ""
+	for {
+		var page []T
+		err := policy.Do(ctx, func(ctx context.Context) error {
+			var resp *http.Response
+			var err error
+			page, resp, err = fetch(ctx, token)
+			if cerr := classify(op, resp, err); cerr != nil {
+				return cerr
+			}
+			token = nextPageToken(resp)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if err := fn(&page[i]); err != nil {
+				return err
+			}
+		}
+		if token == "" || len(page) == 0 {
+			return nil
+		}
+	}
+}
+
 // nextPageToken reads the page_token of the rel="next" Link header of a
 // keyset-paginated Ory list response.
 func nextPageToken(resp *http.Response) string {

@@ -104,33 +104,22 @@ func (h *hydraAdmin) delete(ctx context.Context, id string) error {
 }
 
 func (h *hydraAdmin) each(ctx context.Context, fn func(map[string]any)) error {
-	token := ""
-	for {
-		var page []orysdk.OAuth2Client
-		var resp *http.Response
-		err := h.retry.Do(ctx, func(ctx context.Context) error {
+	return eachPage(ctx, h.retry, "GET /admin/clients",
+		func(ctx context.Context, token string) ([]orysdk.OAuth2Client, *http.Response, error) {
 			req := h.api.OAuth2API.ListOAuth2Clients(ctx).PageSize(500)
 			if token != "" {
 				req = req.PageToken(token)
 			}
-			var err error
-			page, resp, err = req.Execute()
-			return classify("GET /admin/clients", resp, err)
-		})
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			m, err := toMap(&page[i])
+			return req.Execute()
+		},
+		func(c *orysdk.OAuth2Client) error {
+			m, err := toMap(c)
 			if err != nil {
 				return err
 			}
 			fn(m)
-		}
-		if token = nextPageToken(resp); token == "" || len(page) == 0 {
 			return nil
-		}
-	}
+		})
 }
 
 func toMap(v any) (map[string]any, error) {

@@ -9,7 +9,6 @@ package ory
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authctl/authctl/pkg/capool"
 	orysdk "github.com/ory/client-go"
 )
 
@@ -45,12 +45,9 @@ func NewHTTPClient(o ConnOptions) (*http.Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("could not read CA bundle: %w", err)
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("no PEM certificates in %s", o.CAFile)
+		pool, err := capool.SystemPlus(capool.Bundle{Source: "CA bundle " + o.CAFile, PEM: pem})
+		if err != nil {
+			return nil, err
 		}
 		tc.RootCAs = pool
 	}

@@ -10,6 +10,7 @@ import (
 
 	orysdk "github.com/ory/client-go"
 
+	"github.com/authctl/authctl/pkg/dotpath"
 	"github.com/authctl/authctl/pkg/ory/retry"
 )
 
@@ -23,56 +24,38 @@ type kratosAdmin struct {
 // schemas returns the identity schemas by id.
 func (k *kratosAdmin) schemas(ctx context.Context) (map[string]map[string]any, error) {
 	out := map[string]map[string]any{}
-	token := ""
-	for {
-		var page []orysdk.IdentitySchemaContainer
-		var resp *http.Response
-		err := k.retry.Do(ctx, func(ctx context.Context) error {
+	err := eachPage(ctx, k.retry, "GET /schemas",
+		func(ctx context.Context, token string) ([]orysdk.IdentitySchemaContainer, *http.Response, error) {
 			req := k.api.IdentityAPI.ListIdentitySchemas(ctx).PageSize(1000)
 			if token != "" {
 				req = req.PageToken(token)
 			}
-			var err error
-			page, resp, err = req.Execute()
-			return classify("GET /schemas", resp, err)
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page {
+			return req.Execute()
+		},
+		func(s *orysdk.IdentitySchemaContainer) error {
 			out[s.Id] = s.Schema
-		}
-		if token = nextPageToken(resp); token == "" || len(page) == 0 {
-			return out, nil
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // eachIdentity lists every identity, a page at a time.
 func (k *kratosAdmin) eachIdentity(ctx context.Context, fn func(*orysdk.Identity)) error {
-	token := ""
-	for {
-		var page []orysdk.Identity
-		var resp *http.Response
-		err := k.retry.Do(ctx, func(ctx context.Context) error {
+	return eachPage(ctx, k.retry, "GET /admin/identities",
+		func(ctx context.Context, token string) ([]orysdk.Identity, *http.Response, error) {
 			req := k.api.IdentityAPI.ListIdentities(ctx).PageSize(1000)
 			if token != "" {
 				req = req.PageToken(token)
 			}
-			var err error
-			page, resp, err = req.Execute()
-			return classify("GET /admin/identities", resp, err)
-		})
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			fn(&page[i])
-		}
-		if token = nextPageToken(resp); token == "" || len(page) == 0 {
+			return req.Execute()
+		},
+		func(id *orysdk.Identity) error {
+			fn(id)
 			return nil
-		}
-	}
+		})
 }
 
 // findByIdentifier returns the identity with the credential identifier, or nil.
@@ -187,13 +170,13 @@ func (k *kratosAdmin) delete(ctx context.Context, id string) error {
 // identifier ("ory.sh/kratos": {"credentials": {"password": {"identifier":
 // true}}}), sorted, e.g. ["email"].
 func identifierTraits(schema map[string]any) []string {
-	props, _ := dig(schema, "properties", "traits", "properties").(map[string]any)
+	props, _ := dotpath.Get(schema, "properties", "traits", "properties").(map[string]any)
 	var out []string
 	var walk func(prefix string, props map[string]any)
 	walk = func(prefix string, props map[string]any) {
 		for name, p := range props {
 			pm, _ := p.(map[string]any)
-			creds, _ := dig(pm, "ory.sh/kratos", "credentials").(map[string]any)
+			creds, _ := dotpath.Get(pm, "ory.sh/kratos", "credentials").(map[string]any)
 			for _, c := range creds {
 				if cm, ok := c.(map[string]any); ok && cm["identifier"] == true {
 					out = append(out, prefix+name)
@@ -210,20 +193,9 @@ func identifierTraits(schema map[string]any) []string {
 	return out
 }
 
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
-
 // traitValue reads a dotted trait path; the key of an identity.
 func traitValue(traits any, path string) (string, bool) {
-	v := dig(traits, strings.Split(path, ".")...)
+	v := dotpath.Lookup(traits, path)
 	s, ok := v.(string)
 	if !ok || strings.TrimSpace(s) == "" {
 		return "", false

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/authctl/authctl/pkg/atomicfile"
+	"github.com/authctl/authctl/pkg/dotpath"
 	"github.com/authctl/authctl/pkg/ory/input"
 )
 
@@ -88,7 +89,7 @@ func mergeSecretManifests(old []byte, secrets []GeneratedSecret, namespace strin
 		if d == nil {
 			continue
 		}
-		if name, ok := dig(d, "metadata", "name").(string); ok {
+		if name, ok := dotpath.Get(d, "metadata", "name").(string); ok {
 			index[name] = len(docs)
 		}
 		docs = append(docs, d)
@@ -129,23 +130,7 @@ func mergeSecretManifests(old []byte, secrets []GeneratedSecret, namespace strin
 
 // writePrivate replaces path atomically with a 0600 file.
 func writePrivate(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".authctl-secrets-*")
-	if err != nil {
-		return fmt.Errorf("could not write secrets file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("could not write secrets file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("could not write secrets file: %w", err)
 	}
 	return nil

@@ -1,6 +1,9 @@
 package profile
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Pinned upstream versions. Images default to these tags.
 const (
@@ -26,9 +29,7 @@ func On(b *bool) bool { return b != nil && *b }
 
 func (p *Profile) applyDefaults() {
 	s := &p.Spec
-	if p.Metadata.Namespace == "" {
-		p.Metadata.Namespace = p.Metadata.Name
-	}
+	p.Metadata.Namespace = cmp.Or(p.Metadata.Namespace, p.Metadata.Name)
 	if s.TLS == nil {
 		s.TLS = boolPtr(true)
 	}
@@ -46,27 +47,19 @@ func (p *Profile) applyDefaults() {
 			c.Enabled = boolPtr(true)
 		}
 		def := defaultImages[name]
-		if c.Image.Repository == "" {
-			c.Image.Repository = def.Repository
-		}
+		c.Image.Repository = cmp.Or(c.Image.Repository, def.Repository)
 		if c.Image.Tag == "" && c.Image.Digest == "" {
 			c.Image.Tag = def.Tag
 		}
 	}
-	if s.Database.Mode == "" {
-		s.Database.Mode = "sqlite"
-	}
+	s.Database.Mode = cmp.Or(s.Database.Mode, "sqlite")
 	if s.Database.Mode == "sqlite" && s.Database.SQLite.Size == "" {
 		s.Database.SQLite.Size = "1Gi"
 	}
 	if s.Database.Mode == "external" {
-		if s.Database.External.Driver == "" {
-			s.Database.External.Driver = "postgres"
-		}
+		s.Database.External.Driver = cmp.Or(s.Database.External.Driver, "postgres")
 		for _, r := range []*SecretRef{&s.Database.External.Kratos, &s.Database.External.Hydra} {
-			if r.Key == "" {
-				r.Key = "dsn"
-			}
+			r.Key = cmp.Or(r.Key, "dsn")
 		}
 	}
 	if s.Scaling.Replicas == 0 {
@@ -88,14 +81,10 @@ func (p *Profile) applyDefaults() {
 	if k.Registration == nil {
 		k.Registration = boolPtr(true)
 	}
-	if k.SessionLifespan == "" {
-		k.SessionLifespan = "24h"
-	}
+	k.SessionLifespan = cmp.Or(k.SessionLifespan, "24h")
 	for i := range k.OIDCProviders {
 		op := &k.OIDCProviders[i]
-		if op.ClientSecretRef.Key == "" {
-			op.ClientSecretRef.Key = "client-secret"
-		}
+		op.ClientSecretRef.Key = cmp.Or(op.ClientSecretRef.Key, "client-secret")
 		if len(op.Scope) == 0 {
 			op.Scope = []string{"openid", "email", "profile"}
 		}
@@ -107,24 +96,12 @@ func (p *Profile) applyDefaults() {
 		k.Courier.SMTPURISecretRef.Key = "smtp-uri"
 	}
 	h := &s.Hydra
-	if h.AccessTokenStrategy == "" {
-		h.AccessTokenStrategy = "opaque"
-	}
-	if h.Lifespans.AccessToken == "" {
-		h.Lifespans.AccessToken = "1h"
-	}
-	if h.Lifespans.IDToken == "" {
-		h.Lifespans.IDToken = "1h"
-	}
-	if h.Lifespans.RefreshToken == "" {
-		h.Lifespans.RefreshToken = "720h"
-	}
-	if h.Lifespans.AuthCode == "" {
-		h.Lifespans.AuthCode = "10m"
-	}
-	if s.Oathkeeper.Rules == "" {
-		s.Oathkeeper.Rules = "configmap"
-	}
+	h.AccessTokenStrategy = cmp.Or(h.AccessTokenStrategy, "opaque")
+	h.Lifespans.AccessToken = cmp.Or(h.Lifespans.AccessToken, "1h")
+	h.Lifespans.IDToken = cmp.Or(h.Lifespans.IDToken, "1h")
+	h.Lifespans.RefreshToken = cmp.Or(h.Lifespans.RefreshToken, "720h")
+	h.Lifespans.AuthCode = cmp.Or(h.Lifespans.AuthCode, "10m")
+	s.Oathkeeper.Rules = cmp.Or(s.Oathkeeper.Rules, "configmap")
 	for i := range s.Services {
 		sv := &s.Services[i]
 		if len(sv.Paths) == 0 {
@@ -133,28 +110,18 @@ func (p *Profile) applyDefaults() {
 		if sv.Upstream.Service != "" && sv.Upstream.Namespace == "" {
 			sv.Upstream.Namespace = p.Metadata.Namespace
 		}
-		if sv.Forward.Mode == "" {
-			sv.Forward.Mode = "passthrough"
-		}
+		sv.Forward.Mode = cmp.Or(sv.Forward.Mode, "passthrough")
 		if sv.Forward.Mode == "reissue" {
-			if sv.Forward.TTL == "" {
-				sv.Forward.TTL = "5m"
-			}
+			sv.Forward.TTL = cmp.Or(sv.Forward.TTL, "5m")
 			if len(sv.Forward.Audience) == 0 {
 				sv.Forward.Audience = []string{sv.Name}
 			}
 		}
 		if sv.Forward.Mode == "headers" {
 			h := &sv.Forward.Headers
-			if h.Subject == "" {
-				h.Subject = DefaultSubjectHeader
-			}
-			if h.Email == "" {
-				h.Email = DefaultEmailHeader
-			}
-			if h.Groups == "" {
-				h.Groups = DefaultGroupsHeader
-			}
+			h.Subject = cmp.Or(h.Subject, DefaultSubjectHeader)
+			h.Email = cmp.Or(h.Email, DefaultEmailHeader)
+			h.Groups = cmp.Or(h.Groups, DefaultGroupsHeader)
 			if sv.Forward.Claims.PreferredUsername == "" {
 				sv.Forward.Claims.PreferredUsername = "preferred_username"
 				if slices.Contains(sv.Allow, "session") || slices.Contains(sv.Allow, "bearer") {
@@ -176,9 +143,7 @@ func (p *Profile) applyDefaults() {
 			g.Target = "envoy"
 		}
 	}
-	if g.GatewayClassName == "" {
-		g.GatewayClassName = "eg"
-	}
+	g.GatewayClassName = cmp.Or(g.GatewayClassName, "eg")
 	if g.Namespace == "" {
 		switch g.Target {
 		case "envoy-gateway":
@@ -193,9 +158,7 @@ func (p *Profile) applyDefaults() {
 	if g.DenyAll == nil {
 		g.DenyAll = boolPtr(false)
 	}
-	if g.Image.Repository == "" {
-		g.Image.Repository = "docker.io/envoyproxy/envoy"
-	}
+	g.Image.Repository = cmp.Or(g.Image.Repository, "docker.io/envoyproxy/envoy")
 	if g.Image.Tag == "" && g.Image.Digest == "" {
 		g.Image.Tag = EnvoyVersion
 	}
@@ -203,53 +166,27 @@ func (p *Profile) applyDefaults() {
 	if kc.Enabled == nil {
 		kc.Enabled = boolPtr(true)
 	}
-	if kc.Version == "" {
-		kc.Version = "1.33"
-	}
-	if kc.ClientID == "" {
-		kc.ClientID = "kubectl"
-	}
+	kc.Version = cmp.Or(kc.Version, "1.33")
+	kc.ClientID = cmp.Or(kc.ClientID, "kubectl")
 	if len(kc.RedirectPorts) == 0 {
 		// Not 8000: kubelogin's default clashes with many dev servers.
 		kc.RedirectPorts = []int{18000, 18001}
 	}
-	if kc.UsernameClaim == "" {
-		kc.UsernameClaim = "email"
-	}
-	if kc.UsernamePrefix == "" {
-		kc.UsernamePrefix = "oidc:"
-	}
-	if kc.GroupsClaim == "" {
-		kc.GroupsClaim = "groups"
-	}
-	if kc.GroupsPrefix == "" {
-		kc.GroupsPrefix = "oidc:"
-	}
-	if kc.Claims.Email == "" {
-		kc.Claims.Email = "traits.email"
-	}
-	if kc.Claims.Groups == "" {
-		kc.Claims.Groups = "metadata_public.groups"
-	}
-	if kc.Claims.GroupsScope == "" {
-		kc.Claims.GroupsScope = "groups"
-	}
-	if s.Secrets.Policy == "" {
-		s.Secrets.Policy = "generate"
-	}
+	kc.UsernameClaim = cmp.Or(kc.UsernameClaim, "email")
+	kc.UsernamePrefix = cmp.Or(kc.UsernamePrefix, "oidc:")
+	kc.GroupsClaim = cmp.Or(kc.GroupsClaim, "groups")
+	kc.GroupsPrefix = cmp.Or(kc.GroupsPrefix, "oidc:")
+	kc.Claims.Email = cmp.Or(kc.Claims.Email, "traits.email")
+	kc.Claims.Groups = cmp.Or(kc.Claims.Groups, "metadata_public.groups")
+	kc.Claims.GroupsScope = cmp.Or(kc.Claims.GroupsScope, "groups")
+	s.Secrets.Policy = cmp.Or(s.Secrets.Policy, "generate")
 	if s.Secrets.Policy == "generate" && s.Secrets.File == "" && p.Metadata.Name != "" {
 		s.Secrets.File = ".authctl/" + p.Metadata.Name + ".secrets.yaml"
 	}
 	if s.Secrets.Policy == "externalSecret" {
 		e := &s.Secrets.ExternalSecret
-		if e.StoreRef.Kind == "" {
-			e.StoreRef.Kind = "ClusterSecretStore"
-		}
-		if e.RefreshInterval == "" {
-			e.RefreshInterval = "1h"
-		}
-		if e.RemoteKeyPrefix == "" {
-			e.RemoteKeyPrefix = "authctl/" + p.Metadata.Name + "/"
-		}
+		e.StoreRef.Kind = cmp.Or(e.StoreRef.Kind, "ClusterSecretStore")
+		e.RefreshInterval = cmp.Or(e.RefreshInterval, "1h")
+		e.RemoteKeyPrefix = cmp.Or(e.RemoteKeyPrefix, "authctl/"+p.Metadata.Name+"/")
 	}
 }

@@ -12,9 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authctl/authctl/pkg/atomicfile"
 	"helm.sh/helm/v3/pkg/chart"
-
-	"github.com/authctl/authctl/pkg/secrets"
 )
 
 // WriteStream writes every object as one YAML stream.
@@ -244,8 +243,8 @@ func writeFiles(dir string, files map[string]File) ([]string, error) {
 		if f.Secret {
 			mode = 0o600
 		}
-		if err := secrets.WriteFileAtomic(full, f.Data, mode); err != nil {
-			return written, err
+		if err := atomicfile.Write(full, f.Data, mode); err != nil {
+			return written, fmt.Errorf("could not write %s: %w", full, err)
 		}
 		written = append(written, full)
 	}

@@ -4,15 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/authctl/authctl/pkg/kubeconfig"
 	"io"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/authctl/authctl/pkg/capool"
+	"github.com/authctl/authctl/pkg/kubeconfig"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/int128/oauth2cli"
@@ -43,21 +44,20 @@ type flow struct {
 func HTTPClient(o *kubeconfig.Options) (*http.Client, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.CAFile != "" || len(o.CAData) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
+		var bundles []capool.Bundle
 		if o.CAFile != "" {
 			pem, err := os.ReadFile(o.CAFile)
 			if err != nil {
 				return nil, fmt.Errorf("could not read --certificate-authority: %w", err)
 			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--certificate-authority %s holds no PEM certificate", o.CAFile)
-			}
+			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority " + o.CAFile, PEM: pem})
 		}
-		if len(o.CAData) > 0 && !pool.AppendCertsFromPEM(o.CAData) {
-			return nil, errors.New("--certificate-authority-data holds no PEM certificate")
+		if len(o.CAData) > 0 {
+			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority-data", PEM: o.CAData})
+		}
+		pool, err := capool.SystemPlus(bundles...)
+		if err != nil {
+			return nil, err
 		}
 		tc.RootCAs = pool
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Client is one Hydra OAuth2 client of the input: the fields of Hydra's
@@ -69,7 +70,10 @@ var serverManaged = map[string]bool{
 	"registration_access_token": true, "registration_client_uri": true,
 }
 
-var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._~:@-]{1,255}$`)
+// clientIDPattern is compiled on first use: the {1,255} repetition makes it
+// the costliest package-level initialisation of the binary, paid by every
+// command (`authctl version` included) unless it is lazy.
+var clientIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._~:@-]{1,255}$`) })
 
 var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
 
@@ -134,7 +138,7 @@ func parseClient(raw []byte, src Source, getenv func(string) string) (*Client, e
 		return nil, fmt.Errorf("unknown client field(s) %s", strings.Join(unknown, ", "))
 	}
 	c.ID, _ = c.Fields["client_id"].(string)
-	if !clientIDPattern.MatchString(c.ID) {
+	if !clientIDPattern().MatchString(c.ID) {
 		return nil, fmt.Errorf("client_id %q: a caller-chosen id of letters, digits and ._~:@- is required", c.ID)
 	}
 	if c.IsPublic() && c.Secret != "" {

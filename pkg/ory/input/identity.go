@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 )
 
 // Identity is one Kratos identity of the input. Its shape follows Kratos's
@@ -63,7 +64,9 @@ func (i *Identity) HasPlaintextPassword() bool {
 // hashFormats are the password hash prefixes Kratos v1.3.1 imports
 // (hash/hash_comparator.go). Kratos rejects a whole batch when one hash is
 // unknown, so they are checked before sending.
-var hashFormats = regexp.MustCompile(`^(\$2[abzy]?\$|\$argon2id?\$|\$pbkdf2-sha[0-9]{1,3}\$|\$scrypt\$|\$firescrypt\$|\$sha(1|256|512)\$|\$(md5|sha256|sha512)-crypt\$|\$md5\$|\$hmac-(md4|md5|sha1|sha224|sha256|sha384|sha512)\$|\{SSHA(256|512)?\})`)
+var hashFormats = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\$2[abzy]?\$|\$argon2id?\$|\$pbkdf2-sha[0-9]{1,3}\$|\$scrypt\$|\$firescrypt\$|\$sha(1|256|512)\$|\$(md5|sha256|sha512)-crypt\$|\$md5\$|\$hmac-(md4|md5|sha1|sha224|sha256|sha384|sha512)\$|\{SSHA(256|512)?\})`)
+})
 
 var validStates = map[string]bool{"": true, "active": true, "inactive": true}
 
@@ -84,7 +87,7 @@ func (i *Identity) Validate() error {
 			return errors.New("credentials.password.config: set password or hashed_password, not both")
 		case c.Password == "" && c.HashedPassword == "":
 			return errors.New("credentials.password.config: password or hashed_password is required")
-		case c.HashedPassword != "" && !hashFormats.MatchString(c.HashedPassword):
+		case c.HashedPassword != "" && !hashFormats().MatchString(c.HashedPassword):
 			return errors.New("credentials.password.config.hashed_password: unknown hash format (supported: bcrypt, argon2, pbkdf2, scrypt, firescrypt, sha, md5, ssha, hmac)")
 		}
 	}

@@ -70,6 +70,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		CheckSessionURL:          "http://dev-kratos-public.dev.svc.cluster.local:4433/sessions/whoami",
 		AuthzService:             "dev-authz",
 		AuthzURL:                 "http://dev-authz.dev.svc.cluster.local:4480/authorize",
+		TokenHookService:         "dev-token-hook",
 
 		KratosAdminPeers:        []string{"bootstrap", "hydra", "token-hook"},
 		HydraAdminPeers:         []string{"bootstrap", "kratos", "ui"},

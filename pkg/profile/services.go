@@ -319,7 +319,7 @@ func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 		w.OathkeeperAPIService:   "Oathkeeper's decision API",
 		w.OathkeeperProxyService: "Oathkeeper's proxy (a loop)",
 		w.AuthzService:           "authctl's group-check server",
-		w.Name + "-token-hook":   "authctl's token hook",
+		w.TokenHookService:       "authctl's token hook",
 	}
 	adminPorts := map[int]string{KratosAdminPort: "the Kratos admin port", HydraAdminPort: "the Hydra admin port", OathkeeperAPIPort: "Oathkeeper's API port", AuthzPort: "the group-check port"}
 	ours := func(service string) bool { return strings.HasPrefix(service, w.Name+"-") }

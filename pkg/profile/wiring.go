@@ -64,6 +64,8 @@ type Wiring struct {
 	// AuthzService answers Oathkeeper's remote_json group checks.
 	AuthzService string
 	AuthzURL     string
+	// TokenHookService runs `authctl serve token-hook` for Hydra.
+	TokenHookService string
 
 	// Peers of the internal APIs: the components (app.kubernetes.io/name of
 	// the stack's pods) that call each one, and nothing else. The
@@ -128,6 +130,7 @@ func (p *Profile) Wiring() Wiring {
 		w.HydraCORSOrigins = append([]string{}, p.browserOrigins...) // empty, not nil: "none" is an answer
 	}
 	w.AuthzService = svc("authz")
+	w.TokenHookService = svc("token-hook")
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
 	return w

@@ -48,7 +48,8 @@ func TokenHookEnabled(p *profile.Profile) bool {
 
 // TokenHookURL is the in-cluster URL Hydra calls.
 func TokenHookURL(p *profile.Profile) string {
-	return fmt.Sprintf("http://%s-token-hook.%s.svc.cluster.local:%d/token-hook", p.Metadata.Name, p.Metadata.Namespace, TokenHookPort)
+	w := p.Wiring()
+	return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/token-hook", w.TokenHookService, w.Namespace, TokenHookPort)
 }
 
 // TokenHookKeyEnv is the Hydra environment variable that carries the token
@@ -176,7 +177,7 @@ func kubernetesValues(p *profile.Profile) (map[string]any, error) {
 		"roleBindings":         bindings,
 		"tokenHook": map[string]any{
 			"enabled":   TokenHookEnabled(p),
-			"name":      p.Metadata.Name + "-token-hook",
+			"name":      w.TokenHookService,
 			"port":      TokenHookPort,
 			"image":     AuthctlImage,
 			"keyEnv":    consent.APIKeyEnv,

@@ -189,7 +189,7 @@ func TestNoRouteExposesAnAdminAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := p.Wiring()
-		forbidden := []string{w.KratosAdminService, w.HydraAdminService, w.OathkeeperAPIService, w.AuthzService, w.Name + "-token-hook", ":4434", ":4445", ":4456"}
+		forbidden := []string{w.KratosAdminService, w.HydraAdminService, w.OathkeeperAPIService, w.AuthzService, w.TokenHookService, ":4434", ":4445", ":4456"}
 		// Service upstreams: what Oathkeeper's proxy and every gateway
 		// forward an allowed request to.
 		for _, r := range render.BuildRules(p).Rules {

@@ -74,18 +74,38 @@ func clusterFor(rawURL string) cluster {
 // publicRoutes are the stack's own public endpoints; admin ports never appear.
 func publicRoutes(p *profile.Profile) []vhost {
 	w := p.Wiring()
-	c := p.Spec.Components
 	var out []vhost
-	add := func(on *bool, host, service string, port int) {
-		if !profile.On(on) {
-			return
-		}
-		up := fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", service, w.Namespace, port)
-		out = append(out, vhost{Name: service, Domain: host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
+	for _, e := range ownEndpoints(p) {
+		up := fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", e.service, w.Namespace, e.port)
+		out = append(out, vhost{Name: e.service, Domain: e.host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
 	}
-	add(c.UI.Enabled, w.AuthHost, w.UIService, profile.UIPort)
-	add(c.Kratos.Enabled, w.KratosHost, w.KratosPublicService, profile.KratosPublicPort)
-	add(c.Hydra.Enabled, w.HydraHost, w.HydraPublicService, profile.HydraPublicPort)
+	return out
+}
+
+// endpoint is one of the stack's own public hosts and the Service behind it.
+type endpoint struct {
+	host, service string
+	port          int
+}
+
+// ownEndpoints are the stack's public hosts (login UI, Kratos public,
+// Hydra public) of the enabled components, in that order.
+func ownEndpoints(p *profile.Profile) []endpoint {
+	w := p.Wiring()
+	c := p.Spec.Components
+	var out []endpoint
+	for _, x := range []struct {
+		on *bool
+		e  endpoint
+	}{
+		{c.UI.Enabled, endpoint{w.AuthHost, w.UIService, profile.UIPort}},
+		{c.Kratos.Enabled, endpoint{w.KratosHost, w.KratosPublicService, profile.KratosPublicPort}},
+		{c.Hydra.Enabled, endpoint{w.HydraHost, w.HydraPublicService, profile.HydraPublicPort}},
+	} {
+		if profile.On(x.on) {
+			out = append(out, x.e)
+		}
+	}
 	return out
 }
 
@@ -307,15 +327,8 @@ func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
 		services = append(services, svc)
 	}
 	var own []any
-	c := p.Spec.Components
-	for _, x := range []struct {
-		on        *bool
-		host, svc string
-		port      int
-	}{{c.UI.Enabled, w.AuthHost, w.UIService, profile.UIPort}, {c.Kratos.Enabled, w.KratosHost, w.KratosPublicService, profile.KratosPublicPort}, {c.Hydra.Enabled, w.HydraHost, w.HydraPublicService, profile.HydraPublicPort}} {
-		if profile.On(x.on) {
-			own = append(own, map[string]any{"host": x.host, "service": x.svc, "port": x.port})
-		}
+	for _, e := range ownEndpoints(p) {
+		own = append(own, map[string]any{"host": e.host, "service": e.service, "port": e.port})
 	}
 	v := map[string]any{
 		"target":          g.Target,
@@ -366,8 +379,8 @@ func istioHosts(hosts []string) []string {
 // ownHosts are the stack's own public hosts (login UI, Kratos, Hydra).
 func ownHosts(p *profile.Profile) []string {
 	var out []string
-	for _, v := range publicRoutes(p) {
-		out = append(out, v.Domain)
+	for _, e := range ownEndpoints(p) {
+		out = append(out, e.host)
 	}
 	return out
 }

@@ -245,10 +245,8 @@ type attackCase struct {
 	want     verdict
 }
 
-func hdr(kv ...string) http.Header { return header(kv...) }
-
 func get1(host, target string, kv ...string) attack {
-	return attack{method: "GET", host: host, target: target, header: hdr(kv...)}
+	return attack{method: "GET", host: host, target: target, header: header(kv...)}
 }
 
 const (
@@ -271,8 +269,8 @@ func attackCases(s sessions, master string) []attackCase {
 	return []attackCase{
 		// X-Forwarded-* spoofing: the decision is about the request itself.
 		{"x-forwarded-uri and -method make a DELETE look like GET /status",
-			attack{"DELETE", wiki, "/api/pages/1", hdr(json...)}, status(401),
-			attack{"DELETE", wiki, "/api/pages/1", hdr(with("X-Forwarded-Uri", "/status", "X-Forwarded-Method", "GET")...)}, denied},
+			attack{"DELETE", wiki, "/api/pages/1", header(json...)}, status(401),
+			attack{"DELETE", wiki, "/api/pages/1", header(with("X-Forwarded-Uri", "/status", "X-Forwarded-Method", "GET")...)}, denied},
 		{"x-forwarded-host of the wiki skips grafana's group check",
 			get1(grafana, "/status", with("Cookie", s.staff)...), status(403),
 			get1(grafana, "/status", with("Cookie", s.staff, "X-Forwarded-Host", wiki)...), denied},
@@ -369,13 +367,13 @@ func attackCases(s sessions, master string) []attackCase {
 			get1("admin.corp.example.com", "/api/pages", with("Cookie", s.admin)...), denied},
 		// Methods.
 		{"a method the public route does not allow", get1(wiki, "/status", json...), allowed,
-			attack{"DELETE", wiki, "/status", hdr(json...)}, status(401)},
+			attack{"DELETE", wiki, "/status", header(json...)}, status(401)},
 		{"TRACE with a valid session", get1(wiki, "/api/pages", with("Cookie", s.admin)...), allowed,
-			attack{"TRACE", wiki, "/api/pages", hdr(with("Cookie", s.admin)...)}, denied},
+			attack{"TRACE", wiki, "/api/pages", header(with("Cookie", s.admin)...)}, denied},
 		{"an unknown method", get1(wiki, "/status", json...), allowed,
-			attack{"BREW", wiki, "/status", hdr(json...)}, denied},
+			attack{"BREW", wiki, "/status", header(json...)}, denied},
 		{"WebDAV on a protected path", get1(wiki, "/api/pages", with("Cookie", s.admin)...), allowed,
-			attack{"PROPFIND", wiki, "/api/pages", hdr(with("Cookie", s.admin)...)}, status(401)},
+			attack{"PROPFIND", wiki, "/api/pages", header(with("Cookie", s.admin)...)}, status(401)},
 		// Stale, forged and foreign credentials.
 		{"a forged session cookie", get1(wiki, "/api/pages", with("Cookie", s.admin)...), allowed,
 			get1(wiki, "/api/pages", with("Cookie", "ory_kratos_session=MTY5forged")...), status(401)},

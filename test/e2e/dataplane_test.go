@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"net"
 	"net/http"
@@ -118,7 +119,7 @@ func canonicalPath(p string) string {
 		if i == 0 {
 			continue
 		}
-		dots := strings.ToLower(strings.ReplaceAll(strings.ToLower(s), "%2e", "."))
+		dots := strings.ReplaceAll(strings.ToLower(s), "%2e", ".")
 		switch dots {
 		case ".":
 			if i == len(segs)-1 {
@@ -156,11 +157,9 @@ func (d *dataPlane) do(t *testing.T, a attack) outcome {
 	}
 	host, target := a.host, a.target
 	// Absolute-form: the URL's authority replaces Host (RFC 9112 3.2.2).
+	// The rest of the target stays as sent, encoding included.
 	if u, err := url.Parse(target); err == nil && u.IsAbs() {
-		host, target = u.Host, u.RequestURI()
-		if u.RawPath != "" || strings.Contains(a.target, "%") {
-			target = a.target[len(u.Scheme)+3+len(u.Host):]
-		}
+		host, target = u.Host, cmp.Or(a.target[len(u.Scheme)+len("://")+len(u.Host):], "/")
 	}
 	if d.stripHostDot {
 		host = strings.TrimSuffix(host, ".")

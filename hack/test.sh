@@ -105,7 +105,14 @@ failed=()
 while read -r pkg name; do
   log "fuzz $name ($pkg) for $fuzz_time"
   if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzz_time" -fuzzminimizetime 2s "$pkg"; then
-    failed+=("$name ($pkg): failing input kept in $(go list -f '{{.Dir}}' "$pkg")/testdata/fuzz/$name/")
+    dir="$(go list -f '{{.Dir}}' "$pkg")/testdata/fuzz/$name"
+    failed+=("$name ($pkg): failing input kept in $dir/")
+    # CI's checkout is thrown away: print the new inputs so that the log
+    # alone is enough to reproduce the failure as a seed.
+    for f in $(git ls-files --others --exclude-standard -- "$dir"); do
+      printf 'test: new failing input %s:\n' "$f" >&2
+      sed 's/^/    /' "$f" >&2
+    done
   fi
 done <<<"$targets"
 if [[ "${#failed[@]}" -gt 0 ]]; then

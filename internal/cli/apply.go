@@ -240,9 +240,13 @@ func (o *ApplyOptions) forwardServices(ctx context.Context, streams IOStreams, n
 // to loopback (they are never exposed) and runs bootstrap against them.
 func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
 	w := p.Wiring()
-	var kratosAdmin, hydraAdmin string
+	var kratosAdmin, kratosPublic, hydraAdmin string
+	// Kratos' public Service too: its admin port only redirects the
+	// identity schemas to the public base URL, which need not resolve here.
+	hasIdentities := p.Spec.Bootstrap.Identities != ""
 	stop, err := o.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
 		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, profile.KratosAdminPort, &kratosAdmin},
+		{profile.On(p.Spec.Components.Kratos.Enabled) && hasIdentities, w.KratosPublicService, profile.KratosPublicPort, &kratosPublic},
 		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, profile.HydraAdminPort, &hydraAdmin},
 	})
 	if err != nil {
@@ -252,7 +256,7 @@ func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *Appl
 	// The operation itself, with bootstrap's defaults: no argv is built.
 	b := ory.NewBootstrap()
 	b.ProfileFile = o.ProfileFile
-	b.KratosAdminURL, b.HydraAdminURL = kratosAdmin, hydraAdmin
+	b.KratosAdminURL, b.HydraAdminURL, b.KratosPublicURL = kratosAdmin, hydraAdmin, kratosPublic
 	b.SecretsOut = o.BootstrapSecretsOut
 	b.Stdout, b.Getenv = streams.Out, os.Getenv
 	return runBootstrapOperation(cmd.Context(), streams, b, outputText, "auto")

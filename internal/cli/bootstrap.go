@@ -76,7 +76,9 @@ Inputs come from the profile's bootstrap section (-f) or from --identities and
 --clients, as YAML, JSON or NDJSON (streamed). See docs/bootstrap.md.
 
 Admin URLs: --kratos-admin-url / --hydra-admin-url, else KRATOS_ADMIN_URL /
-HYDRA_ADMIN_URL, else the profile's in-cluster admin Services.
+HYDRA_ADMIN_URL, else the profile's in-cluster admin Services. Identity
+schemas are read from Kratos' public API (--kratos-public-url): its admin
+port only redirects them to serve.public.base_url.
 
 Generated client secrets are never printed: they go to --secrets-out as
 Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
@@ -129,6 +131,7 @@ func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
 	f.StringVar(&o.ClientsFile, "clients", "", "OAuth2 clients file (YAML, JSON or NDJSON)")
 	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin URL (default $KRATOS_ADMIN_URL, then the profile's)")
 	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "Hydra admin URL (default $HYDRA_ADMIN_URL, then the profile's)")
+	f.StringVar(&o.KratosPublicURL, "kratos-public-url", "", "Kratos public URL, where identity schemas are read (default $KRATOS_PUBLIC_URL, then the profile's with its admin URL, else the admin URL's redirect)")
 	f.StringVar(&o.CAFile, "ca-file", "", "PEM bundle to trust for the admin APIs, in addition to the system roots")
 	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the admin APIs' certificates (insecure)")
 	f.StringArrayVar(&o.Headers, "header", nil, `extra request header "Name: value" for a fronting proxy (repeatable)`)

@@ -17,6 +17,9 @@ type Options struct {
 	// needed only when its input file is set.
 	KratosAdminURL string
 	HydraAdminURL  string
+	// KratosPublicURL, when set, is where the identity schemas are read
+	// (Kratos' admin port redirects GET /schemas to its public base URL).
+	KratosPublicURL string
 	// HTTPClient carries TLS and timeouts (see NewHTTPClient).
 	HTTPClient *http.Client
 	// Headers are added to every request.
@@ -61,6 +64,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			return sum, errors.New("the Kratos admin URL is required for identities")
 		}
 		k := &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy}
+		if o.KratosPublicURL != "" {
+			k.public = newAPIClient(o.KratosPublicURL, o.HTTPClient, o.Headers)
+		}
 		rev := sessionRevoker{k: k}
 		if o.HydraAdminURL != "" {
 			rev.hydra = &hydraAdmin{api: newAPIClient(o.HydraAdminURL, o.HTTPClient, o.Headers), retry: policy}

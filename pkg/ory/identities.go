@@ -147,7 +147,12 @@ func (s *identitySync) prepare(ctx context.Context) error {
 	s.limit.Store(int64(s.o.BatchSize))
 	schemas, err := s.k.schemas(ctx)
 	if err != nil {
-		return fmt.Errorf("could not read identity schemas: %w", err)
+		if s.k.public == nil {
+			// Kratos' admin port only redirects GET /schemas to
+			// serve.public.base_url, which may not be reachable from here.
+			return fmt.Errorf("could not read identity schemas through the admin port, which redirects them to Kratos' public base URL (give the Kratos public URL if that is not reachable from here): %w", err)
+		}
+		return fmt.Errorf("could not read identity schemas from the Kratos public URL: %w", err)
 	}
 	s.keyPaths, s.schemas = map[string]string{}, map[string]bool{}
 	for id, sc := range schemas {

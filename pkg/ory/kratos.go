@@ -19,14 +19,23 @@ import (
 type kratosAdmin struct {
 	api   *orysdk.APIClient
 	retry retry.Policy
+	// public, when set, is the Kratos public API, which serves the identity
+	// schemas. Without it they are read through the admin port, which only
+	// redirects GET /schemas to serve.public.base_url: a host that a
+	// port-forward (or a laptop before DNS exists) cannot reach.
+	public *orysdk.APIClient
 }
 
 // schemas returns the identity schemas by id.
 func (k *kratosAdmin) schemas(ctx context.Context) (map[string]map[string]any, error) {
+	api := k.api
+	if k.public != nil {
+		api = k.public
+	}
 	out := map[string]map[string]any{}
 	err := eachPage(ctx, k.retry, "GET /schemas",
 		func(ctx context.Context, token string) ([]orysdk.IdentitySchemaContainer, *http.Response, error) {
-			req := k.api.IdentityAPI.ListIdentitySchemas(ctx).PageSize(1000)
+			req := api.IdentityAPI.ListIdentitySchemas(ctx).PageSize(1000)
 			if token != "" {
 				req = req.PageToken(token)
 			}

@@ -32,6 +32,12 @@ type Bootstrap struct {
 	// $HYDRA_ADMIN_URL (through Getenv), then the profile's.
 	KratosAdminURL string
 	HydraAdminURL  string
+	// KratosPublicURL is where the identity schemas are read: Kratos' admin
+	// port only redirects GET /schemas to serve.public.base_url, which a
+	// port-forward cannot follow. Empty means $KRATOS_PUBLIC_URL, then the
+	// profile's in-cluster public Service when the admin URL also came from
+	// the profile, else the admin URL (and its redirect).
+	KratosPublicURL string
 
 	CAFile                string
 	InsecureSkipTLSVerify bool
@@ -102,6 +108,9 @@ func (b *Bootstrap) resolve(ctx context.Context) error {
 	if b.HydraAdminURL == "" {
 		b.HydraAdminURL = getenv("HYDRA_ADMIN_URL")
 	}
+	if b.KratosPublicURL == "" {
+		b.KratosPublicURL = getenv("KRATOS_PUBLIC_URL")
+	}
 	if b.ProfileFile == "" {
 		return nil
 	}
@@ -119,6 +128,11 @@ func (b *Bootstrap) resolve(ctx context.Context) error {
 	w := p.Wiring()
 	if b.KratosAdminURL == "" {
 		b.KratosAdminURL = w.KratosAdminInternalURL
+		// In the cluster the public Service is reachable wherever the
+		// admin one is; an admin URL given by hand says nothing about it.
+		if b.KratosPublicURL == "" {
+			b.KratosPublicURL = w.KratosPublicInternalURL
+		}
 	}
 	if b.HydraAdminURL == "" {
 		b.HydraAdminURL = w.HydraAdminInternalURL
@@ -154,13 +168,14 @@ func (b *Bootstrap) Run(ctx context.Context) (*Summary, error) {
 	policy := retry.Default
 	policy.Deadline = b.Timeout
 	opts := Options{
-		KratosAdminURL: b.KratosAdminURL,
-		HydraAdminURL:  b.HydraAdminURL,
-		HTTPClient:     hc,
-		Headers:        b.Headers,
-		DryRun:         b.DryRun,
-		Retry:          &policy,
-		Progress:       rep,
+		KratosAdminURL:  b.KratosAdminURL,
+		HydraAdminURL:   b.HydraAdminURL,
+		KratosPublicURL: b.KratosPublicURL,
+		HTTPClient:      hc,
+		Headers:         b.Headers,
+		DryRun:          b.DryRun,
+		Retry:           &policy,
+		Progress:        rep,
 		Identities: IdentityOptions{
 			File: b.IdentitiesFile, KeyTrait: b.KeyTrait, BatchSize: b.BatchSize,
 			PlaintextBatchSize: b.PlaintextBatchSize, Concurrency: b.Concurrency,

@@ -3,6 +3,8 @@ package ory
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -22,5 +24,38 @@ func TestBootstrapOperation(t *testing.T) {
 	}
 	if b.BatchSize != DefaultBatchSize || b.Concurrency != DefaultConcurrency || b.SecretsFormat != SecretFormatKubernetes {
 		t.Fatalf("defaults: %+v", b)
+	}
+}
+
+// The Kratos public URL (where identity schemas are read) follows the
+// admin URL's origin: the environment first; with a profile's in-cluster
+// admin Service, its public Service; with an admin URL given by hand,
+// nothing (the admin port's redirect), as an in-cluster name would not
+// resolve where a hand-given URL is used.
+func TestBootstrapKratosPublicURL(t *testing.T) {
+	profileFile := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(profileFile, []byte("apiVersion: authctl.dev/v1alpha1\nkind: Profile\nmetadata: {name: dev, namespace: auth}\nspec: {domain: example.com}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	resolve := func(admin string) *Bootstrap {
+		t.Helper()
+		b := NewBootstrap()
+		b.ProfileFile, b.IdentitiesFile, b.KratosAdminURL, b.Getenv = profileFile, "users.yaml", admin, getenv
+		if err := b.Resolve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if b := resolve(""); b.KratosAdminURL != "http://dev-kratos-admin.auth.svc.cluster.local:4434" || b.KratosPublicURL != "http://dev-kratos-public.auth.svc.cluster.local:4433" {
+		t.Errorf("from the profile: admin %q, public %q", b.KratosAdminURL, b.KratosPublicURL)
+	}
+	if b := resolve("http://127.0.0.1:4434"); b.KratosPublicURL != "" {
+		t.Errorf("admin URL by hand: public %q, want empty (the admin port's redirect)", b.KratosPublicURL)
+	}
+	env["KRATOS_PUBLIC_URL"] = "http://127.0.0.1:4433"
+	if b := resolve(""); b.KratosPublicURL != "http://127.0.0.1:4433" {
+		t.Errorf("environment: public %q", b.KratosPublicURL)
 	}
 }

@@ -47,6 +47,12 @@ const bsSchema = `{
 // bsKratos starts Kratos with the test schema and password login.
 func bsKratos(t *testing.T) *stack.Kratos {
 	t.Helper()
+	return bsKratosWith(t, stack.KratosOptions{})
+}
+
+// bsKratosWith is bsKratos with opts (its Config and Dev are set here).
+func bsKratosWith(t *testing.T, opts stack.KratosOptions) *stack.Kratos {
+	t.Helper()
 	schema := writeFile(t, t.TempDir(), "identity.schema.json", []byte(bsSchema))
 	ui := "http://127.0.0.1:4455/"
 	cfg := map[string]any{
@@ -78,7 +84,8 @@ func bsKratos(t *testing.T) *stack.Kratos {
 		"courier": map[string]any{"smtp": map[string]any{"connection_uri": "smtp://127.0.0.1:1025/?disable_starttls=true"}},
 		"log":     map[string]any{"level": "warning"},
 	}
-	return stack.StartKratos(t, stack.KratosOptions{Config: cfg, Dev: true})
+	opts.Config, opts.Dev = cfg, true
+	return stack.StartKratos(t, opts)
 }
 
 // bsHydra starts Hydra on plain HTTP.
@@ -670,5 +677,41 @@ func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
 	}
 	if code, _ := admin.do(http.MethodGet, "/admin/clients/manual", nil); code != http.StatusOK {
 		t.Error("prune deleted a client authctl did not create")
+	}
+}
+
+// TestBootstrapIdentitiesBehindPortForward is the cluster seen from a
+// laptop: the admin port is reachable (a port-forward) but the public base
+// URL is not. The real Kratos answers GET /schemas on its admin port only
+// with a redirect to serve.public.base_url, so bootstrap given the admin
+// URL alone fails, and says so; with --kratos-public-url (what `apply
+// --bootstrap` passes, from a second port-forward) it creates the identity.
+func TestBootstrapIdentitiesBehindPortForward(t *testing.T) {
+	stack.Require(t)
+	// A closed loopback port stands for a public host that does not resolve.
+	unreachable := fmt.Sprintf("http://127.0.0.1:%d/", stack.FreePort(t))
+	k := bsKratosWith(t, stack.KratosOptions{PublicBaseURL: unreachable})
+	bin := bsBinary(t)
+	file := writeFile(t, t.TempDir(), "identities.yaml", []byte(`identities:
+  - traits: {email: alice@example.com, name: Alice}
+`))
+	env := []string{"KRATOS_ADMIN_URL=" + k.AdminURL}
+
+	r := bsRun(t, bin, env, "bootstrap", "--identities", file, "--timeout", "20s")
+	if r.code == 0 {
+		t.Fatalf("bootstrap through the admin port alone succeeded although the public base URL is unreachable:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "identity schemas") || !strings.Contains(r.stderr, "public") {
+		t.Errorf("the error does not say that the schemas come from the public URL:\n%s", r.stderr)
+	}
+
+	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "--kratos-public-url", k.PublicURL, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("bootstrap with --kratos-public-url exited %d:\n%s", r.code, r.stderr)
+	}
+	bsWantCounts(t, "identities", bsJSON(t, r).Identities, map[string]int{"create": 1})
+	admin := bsAdmin{t: t, base: k.AdminURL}
+	if code, body := admin.do(http.MethodGet, "/admin/identities?credentials_identifier=alice@example.com", nil); code != http.StatusOK || !strings.Contains(string(body), "alice@example.com") {
+		t.Fatalf("identity not in Kratos: %d %s", code, body)
 	}
 }

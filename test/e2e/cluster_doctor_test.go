@@ -17,11 +17,12 @@ import (
 // reports every check green against the running pods.
 func TestClusterBootstrapAndDoctor(t *testing.T) {
 	stack.Require(t)
-	// Identities are left out: `bootstrap` reads Kratos' identity schemas
-	// from GET /schemas on the admin port, which Kratos v1.3 redirects to
-	// serve.public.base_url (https://id.dev.example.com), so it cannot
-	// work through a port-forward when the public host is not reachable.
+	// Identities need Kratos' identity schemas, which its admin port only
+	// redirects to serve.public.base_url (https://id.dev.example.com, not
+	// reachable here: noOutsideTraffic). apply --bootstrap therefore also
+	// forwards the public Service and reads them there.
 	profile := clusterProfile + `  bootstrap:
+    identities: identities.yaml
     clients: clients.yaml
 `
 	files := map[string]string{
@@ -44,7 +45,7 @@ func TestClusterBootstrapAndDoctor(t *testing.T) {
 	st := applyProfileOnNode(t, profile, "dev", files, "--bootstrap", "--bootstrap-secrets-out", t.TempDir()+"/client-secrets.yaml")
 	n := st.n
 	out := st.applyStdout + st.applyStderr
-	if !strings.Contains(out, "clients") {
+	if !strings.Contains(out, "clients") || !strings.Contains(out, "identities") {
 		t.Errorf("apply --bootstrap printed no bootstrap summary:\n%s", out)
 	}
 	// The identity and client really are in Kratos and Hydra.
@@ -70,6 +71,11 @@ func TestClusterBootstrapAndDoctor(t *testing.T) {
 	}
 	var client map[string]any
 	doJSON(t, http.DefaultClient, "GET", hydraAdmin+"/admin/clients/kubectl", nil, 200, &client)
+	var ids []map[string]any
+	doJSON(t, http.DefaultClient, "GET", kratosAdmin+"/admin/identities?credentials_identifier=alice@dev.example.com", nil, 200, &ids)
+	if len(ids) != 1 {
+		t.Errorf("alice is not in Kratos after apply --bootstrap: %v", ids)
+	}
 
 	r := bsRun(t, st.bin, noOutsideTraffic, "doctor", "-f", st.profile,
 		"--kratos-public-url", kratosPublic+"/", "--kratos-admin-url", kratosAdmin+"/",

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -16,6 +17,10 @@ type KratosOptions struct {
 	Dev bool
 	// ReadyTimeout overrides the default of 60s.
 	ReadyTimeout time.Duration
+	// PublicBaseURL, when set, is serve.public.base_url instead of the
+	// public listener's URL: a public host this machine cannot reach, as
+	// in a cluster seen through port-forwards.
+	PublicBaseURL string
 }
 
 // Kratos is a running Ory Kratos (`kratos serve`) on a migrated SQLite file.
@@ -74,7 +79,7 @@ func TryStartKratos(t testing.TB, opts KratosOptions) (*Kratos, error) {
 	rw := newRewriter(opts.Config)
 	rw.set("serve.public.host", "127.0.0.1")
 	rw.set("serve.public.port", pub)
-	rw.set("serve.public.base_url", k.PublicURL)
+	rw.set("serve.public.base_url", cmp.Or(opts.PublicBaseURL, k.PublicURL))
 	rw.set("serve.admin.host", "127.0.0.1")
 	rw.set("serve.admin.port", adm)
 	rw.set("serve.admin.base_url", k.AdminURL)

@@ -139,7 +139,10 @@ func HydraConfig(p *profile.Profile) map[string]any {
 	urls := map[string]any{
 		"self": map[string]any{"issuer": w.IssuerURL, "public": w.IssuerURL},
 	}
-	if profile.On(p.Spec.Components.UI.Enabled) {
+	// The login UI lives at the UI host whether authctl runs it or the team
+	// brings its own (ui.enabled: false): Kratos' flows point there too.
+	// Without these Hydra would send logins to its built-in fallback page.
+	if profile.On(p.Spec.Components.UI.Enabled) || profile.On(p.Spec.Components.Kratos.Enabled) {
 		urls["login"] = w.LoginURL
 		urls["registration"] = w.RegistrationURL
 		urls["consent"] = w.ConsentURL

@@ -97,11 +97,18 @@ func applyProfileOnNode(t *testing.T, profileText, name string, files map[string
 // does what applyProfileOnNode does.
 func applyProfileOnNodeAfter(t *testing.T, before func(*cluster.Node), profileText, name string, files map[string]string, applyArgs ...string) *clusterStack {
 	t.Helper()
+	return applyProfileOnNodeWith(t, cluster.Options{}, before, profileText, name, files, applyArgs...)
+}
+
+// applyProfileOnNodeWith is applyProfileOnNodeAfter on a node started with
+// opts (their Images are set here).
+func applyProfileOnNodeWith(t *testing.T, opts cluster.Options, before func(*cluster.Node), profileText, name string, files map[string]string, applyArgs ...string) *clusterStack {
+	t.Helper()
 	t0 := time.Now()
-	images := clusterImages(t)
+	opts.Images = clusterImages(t)
 	t.Logf("images built in %s", time.Since(t0).Round(time.Second))
 	t0 = time.Now()
-	n := cluster.Start(t, cluster.Options{Images: images})
+	n := cluster.Start(t, opts)
 	t.Logf("node up (images imported) in %s", time.Since(t0).Round(time.Second))
 	if err := n.CreateVolumes(2); err != nil {
 		t.Fatal(err)

@@ -90,6 +90,10 @@ type Options struct {
 	// Images are built and imported before the kubelet starts, in
 	// addition to the harness's own (pause, e2eutil, coredns).
 	Images []Image
+	// AuthenticationConfig and APIServerEnv go to kube-apiserver (see
+	// stack.KubeOptions): an OIDC issuer, and the proxy to reach it.
+	AuthenticationConfig []byte
+	APIServerEnv         []string
 }
 
 // Start brings a node up and registers its teardown with t.Cleanup. It
@@ -156,6 +160,8 @@ func start(t testing.TB, opts Options) (*Node, error) {
 	}
 
 	kube, err := stack.TryStartKubeAPIServer(t, stack.KubeOptions{
+		AuthenticationConfig:    opts.AuthenticationConfig,
+		Env:                     opts.APIServerEnv,
 		ServiceAccountAdmission: true,
 		ServingSANs:             []string{NodeIP, "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
 		ExtraArgs: []string{

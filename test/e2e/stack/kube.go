@@ -83,6 +83,9 @@ type KubeOptions struct {
 	// ServingSANs are extra DNS names or IPs for the serving certificate,
 	// e.g. the kubernetes Service's ClusterIP when pods talk to it.
 	ServingSANs []string
+	// Env is added to kube-apiserver's environment, e.g. HTTPS_PROXY for
+	// reaching an OIDC issuer by its public name.
+	Env []string
 	// ServiceAccountAdmission keeps the ServiceAccount admission plugin
 	// (token volumes in pods); off by default because only a cluster with
 	// a controller-manager has service accounts.
@@ -205,7 +208,7 @@ func TryStartKubeAPIServer(t testing.TB, opts KubeOptions) (*KubeAPIServer, erro
 	writeFile(t, k.KubeconfigPath, kubeconfig(k.URL, k.CAPEM, admin), 0o600)
 	k.AdminClient = httpClientFor(&tls.Config{RootCAs: serverCA.Pool, Certificates: []tls.Certificate{admin.TLS}})
 
-	p, err := startProcess(t, "kube-apiserver", bin, args, nil)
+	p, err := startProcess(t, "kube-apiserver", bin, args, opts.Env)
 	if err != nil {
 		return nil, err
 	}

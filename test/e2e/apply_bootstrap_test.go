@@ -54,14 +54,15 @@ spec:
 	o := &cli.ApplyOptions{
 		ProfileFile: profileFile, Kubeconfig: kube.KubeconfigPath, Bootstrap: true,
 		Forwarder: apply.StaticForwarder{
-			"auth/dev-kratos-admin:4434": strings.TrimSuffix(kratos.AdminURL, "/"),
-			"auth/dev-hydra-admin:4445":  strings.TrimSuffix(hydra.AdminURL, "/"),
+			"auth/dev-kratos-admin:4434":  strings.TrimSuffix(kratos.AdminURL, "/"),
+			"auth/dev-kratos-public:4433": strings.TrimSuffix(kratos.PublicURL, "/"),
+			"auth/dev-hydra-admin:4445":   strings.TrimSuffix(hydra.AdminURL, "/"),
 		},
 	}
 	if err := cli.RunApply(context.Background(), streams, o); err != nil {
 		t.Fatalf("apply --bootstrap: %v\n%s", err, errOut.String())
 	}
-	if !strings.Contains(errOut.String(), "installed release") || !strings.Contains(errOut.String(), "forwarding dev-kratos-admin") {
+	if !strings.Contains(errOut.String(), "installed release") || !strings.Contains(errOut.String(), "forwarding dev-kratos-admin") || !strings.Contains(errOut.String(), "forwarding dev-kratos-public") {
 		t.Errorf("stderr:\n%s", errOut.String())
 	}
 	resp, err := http.Get(kratos.AdminURL + "admin/identities?credentials_identifier=alice@example.com")

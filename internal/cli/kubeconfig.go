@@ -199,7 +199,7 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 		groupsScope = p.Spec.Kubernetes.Claims.GroupsScope
 	}
 	var err error
-	client := setup.KubectlClient(o.Token.ClientID, setup.RedirectURIs(host, o.redirectPorts(p)), groupsScope)
+	client := setup.KubectlClient(o.Token.ClientID, kubeconfig.RedirectURIs(host, o.redirectPorts(p)), groupsScope)
 	if o.PrintClient {
 		return writeJSON(streams.Out, client)
 	}

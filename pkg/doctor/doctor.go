@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/pkg/profile"
 )
 
@@ -372,7 +371,7 @@ func (d *doctor) kubectlRedirectURIs() Check {
 	if !profile.On(k.Enabled) || !d.hydraOn() {
 		return skip("kubectl login is disabled in the profile")
 	}
-	want := setup.RedirectURIs("127.0.0.1", k.RedirectPorts)
+	want := d.w.KubectlRedirectURIs
 	fix := "authctl kubeconfig setup -f " + fileOf(d.o.Profile) + " --hydra-admin-url " + d.o.Endpoints.HydraAdmin + " (registers the kubectl client)"
 	u := join(d.o.Endpoints.HydraAdmin, "admin/clients/"+url.PathEscape(k.ClientID))
 	resp, body, err := d.get(u, nil)

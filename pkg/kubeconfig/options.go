@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,6 +40,18 @@ const (
 // CallbackPath is the path of the loopback redirect URI. Hydra matches it
 // exactly, so it is part of every registered redirect URI.
 const CallbackPath = "/callback"
+
+// RedirectURIs are the exact loopback redirect URIs for the ports get-token
+// listens on. Hydra ignores the port only for IP-literal loopback hosts, so
+// with 127.0.0.1 a fallback port still matches; with localhost every port
+// must be registered.
+func RedirectURIs(host string, ports []int) []string {
+	out := make([]string, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, "http://"+host+":"+strconv.Itoa(p)+CallbackPath)
+	}
+	return out
+}
 
 // ClientSecretEnv holds the client secret, so that it never has to appear
 // on a command line or in a kubeconfig.

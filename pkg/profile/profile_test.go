@@ -71,6 +71,9 @@ func TestDefaultsAndWiring(t *testing.T) {
 		AuthzService:             "dev-authz",
 		AuthzURL:                 "http://dev-authz.dev.svc.cluster.local:4480/authorize",
 		TokenHookService:         "dev-token-hook",
+		TokenHookURL:             "http://dev-token-hook.dev.svc.cluster.local:4460/token-hook",
+		KubectlRedirectURIs:      []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"},
+		OathkeeperAPIHost:        "dev-oathkeeper-api.dev.svc.cluster.local",
 
 		KratosAdminPeers:        []string{"bootstrap", "hydra", "token-hook"},
 		HydraAdminPeers:         []string{"bootstrap", "kratos", "ui"},

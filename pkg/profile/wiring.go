@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
 )
 
 // Well-known ports of the Ory servers and the self-service UI.
@@ -17,7 +19,20 @@ const (
 	OathkeeperMetricPort = 9000
 	UIPort               = 3000
 	AuthzPort            = 4480
+	// TokenHookPort is the port of `authctl serve token-hook`.
+	TokenHookPort = 4460
 )
+
+// ServiceHost is the in-cluster DNS name of a Service.
+func ServiceHost(service, namespace string) string {
+	return service + "." + namespace + ".svc.cluster.local"
+}
+
+// ServiceURL is the in-cluster http URL of a Service port (no trailing
+// slash).
+func ServiceURL(service, namespace string, port int) string {
+	return fmt.Sprintf("http://%s:%d", ServiceHost(service, namespace), port)
+}
 
 // Wiring is every name and URL that connects the components. It is
 // computed once, here; no other package works out a URL again.
@@ -56,7 +71,10 @@ type Wiring struct {
 	HydraPublicInternalURL   string
 	HydraAdminInternalURL    string
 	OathkeeperAPIInternalURL string
-	CheckSessionURL          string
+	// OathkeeperAPIHost is the API Service's in-cluster DNS name (Istio's
+	// extension provider names the host, not a URL).
+	OathkeeperAPIHost string
+	CheckSessionURL   string
 	// HydraCORSOrigins may call Hydra's public API from a browser:
 	// spec.hydra.corsAllowedOrigins, else the origins of the browser clients
 	// in spec.bootstrap.clients. Empty: public CORS stays off.
@@ -64,8 +82,13 @@ type Wiring struct {
 	// AuthzService answers Oathkeeper's remote_json group checks.
 	AuthzService string
 	AuthzURL     string
-	// TokenHookService runs `authctl serve token-hook` for Hydra.
+	// TokenHookService runs `authctl serve token-hook` for Hydra, which
+	// calls TokenHookURL.
 	TokenHookService string
+	TokenHookURL     string
+	// KubectlRedirectURIs are the loopback redirect URIs of the kubectl
+	// client for spec.kubernetes.redirectPorts (host 127.0.0.1).
+	KubectlRedirectURIs []string
 
 	// Peers of the internal APIs: the components (app.kubernetes.io/name of
 	// the stack's pods) that call each one, and nothing else. The
@@ -91,7 +114,7 @@ func (p *Profile) Wiring() Wiring {
 	name, ns := p.Metadata.Name, p.Metadata.Namespace
 	svc := func(suffix string) string { return name + "-" + suffix }
 	internal := func(service string, port int) string {
-		return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", service, ns, port)
+		return ServiceURL(service, ns, port)
 	}
 	ui := scheme + "://" + s.Hosts.Auth
 	w := Wiring{
@@ -131,6 +154,9 @@ func (p *Profile) Wiring() Wiring {
 	}
 	w.AuthzService = svc("authz")
 	w.TokenHookService = svc("token-hook")
+	w.TokenHookURL = internal(w.TokenHookService, TokenHookPort) + "/token-hook"
+	w.KubectlRedirectURIs = kubeconfig.RedirectURIs("127.0.0.1", s.Kubernetes.RedirectPorts)
+	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
 	return w

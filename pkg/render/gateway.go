@@ -76,7 +76,7 @@ func publicRoutes(p *profile.Profile) []vhost {
 	w := p.Wiring()
 	var out []vhost
 	for _, e := range ownEndpoints(p) {
-		up := fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", e.service, w.Namespace, e.port)
+		up := profile.ServiceURL(e.service, w.Namespace, e.port)
 		out = append(out, vhost{Name: e.service, Domain: e.host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
 	}
 	return out
@@ -292,7 +292,7 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 func IstioExtensionProvider(p *profile.Profile, rs *RuleSet) map[string]any {
 	w := p.Wiring()
 	prov := map[string]any{
-		"service":                      fmt.Sprintf("%s.%s.svc.cluster.local", w.OathkeeperAPIService, w.Namespace),
+		"service":                      w.OathkeeperAPIHost,
 		"port":                         profile.OathkeeperAPIPort,
 		"pathPrefix":                   "/decisions",
 		"timeout":                      decisionTimeout,

@@ -11,7 +11,7 @@ import (
 )
 
 // TokenHookPort is the port of `authctl serve token-hook`.
-const TokenHookPort = 4460
+const TokenHookPort = profile.TokenHookPort
 
 // AuthenticationConfigAPIVersion returns the apiserver.config.k8s.io version
 // of AuthenticationConfiguration that a Kubernetes minor version takes:
@@ -47,10 +47,7 @@ func TokenHookEnabled(p *profile.Profile) bool {
 }
 
 // TokenHookURL is the in-cluster URL Hydra calls.
-func TokenHookURL(p *profile.Profile) string {
-	w := p.Wiring()
-	return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/token-hook", w.TokenHookService, w.Namespace, TokenHookPort)
-}
+func TokenHookURL(p *profile.Profile) string { return p.Wiring().TokenHookURL }
 
 // TokenHookKeyEnv is the Hydra environment variable that carries the token
 // hook's API key. Hydra's config loader overrides

@@ -207,7 +207,7 @@ func UpstreamURL(s profile.Service) string {
 	if s.Upstream.URL != "" {
 		return strings.TrimSuffix(s.Upstream.URL, "/")
 	}
-	return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d", s.Upstream.Service, s.Upstream.Namespace, s.Upstream.Port)
+	return profile.ServiceURL(s.Upstream.Service, s.Upstream.Namespace, s.Upstream.Port)
 }
 
 // IDTokenIssuer is the iss of tokens Oathkeeper reissues; their keys are

@@ -292,4 +292,3 @@ func ckIdentityID(t *testing.T, admin, email string) string {
 	}
 	return ids[0].ID
 }
-

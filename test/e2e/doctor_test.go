@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/authctl/authctl/pkg/doctor"
+	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -35,7 +36,7 @@ func startDoctorStack(t *testing.T) *doctorStack {
 	ds.hydra = stack.StartHydra(t, stack.HydraOptions{Config: hydraConfig(t, r)})
 	logRewrites(t, "hydra", hydraRewrites, ds.hydra.Rewrites())
 	k := r.profile.Spec.Kubernetes
-	ds.hydra.CreateClient(t, setup.KubectlClient(k.ClientID, setup.RedirectURIs("127.0.0.1", k.RedirectPorts), k.Claims.GroupsScope))
+	ds.hydra.CreateClient(t, setup.KubectlClient(k.ClientID, kubeconfig.RedirectURIs("127.0.0.1", k.RedirectPorts), k.Claims.GroupsScope))
 
 	cfg, rules := oathkeeperConfig(t, r)
 	for _, h := range []string{"cookie_session", "bearer_token"} {

@@ -815,7 +815,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 
 	// --- Claims follow scopes (issue 11). ---
 	run("a client without the groups scope gets no groups, on login and refresh", func(t *testing.T) {
-		noGroups := setup.KubectlClient("kubectl-no-groups", setup.RedirectURIs("127.0.0.1", p.Spec.Kubernetes.RedirectPorts), "")
+		noGroups := setup.KubectlClient("kubectl-no-groups", kubeconfig.RedirectURIs("127.0.0.1", p.Spec.Kubernetes.RedirectPorts), "")
 		noGroups["scope"] = "openid offline_access email"
 		hydra.CreateClient(t, noGroups)
 		dir := filepath.Join(t.TempDir(), "tokens")

@@ -37,18 +37,6 @@ func KubectlScopes(groupsScope string) []string {
 	return []string{"openid", "offline_access", "email", groupsScope}
 }
 
-// RedirectURIs are the exact loopback redirect URIs for the ports get-token
-// listens on. Hydra ignores the port only for IP-literal loopback hosts, so
-// with 127.0.0.1 a fallback port still matches; with localhost every port
-// must be registered.
-func RedirectURIs(host string, ports []int) []string {
-	out := make([]string, 0, len(ports))
-	for _, p := range ports {
-		out = append(out, fmt.Sprintf("http://%s:%d%s", host, p, kubeconfig.CallbackPath))
-	}
-	return out
-}
-
 // KubectlClient is the Hydra OAuth2 client for kubectl: public (no secret),
 // authorization code with PKCE and refresh tokens, exact redirect URIs.
 func KubectlClient(clientID string, redirectURIs []string, groupsScope string) map[string]any {

@@ -46,8 +46,6 @@ func TokenHookEnabled(p *profile.Profile) bool {
 	return profile.On(p.Spec.Kubernetes.Enabled) && profile.On(c.Hydra.Enabled) && profile.On(c.Kratos.Enabled)
 }
 
-// TokenHookURL is the in-cluster URL Hydra calls.
-func TokenHookURL(p *profile.Profile) string { return p.Wiring().TokenHookURL }
 
 // TokenHookKeyEnv is the Hydra environment variable that carries the token
 // hook's API key. Hydra's config loader overrides
@@ -69,7 +67,7 @@ func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
 	}
 	if o, ok := hydraCfg["oauth2"].(map[string]any); ok {
 		o["token_hook"] = map[string]any{
-			"url": TokenHookURL(p),
+			"url": p.Wiring().TokenHookURL,
 			"auth": map[string]any{
 				"type":   "api_key",
 				"config": map[string]any{"in": "header", "name": consent.APIKeyHeader, "value": ""},

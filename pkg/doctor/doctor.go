@@ -312,15 +312,7 @@ func (d *doctor) issuerDiscovery() Check {
 	return pass("discovery at %s", u)
 }
 
-func (d *doctor) issuerMatch() Check {
-	if d.discovery.Issuer == "" {
-		return skip("no discovery document")
-	}
-	if d.discovery.Issuer != d.o.Issuer {
-		return fail("set Hydra's urls.self.issuer to "+d.o.Issuer+" (authctl render does) and roll Hydra", "Hydra reports issuer %s, the profile expects %s", d.discovery.Issuer, d.o.Issuer)
-	}
-	return pass("issuer %s", d.discovery.Issuer)
-}
+func (d *doctor) issuerMatch() Check { return judgeIssuer(d.discovery.Issuer, d.o.Issuer) }
 
 // jwks fetches the key set at the path discovery names, from the endpoint
 // doctor was given (the issuer host may not resolve from here).
@@ -333,38 +325,14 @@ func (d *doctor) jwks() Check {
 		return fail("check Hydra's urls.self.public", "jwks_uri %q: %v", d.discovery.JWKSURI, err)
 	}
 	u := join(d.o.Endpoints.HydraPublic, ju.Path)
-	fix := "Hydra creates its signing keys on first start; check its logs and database"
 	resp, body, err := d.get(u, nil)
 	if err != nil {
-		return fail(fix, "%v", err)
+		return fail(jwksFix, "%v", err)
 	}
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &set) != nil {
-		return fail(fix, "GET %s: HTTP %d, not a JWK set", u, resp.StatusCode)
-	}
-	if len(set.Keys) == 0 {
-		return fail(fix, "GET %s: the key set is empty", u)
-	}
-	return pass("%d signing key(s) at %s", len(set.Keys), u)
+	return judgeJWKS(u, resp.StatusCode, body)
 }
 
-func (d *doctor) clockSkew() Check {
-	if d.discoveryDate.IsZero() {
-		return skip("no Date header from Hydra")
-	}
-	// Date has one-second resolution.
-	skew := d.o.Now().Sub(d.discoveryDate).Round(time.Second)
-	abs := skew
-	if abs < 0 {
-		abs = -abs
-	}
-	if abs > d.o.MaxSkew {
-		return fail("sync this machine's clock (and the nodes') with NTP; tokens carry iat/exp", "local clock differs from Hydra's by %s (limit %s)", skew, d.o.MaxSkew)
-	}
-	return pass("local clock within %s of Hydra's", d.o.MaxSkew)
-}
+func (d *doctor) clockSkew() Check { return judgeClockSkew(d.o.Now(), d.discoveryDate, d.o.MaxSkew) }
 
 func (d *doctor) kubectlRedirectURIs() Check {
 	k := d.o.Profile.Spec.Kubernetes
@@ -387,16 +355,7 @@ func (d *doctor) kubectlRedirectURIs() Check {
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &c) != nil {
 		return fail(fix, "GET %s: HTTP %d", u, resp.StatusCode)
 	}
-	var missing []string
-	for _, w := range want {
-		if !slices.Contains(c.RedirectURIs, w) {
-			missing = append(missing, w)
-		}
-	}
-	if len(missing) > 0 {
-		return fail(fix, "client %q lacks redirect URIs %s that get-token uses (it has %s)", k.ClientID, strings.Join(missing, ", "), strings.Join(c.RedirectURIs, ", "))
-	}
-	return pass("client %q has %s", k.ClientID, strings.Join(want, ", "))
+	return judgeRedirectURIs(k.ClientID, want, c.RedirectURIs, fix)
 }
 
 // decisions asks Oathkeeper about each protected host with no credentials,
@@ -424,7 +383,7 @@ func (d *doctor) decisions() Check {
 			if err != nil {
 				return fail(d.unreachableFix(endpoint{"api", d.o.Endpoints.OathkeeperAPI, d.w.OathkeeperAPIService, profile.OathkeeperAPIPort, "oathkeeper-api-url"}, err), "host %s: %v", h, err)
 			}
-			if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusFound {
+			if !deniedWithoutSession(resp.StatusCode) {
 				return fail("authctl rules test -f "+fileOf(d.o.Profile)+" --url "+d.w.Scheme+"://"+h+path+" shows the rule that answered", "%s://%s%s without a session: HTTP %d, want 401 or 302", d.w.Scheme, h, path, resp.StatusCode)
 			}
 			checked = append(checked, fmt.Sprintf("%s %d", h, resp.StatusCode))
@@ -446,10 +405,8 @@ func (d *doctor) cookieDomain() Check {
 			hosts = append(hosts, s.Hosts...)
 		}
 	}
-	for _, h := range hosts {
-		if h != cd && !strings.HasSuffix(h, "."+cd) {
-			return fail("use a host under "+cd+" or change spec.domain", "host %s is outside the cookie domain %s", h, cd)
-		}
+	if h := hostOutsideCookieDomain(cd, hosts); h != "" {
+		return fail("use a host under "+cd+" or change spec.domain", "host %s is outside the cookie domain %s", h, cd)
 	}
 	if !profile.On(d.o.Profile.Spec.Components.Kratos.Enabled) {
 		return pass("%d hosts inside %s", len(hosts), cd)
@@ -459,16 +416,7 @@ func (d *doctor) cookieDomain() Check {
 	if err != nil {
 		return fail("see kratos-health", "%v", err)
 	}
-	for _, c := range resp.Cookies() {
-		if c.Domain == "" {
-			continue
-		}
-		if strings.TrimPrefix(c.Domain, ".") != cd {
-			return fail("set Kratos cookies.domain and session.cookie.domain to "+cd+" (authctl render does) and roll Kratos", "Kratos sets cookie %s for domain %s, the profile's is %s", c.Name, c.Domain, cd)
-		}
-		return pass("%d hosts inside %s; Kratos sets cookies for %s", len(hosts), cd, c.Domain)
-	}
-	return warn("set Kratos cookies.domain to "+cd+" so one session covers every host", "%d hosts inside %s, but Kratos set no cookie domain (host-only cookies)", len(hosts), cd)
+	return judgeKratosCookies(cd, len(hosts), resp.Cookies())
 }
 
 // tlsExpiry reads the certificate of every https endpoint, verified or not:
@@ -502,27 +450,16 @@ func (d *doctor) tlsExpiry() Check {
 		if len(certs) == 0 {
 			continue
 		}
-		left := certs[0].NotAfter.Sub(d.o.Now())
-		switch {
-		case left < d.o.TLSFailWithin:
-			worst, fix = Fail, "renew the certificate of "+u.Host+" (cert-manager: kubectl cert-manager renew)"
-		case left < d.o.TLSWarnWithin && worst != Fail:
-			worst, fix = Warn, "renew the certificate of "+u.Host+" soon"
+		status, certFix, note := certExpiry(u.Host, certs[0].NotAfter, d.o.Now(), d.o.TLSFailWithin, d.o.TLSWarnWithin)
+		if worse(status, worst) {
+			worst, fix = status, certFix
 		}
-		notes = append(notes, fmt.Sprintf("%s expires in %s", u.Host, humanDuration(left)))
+		notes = append(notes, note)
 	}
 	if len(notes) == 0 {
 		return skip("no https endpoint")
 	}
 	return Check{Status: worst, Message: strings.Join(notes, "; "), Fix: fix}
-}
-
-// humanDuration prints days, or hours under two days.
-func humanDuration(d time.Duration) string {
-	if d < 48*time.Hour {
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 func fileOf(p *profile.Profile) string {

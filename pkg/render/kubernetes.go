@@ -46,7 +46,6 @@ func TokenHookEnabled(p *profile.Profile) bool {
 	return profile.On(p.Spec.Kubernetes.Enabled) && profile.On(c.Hydra.Enabled) && profile.On(c.Kratos.Enabled)
 }
 
-
 // TokenHookKeyEnv is the Hydra environment variable that carries the token
 // hook's API key. Hydra's config loader overrides
 // oauth2.token_hook.auth.config.value with it only when the config file

@@ -16,6 +16,7 @@ import (
 	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // ApplyOptions are the flags of `authctl apply`.
@@ -272,13 +273,13 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 	}
 	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
 	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
+	list := progress.NewPlainList(streams.ErrOut)
 	if streams.IsStderrTTY() {
-		report, stop := apply.TUIReporter(streams.ErrOut)
-		err := r.Wait(cmd.Context(), o.Timeout, report)
-		stop(err)
-		return err
+		list = progress.NewTUIList(streams.ErrOut)
 	}
-	return r.Wait(cmd.Context(), o.Timeout, apply.PlainReporter(streams.ErrOut))
+	err = r.Wait(cmd.Context(), o.Timeout, func(ws []apply.Workload) { list.Update(apply.Items(ws)) })
+	list.Close(err)
+	return err
 }
 
 // chartVersion is the SemVer of the charts this build renders and installs:

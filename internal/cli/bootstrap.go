@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authctl/authctl/pkg/ory"
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // BootstrapOptions are the flags of `authctl bootstrap`. They bind straight

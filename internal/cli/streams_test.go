@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 func bufferStreams() (IOStreams, *bytes.Buffer, *bytes.Buffer) {

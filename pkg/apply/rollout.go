@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // Workload is the rollout state of one Deployment or Job.
@@ -21,12 +23,20 @@ type Workload struct {
 	Done    bool   `json:"done"`
 }
 
-func (w Workload) String() string {
-	state := "waiting"
-	if w.Done {
-		state = "ready"
+// Item is the workload as a line of the progress view.
+func (w Workload) Item() progress.Item {
+	return progress.Item{Label: strings.ToLower(w.Kind) + "/" + w.Name, Ready: w.Ready, Desired: w.Desired, Done: w.Done}
+}
+
+func (w Workload) String() string { return w.Item().String() }
+
+// Items converts workloads for a progress.List.
+func Items(ws []Workload) []progress.Item {
+	out := make([]progress.Item, len(ws))
+	for i, w := range ws {
+		out[i] = w.Item()
 	}
-	return fmt.Sprintf("%s/%s %d/%d %s", strings.ToLower(w.Kind), w.Name, w.Ready, w.Desired, state)
+	return out
 }
 
 // Rollout follows the workloads of a release until they are ready.

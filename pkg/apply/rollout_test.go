@@ -11,8 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-
-	tea "github.com/charmbracelet/bubbletea"
 )
 
 var instanceLabels = map[string]string{"app.kubernetes.io/instance": "dev"}
@@ -67,30 +65,6 @@ func TestFakeRolloutTimeoutShowsPodEvents(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
-	}
-}
-
-func TestRolloutViewAndPlainReporter(t *testing.T) {
-	var m tea.Model = rolloutModel{}
-	m, _ = m.Update(statusMsg{{Kind: "Deployment", Name: "dev-kratos", Ready: 0, Desired: 1}})
-	if v := m.View(); !strings.Contains(v, "… deployment/dev-kratos 0/1") || !strings.Contains(v, "waiting: 0/1 ready") {
-		t.Fatalf("view: %q", v)
-	}
-	m, cmd := m.Update(doneMsg{})
-	m, _ = m.Update(statusMsg{{Kind: "Deployment", Name: "dev-kratos", Ready: 1, Desired: 1, Done: true}})
-	if cmd == nil || !strings.Contains(m.View(), "✔ deployment/dev-kratos 1/1") {
-		t.Fatalf("view after done: %q", m.View())
-	}
-	var buf strings.Builder
-	report := PlainReporter(&buf)
-	w := []Workload{{Kind: "Deployment", Name: "a", Desired: 1}, {Kind: "Job", Name: "b", Desired: 1}}
-	report(w)
-	report(w) // unchanged: nothing printed
-	w[0].Ready, w[0].Done = 1, true
-	report(w)
-	want := "deployment/a 0/1 waiting\njob/b 0/1 waiting\ndeployment/a 1/1 ready\n"
-	if buf.String() != want {
-		t.Fatalf("plain output:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/authctl/authctl/pkg/ory/input"
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
 )
 

@@ -16,7 +16,7 @@ import (
 	orysdk "github.com/ory/client-go"
 
 	"github.com/authctl/authctl/pkg/ory/input"
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
 )
 

@@ -15,7 +15,7 @@ import (
 	orysdk "github.com/ory/client-go"
 
 	"github.com/authctl/authctl/pkg/ory/input"
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // The ownership marker authctl writes into metadata_admin of identities it

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/authctl/authctl/pkg/ory/progress"
+	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
 	"github.com/authctl/authctl/pkg/profile"
 )

@@ -1,5 +1,9 @@
-// Package progress reports the progress of long bootstrap phases: a
-// bubbletea progress bar on a terminal, periodic plain lines otherwise.
+// Package progress is authctl's one progress reporter, on stderr, in two
+// shapes: counted phases (Reporter: bootstrap's listing, identities,
+// clients) and a list of things becoming ready (List: a rollout's
+// Deployments and Jobs). Each has a bubbletea view for terminals and plain
+// lines for logs; neither view reads the keyboard or takes over signals,
+// so Ctrl-C stays with the caller's context.
 package progress
 
 import (

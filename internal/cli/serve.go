@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authctl/authctl/pkg/authz"
+	"github.com/authctl/authctl/pkg/serve/authz"
 )
 
 func newServeCommand(streams IOStreams) *cobra.Command {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authctl/authctl/pkg/consent"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 )
 
 // ServeTokenHookOptions are the flags of `authctl serve token-hook`.
@@ -17,7 +17,7 @@ type ServeTokenHookOptions struct {
 	EmailField     string
 	GroupsField    string
 	GroupsScope    string
-	// APIKey comes from the environment (consent.APIKeyEnv), never a flag.
+	// APIKey comes from the environment (tokenhook.APIKeyEnv), never a flag.
 	APIKey string
 }
 
@@ -26,8 +26,8 @@ func (o *ServeTokenHookOptions) Validate() error {
 	if o.KratosAdminURL == "" {
 		return flagErrorf("required flag --kratos-admin-url is missing")
 	}
-	if len(o.APIKey) < consent.MinAPIKeyLength {
-		return withHint(fmt.Errorf("%s must hold the API key Hydra sends (at least %d characters)", consent.APIKeyEnv, consent.MinAPIKeyLength),
+	if len(o.APIKey) < tokenhook.MinAPIKeyLength {
+		return withHint(fmt.Errorf("%s must hold the API key Hydra sends (at least %d characters)", tokenhook.APIKeyEnv, tokenhook.MinAPIKeyLength),
 			"render the stack with authctl render: the Deployment sets it from the hook's Secret")
 	}
 	return nil
@@ -52,13 +52,13 @@ Kratos admin API and adds email and email_verified (scope email) and groups
 (spec.kubernetes.claims). An inactive or deleted identity gets access_denied;
 an unreachable Kratos fails the token request.
 
-Only callers that send the API key from $` + consent.APIKeyEnv + ` in the
-` + consent.APIKeyHeader + ` header are answered (Hydra's
+Only callers that send the API key from $` + tokenhook.APIKeyEnv + ` in the
+` + tokenhook.APIKeyHeader + ` header are answered (Hydra's
 oauth2.token_hook.auth); others get 401. Logs are JSON on stderr and never
 contain tokens or the key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.APIKey = os.Getenv(consent.APIKeyEnv)
+			o.APIKey = os.Getenv(tokenhook.APIKeyEnv)
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ contain tokens or the key.`,
 				return runF(o)
 			}
 			log := slog.New(slog.NewJSONHandler(streams.ErrOut, nil))
-			h, err := consent.NewTokenHook(consent.Config{
+			h, err := tokenhook.NewTokenHook(tokenhook.Config{
 				KratosAdminURL: o.KratosAdminURL, EmailField: o.EmailField, GroupsField: o.GroupsField,
 				GroupsScope: o.GroupsScope, APIKey: o.APIKey, Logger: log,
 			})

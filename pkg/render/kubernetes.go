@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/authctl/authctl/pkg/consent"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/pkg/profile"
 )
 
@@ -69,7 +69,7 @@ func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
 			"url": p.Wiring().TokenHookURL,
 			"auth": map[string]any{
 				"type":   "api_key",
-				"config": map[string]any{"in": "header", "name": consent.APIKeyHeader, "value": ""},
+				"config": map[string]any{"in": "header", "name": tokenhook.APIKeyHeader, "value": ""},
 			},
 		}
 	}
@@ -174,7 +174,7 @@ func kubernetesValues(p *profile.Profile) (map[string]any, error) {
 			"name":      w.TokenHookService,
 			"port":      TokenHookPort,
 			"image":     AuthctlImage,
-			"keyEnv":    consent.APIKeyEnv,
+			"keyEnv":    tokenhook.APIKeyEnv,
 			"hydraEnv":  TokenHookKeyEnv,
 			"secretKey": TokenHookSecretKey,
 			"args": []string{

@@ -37,7 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
-	"github.com/authctl/authctl/pkg/consent"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
@@ -503,7 +503,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		fmt.Sprintf("--listen=127.0.0.1:%d", hookPort), "--kratos-admin-url="+kratos.AdminURL,
 		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups,
 		"--groups-scope="+p.Spec.Kubernetes.Claims.GroupsScope)
-	hook.Env = append(os.Environ(), consent.APIKeyEnv+"="+hookKey)
+	hook.Env = append(os.Environ(), tokenhook.APIKeyEnv+"="+hookKey)
 	hook.Stdout, hook.Stderr = hookLog, hookLog
 	if err := hook.Start(); err != nil {
 		t.Fatal(err)
@@ -759,7 +759,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		for name, key := range map[string]string{"no key": "", "wrong key": hookKey[:len(hookKey)-1] + "x"} {
 			req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(body))
 			if key != "" {
-				req.Header.Set(consent.APIKeyHeader, key)
+				req.Header.Set(tokenhook.APIKeyHeader, key)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -773,7 +773,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		}
 		// The same request with Hydra's key is answered: the 401 is the key.
 		req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(body))
-		req.Header.Set(consent.APIKeyHeader, hookKey)
+		req.Header.Set(tokenhook.APIKeyHeader, hookKey)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authctl/authctl/pkg/authz"
+	"github.com/authctl/authctl/pkg/serve/authz"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -39,7 +39,7 @@ type protectStack struct {
 var protectRewrites = []string{
 	"kratos session.cookie.domain, cookies.domain: unset (a loopback host cannot hold a cookie for the real domain)",
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
-	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/authz, the code `authctl serve authz` runs)",
+	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz, the code `authctl serve authz` runs)",
 	"oathkeeper rule upstream URLs: the in-process test upstream",
 	"oathkeeper env AUTHCTL_GATEWAY_SECRET: the rendered Secret's headerSecret (the Deployment's secretKeyRef)",
 }

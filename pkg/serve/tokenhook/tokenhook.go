@@ -1,4 +1,4 @@
-// Package consent closes the "consent gap": Kratos accepts Hydra's login
+// Package tokenhook closes the "consent gap": Kratos accepts Hydra's login
 // with subject = identity id but passes no claims, and the self-service
 // UI's consent route never sets groups. Hydra calls this token hook
 // (oauth2.token_hook) on every token it issues, including refreshes; the
@@ -7,7 +7,7 @@
 // the profile names (spec.kubernetes.claims). Because it runs on refresh
 // too, a changed group membership or a deleted identity takes effect at
 // the next refresh rather than at the next login.
-package consent
+package tokenhook
 
 import (
 	"context"

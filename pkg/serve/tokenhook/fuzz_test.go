@@ -1,4 +1,4 @@
-package consent
+package tokenhook
 
 import (
 	"bytes"

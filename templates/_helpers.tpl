@@ -2,7 +2,7 @@
 app.kubernetes.io/name: {{ .component }}
 app.kubernetes.io/instance: {{ .root.Values.name }}
 app.kubernetes.io/part-of: authctl
-app.kubernetes.io/managed-by: authctl
+app.kubernetes.io/managed-by: {{ .root.Values.managedBy }}
 {{- end -}}
 
 {{- define "authctl.selector" -}}

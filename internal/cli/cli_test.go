@@ -111,6 +111,31 @@ func TestRenderDirModes(t *testing.T) {
 		if secretFiles == 0 {
 			t.Errorf("%s: no secret files written", format)
 		}
+		// A chart's objects belong to its Helm release; files for kubectl
+		// or kustomize are authctl's.
+		want := map[string]string{"helm": "Helm"}[format]
+		if want == "" {
+			want = "authctl"
+		}
+		labels := 0
+		_ = filepath.Walk(outDir, func(path string, fi os.FileInfo, err error) error {
+			if err != nil || fi.IsDir() {
+				return err
+			}
+			data, _ := os.ReadFile(path)
+			for _, line := range strings.Split(string(data), "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "app.kubernetes.io/managed-by: "); ok {
+					labels++
+					if v != want {
+						t.Errorf("%s: %s has managed-by %s, want %s", format, path, v, want)
+					}
+				}
+			}
+			return nil
+		})
+		if labels == 0 {
+			t.Errorf("%s: no managed-by label written", format)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "helm", "Chart.yaml")); err != nil {
 		t.Error("helm format has no Chart.yaml")

@@ -125,7 +125,11 @@ func runRender(ctx context.Context, streams IOStreams, o *RenderOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	managedBy := render.ManagedByAuthctl
+	if o.Format == "helm" {
+		managedBy = render.ManagedByHelm // the chart's release owns the objects
+	}
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf, ManagedBy: managedBy})
 	if err != nil {
 		return err
 	}

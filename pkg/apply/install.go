@@ -41,7 +41,8 @@ type InstallResult struct {
 // Run renders, builds the chart and installs, upgrades or dry-runs it.
 func (i *Install) Run(ctx context.Context) (*InstallResult, error) {
 	p := i.Profile
-	res, err := render.Render(render.Options{Profile: p, Secrets: i.Secrets})
+	// The release owns the objects, and Helm labels them so.
+	res, err := render.Render(render.Options{Profile: p, Secrets: i.Secrets, ManagedBy: render.ManagedByHelm})
 	if err != nil {
 		return nil, err
 	}

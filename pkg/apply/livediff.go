@@ -64,13 +64,6 @@ func (c *Client) LiveDiff(ctx context.Context, proposed string) (string, error) 
 		case err != nil:
 			return "", fmt.Errorf("could not read %s: %w", key, err)
 		default:
-			// Helm stamps app.kubernetes.io/managed-by: Helm on what it
-			// manages; that is not a change the profile asked for.
-			if v, ok := obj.GetLabels()[managedByLabel]; ok && cur.GetLabels()[managedByLabel] == "Helm" {
-				l := cur.GetLabels()
-				l[managedByLabel] = v
-				cur.SetLabels(l)
-			}
 			projected := project(cur.Object, obj.Object)
 			b, err := yaml.Marshal(projected)
 			if err != nil {
@@ -121,7 +114,6 @@ func (c *Client) LiveDiff(ctx context.Context, proposed string) (string, error) 
 	return out.String(), nil
 }
 
-const managedByLabel = "app.kubernetes.io/managed-by"
 
 // redactSecret replaces each value of a Secret's data and stringData with a
 // short digest of the decoded value: the diff shows which keys change, never

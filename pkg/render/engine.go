@@ -6,6 +6,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"io/fs"
@@ -36,7 +37,17 @@ type Options struct {
 	Secrets *secrets.File
 	// Templates overrides the embedded templates (tests).
 	Templates fs.FS
+	// ManagedBy is the app.kubernetes.io/managed-by label: ManagedByHelm
+	// when a Helm release will own the objects (apply, the helm format;
+	// Helm stamps that value itself), else ManagedByAuthctl (the default).
+	ManagedBy string
 }
+
+// Values of the app.kubernetes.io/managed-by label.
+const (
+	ManagedByAuthctl = "authctl"
+	ManagedByHelm    = "Helm"
+)
 
 // Object is one rendered Kubernetes object.
 type Object struct {
@@ -80,11 +91,13 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	managedBy := cmp.Or(opts.ManagedBy, ManagedByAuthctl)
+	vals["managedBy"] = managedBy
 	docs, err := renderTemplates(tfs, p, vals)
 	if err != nil {
 		return nil, err
 	}
-	base, secretFiles, err := buildBase(p, opts.Secrets, rules, docs)
+	base, secretFiles, err := buildBase(p, opts.Secrets, rules, docs, managedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +179,7 @@ func splitYAML(data []byte) [][]byte {
 
 // buildBase assembles the kustomize base: the template output as resources,
 // the config files and Secrets as generators, and the profile's patches.
-func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]byte) (map[string][]byte, map[string]bool, error) {
+func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]byte, managedBy string) (map[string][]byte, map[string]bool, error) {
 	base := map[string][]byte{}
 	secretFiles := map[string]bool{}
 	base["resources.yaml"] = joinDocs(docs)
@@ -174,7 +187,7 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
 		Resources: []string{"resources.yaml"},
 		GeneratorOptions: &types.GeneratorOptions{
-			Labels: map[string]string{"app.kubernetes.io/part-of": "authctl", "app.kubernetes.io/managed-by": "authctl", "app.kubernetes.io/instance": p.Metadata.Name},
+			Labels: map[string]string{"app.kubernetes.io/part-of": "authctl", "app.kubernetes.io/managed-by": managedBy, "app.kubernetes.io/instance": p.Metadata.Name},
 		},
 	}
 	ns := p.Metadata.Namespace

@@ -37,67 +37,70 @@ func ServiceURL(service, namespace string, port int) string {
 // Wiring is every name and URL that connects the components. It is
 // computed once, here; no other package works out a URL again.
 type Wiring struct {
-	Name, Namespace string
-	Scheme          string
-	CookieDomain    string
+	Name         string `json:"name"`
+	Namespace    string `json:"namespace"`
+	Scheme       string `json:"scheme"`
+	CookieDomain string `json:"cookieDomain"`
 
-	AuthHost, KratosHost, HydraHost string
+	AuthHost   string `json:"authHost"`
+	KratosHost string `json:"kratosHost"`
+	HydraHost  string `json:"hydraHost"`
 
 	// Public URLs (what browsers and clients see).
-	UIURL           string
-	KratosPublicURL string
-	IssuerURL       string
-	LoginURL        string
-	RegistrationURL string
-	ConsentURL      string
-	LogoutURL       string
-	ErrorURL        string
-	SettingsURL     string
-	RecoveryURL     string
-	VerificationURL string
+	UIURL           string `json:"uiURL"`
+	KratosPublicURL string `json:"kratosPublicURL"`
+	IssuerURL       string `json:"issuerURL"`
+	LoginURL        string `json:"loginURL"`
+	RegistrationURL string `json:"registrationURL"`
+	ConsentURL      string `json:"consentURL"`
+	LogoutURL       string `json:"logoutURL"`
+	ErrorURL        string `json:"errorURL"`
+	SettingsURL     string `json:"settingsURL"`
+	RecoveryURL     string `json:"recoveryURL"`
+	VerificationURL string `json:"verificationURL"`
 
 	// Service names.
-	KratosPublicService    string
-	KratosAdminService     string
-	HydraPublicService     string
-	HydraAdminService      string
-	OathkeeperProxyService string
-	OathkeeperAPIService   string
-	UIService              string
+	KratosPublicService    string `json:"kratosPublicService"`
+	KratosAdminService     string `json:"kratosAdminService"`
+	HydraPublicService     string `json:"hydraPublicService"`
+	HydraAdminService      string `json:"hydraAdminService"`
+	OathkeeperProxyService string `json:"oathkeeperProxyService"`
+	OathkeeperAPIService   string `json:"oathkeeperAPIService"`
+	UIService              string `json:"uiService"`
 
 	// In-cluster URLs.
-	KratosPublicInternalURL  string
-	KratosAdminInternalURL   string
-	HydraPublicInternalURL   string
-	HydraAdminInternalURL    string
-	OathkeeperAPIInternalURL string
+	KratosPublicInternalURL  string `json:"kratosPublicInternalURL"`
+	KratosAdminInternalURL   string `json:"kratosAdminInternalURL"`
+	HydraPublicInternalURL   string `json:"hydraPublicInternalURL"`
+	HydraAdminInternalURL    string `json:"hydraAdminInternalURL"`
+	OathkeeperAPIInternalURL string `json:"oathkeeperAPIInternalURL"`
 	// OathkeeperAPIHost is the API Service's in-cluster DNS name (Istio's
 	// extension provider names the host, not a URL).
-	OathkeeperAPIHost string
-	CheckSessionURL   string
+	OathkeeperAPIHost string `json:"oathkeeperAPIHost"`
+	CheckSessionURL   string `json:"checkSessionURL"`
 	// HydraCORSOrigins may call Hydra's public API from a browser:
 	// spec.hydra.corsAllowedOrigins, else the origins of the browser clients
 	// in spec.bootstrap.clients. Empty: public CORS stays off.
-	HydraCORSOrigins []string
+	HydraCORSOrigins []string `json:"hydraCORSOrigins"`
 	// AuthzService answers Oathkeeper's remote_json group checks.
-	AuthzService string
-	AuthzURL     string
+	AuthzService string `json:"authzService"`
+	AuthzURL     string `json:"authzURL"`
 	// TokenHookService runs `authctl serve token-hook` for Hydra, which
 	// calls TokenHookURL.
-	TokenHookService string
-	TokenHookURL     string
+	TokenHookService string `json:"tokenHookService"`
+	TokenHookURL     string `json:"tokenHookURL"`
 	// KubectlRedirectURIs are the loopback redirect URIs of the kubectl
 	// client for spec.kubernetes.redirectPorts (host 127.0.0.1).
-	KubectlRedirectURIs []string
+	KubectlRedirectURIs []string `json:"kubectlRedirectURIs"`
 
 	// Peers of the internal APIs: the components (app.kubernetes.io/name of
 	// the stack's pods) that call each one, and nothing else. The
 	// NetworkPolicies admit exactly these; Oathkeeper's API also admits the
 	// gateway's namespace (OathkeeperAPINamespaces).
-	KratosAdminPeers        []string
-	HydraAdminPeers         []string
-	OathkeeperAPIPeers      []string
-	OathkeeperAPINamespaces []string
+	KratosAdminPeers        []string `json:"kratosAdminPeers"`
+	HydraAdminPeers         []string `json:"hydraAdminPeers"`
+	OathkeeperAPIPeers      []string `json:"oathkeeperAPIPeers"`
+	OathkeeperAPINamespaces []string `json:"oathkeeperAPINamespaces"`
 }
 
 // BootstrapComponent labels pods that run `authctl bootstrap` inside the

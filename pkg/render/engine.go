@@ -87,12 +87,11 @@ func Render(opts Options) (*Result, error) {
 		tfs = templates.FS
 	}
 	rules := BuildRules(p)
-	vals, err := values(p, rules)
+	managedBy := cmp.Or(opts.ManagedBy, ManagedByAuthctl)
+	vals, err := values(p, rules, managedBy)
 	if err != nil {
 		return nil, err
 	}
-	managedBy := cmp.Or(opts.ManagedBy, ManagedByAuthctl)
-	vals["managedBy"] = managedBy
 	docs, err := renderTemplates(tfs, p, vals)
 	if err != nil {
 		return nil, err

@@ -126,16 +126,185 @@ func enabledComponents(p *profile.Profile) []string {
 
 func versionSlug(v string) string { return strings.ReplaceAll(strings.TrimPrefix(v, "v"), ".", "-") }
 
+// Values is the data the templates see as .Values: one typed tree, with
+// camelCase keys throughout (the wiring included, through its json tags).
+// It goes to the templates as plain maps (a JSON round trip), as Helm's
+// engine expects.
+type Values struct {
+	Name       string           `json:"name"`
+	Namespace  string           `json:"namespace"`
+	ManagedBy  string           `json:"managedBy"`
+	Wiring     profile.Wiring   `json:"wiring"`
+	Components componentValues  `json:"components"`
+	Images     imageValues      `json:"images"`
+	Ports      portValues       `json:"ports"`
+	Paths      pathValues       `json:"paths"`
+	Database   databaseValues   `json:"database"`
+	Scaling    scalingValues    `json:"scaling"`
+	Secrets    secretValues     `json:"secrets"`
+	Kratos     kratosValues     `json:"kratos"`
+	Hydra      hydraValues      `json:"hydra"`
+	Oathkeeper oathkeeperValues `json:"oathkeeper"`
+	Gateway    map[string]any   `json:"gateway"`
+	UI         uiValues         `json:"ui"`
+	Kubernetes map[string]any   `json:"kubernetes"`
+}
+
+type componentValues struct {
+	Kratos     bool `json:"kratos"`
+	Hydra      bool `json:"hydra"`
+	Oathkeeper bool `json:"oathkeeper"`
+	UI         bool `json:"ui"`
+}
+
+type imageValues struct {
+	Kratos     string `json:"kratos"`
+	Hydra      string `json:"hydra"`
+	Oathkeeper string `json:"oathkeeper"`
+	UI         string `json:"ui"`
+	Authctl    string `json:"authctl"`
+}
+
+type portValues struct {
+	KratosPublic      int `json:"kratosPublic"`
+	KratosAdmin       int `json:"kratosAdmin"`
+	HydraPublic       int `json:"hydraPublic"`
+	HydraAdmin        int `json:"hydraAdmin"`
+	OathkeeperProxy   int `json:"oathkeeperProxy"`
+	OathkeeperAPI     int `json:"oathkeeperAPI"`
+	OathkeeperMetrics int `json:"oathkeeperMetrics"`
+	UI                int `json:"ui"`
+	Authz             int `json:"authz"`
+}
+
+type pathValues struct {
+	KratosConfig     string `json:"kratosConfig"`
+	KratosSchemas    string `json:"kratosSchemas"`
+	HydraConfig      string `json:"hydraConfig"`
+	OathkeeperConfig string `json:"oathkeeperConfig"`
+	OathkeeperRules  string `json:"oathkeeperRules"`
+	OathkeeperKeys   string `json:"oathkeeperKeys"`
+	SQLite           string `json:"sqlite"`
+}
+
+// secretKeyValue names one key of a Secret.
+type secretKeyValue struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+type databaseValues struct {
+	Mode             string         `json:"mode"`
+	Size             string         `json:"size"`
+	StorageClassName string         `json:"storageClassName"`
+	Kratos           secretKeyValue `json:"kratos"`
+	Hydra            secretKeyValue `json:"hydra"`
+}
+
+type scalingValues struct {
+	Replicas           int  `json:"replicas"`
+	OathkeeperReplicas int  `json:"oathkeeperReplicas"`
+	MaxReplicas        int  `json:"maxReplicas"`
+	TargetCPU          int  `json:"targetCPU"`
+	PDB                bool `json:"pdb"`
+}
+
+type secretValues struct {
+	Policy     string                `json:"policy"`
+	Kratos     string                `json:"kratos"`
+	Hydra      string                `json:"hydra"`
+	UI         string                `json:"ui"`
+	Oathkeeper string                `json:"oathkeeper"`
+	External   externalSecretsValues `json:"external"`
+}
+
+// externalSecretsValues is empty unless the policy is externalSecret.
+type externalSecretsValues struct {
+	StoreName       string               `json:"storeName,omitempty"`
+	StoreKind       string               `json:"storeKind,omitempty"`
+	RefreshInterval string               `json:"refreshInterval,omitempty"`
+	Items           []externalSecretItem `json:"items,omitempty"`
+}
+
+type externalSecretItem struct {
+	Component string              `json:"component"`
+	Name      string              `json:"name"`
+	Keys      []externalSecretKey `json:"keys"`
+}
+
+type externalSecretKey struct {
+	SecretKey string `json:"secretKey"`
+	RemoteKey string `json:"remoteKey"`
+}
+
+// oidcSecretValue is the environment variable that carries one OIDC
+// provider's client secret, and the Secret key it comes from.
+type oidcSecretValue struct {
+	Env    string `json:"env"`
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+type kratosValues struct {
+	VersionSlug       string            `json:"versionSlug"`
+	SMTP              *secretKeyValue   `json:"smtp"`
+	OIDCProviders     []oidcSecretValue `json:"oidcProviders"`
+	OIDCProvidersJSON string            `json:"oidcProvidersJSON"`
+}
+
+type hydraValues struct {
+	VersionSlug string `json:"versionSlug"`
+}
+
+type rulesFileValue struct {
+	ConfigMap string `json:"configMap"`
+	Path      string `json:"path"`
+	JSON      string `json:"json"`
+}
+
+type oathkeeperValues struct {
+	RulesConfigMap   string           `json:"rulesConfigMap"`
+	RulesFile        string           `json:"rulesFile"`
+	RulesFiles       []rulesFileValue `json:"rulesFiles"`
+	HeaderSecret     bool             `json:"headerSecret"`
+	GatewaySecretEnv string           `json:"gatewaySecretEnv"`
+	RulesMode        string           `json:"rulesMode"`
+	MaesterRules     []any            `json:"maesterRules"`
+	Authz            bool             `json:"authz"`
+}
+
+type uiValues struct {
+	CSRFCookieName string `json:"csrfCookieName"`
+}
+
 // values builds the data the templates see as .Values.
-func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
+func values(p *profile.Profile, rules *RuleSet, managedBy string) (map[string]any, error) {
+	v, err := buildValues(p, rules)
+	if err != nil {
+		return nil, err
+	}
+	v.ManagedBy = managedBy
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("could not encode values: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("could not encode values: %w", err)
+	}
+	return out, nil
+}
+
+func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 	w := p.Wiring()
 	s := p.Spec
 	secrets := secretNames(p)
-	oidc := []any{}
+	oidc := []oidcSecretValue{}
 	var providers []map[string]any
 	for _, op := range s.Kratos.OIDCProviders {
 		env := "OIDC_" + profile.EnvName(op.ID) + "_CLIENT_SECRET"
-		oidc = append(oidc, map[string]any{"env": env, "secret": op.ClientSecretRef.Name, "key": op.ClientSecretRef.Key})
+		oidc = append(oidc, oidcSecretValue{Env: env, Secret: op.ClientSecretRef.Name, Key: op.ClientSecretRef.Key})
+		// Kratos' own config keys (snake_case): data, not template values.
 		pr := map[string]any{
 			"id":            op.ID,
 			"provider":      op.Provider,
@@ -160,31 +329,29 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 		}
 		providersJSON = string(b)
 	}
-	var smtp any
+	var smtp *secretKeyValue
 	if r := s.Kratos.Courier.SMTPURISecretRef; r != nil {
-		smtp = map[string]any{"name": r.Name, "key": r.Key}
+		smtp = &secretKeyValue{Name: r.Name, Key: r.Key}
 	}
-	var rulesFiles []any
+	var rulesFiles []rulesFileValue
 	for _, f := range rules.Files {
 		b, err := json.MarshalIndent(f.Rules, "", "  ")
 		if err != nil {
 			return nil, err
 		}
-		rulesFiles = append(rulesFiles, map[string]any{"configMap": f.ConfigMap, "path": f.Path, "json": string(b) + "\n"})
+		rulesFiles = append(rulesFiles, rulesFileValue{ConfigMap: f.ConfigMap, Path: f.Path, JSON: string(b) + "\n"})
 	}
-	oathkeeperReplicas := s.Scaling.Replicas
-	external := map[string]any{}
+	var external externalSecretsValues
 	if s.Secrets.Policy == "externalSecret" {
 		e := s.Secrets.ExternalSecret
-		var items []any
 		for _, c := range enabledComponents(p) {
-			var keys []any
+			var keys []externalSecretKey
 			for _, k := range ComponentSecretKeys(p, c) {
-				keys = append(keys, map[string]any{"secretKey": k, "remoteKey": e.RemoteKeyPrefix + c + "/" + k})
+				keys = append(keys, externalSecretKey{SecretKey: k, RemoteKey: e.RemoteKeyPrefix + c + "/" + k})
 			}
-			items = append(items, map[string]any{"component": c, "name": secrets[c], "keys": keys})
+			external.Items = append(external.Items, externalSecretItem{Component: c, Name: secrets[c], Keys: keys})
 		}
-		external = map[string]any{"storeName": e.StoreRef.Name, "storeKind": e.StoreRef.Kind, "refreshInterval": e.RefreshInterval, "items": items}
+		external.StoreName, external.StoreKind, external.RefreshInterval = e.StoreRef.Name, e.StoreRef.Kind, e.RefreshInterval
 	}
 	gw, err := gatewayValues(p, rules)
 	if err != nil {
@@ -198,91 +365,78 @@ func values(p *profile.Profile, rules *RuleSet) (map[string]any, error) {
 	if w.Scheme == "https" {
 		csrfName = "__Host-" + csrfName
 	}
-	v := map[string]any{
-		"name":      p.Metadata.Name,
-		"namespace": p.Metadata.Namespace,
-		"wiring":    w,
-		"components": map[string]any{
-			"kratos":     profile.On(s.Components.Kratos.Enabled),
-			"hydra":      profile.On(s.Components.Hydra.Enabled),
-			"oathkeeper": profile.On(s.Components.Oathkeeper.Enabled),
-			"ui":         profile.On(s.Components.UI.Enabled),
+	return &Values{
+		Name:      p.Metadata.Name,
+		Namespace: p.Metadata.Namespace,
+		Wiring:    w,
+		Components: componentValues{
+			Kratos:     profile.On(s.Components.Kratos.Enabled),
+			Hydra:      profile.On(s.Components.Hydra.Enabled),
+			Oathkeeper: profile.On(s.Components.Oathkeeper.Enabled),
+			UI:         profile.On(s.Components.UI.Enabled),
 		},
-		"images": map[string]any{
-			"kratos":     s.Components.Kratos.Image.Ref(),
-			"hydra":      s.Components.Hydra.Image.Ref(),
-			"oathkeeper": s.Components.Oathkeeper.Image.Ref(),
-			"ui":         s.Components.UI.Image.Ref(),
-			"authctl":    AuthctlImage,
+		Images: imageValues{
+			Kratos:     s.Components.Kratos.Image.Ref(),
+			Hydra:      s.Components.Hydra.Image.Ref(),
+			Oathkeeper: s.Components.Oathkeeper.Image.Ref(),
+			UI:         s.Components.UI.Image.Ref(),
+			Authctl:    AuthctlImage,
 		},
-		"ports": map[string]any{
-			"kratosPublic": profile.KratosPublicPort, "kratosAdmin": profile.KratosAdminPort,
-			"hydraPublic": profile.HydraPublicPort, "hydraAdmin": profile.HydraAdminPort,
-			"oathkeeperProxy": profile.OathkeeperProxyPort, "oathkeeperAPI": profile.OathkeeperAPIPort,
-			"oathkeeperMetrics": profile.OathkeeperMetricPort, "ui": profile.UIPort,
-			"authz": profile.AuthzPort,
+		Ports: portValues{
+			KratosPublic: profile.KratosPublicPort, KratosAdmin: profile.KratosAdminPort,
+			HydraPublic: profile.HydraPublicPort, HydraAdmin: profile.HydraAdminPort,
+			OathkeeperProxy: profile.OathkeeperProxyPort, OathkeeperAPI: profile.OathkeeperAPIPort,
+			OathkeeperMetrics: profile.OathkeeperMetricPort, UI: profile.UIPort,
+			Authz: profile.AuthzPort,
 		},
-		"paths": map[string]any{
-			"kratosConfig": kratosConfigDir, "kratosSchemas": kratosSchemaDir, "hydraConfig": hydraConfigDir,
-			"oathkeeperConfig": oathkeeperConfigDir, "oathkeeperRules": oathkeeperRulesDir,
-			"oathkeeperKeys": oathkeeperKeysDir, "sqlite": sqliteDir,
+		Paths: pathValues{
+			KratosConfig: kratosConfigDir, KratosSchemas: kratosSchemaDir, HydraConfig: hydraConfigDir,
+			OathkeeperConfig: oathkeeperConfigDir, OathkeeperRules: oathkeeperRulesDir,
+			OathkeeperKeys: oathkeeperKeysDir, SQLite: sqliteDir,
 		},
-		"database": map[string]any{
-			"mode":             s.Database.Mode,
-			"size":             s.Database.SQLite.Size,
-			"storageClassName": s.Database.SQLite.StorageClassName,
-			"kratos":           map[string]any{"name": s.Database.External.Kratos.Name, "key": s.Database.External.Kratos.Key},
-			"hydra":            map[string]any{"name": s.Database.External.Hydra.Name, "key": s.Database.External.Hydra.Key},
+		Database: databaseValues{
+			Mode:             s.Database.Mode,
+			Size:             s.Database.SQLite.Size,
+			StorageClassName: s.Database.SQLite.StorageClassName,
+			Kratos:           secretKeyValue{Name: s.Database.External.Kratos.Name, Key: s.Database.External.Kratos.Key},
+			Hydra:            secretKeyValue{Name: s.Database.External.Hydra.Name, Key: s.Database.External.Hydra.Key},
 		},
-		"scaling": map[string]any{
-			"replicas":           s.Scaling.Replicas,
-			"oathkeeperReplicas": oathkeeperReplicas,
-			"maxReplicas":        s.Scaling.MaxReplicas,
-			"targetCPU":          s.Scaling.TargetCPUUtilization,
-			"pdb":                profile.On(s.Scaling.PodDisruptionBudget),
+		Scaling: scalingValues{
+			Replicas:           s.Scaling.Replicas,
+			OathkeeperReplicas: s.Scaling.Replicas,
+			MaxReplicas:        s.Scaling.MaxReplicas,
+			TargetCPU:          s.Scaling.TargetCPUUtilization,
+			PDB:                profile.On(s.Scaling.PodDisruptionBudget),
 		},
-		"secrets": map[string]any{
-			"policy":     s.Secrets.Policy,
-			"kratos":     secrets["kratos"],
-			"hydra":      secrets["hydra"],
-			"ui":         secrets["ui"],
-			"oathkeeper": secrets["oathkeeper"],
-			"external":   external,
+		Secrets: secretValues{
+			Policy:     s.Secrets.Policy,
+			Kratos:     secrets["kratos"],
+			Hydra:      secrets["hydra"],
+			UI:         secrets["ui"],
+			Oathkeeper: secrets["oathkeeper"],
+			External:   external,
 		},
-		"kratos": map[string]any{
-			"versionSlug":       versionSlug(profile.KratosVersion),
-			"smtp":              smtp,
-			"oidcProviders":     oidc,
-			"oidcProvidersJSON": providersJSON,
+		Kratos: kratosValues{
+			VersionSlug:       versionSlug(profile.KratosVersion),
+			SMTP:              smtp,
+			OIDCProviders:     oidc,
+			OIDCProvidersJSON: providersJSON,
 		},
-		"hydra": map[string]any{
-			"versionSlug": versionSlug(profile.HydraVersion),
+		Hydra: hydraValues{VersionSlug: versionSlug(profile.HydraVersion)},
+		Oathkeeper: oathkeeperValues{
+			RulesConfigMap:   p.Metadata.Name + "-oathkeeper-rules",
+			RulesFile:        rulesFileName,
+			RulesFiles:       rulesFiles,
+			HeaderSecret:     rules.UsesHeaderSecret,
+			GatewaySecretEnv: GatewaySecretEnv,
+			RulesMode:        s.Oathkeeper.Rules,
+			MaesterRules:     maesterRules(p, rules),
+			Authz:            usesAuthz(p),
 		},
-		"oathkeeper": map[string]any{
-			"rulesConfigMap":   p.Metadata.Name + "-oathkeeper-rules",
-			"rulesFile":        rulesFileName,
-			"rulesFiles":       rulesFiles,
-			"headerSecret":     rules.UsesHeaderSecret,
-			"gatewaySecretEnv": GatewaySecretEnv,
-			"rulesMode":        s.Oathkeeper.Rules,
-			"maesterRules":     maesterRules(p, rules),
-			"authz":            usesAuthz(p),
-		},
-		"gateway":    gw,
-		"ui":         map[string]any{"csrfCookieName": csrfName},
-		"kubernetes": kubernetes,
-	}
-	// Round-trip through JSON so templates see plain maps, lists and strings,
-	// with struct fields (the wiring) under their Go names.
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("could not encode values: %w", err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("could not encode values: %w", err)
-	}
-	return out, nil
+		Gateway:    gw,
+		UI:         uiValues{CSRFCookieName: csrfName},
+		Kubernetes: kubernetes,
+	}, nil
 }
 
 // AuthctlImage runs authctl's own in-cluster helpers. The tag follows the

@@ -85,6 +85,9 @@ command -v tmux >/dev/null 2>&1 || die "tmux is required (install it, e.g. apt-g
 hack/e2e-tools.sh
 
 go build ./...
+unformatted="$(gofmt -l $(git ls-files '*.go'))"
+[[ -z "$unformatted" ]] || die "not gofmt-formatted (run gofmt -w on them):
+$unformatted"
 go vet ./...
 go test -count=1 -timeout 40m ./...
 

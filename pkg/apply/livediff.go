@@ -114,7 +114,6 @@ func (c *Client) LiveDiff(ctx context.Context, proposed string) (string, error) 
 	return out.String(), nil
 }
 
-
 // redactSecret replaces each value of a Secret's data and stringData with a
 // short digest of the decoded value: the diff shows which keys change, never
 // a secret (as kubectl diff does).

@@ -7,8 +7,8 @@ import (
 	"net/http"
 
 	"github.com/authctl/authctl/pkg/ory/input"
-	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // Options configure one bootstrap run.

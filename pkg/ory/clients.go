@@ -16,8 +16,8 @@ import (
 	orysdk "github.com/ory/client-go"
 
 	"github.com/authctl/authctl/pkg/ory/input"
-	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // ClientOptions configure the OAuth2 client phase.

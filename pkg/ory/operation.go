@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/ory/retry"
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/progress"
 )
 
 // ErrNothingToBootstrap is returned by Bootstrap.Run when, after

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 )
 
 // TokenHookPort is the port of `authctl serve token-hook`.

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/authctl/authctl/pkg/serve/authz"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/serve/authz"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 

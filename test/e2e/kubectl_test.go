@@ -37,12 +37,12 @@ import (
 	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
-	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 

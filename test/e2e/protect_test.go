@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authctl/authctl/pkg/serve/authz"
 	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/serve/authz"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 

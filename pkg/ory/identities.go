@@ -225,7 +225,7 @@ func (s *identitySync) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, ok := s.plan(id)
+		p, ok := s.execute(s.plan(id))
 		if !ok {
 			return nil
 		}
@@ -255,38 +255,45 @@ func (s *identitySync) run(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// plan classifies one input identity. Creates are returned for batching;
-// updates are queued; unchanged and invalid ones are recorded.
-func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
+// identityStep is the plan for one input identity, decided without I/O:
+// exactly one of err (invalid input), create, update (with offboard: end
+// its sessions after the update) or neither (unchanged). change is what
+// the summary records.
+type identityStep struct {
+	change   Change
+	err      *ItemError
+	create   *pendingCreate
+	update   *orysdk.UpdateIdentityBody
+	offboard bool
+}
+
+// plan decides one input identity against the server's index. It reads the
+// indexes built by prepare and notes the key as seen (duplicates, prune);
+// it sends nothing and records nothing: execute does.
+func (s *identitySync) plan(id *input.Identity) identityStep {
 	src := id.Source.String()
-	fail := func(key, msg string) {
-		s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Source: src, Message: msg})
-		s.prog.Add(1)
+	fail := func(key, msg string) identityStep {
+		return identityStep{err: &ItemError{Kind: KindIdentity, Key: key, Source: src, Message: msg}}
 	}
 	schema := id.SchemaID
 	if schema == "" {
 		if schema = s.defaultSchema; schema == "" {
-			fail("", "schema_id is required: the server has several schemas and none is named default")
-			return pendingCreate{}, false
+			return fail("", "schema_id is required: the server has several schemas and none is named default")
 		}
 	}
 	path, ok := s.keyPaths[schema]
 	if !ok {
 		if !s.schemas[schema] {
-			fail("", fmt.Sprintf("unknown schema_id %q", schema))
-		} else {
-			fail("", fmt.Sprintf("schema %q marks no trait as a credential identifier: set --key-trait", schema))
+			return fail("", fmt.Sprintf("unknown schema_id %q", schema))
 		}
-		return pendingCreate{}, false
+		return fail("", fmt.Sprintf("schema %q marks no trait as a credential identifier: set --key-trait", schema))
 	}
 	key, ok := traitValue(id.Traits, path)
 	if !ok {
-		fail("", fmt.Sprintf("key trait %q is missing or empty", path))
-		return pendingCreate{}, false
+		return fail("", fmt.Sprintf("key trait %q is missing or empty", path))
 	}
 	if first, dup := s.inputSeen[key]; dup {
-		fail(key, "duplicate identity, first defined at "+first)
-		return pendingCreate{}, false
+		return fail(key, "duplicate identity, first defined at "+first)
 	}
 	s.inputSeen[key] = src
 
@@ -296,7 +303,10 @@ func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
 	}
 	ex := s.index[key]
 	if ex == nil {
-		return pendingCreate{key: key, src: src, body: createBody(id, schema, state)}, true
+		return identityStep{
+			change: Change{Kind: KindIdentity, Action: ActionCreate, Key: key, Source: src},
+			create: &pendingCreate{key: key, src: src, body: createBody(id, schema, state)},
+		}
 	}
 	ex.seen = true
 	admin := id.MetadataAdmin
@@ -331,14 +341,7 @@ func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
 	change := Change{Kind: KindIdentity, Action: ActionUpdate, Key: key, ID: ex.id, Fields: fields, Source: src}
 	if len(fields) == 0 {
 		change.Action = ActionUnchanged
-		s.sum.record(change)
-		s.prog.Add(1)
-		return pendingCreate{}, false
-	}
-	if s.dryRun {
-		s.sum.record(change)
-		s.prog.Add(1)
-		return pendingCreate{}, false
+		return identityStep{change: change}
 	}
 	body := orysdk.UpdateIdentityBody{
 		SchemaId:       ex.schemaID,
@@ -353,21 +356,40 @@ func (s *identitySync) plan(id *input.Identity) (pendingCreate, bool) {
 	if s.o.UpdateCredentials && id.Credentials != nil {
 		body.Credentials = sdkCredentials(id.Credentials)
 	}
-	s.jobs <- func(ctx context.Context) {
-		defer s.prog.Add(1)
-		if err := s.k.update(ctx, ex.id, body); err != nil {
-			s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Source: src, Message: err.Error()})
-			return
-		}
-		if offboard {
-			// After the update: a session cannot outlive it unnoticed, as
-			// the token hook already refuses the inactive identity.
-			if err := s.sessions.revoke(ctx, ex.id); err != nil {
-				s.sum.fail(ItemError{Kind: KindIdentity, Key: key, Source: src, Message: "deactivated, but " + err.Error()})
+	return identityStep{change: change, update: &body, offboard: offboard}
+}
+
+// execute carries out one step: failures and unchanged identities are
+// recorded, an update is queued (or, in a dry run, recorded), and a create
+// is returned for batching.
+func (s *identitySync) execute(st identityStep) (pendingCreate, bool) {
+	switch {
+	case st.err != nil:
+		s.sum.fail(*st.err)
+		s.prog.Add(1)
+	case st.create != nil:
+		return *st.create, true
+	case st.update == nil || s.dryRun:
+		s.sum.record(st.change)
+		s.prog.Add(1)
+	default:
+		change, body, offboard := st.change, *st.update, st.offboard
+		s.jobs <- func(ctx context.Context) {
+			defer s.prog.Add(1)
+			if err := s.k.update(ctx, change.ID, body); err != nil {
+				s.sum.fail(ItemError{Kind: KindIdentity, Key: change.Key, Source: change.Source, Message: err.Error()})
 				return
 			}
+			if offboard {
+				// After the update: a session cannot outlive it unnoticed, as
+				// the token hook already refuses the inactive identity.
+				if err := s.sessions.revoke(ctx, change.ID); err != nil {
+					s.sum.fail(ItemError{Kind: KindIdentity, Key: change.Key, Source: change.Source, Message: "deactivated, but " + err.Error()})
+					return
+				}
+			}
+			s.sum.record(change)
 		}
-		s.sum.record(change)
 	}
 	return pendingCreate{}, false
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -36,6 +35,17 @@ type ApplyOptions struct {
 	// forwards through the cluster. No flag sets it: test/e2e does, because
 	// its kube-apiserver runs no kubelet that a port-forward could reach.
 	Forwarder apply.Forwarder
+
+	// factory is set when the command runs (nil: NewFactory), never by a
+	// flag, so flag tests compare the options alone.
+	factory *Factory
+}
+
+func (o *ApplyOptions) world(streams IOStreams) *Factory {
+	if o.factory == nil {
+		o.factory = NewFactory(streams)
+	}
+	return o.factory
 }
 
 // Validate checks flag combinations.
@@ -60,15 +70,10 @@ func (o *ApplyOptions) Validate() error {
 	return nil
 }
 
-// configFlags is the one place --kubeconfig and --context become a
-// connection to the cluster.
-func (o *ApplyOptions) configFlags(namespace string) *genericclioptions.ConfigFlags {
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig, flags.Context = &o.Kubeconfig, &o.Context
-	if namespace != "" {
-		flags.Namespace = &namespace
-	}
-	return flags
+// cluster is the connection --kubeconfig and --context name, through the
+// factory.
+func (o *ApplyOptions) cluster(namespace string) genericclioptions.RESTClientGetter {
+	return o.world(IOStreams{}).Cluster(o.Kubeconfig, o.Context, namespace)
 }
 
 // release reads only the profile's name and namespace: history and
@@ -78,13 +83,13 @@ func (o *ApplyOptions) release() (name, namespace string, cluster genericcliopti
 	if err != nil {
 		return "", "", nil, err
 	}
-	return p.Metadata.Name, p.Metadata.Namespace, o.configFlags(p.Metadata.Namespace), nil
+	return p.Metadata.Name, p.Metadata.Namespace, o.cluster(p.Metadata.Namespace), nil
 }
 
 // clientset connects to the cluster for what Helm does not do: following a
 // rollout and port-forwarding.
 func (o *ApplyOptions) clientset() (*rest.Config, kubernetes.Interface, error) {
-	rc, err := o.configFlags("").ToRESTConfig()
+	rc, err := o.cluster("").ToRESTConfig()
 	if err != nil {
 		return nil, nil, fmt.Errorf("could not connect to the cluster: %w", err)
 	}
@@ -102,7 +107,8 @@ func addClusterFlags(cmd *cobra.Command, o *ApplyOptions) {
 	f.StringVar(&o.Context, "context", "", "kubeconfig context (default: the current context)")
 }
 
-func newApplyCommand(streams IOStreams, runF func(*ApplyOptions) error) *cobra.Command {
+func newApplyCommand(factory *Factory, runF func(*ApplyOptions) error) *cobra.Command {
+	streams := factory.IOStreams
 	o := &ApplyOptions{}
 	cmd := &cobra.Command{
 		Use:   "apply -f PROFILE [--dry-run=server] [--wait]",
@@ -127,6 +133,7 @@ prints a diff against the live objects on stdout (Secret values redacted).
 			if runF != nil {
 				return runF(o)
 			}
+			o.factory = factory
 			return runApply(cmd, streams, o)
 		},
 	}
@@ -148,7 +155,7 @@ func RunApply(ctx context.Context, streams IOStreams, o *ApplyOptions) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	cmd := newApplyCommand(streams, nil)
+	cmd := newApplyCommand(o.world(streams), nil)
 	cmd.SetContext(ctx)
 	return runApply(cmd, streams, o)
 }
@@ -159,7 +166,7 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 		return err
 	}
 	op := &apply.Install{Profile: p, Secrets: sf, ChartVersion: chartVersion(), DryRun: o.DryRun,
-		Cluster: o.configFlags(p.Metadata.Namespace)}
+		Cluster: o.cluster(p.Metadata.Namespace)}
 	res, err := op.Run(cmd.Context())
 	if err != nil {
 		return err
@@ -259,7 +266,7 @@ func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *Appl
 	b.ProfileFile = o.ProfileFile
 	b.KratosAdminURL, b.HydraAdminURL, b.KratosPublicURL = kratosAdmin, hydraAdmin, kratosPublic
 	b.SecretsOut = o.BootstrapSecretsOut
-	b.Stdout, b.Getenv = streams.Out, os.Getenv
+	b.Stdout, b.Getenv = streams.Out, o.world(streams).Getenv
 	return runBootstrapOperation(cmd.Context(), streams, b, outputText, "auto")
 }
 
@@ -286,8 +293,9 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 // the release version, or 0.0.0-dev+<commit> for any other build.
 func chartVersion() string { return build().ChartVersion() }
 
-func newHistoryCommand(streams IOStreams) *cobra.Command {
-	o := &ApplyOptions{}
+func newHistoryCommand(factory *Factory) *cobra.Command {
+	streams := factory.IOStreams
+	o := &ApplyOptions{factory: factory}
 	var output string
 	cmd := &cobra.Command{
 		Use:   "history -f PROFILE",
@@ -324,8 +332,9 @@ func newHistoryCommand(streams IOStreams) *cobra.Command {
 	return cmd
 }
 
-func newRollbackCommand(streams IOStreams) *cobra.Command {
-	o := &ApplyOptions{}
+func newRollbackCommand(factory *Factory) *cobra.Command {
+	streams := factory.IOStreams
+	o := &ApplyOptions{factory: factory}
 	cmd := &cobra.Command{
 		Use:   "rollback -f PROFILE [REVISION]",
 		Short: "Roll the stack back to an earlier Helm revision (default: the previous one)",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -62,7 +61,7 @@ func (o *BootstrapOptions) Validate() error {
 
 // newBootstrapCommand builds `authctl bootstrap` and its `plan` subcommand.
 // runF replaces the behaviour in flag-parsing tests.
-func newBootstrapCommand(streams IOStreams, runF func(*BootstrapOptions) error) *cobra.Command {
+func newBootstrapCommand(factory *Factory, runF func(*BootstrapOptions) error) *cobra.Command {
 	o := &BootstrapOptions{}
 	cmd := &cobra.Command{
 		Use:   "bootstrap [-f PROFILE] [--identities FILE] [--clients FILE] [--dry-run]",
@@ -88,7 +87,7 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
   authctl bootstrap --clients clients.yaml --rotate-secret ci --secrets-out ci.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return validateAndRun(cmd.Context(), streams, o, runF)
+			return validateAndRun(cmd.Context(), factory, o, runF)
 		},
 	}
 	addBootstrapFlags(cmd.Flags(), o)
@@ -102,7 +101,7 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			po.DryRun = true
-			return validateAndRun(cmd.Context(), streams, po, runF)
+			return validateAndRun(cmd.Context(), factory, po, runF)
 		},
 	}
 	addBootstrapFlags(plan.Flags(), po)
@@ -111,7 +110,7 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
 	return cmd
 }
 
-func validateAndRun(ctx context.Context, streams IOStreams, o *BootstrapOptions, runF func(*BootstrapOptions) error) error {
+func validateAndRun(ctx context.Context, factory *Factory, o *BootstrapOptions, runF func(*BootstrapOptions) error) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func validateAndRun(ctx context.Context, streams IOStreams, o *BootstrapOptions,
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return runBootstrap(ctx, streams, o, os.Getenv)
+	return runBootstrap(ctx, factory.IOStreams, o, factory.Getenv)
 }
 
 func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {

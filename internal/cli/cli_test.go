@@ -42,7 +42,7 @@ func TestRenderFlags(t *testing.T) {
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
 		{args: []string{"-f", "p.yaml", "--colour"}, wantErr: "unknown flag: --colour"},
 	}
-	runFlagCases(t, newRenderCommand, cases)
+	runFlagCases(t, onStreams(newRenderCommand), cases)
 }
 
 func TestRenderWritesOnlyDataToStdout(t *testing.T) {

@@ -73,7 +73,8 @@ func applyEnv(cmd *cobra.Command, env map[string]string) error {
 	return nil
 }
 
-func newDoctorCommand(streams IOStreams, runF func(*DoctorOptions) error) *cobra.Command {
+func newDoctorCommand(factory *Factory, runF func(*DoctorOptions) error) *cobra.Command {
+	streams := factory.IOStreams
 	o := &DoctorOptions{}
 	cmd := &cobra.Command{
 		Use:   "doctor -f PROFILE [--kratos-public-url URL …]",
@@ -106,6 +107,7 @@ when any check fails; warnings do not fail.`,
 			if runF != nil {
 				return runF(o)
 			}
+			o.Cluster.factory = factory
 			return runDoctor(cmd, streams, o)
 		},
 	}

@@ -65,7 +65,7 @@ func TestDoctorForwardsTheServices(t *testing.T) {
 	var out, errOut bytes.Buffer
 	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	o := doctorThroughForwards(ready.URL, given.URL, "json")
-	cmd := newDoctorCommand(streams, nil)
+	cmd := newDoctorCommand(NewFactory(streams), nil)
 	cmd.SetContext(context.Background())
 	_ = runDoctor(cmd, streams, o)
 	for _, svc := range []string{"dev-kratos-public", "dev-kratos-admin", "dev-hydra-public", "dev-hydra-admin"} {

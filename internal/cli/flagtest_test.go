@@ -19,7 +19,7 @@ type flagCase[O any] struct {
 
 // runFlagCases parses each row's argv with the command's real flag set and
 // Validate, capturing the options instead of running the command.
-func runFlagCases[O any](t *testing.T, newCmd func(IOStreams, func(*O) error) *cobra.Command, cases []flagCase[O]) {
+func runFlagCases[O any](t *testing.T, newCmd func(*Factory, func(*O) error) *cobra.Command, cases []flagCase[O]) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -27,7 +27,7 @@ func runFlagCases[O any](t *testing.T, newCmd func(IOStreams, func(*O) error) *c
 				t.Setenv(k, v)
 			}
 			var got O
-			cmd := newCmd(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, func(o *O) error { got = *o; return nil })
+			cmd := newCmd(NewFactory(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}), func(o *O) error { got = *o; return nil })
 			cmd.SetArgs(tc.args)
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
@@ -46,4 +46,9 @@ func runFlagCases[O any](t *testing.T, newCmd func(IOStreams, func(*O) error) *c
 			}
 		})
 	}
+}
+
+// onStreams adapts a command that takes only IOStreams to runFlagCases.
+func onStreams[O any](newCmd func(IOStreams, func(*O) error) *cobra.Command) func(*Factory, func(*O) error) *cobra.Command {
+	return func(f *Factory, runF func(*O) error) *cobra.Command { return newCmd(f.IOStreams, runF) }
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"flag"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +27,8 @@ func authError(err error) error {
 	return err
 }
 
-func newGetTokenCommand(streams IOStreams, runF func(*kubeconfig.Options) error) *cobra.Command {
+func newGetTokenCommand(factory *Factory, runF func(*kubeconfig.Options) error) *cobra.Command {
+	streams := factory.IOStreams
 	o := &kubeconfig.Options{}
 	cmd := &cobra.Command{
 		Use:   "get-token --issuer-url URL --client-id ID [flags]",
@@ -50,7 +50,7 @@ authctl's other packages and hands misses to this command.`,
 			}
 			res, apiVersion, err := login.PluginToken(cmd.Context(), o, login.PluginIO{
 				Env:             login.Env{Stderr: streams.ErrOut},
-				Getenv:          os.Getenv,
+				Getenv:          factory.Getenv,
 				StdinIsTerminal: streams.IsStdinTTY(),
 			})
 			if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -55,7 +54,7 @@ func (o *KubeconfigSetupOptions) Validate() error {
 	return nil
 }
 
-func newKubeconfigCommand(streams IOStreams, runF func(*KubeconfigSetupOptions) error) *cobra.Command {
+func newKubeconfigCommand(factory *Factory, runF func(*KubeconfigSetupOptions) error) *cobra.Command {
 	cmd := &cobra.Command{Use: "kubeconfig", Short: "Set kubectl up to log in through the profile's issuer"}
 	o := &KubeconfigSetupOptions{}
 	s := &cobra.Command{
@@ -91,7 +90,7 @@ Without a profile the user and context are named oidc-HOST after the issuer.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runKubeconfigSetup(cmd, streams, o)
+			return runKubeconfigSetup(cmd, factory, o)
 		},
 	}
 	addTokenFlags(s, &o.Token)
@@ -175,7 +174,8 @@ func (o *KubeconfigSetupOptions) redirectPorts(p *profile.Profile) []int {
 	return ports
 }
 
-func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetupOptions) error {
+func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOptions) error {
+	streams := factory.IOStreams
 	var p *profile.Profile
 	if o.ProfileFile != "" {
 		var err error
@@ -204,7 +204,7 @@ func runKubeconfigSetup(cmd *cobra.Command, streams IOStreams, o *KubeconfigSetu
 		return writeJSON(streams.Out, client)
 	}
 	if o.HydraAdminURL != "" {
-		hc := http.DefaultClient
+		hc := factory.HTTPClient()
 		if o.HydraAdminCA != "" {
 			if hc, err = login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA}); err != nil {
 				return err

@@ -11,7 +11,7 @@ import (
 func TestKubectlCommandFlags(t *testing.T) {
 	streams := IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
 	var got *kubeconfig.Options
-	cmd := newGetTokenCommand(streams, func(o *kubeconfig.Options) error { got = o; return nil })
+	cmd := newGetTokenCommand(NewFactory(streams), func(o *kubeconfig.Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--issuer-url=https://i/", "--client-id=k", "--scope=email", "--scope=groups", "--listen=127.0.0.1:1", "--skip-open-browser"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -21,7 +21,7 @@ func TestKubectlCommandFlags(t *testing.T) {
 	}
 
 	var setup *KubeconfigSetupOptions
-	kc := newKubeconfigCommand(streams, func(o *KubeconfigSetupOptions) error { setup = o; return nil })
+	kc := newKubeconfigCommand(NewFactory(streams), func(o *KubeconfigSetupOptions) error { setup = o; return nil })
 	kc.SetArgs([]string{"setup", "-f", "p.yaml", "--cluster", "c", "--grant-type=client-credentials", "--client-id=ci", "--audience=kubectl", "--no-login"})
 	if err := kc.Execute(); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,7 +40,8 @@ func (o *OffboardOptions) Validate() error {
 	return nil
 }
 
-func newOffboardCommand(streams IOStreams, runF func(*OffboardOptions) error) *cobra.Command {
+func newOffboardCommand(factory *Factory, runF func(*OffboardOptions) error) *cobra.Command {
+	streams := factory.IOStreams
 	o := &OffboardOptions{}
 	cmd := &cobra.Command{
 		Use:   "offboard EMAIL... [-f PROFILE] [--delete]",
@@ -72,7 +72,7 @@ itself when it deactivates or prunes an identity.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runOffboard(cmd.Context(), streams, o)
+			return runOffboard(cmd.Context(), streams, o, factory.Getenv)
 		},
 	}
 	f := cmd.Flags()
@@ -111,8 +111,8 @@ func (o *OffboardOptions) resolve(getenv func(string) string) error {
 	return nil
 }
 
-func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions) error {
-	if err := o.resolve(os.Getenv); err != nil {
+func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions, getenv func(string) string) error {
+	if err := o.resolve(getenv); err != nil {
 		return err
 	}
 	hc, err := ory.NewHTTPClient(ory.ConnOptions{CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify})

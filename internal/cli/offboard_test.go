@@ -7,7 +7,7 @@ import (
 
 func TestOffboardFlags(t *testing.T) {
 	var got *OffboardOptions
-	cmd := newOffboardCommand(IOStreams{}, func(o *OffboardOptions) error { got = o; return nil })
+	cmd := newOffboardCommand(NewFactory(IOStreams{}), func(o *OffboardOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"-f", "p.yaml", "--delete", "--ca-file", "ca.pem", "-o", "json", "a@example.com", "b@example.com"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

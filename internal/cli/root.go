@@ -51,8 +51,14 @@ func commandPath(root *cobra.Command, args []string) string {
 	return c.CommandPath()
 }
 
-// NewRootCommand builds the command tree.
+// NewRootCommand builds the command tree on the real world (NewFactory).
 func NewRootCommand(streams IOStreams) *cobra.Command {
+	return NewRootCommandWith(NewFactory(streams))
+}
+
+// NewRootCommandWith builds the command tree on f.
+func NewRootCommandWith(f *Factory) *cobra.Command {
+	streams := f.IOStreams
 	root := &cobra.Command{
 		Use:   "authctl",
 		Short: "Provision an Ory authentication stack for Kubernetes from one profile",
@@ -71,22 +77,22 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newSchemaCommand(streams),
 		newSecretsCommand(streams),
 		newVersionCommand(streams),
-		newBootstrapCommand(streams, nil),
-		newOffboardCommand(streams, nil),
-		newGetTokenCommand(streams, nil),
+		newBootstrapCommand(f, nil),
+		newOffboardCommand(f, nil),
+		newGetTokenCommand(f, nil),
 		newLoginCommand(streams, nil),
 		newLogoutCommand(streams, nil),
-		newTokenCommand(streams, nil),
-		newKubeconfigCommand(streams, nil),
+		newTokenCommand(f, nil),
+		newKubeconfigCommand(f, nil),
 		newServeCommand(streams),
 		newRulesCommand(streams, nil),
 		newInitCommand(streams, nil),
-		newDoctorCommand(streams, nil),
-		newApplyCommand(streams, nil),
-		newHistoryCommand(streams),
-		newRollbackCommand(streams),
+		newDoctorCommand(f, nil),
+		newApplyCommand(f, nil),
+		newHistoryCommand(f),
+		newRollbackCommand(f),
 	)
-	addTokenHookCommand(root, streams) // authctl serve token-hook
-	registerCompletions(root)          // completion command and dynamic completions
+	addTokenHookCommand(root, f) // authctl serve token-hook
+	registerCompletions(root)    // completion command and dynamic completions
 	return root
 }

@@ -14,7 +14,7 @@ func TestRulesTestFlags(t *testing.T) {
 		{args: []string{"test", "--url", "https://a/"}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"test", "-f", "p.yaml", "--url", "https://a/", "-o", "table"}, wantErr: `unknown -o/--output "table" (allowed: text, json, yaml)`},
 	}
-	runFlagCases(t, newRulesCommand, cases)
+	runFlagCases(t, onStreams(newRulesCommand), cases)
 }
 
 func TestRulesTest(t *testing.T) {

@@ -95,7 +95,7 @@ func TestDoctorColoursOnlyATerminal(t *testing.T) {
 		s, out, _ := bufferStreams()
 		s.SetStdoutTTY(tty)
 		o := doctorThroughForwards(ready.URL, ready.URL, outputText)
-		cmd := newDoctorCommand(s, nil)
+		cmd := newDoctorCommand(NewFactory(s), nil)
 		cmd.SetContext(context.Background())
 		_ = runDoctor(cmd, s, o)
 		return out.String()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +27,8 @@ func (o *TokenVerifyOptions) Validate() error {
 	return nil
 }
 
-func newTokenCommand(streams IOStreams, runF func(*TokenVerifyOptions) error) *cobra.Command {
+func newTokenCommand(factory *Factory, runF func(*TokenVerifyOptions) error) *cobra.Command {
+	streams := factory.IOStreams
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Decode and verify JWTs (id_tokens, JWT access tokens)",
@@ -70,7 +70,7 @@ header and claims when the token is valid and exits 1 when it is not.`,
 			if runF != nil {
 				return runF(o)
 			}
-			d, err := login.Verify(cmd.Context(), &o.Issuer, o.Audience, raw, time.Now())
+			d, err := login.Verify(cmd.Context(), &o.Issuer, o.Audience, raw, factory.Now())
 			if err != nil {
 				return err
 			}

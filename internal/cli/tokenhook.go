@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -34,13 +33,14 @@ func (o *ServeTokenHookOptions) Validate() error {
 }
 
 // addTokenHookCommand adds `token-hook` under `authctl serve`.
-func addTokenHookCommand(root *cobra.Command, streams IOStreams) {
+func addTokenHookCommand(root *cobra.Command, factory *Factory) {
 	if serve, _, err := root.Find([]string{"serve"}); err == nil && serve != root {
-		serve.AddCommand(newTokenHookCommand(streams, nil))
+		serve.AddCommand(newTokenHookCommand(factory, nil))
 	}
 }
 
-func newTokenHookCommand(streams IOStreams, runF func(*ServeTokenHookOptions) error) *cobra.Command {
+func newTokenHookCommand(factory *Factory, runF func(*ServeTokenHookOptions) error) *cobra.Command {
+	streams := factory.IOStreams
 	o := &ServeTokenHookOptions{}
 	cmd := &cobra.Command{
 		Use:   "token-hook --kratos-admin-url URL [--listen ADDR]",
@@ -58,7 +58,7 @@ oauth2.token_hook.auth); others get 401. Logs are JSON on stderr and never
 contain tokens or the key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.APIKey = os.Getenv(tokenhook.APIKeyEnv)
+			o.APIKey = factory.Getenv(tokenhook.APIKeyEnv)
 			if err := o.Validate(); err != nil {
 				return err
 			}

@@ -189,64 +189,46 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 	} else {
 		o.applyIssuer()
 	}
-	host := o.Token.RedirectHost
-	if host == "" {
-		host = "127.0.0.1"
-	}
 	// Without a profile, the scope that releases groups is the default one.
 	groupsScope := "groups"
 	if p != nil {
 		groupsScope = p.Spec.Kubernetes.Claims.GroupsScope
 	}
-	var err error
-	client := setup.KubectlClient(o.Token.ClientID, kubeconfig.RedirectURIs(host, o.redirectPorts(p)), groupsScope)
-	if o.PrintClient {
-		return writeJSON(streams.Out, client)
-	}
-	if o.HydraAdminURL != "" {
-		hc := factory.HTTPClient()
-		if o.HydraAdminCA != "" {
-			if hc, err = login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA}); err != nil {
-				return err
-			}
-		}
-		created, err := setup.RegisterClient(cmd.Context(), hc, o.HydraAdminURL, client)
-		if err != nil {
-			return err
-		}
-		verb := "updated"
-		if created {
-			verb = "created"
-		}
-		fmt.Fprintf(streams.ErrOut, "%s client %q in Hydra\n", verb, o.Token.ClientID)
-	}
-	if !o.NoLogin {
-		tok := o.Token // the session fills defaults; keep the flags as given for the exec args
-		s, err := login.NewSession(&tok, login.Env{Stderr: streams.ErrOut, StdinIsTerminal: streams.IsStdinTTY()})
-		if err != nil {
-			return err
-		}
-		res, err := s.Login(cmd.Context())
-		if err != nil {
-			return authError(err)
-		}
-		if err := printClaims(IOStreams{Out: streams.ErrOut}, res.Claims, ""); err != nil {
-			return err
-		}
-	}
 	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
-	command := plugin.Command
-	path, err := setup.WriteKubeconfig(setup.Kubeconfig{
-		Path: o.Kubeconfig, Cluster: o.Cluster, Context: o.Context, User: o.User,
-		Command: command, Args: append(plugin.Args, setup.ExecArgs(&o.Token)...), SetCurrent: o.SetCurrent,
-		NonInteractive: o.Token.Grant == kubeconfig.GrantClientCredentials,
-	})
-	if err != nil {
-		return err
+	op := &setup.Setup{
+		Token: o.Token, GroupsScope: groupsScope, RedirectPorts: o.redirectPorts(p),
+		HydraAdminURL: o.HydraAdminURL, HydraClient: factory.HTTPClient(),
+		Login:    !o.NoLogin,
+		LoginEnv: login.Env{Stderr: streams.ErrOut, StdinIsTerminal: streams.IsStdinTTY()},
+		Plugin:   plugin,
+		Kubeconfig: setup.Kubeconfig{
+			Path: o.Kubeconfig, Cluster: o.Cluster, Context: o.Context, User: o.User, SetCurrent: o.SetCurrent,
+		},
+		Log: streams.ErrOut,
 	}
+	if o.PrintClient {
+		return writeJSON(streams.Out, op.Client())
+	}
+	if o.HydraAdminCA != "" {
+		hc, err := login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA})
+		if err != nil {
+			return err
+		}
+		op.HydraClient = hc
+	}
+	res, err := op.Run(cmd.Context())
+	if err != nil {
+		return authError(err)
+	}
+	if res.Claims != nil {
+		if err := printClaims(IOStreams{Out: streams.ErrOut}, res.Claims, ""); err != nil {
+			return err
+		}
+	}
+	command, path := plugin.Command, res.Path
 	if !plugin.OnPath {
 		fmt.Fprintf(streams.ErrOut, "note: neither authctl-get-token nor authctl is on PATH, so the kubeconfig runs %s by its absolute path\n", command)
 	}

@@ -1,0 +1,110 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
+	"github.com/authctl/authctl/pkg/kubeconfig/login"
+)
+
+// Setup is the `authctl kubeconfig setup` operation (in the manner of
+// helm's pkg/action): plain inputs and Run. It registers the kubectl client
+// in Hydra when HydraAdminURL is set, logs in once when Login is set, and
+// writes the exec user and context.
+type Setup struct {
+	// Token is the plugin's options as the flags gave them; they become
+	// the exec arguments unchanged.
+	Token kubeconfig.Options
+	// GroupsScope is the scope that releases the groups claim.
+	GroupsScope string
+	// RedirectPorts are the loopback ports get-token listens on.
+	RedirectPorts []int
+
+	// HydraAdminURL, when set, is where the client is registered, with
+	// HydraClient (nil: http.DefaultClient).
+	HydraAdminURL string
+	HydraClient   *http.Client
+
+	// Login runs a browser login before writing, with LoginEnv.
+	Login    bool
+	LoginEnv login.Env
+
+	// Plugin is the exec command; Kubeconfig where it goes (its Command
+	// and Args are filled by Run).
+	Plugin     Plugin
+	Kubeconfig Kubeconfig
+
+	// Log receives one line per step done (nil: none).
+	Log io.Writer
+}
+
+// SetupResult is what Run did.
+type SetupResult struct {
+	// ClientCreated reports a new client (false: updated, or not registered).
+	ClientCreated bool
+	// Claims are the logged-in identity's, when Login was set.
+	Claims *login.Claims
+	// Path is the kubeconfig file written.
+	Path string
+}
+
+// Client is the kubectl OAuth2 client Run registers.
+func (s *Setup) Client() map[string]any {
+	host := s.Token.RedirectHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return KubectlClient(s.Token.ClientID, kubeconfig.RedirectURIs(host, s.RedirectPorts), s.GroupsScope)
+}
+
+// Run registers, logs in and writes, in that order, and stops at the first
+// failure: nothing is written for a login that failed.
+func (s *Setup) Run(ctx context.Context) (*SetupResult, error) {
+	res := &SetupResult{}
+	logf := func(format string, args ...any) {
+		if s.Log != nil {
+			fmt.Fprintf(s.Log, format+"\n", args...)
+		}
+	}
+	if s.HydraAdminURL != "" {
+		hc := s.HydraClient
+		if hc == nil {
+			hc = http.DefaultClient
+		}
+		created, err := RegisterClient(ctx, hc, s.HydraAdminURL, s.Client())
+		if err != nil {
+			return nil, err
+		}
+		res.ClientCreated = created
+		verb := "updated"
+		if created {
+			verb = "created"
+		}
+		logf("%s client %q in Hydra", verb, s.Token.ClientID)
+	}
+	if s.Login {
+		tok := s.Token // the session fills defaults; the exec args keep the flags as given
+		sess, err := login.NewSession(&tok, s.LoginEnv)
+		if err != nil {
+			return nil, err
+		}
+		lr, err := sess.Login(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res.Claims = lr.Claims
+	}
+	k := s.Kubeconfig
+	k.Command = s.Plugin.Command
+	k.Args = append(append([]string{}, s.Plugin.Args...), ExecArgs(&s.Token)...)
+	k.NonInteractive = s.Token.Grant == kubeconfig.GrantClientCredentials
+	path, err := WriteKubeconfig(k)
+	if err != nil {
+		return nil, err
+	}
+	res.Path = path
+	return res, nil
+}

@@ -1,0 +1,86 @@
+package setup
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
+)
+
+// The setup operation without a server: no registration, no login, only
+// the kubeconfig. The exec user runs the plugin with the flags as given
+// (the cache key of get-token and login must match), a client-credentials
+// user never asks kubectl for a terminal, and the file is private.
+func TestSetupWritesTheExecUser(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		grant           string
+		wantInteractive string
+	}{
+		{"browser login", "", "IfAvailable"},
+		{"client credentials", kubeconfig.GrantClientCredentials, "Never"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config")
+			// The cluster exists already (the admin's kubeconfig); setup adds
+			// a user and a context for it.
+			if err := os.WriteFile(path, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster: {server: 'https://prod.example.com'}\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s := &Setup{
+				Token:         kubeconfig.Options{IssuerURL: "https://oauth.example.com/", ClientID: "kubectl", Grant: tc.grant, CAData: []byte("-----BEGIN CERTIFICATE-----\n")},
+				RedirectPorts: []int{18000, 18001},
+				Plugin:        Plugin{Command: "authctl-get-token", OnPath: true},
+				Kubeconfig:    Kubeconfig{Path: path, Cluster: "prod", Context: "prod-oidc", User: "oidc", SetCurrent: true},
+			}
+			res, err := s.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Path != path || res.Claims != nil || res.ClientCreated {
+				t.Fatalf("result %+v", res)
+			}
+			fi, err := os.Stat(path)
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("kubeconfig mode: %v %v", fi, err)
+			}
+			cfg, err := clientcmd.LoadFromFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.CurrentContext != "prod-oidc" || cfg.Contexts["prod-oidc"].AuthInfo != "oidc" {
+				t.Fatalf("context: %q %+v", cfg.CurrentContext, cfg.Contexts["prod-oidc"])
+			}
+			exec := cfg.AuthInfos["oidc"].Exec
+			if exec == nil || exec.Command != "authctl-get-token" || string(exec.InteractiveMode) != tc.wantInteractive {
+				t.Fatalf("exec %+v", exec)
+			}
+			if want := ExecArgs(&s.Token); !slices.Equal(exec.Args, want) {
+				t.Errorf("exec args %q, want the flags as given %q", exec.Args, want)
+			}
+			if !strings.Contains(strings.Join(exec.Args, " "), "--certificate-authority-data") {
+				t.Errorf("the CA is not in the exec args: %q", exec.Args)
+			}
+		})
+	}
+}
+
+// The registered client follows the redirect host: with 127.0.0.1 Hydra
+// ignores the port, with localhost every port is registered.
+func TestSetupClientRedirectURIs(t *testing.T) {
+	s := &Setup{Token: kubeconfig.Options{ClientID: "kubectl"}, RedirectPorts: []int{18000, 18001}, GroupsScope: "groups"}
+	uris := s.Client()["redirect_uris"].([]string)
+	if !slices.Equal(uris, []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"}) {
+		t.Errorf("default host: %q", uris)
+	}
+	s.Token.RedirectHost = "localhost"
+	if uris := s.Client()["redirect_uris"].([]string); !strings.HasPrefix(uris[0], "http://localhost:18000/") {
+		t.Errorf("localhost: %q", uris)
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -46,201 +45,22 @@ import (
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
-// Environment of the scripted browser (the test binary re-executed).
+// The scripted browser lives in the harness (stack.RunBrowserIfAsked);
+// these are its environment names.
 const (
-	kcBrowserEnv  = "AUTHCTL_KC_BROWSER"
-	kcEmailEnv    = "AUTHCTL_KC_EMAIL"
-	kcPasswordEnv = "AUTHCTL_KC_PASSWORD"
-	kcKratosEnv   = "AUTHCTL_KC_KRATOS_PUBLIC"
-	kcHydraEnv    = "AUTHCTL_KC_HYDRA_ADMIN"
-	kcCAEnv       = "AUTHCTL_KC_CA"
-	kcLaunchLog   = "AUTHCTL_KC_LAUNCH_LOG"
-	kcUIHost      = "AUTHCTL_KC_UI_HOST"
+	kcBrowserEnv  = stack.BrowserEnv
+	kcEmailEnv    = stack.BrowserEmailEnv
+	kcPasswordEnv = stack.BrowserPasswordEnv
+	kcKratosEnv   = stack.BrowserKratosEnv
+	kcHydraEnv    = stack.BrowserHydraEnv
+	kcCAEnv       = stack.BrowserCAEnv
+	kcLaunchLog   = stack.BrowserLaunchLog
+	kcUIHost      = stack.BrowserUIHost
 )
 
-// init turns the test binary into the scripted browser when kubectl's exec
-// plugin launches it with --browser-command.
-func init() {
-	if os.Getenv(kcBrowserEnv) == "abandon" {
-		// A person who never finishes the login: the tab stays open.
-		if f, err := os.OpenFile(os.Getenv(kcLaunchLog), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-			fmt.Fprintf(f, "%s abandoned\n", time.Now().Format(time.RFC3339Nano))
-			f.Close()
-		}
-		os.Exit(0)
-	}
-	if os.Getenv(kcBrowserEnv) != "1" || len(os.Args) < 2 {
-		return
-	}
-	if err := kcBrowse(os.Args[len(os.Args)-1]); err != nil {
-		fmt.Fprintf(os.Stderr, "scripted browser: %v\n", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
-
-func kcBrowse(start string) error {
-	if f, err := os.OpenFile(os.Getenv(kcLaunchLog), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-		fmt.Fprintf(f, "%s %s\n", time.Now().Format(time.RFC3339Nano), os.Getenv(kcEmailEnv))
-		f.Close()
-	}
-	ca, err := os.ReadFile(os.Getenv(kcCAEnv))
-	if err != nil {
-		return err
-	}
-	hc, err := kcHTTPClient(ca)
-	if err != nil {
-		return err
-	}
-	kratos := strings.TrimSuffix(os.Getenv(kcKratosEnv), "/")
-	hydraAdmin := strings.TrimSuffix(os.Getenv(kcHydraEnv), "/")
-	uiHost := os.Getenv(kcUIHost)
-	next := start
-	for i := 0; i < 30; i++ {
-		u, err := url.Parse(next)
-		if err != nil {
-			return err
-		}
-		if u.Host == uiHost {
-			switch u.Path {
-			case "/login":
-				// The UI's login page: start Kratos' browser flow with the
-				// challenge (Kratos redirects back to the UI with ?flow=).
-				if ch := u.Query().Get("login_challenge"); ch != "" {
-					next = kratos + "/self-service/login/browser?login_challenge=" + url.QueryEscape(ch)
-					continue
-				}
-				flow := u.Query().Get("flow")
-				if next, err = kcKratosPassword(hc, kratos, flow); err != nil {
-					return err
-				}
-				continue
-			case "/consent":
-				if next, err = kcAcceptConsent(hc, hydraAdmin, u.Query().Get("consent_challenge")); err != nil {
-					return err
-				}
-				continue
-			default:
-				return fmt.Errorf("unexpected UI page %s", u.Path)
-			}
-		}
-		resp, err := hc.Get(next)
-		if err != nil {
-			return err
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
-			ref, _ := url.Parse(next)
-			l, _ := ref.Parse(loc)
-			next = l.String()
-			continue
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET %s: HTTP %d: %s", u.Redacted(), resp.StatusCode, body)
-		}
-		if u.Hostname() == "127.0.0.1" && u.Path == kubeconfig.CallbackPath {
-			return nil // the plugin's loopback listener got the code
-		}
-		return fmt.Errorf("stopped at %s (HTTP 200) before the callback", u.Redacted())
-	}
-	return fmt.Errorf("too many redirects")
-}
-
-func kcHTTPClient(ca []byte) (*http.Client, error) {
-	base, err := login.HTTPClient(&kubeconfig.Options{CAData: ca})
-	if err != nil {
-		return nil, err
-	}
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{
-		Jar: jar, Transport: base.Transport, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, nil
-}
-
-// kcKratosPassword submits the password method of a Kratos browser login
-// flow, as the UI's form would, and returns where Kratos redirects.
-func kcKratosPassword(hc *http.Client, kratos, flow string) (string, error) {
-	req, _ := http.NewRequest(http.MethodGet, kratos+"/self-service/login/flows?id="+url.QueryEscape(flow), nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	var f struct {
-		UI struct {
-			Action string `json:"action"`
-			Nodes  []struct {
-				Attributes struct {
-					Name  string `json:"name"`
-					Value any    `json:"value"`
-				} `json:"attributes"`
-			} `json:"nodes"`
-		} `json:"ui"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&f)
-	resp.Body.Close()
-	if err != nil {
-		return "", fmt.Errorf("decoding the login flow: %w", err)
-	}
-	csrf := ""
-	for _, n := range f.UI.Nodes {
-		if n.Attributes.Name == "csrf_token" {
-			csrf, _ = n.Attributes.Value.(string)
-		}
-	}
-	form := url.Values{"method": {"password"}, "identifier": {os.Getenv(kcEmailEnv)}, "password": {os.Getenv(kcPasswordEnv)}, "csrf_token": {csrf}}
-	req, _ = http.NewRequest(http.MethodPost, f.UI.Action, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/html")
-	resp, err = hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode/100 != 3 || loc == "" {
-		return "", fmt.Errorf("kratos login: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return loc, nil
-}
-
-// kcAcceptConsent accepts a consent challenge like the self-service UI:
-// the requested scopes and audience, no claims.
-func kcAcceptConsent(hc *http.Client, hydraAdmin, challenge string) (string, error) {
-	q := "?consent_challenge=" + url.QueryEscape(challenge)
-	resp, err := hc.Get(hydraAdmin + "/admin/oauth2/auth/requests/consent" + q)
-	if err != nil {
-		return "", err
-	}
-	var cr struct {
-		RequestedScope    []string `json:"requested_scope"`
-		RequestedAudience []string `json:"requested_access_token_audience"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&cr)
-	resp.Body.Close()
-	if err != nil {
-		return "", err
-	}
-	body, _ := json.Marshal(map[string]any{"grant_scope": cr.RequestedScope, "grant_access_token_audience": cr.RequestedAudience})
-	req, _ := http.NewRequest(http.MethodPut, hydraAdmin+"/admin/oauth2/auth/requests/consent/accept"+q, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err = hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	var out struct {
-		RedirectTo string `json:"redirect_to"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&out)
-	resp.Body.Close()
-	if err != nil || out.RedirectTo == "" {
-		return "", fmt.Errorf("consent accept: HTTP %d %v", resp.StatusCode, err)
-	}
-	return out.RedirectTo, nil
-}
+// init turns this test binary into the scripted browser when kubectl's
+// exec plugin launches it with --browser-command.
+func init() { stack.RunBrowserIfAsked() }
 
 // kcBuild builds authctl and authctl-get-token into one directory (the
 // plugin finds authctl next to itself on a cache miss).

@@ -3,7 +3,6 @@ package progress
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -41,7 +40,7 @@ func TestListViewAndPlainList(t *testing.T) {
 // The TUI draws on the writer it is given and Close returns once the
 // program has ended, also when nothing was ever shown.
 func TestTUIListCloses(t *testing.T) {
-	var buf syncBuffer
+	var buf syncBuf
 	l := NewTUIList(&buf)
 	l.Update([]Item{{Label: "deployment/a", Desired: 1, Ready: 1, Done: true}})
 	l.Close(nil)
@@ -49,22 +48,4 @@ func TestTUIListCloses(t *testing.T) {
 	if !strings.Contains(buf.String(), "deployment/a") {
 		t.Fatalf("nothing drawn: %q", buf.String())
 	}
-}
-
-// syncBuffer is a strings.Builder safe for the TUI's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

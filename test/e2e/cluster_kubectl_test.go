@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -150,19 +149,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 		t.Fatalf("client credentials token through the ingress: HTTP %d %v", resp.StatusCode, err)
 	}
 	clusterKC := n.Kube.ClusterKubeconfig(t)
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		out, err := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", tok.AccessToken, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").CombinedOutput()
-		if err == nil {
-			if string(out) != "oidc:client:ci" {
-				t.Fatalf("CI token authenticated as %q, want oidc:client:ci", out)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the API server never accepted a token of the in-cluster issuer: %s", out)
-		}
-		time.Sleep(2 * time.Second)
-	}
+	kcWaitForOIDC(t, clusterKC, tok.AccessToken, 2*time.Minute)
 	if ingress.Connects("oauth.dev.example.com:443") == 0 {
 		t.Fatal("no CONNECT to the issuer: the API server did not reach it through the ingress")
 	}

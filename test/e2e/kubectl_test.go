@@ -369,21 +369,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// CI token, which needs no browser.
 	ciToken := hydra.ClientCredentialsToken(t, "ci", "ci-secret-0123456789abcdef", p.Spec.Kubernetes.ClientID)
 	clusterKC := kube.ClusterKubeconfig(t)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		cmd := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", ciToken, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
-		out, err := cmd.CombinedOutput()
-		if err == nil {
-			if string(out) != "oidc:client:ci" {
-				t.Fatalf("CI token authenticated as %q, want oidc:client:ci", out)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the API server never accepted an OIDC token: %s", out)
-		}
-		time.Sleep(2 * time.Second)
-	}
+	kcWaitForOIDC(t, clusterKC, ciToken, 90*time.Second)
 
 	// authctl kubeconfig setup: registers the kubectl client and writes the
 	// user and context. --listen 127.0.0.1:0 proves that Hydra ignores the
@@ -996,4 +982,24 @@ func kcExecArgs(t *testing.T, path string) []string {
 	}
 	t.Fatal("no dev-oidc user in the kubeconfig")
 	return nil
+}
+
+// kcWaitForOIDC waits until the API server behind kubeconfig accepts the CI
+// client's token (its JWT authenticator fetches the issuer's keys lazily),
+// and checks the user it maps the token to.
+func kcWaitForOIDC(t *testing.T, kubeconfig, token string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; {
+		out, err := exec.Command("kubectl", "--kubeconfig", kubeconfig, "--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").CombinedOutput()
+		if err == nil {
+			if string(out) != "oidc:client:ci" {
+				t.Fatalf("CI token authenticated as %q, want oidc:client:ci", out)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API server never accepted an OIDC token: %s", out)
+		}
+		time.Sleep(2 * time.Second)
+	}
 }

@@ -98,8 +98,9 @@ type identitySync struct {
 	// deleted (offboarding).
 	sessions sessionRevoker
 
-	schemas       map[string]bool   // schema ids on the server
-	keyPaths      map[string]string // schema id -> key trait path
+	schemas       map[string]bool     // schema ids on the server
+	keyPaths      map[string]string   // schema id -> key trait path
+	verifyPaths   map[string][]string // schema id -> traits marked for verification
 	defaultSchema string
 	index         map[string]*existingIdentity
 	inputSeen     map[string]string // key -> first source
@@ -154,9 +155,10 @@ func (s *identitySync) prepare(ctx context.Context) error {
 		}
 		return fmt.Errorf("could not read identity schemas from the Kratos public URL: %w", err)
 	}
-	s.keyPaths, s.schemas = map[string]string{}, map[string]bool{}
+	s.keyPaths, s.schemas, s.verifyPaths = map[string]string{}, map[string]bool{}, map[string][]string{}
 	for id, sc := range schemas {
 		s.schemas[id] = true
+		s.verifyPaths[id] = verificationTraits(sc)
 		if s.o.KeyTrait != "" {
 			s.keyPaths[id] = s.o.KeyTrait
 		} else if paths := identifierTraits(sc); len(paths) > 0 {
@@ -301,6 +303,11 @@ func (s *identitySync) plan(id *input.Identity) identityStep {
 	if state == "" {
 		state = "active"
 	}
+	for n, a := range id.VerifiableAddresses {
+		if !s.isVerifiable(schema, id.Traits, a.Value) {
+			return fail(key, fmt.Sprintf("verifiable_addresses[%d]: %q is not the value of a trait that schema %q marks for verification (ory.sh/kratos verification.via), so Kratos would drop it", n, a.Value, schema))
+		}
+	}
 	ex := s.index[key]
 	if ex == nil {
 		return identityStep{
@@ -359,6 +366,17 @@ func (s *identitySync) plan(id *input.Identity) identityStep {
 	return identityStep{change: change, update: &body, offboard: offboard}
 }
 
+// isVerifiable reports whether value is the value of a trait the schema
+// marks for verification (compared as Kratos does, ignoring case).
+func (s *identitySync) isVerifiable(schema string, traits map[string]any, value string) bool {
+	for _, path := range s.verifyPaths[schema] {
+		if v, ok := traitValue(traits, path); ok && v == strings.ToLower(strings.TrimSpace(value)) {
+			return true
+		}
+	}
+	return false
+}
+
 // execute carries out one step: failures and unchanged identities are
 // recorded, an update is queued (or, in a dry run, recorded), and a create
 // is returned for batching.
@@ -406,6 +424,18 @@ func createBody(id *input.Identity, schema, state string) orysdk.CreateIdentityB
 	}
 	if id.Credentials != nil {
 		b.Credentials = sdkCredentials(id.Credentials)
+	}
+	for _, a := range id.VerifiableAddresses {
+		status := a.Status
+		if status == "" {
+			status = "pending"
+			if a.Verified {
+				status = "completed"
+			}
+		}
+		b.VerifiableAddresses = append(b.VerifiableAddresses, orysdk.VerifiableIdentityAddress{
+			Value: a.Value, Via: a.Via, Verified: a.Verified, Status: status,
+		})
 	}
 	return b
 }

@@ -179,18 +179,38 @@ func (k *kratosAdmin) delete(ctx context.Context, id string) error {
 // identifier ("ory.sh/kratos": {"credentials": {"password": {"identifier":
 // true}}}), sorted, e.g. ["email"].
 func identifierTraits(schema map[string]any) []string {
+	return schemaTraits(schema, func(ext map[string]any) bool {
+		creds, _ := ext["credentials"].(map[string]any)
+		for _, c := range creds {
+			if cm, ok := c.(map[string]any); ok && cm["identifier"] == true {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// verificationTraits are the dotted trait paths the schema marks for
+// verification (ory.sh/kratos.verification.via): the only addresses Kratos
+// keeps as verifiable.
+func verificationTraits(schema map[string]any) []string {
+	return schemaTraits(schema, func(ext map[string]any) bool {
+		via, _ := dotpath.Get(ext, "verification", "via").(string)
+		return via != ""
+	})
+}
+
+// schemaTraits lists, sorted, the dotted paths of the traits whose
+// ory.sh/kratos extension satisfies match.
+func schemaTraits(schema map[string]any, match func(ext map[string]any) bool) []string {
 	props, _ := dotpath.Get(schema, "properties", "traits", "properties").(map[string]any)
 	var out []string
 	var walk func(prefix string, props map[string]any)
 	walk = func(prefix string, props map[string]any) {
 		for name, p := range props {
 			pm, _ := p.(map[string]any)
-			creds, _ := dotpath.Get(pm, "ory.sh/kratos", "credentials").(map[string]any)
-			for _, c := range creds {
-				if cm, ok := c.(map[string]any); ok && cm["identifier"] == true {
-					out = append(out, prefix+name)
-					break
-				}
+			if ext, ok := pm["ory.sh/kratos"].(map[string]any); ok && match(ext) {
+				out = append(out, prefix+name)
 			}
 			if sub, ok := pm["properties"].(map[string]any); ok {
 				walk(prefix+name+".", sub)

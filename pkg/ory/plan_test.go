@@ -23,6 +23,7 @@ func TestPlanIdentity(t *testing.T) {
 			o:             IdentityOptions{UpdateCredentials: updateCredentials},
 			schemas:       map[string]bool{"default": true, "no-key": true},
 			keyPaths:      map[string]string{"default": "email"},
+			verifyPaths:   map[string][]string{"default": {"email"}},
 			defaultSchema: "default",
 			inputSeen:     map[string]string{},
 			index: map[string]*existingIdentity{
@@ -106,6 +107,18 @@ func TestPlanIdentity(t *testing.T) {
 			if st.err == nil || !strings.Contains(st.err.Message, tc.want) || st.err.Source != tc.in.Source.String() || st.create != nil || st.update != nil {
 				t.Errorf("%s: step %+v, want error %q", tc.in.Source, st, tc.want)
 			}
+		}
+	})
+	t.Run("a vouched address is imported verified, only for a verification trait", func(t *testing.T) {
+		in := id(1, map[string]any{"email": "dora@example.com"})
+		in.VerifiableAddresses = []input.VerifiableAddress{{Value: "Dora@Example.com", Via: "email", Verified: true}}
+		st := newSync(false).plan(in)
+		if st.create == nil || len(st.create.body.VerifiableAddresses) != 1 || st.create.body.VerifiableAddresses[0].Status != "completed" || !st.create.body.VerifiableAddresses[0].Verified {
+			t.Fatalf("step %+v", st)
+		}
+		in.VerifiableAddresses[0].Value = "other@example.com"
+		if st := newSync(false).plan(in); st.err == nil || !strings.Contains(st.err.Message, "marks for verification") {
+			t.Fatalf("an address outside the traits: %+v", st)
 		}
 	})
 	t.Run("prune sees which identities the input listed", func(t *testing.T) {

@@ -16,6 +16,12 @@ type Identity struct {
 	MetadataAdmin  map[string]any       `json:"metadata_admin,omitempty"`
 	State          string               `json:"state,omitempty"`
 	Credentials    *IdentityCredentials `json:"credentials,omitempty"`
+	// VerifiableAddresses imports addresses with their verification
+	// status, as Kratos' import does: an address the organisation vouches
+	// for ({value, via: email, verified: true}) needs no verification flow,
+	// and kube-apiserver maps only a verified email to a user name. Applied
+	// when bootstrap creates the identity.
+	VerifiableAddresses []VerifiableAddress `json:"verifiable_addresses,omitempty"`
 
 	// Source is where the identity was read from.
 	Source Source `json:"-"`
@@ -37,6 +43,20 @@ type PasswordConfig struct {
 	Password       string `json:"password,omitempty"`
 	HashedPassword string `json:"hashed_password,omitempty"`
 }
+
+// VerifiableAddress is one address of an identity and whether it is
+// verified. Status defaults to completed for a verified address, else
+// pending.
+type VerifiableAddress struct {
+	Value    string `json:"value"`
+	Via      string `json:"via"`
+	Verified bool   `json:"verified"`
+	Status   string `json:"status,omitempty"`
+}
+
+var validVia = map[string]bool{"email": true, "sms": true}
+
+var validAddressStatus = map[string]bool{"": true, "pending": true, "sent": true, "completed": true}
 
 // OIDCCredential links an identity to upstream OIDC providers.
 type OIDCCredential struct {
@@ -77,6 +97,18 @@ func (i *Identity) Validate() error {
 	}
 	if !validStates[i.State] {
 		return fmt.Errorf("state %q is not active or inactive", i.State)
+	}
+	for n, a := range i.VerifiableAddresses {
+		switch {
+		case a.Value == "":
+			return fmt.Errorf("verifiable_addresses[%d]: value is required", n)
+		case !validVia[a.Via]:
+			return fmt.Errorf("verifiable_addresses[%d]: via %q is not email or sms", n, a.Via)
+		case !validAddressStatus[a.Status]:
+			return fmt.Errorf("verifiable_addresses[%d]: status %q is not pending, sent or completed", n, a.Status)
+		case a.Verified && a.Status != "" && a.Status != "completed":
+			return fmt.Errorf("verifiable_addresses[%d]: a verified address has status completed, not %q", n, a.Status)
+		}
 	}
 	if i.Credentials == nil {
 		return nil

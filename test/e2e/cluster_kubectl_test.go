@@ -3,11 +3,9 @@
 package e2e_test
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,11 +32,28 @@ const clusterKubectlProfile = clusterProfile + `  gateway:
     roleBindings:
       - {group: admins, clusterRole: cluster-admin}
       - {group: viewers, clusterRole: view}
+  bootstrap:
+    identities: identities.yaml
+`
+
+// clusterKubectlIdentities are bootstrapped by apply --bootstrap: their
+// addresses are vouched for (verified), which kube-apiserver's username
+// mapping requires of the email claim.
+const clusterKubectlIdentities = `identities:
+  - traits: {email: admin@dev.example.com}
+    metadata_public: {groups: [admins]}
+    verifiable_addresses: [{value: admin@dev.example.com, via: email, verified: true}]
+    credentials: {password: {config: {password: "Kc-cluster-correct-horse-9Z!q"}}}
+  - traits: {email: viewer@dev.example.com}
+    metadata_public: {groups: [viewers]}
+    verifiable_addresses: [{value: viewer@dev.example.com, via: email, verified: true}]
+    credentials: {password: {config: {password: "Kc-cluster-correct-horse-9Z!q"}}}
 `
 
 // TestClusterKubectlOIDCLogin is the kubectl login on the real node, with
 // every server of the flow running as a pod from the rendered manifests:
-// Hydra, Kratos and the token hook. The node's kube-apiserver runs with
+// Hydra, Kratos and the token hook. The people are bootstrapped by `apply
+// --bootstrap` through port-forwards, as a platform team would. The node's kube-apiserver runs with
 // the rendered AuthenticationConfiguration, unchanged but for the
 // certificateAuthority its usage note asks for; it reaches the issuer by
 // its public name, https://oauth.dev.example.com/, as in production.
@@ -94,7 +109,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 		if _, err := n.Kubectl("-n", "auth", "create", "secret", "tls", "dev-tls", "--cert", crt, "--key", key); err != nil {
 			t.Fatal(err)
 		}
-	}, clusterKubectlProfile, "dev", nil)
+	}, clusterKubectlProfile, "dev", map[string]string{"identities.yaml": clusterKubectlIdentities}, "--bootstrap")
 	n := st.n
 	if err := ingress.Load(n, "e2e"); err != nil {
 		t.Fatal(err)
@@ -108,9 +123,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const password = "Kc-cluster-correct-horse-9Z!q"
-	ckCreateIdentity(t, kratosAdmin, "admin@dev.example.com", password, "admins")
-	ckCreateIdentity(t, kratosAdmin, "viewer@dev.example.com", password, "viewers")
+	const password = "Kc-cluster-correct-horse-9Z!q" // as in clusterKubectlIdentities
 
 	// The test's own client for the public names: through the stand-in,
 	// trusting its CA.
@@ -241,31 +254,6 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 			t.Fatalf("viewer get pods: %v\n%s", err, stderr)
 		}
 	})
-}
-
-// ckCreateIdentity creates an identity with a verified address (the API
-// server's username mapping requires email_verified) through Kratos' admin
-// API at admin (a port-forward).
-func ckCreateIdentity(t *testing.T, admin, email, password, group string) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"schema_id":       "default",
-		"traits":          map[string]any{"email": email},
-		"metadata_public": map[string]any{"groups": []string{group}},
-		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
-		"verifiable_addresses": []any{map[string]any{
-			"value": email, "verified": true, "via": "email", "status": "completed",
-		}},
-	})
-	resp, err := http.Post(admin+"/admin/identities", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create identity %s: HTTP %d: %s", email, resp.StatusCode, b)
-	}
 }
 
 func ckIdentityID(t *testing.T, admin, email string) string {

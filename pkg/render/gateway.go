@@ -314,51 +314,101 @@ func IstioExtensionProvider(p *profile.Profile, rs *RuleSet) map[string]any {
 func IstioProviderName(p *profile.Profile) string { return p.Metadata.Name + "-oathkeeper" }
 
 // gatewayValues is what the gateway templates see as .Values.gateway.
-func gatewayValues(p *profile.Profile, rs *RuleSet) (map[string]any, error) {
+type gatewayValues struct {
+	Target   string            `json:"target"`
+	Services []gatewayService  `json:"services"`
+	Own      []gatewayEndpoint `json:"own"`
+	// UpstreamHeaders go to upstreams on allow; HeadersToAuth to
+	// Oathkeeper (Envoy Gateway's listeners use the remote address with no
+	// trusted hops, so Envoy overwrites the client's x-forwarded-proto);
+	// Neutralized are removed before routing.
+	UpstreamHeaders  []string          `json:"upstreamHeaders"`
+	HeadersToAuth    []string          `json:"headersToAuth"`
+	Neutralized      []string          `json:"neutralized"`
+	IngressClassName string            `json:"ingressClassName"`
+	GatewayClassName string            `json:"gatewayClassName"`
+	TLSSecretName    string            `json:"tlsSecretName"`
+	DenyAll          bool              `json:"denyAll"`
+	Selector         map[string]string `json:"selector"`
+	IstioHosts       []string          `json:"istioHosts"`
+	IstioOwnHosts    []string          `json:"istioOwnHosts"`
+	Namespace        string            `json:"namespace"`
+	Image            string            `json:"image"`
+	EnvoyPort        int               `json:"envoyPort"`
+	IstioProvider    string            `json:"istioProvider"`
+	RefNamespaces    []string          `json:"refNamespaces"`
+	Ingresses        []ingressChunk    `json:"ingresses"`
+	// IstioValues is the meshConfig snippet (istio target only).
+	IstioValues string `json:"istioValues,omitempty"`
+}
+
+// gatewayService is one protected service as the gateway routes it.
+type gatewayService struct {
+	Name      string   `json:"name"`
+	Hosts     []string `json:"hosts"`
+	Paths     []string `json:"paths"`
+	Service   string   `json:"service"`
+	Namespace string   `json:"namespace"`
+	Port      int      `json:"port"`
+}
+
+// gatewayEndpoint is one of the stack's own public hosts.
+type gatewayEndpoint struct {
+	Host    string `json:"host"`
+	Service string `json:"service"`
+	Port    int    `json:"port"`
+}
+
+// ingressChunk is one Ingress object; the first also routes the stack's
+// own hosts.
+type ingressChunk struct {
+	Name     string           `json:"name"`
+	Own      bool             `json:"own"`
+	Services []gatewayService `json:"services"`
+}
+
+func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) {
 	g := p.Spec.Gateway
 	w := p.Wiring()
-	var services []any
+	var services []gatewayService
 	refNamespaces := map[string]bool{}
 	for _, s := range p.Spec.Services {
-		svc := map[string]any{"name": s.Name, "hosts": s.Hosts, "paths": s.Paths, "service": s.Upstream.Service, "namespace": s.Upstream.Namespace, "port": s.Upstream.Port}
 		if s.Upstream.Namespace != "" && s.Upstream.Namespace != w.Namespace {
 			refNamespaces[s.Upstream.Namespace] = true
 		}
-		services = append(services, svc)
+		services = append(services, gatewayService{Name: s.Name, Hosts: s.Hosts, Paths: s.Paths, Service: s.Upstream.Service, Namespace: s.Upstream.Namespace, Port: s.Upstream.Port})
 	}
-	var own []any
+	var own []gatewayEndpoint
 	for _, e := range ownEndpoints(p) {
-		own = append(own, map[string]any{"host": e.host, "service": e.service, "port": e.port})
+		own = append(own, gatewayEndpoint{Host: e.host, Service: e.service, Port: e.port})
 	}
-	v := map[string]any{
-		"target":          g.Target,
-		"services":        services,
-		"own":             own,
-		"upstreamHeaders": rs.UpstreamHeaders,
-		// Envoy Gateway's listeners use the remote address with no trusted
-		// hops, so Envoy overwrites the client's x-forwarded-proto.
-		"headersToAuth":    append(append([]string{}, headersToOathkeeper...), xForwardedProto),
-		"neutralized":      rs.Neutralized,
-		"ingressClassName": g.IngressClassName,
-		"gatewayClassName": g.GatewayClassName,
-		"tlsSecretName":    g.TLSSecretName,
-		"denyAll":          profile.On(g.DenyAll),
-		"selector":         g.Selector,
-		"istioHosts":       istioHosts(protectedHosts(p)),
-		"istioOwnHosts":    istioHosts(ownHosts(p)),
-		"namespace":        g.Namespace,
-		"image":            g.Image.Ref(),
-		"envoyPort":        EnvoyPort,
-		"istioProvider":    IstioProviderName(p),
-		"refNamespaces":    slices.Sorted(maps.Keys(refNamespaces)),
-		"ingresses":        ingressChunks(p.Metadata.Name, services),
+	v := gatewayValues{
+		Target:           g.Target,
+		Services:         services,
+		Own:              own,
+		UpstreamHeaders:  rs.UpstreamHeaders,
+		HeadersToAuth:    append(append([]string{}, headersToOathkeeper...), xForwardedProto),
+		Neutralized:      rs.Neutralized,
+		IngressClassName: g.IngressClassName,
+		GatewayClassName: g.GatewayClassName,
+		TLSSecretName:    g.TLSSecretName,
+		DenyAll:          profile.On(g.DenyAll),
+		Selector:         g.Selector,
+		IstioHosts:       istioHosts(protectedHosts(p)),
+		IstioOwnHosts:    istioHosts(ownHosts(p)),
+		Namespace:        g.Namespace,
+		Image:            g.Image.Ref(),
+		EnvoyPort:        EnvoyPort,
+		IstioProvider:    IstioProviderName(p),
+		RefNamespaces:    slices.Sorted(maps.Keys(refNamespaces)),
+		Ingresses:        ingressChunks(p.Metadata.Name, services),
 	}
 	if g.Target == "istio" {
 		snippet, err := marshalYAML(IstioExtensionProvider(p, rs))
 		if err != nil {
-			return nil, err
+			return v, err
 		}
-		v["istioValues"] = "# Merge into the Istio installation (IstioOperator spec or istiod Helm values),\n" +
+		v.IstioValues = "# Merge into the Istio installation (IstioOperator spec or istiod Helm values),\n" +
 			"# then label the protected workloads' namespace for the AuthorizationPolicy.\n" + string(snippet)
 	}
 	return v, nil
@@ -392,22 +442,20 @@ var ingressChunkBytes = 600 << 10
 // under ingressChunkBytes (estimated from hosts and paths). The first keeps
 // the stack's name and its own hosts, so a small stack renders one Ingress
 // as before.
-func ingressChunks(name string, services []any) []any {
-	var out []any
-	var cur []any
+func ingressChunks(name string, services []gatewayService) []ingressChunk {
+	var out []ingressChunk
+	var cur []gatewayService
 	size := 0
 	flush := func() {
 		n := name
 		if len(out) > 0 {
 			n = fmt.Sprintf("%s-%d", name, len(out)+1)
 		}
-		out = append(out, map[string]any{"name": n, "own": len(out) == 0, "services": cur})
+		out = append(out, ingressChunk{Name: n, Own: len(out) == 0, Services: cur})
 		cur, size = nil, 0
 	}
 	for _, s := range services {
-		svc := s.(map[string]any)
-		hosts, paths := svc["hosts"].([]string), svc["paths"].([]string)
-		n := len(hosts) * (64 + 192*len(paths))
+		n := len(s.Hosts) * (64 + 192*len(s.Paths))
 		if len(cur) > 0 && size+n > ingressChunkBytes {
 			flush()
 		}

@@ -141,43 +141,71 @@ func dnsName(s string) string {
 }
 
 // kubernetesValues are the templates' .Values.kubernetes.
-func kubernetesValues(p *profile.Profile) (map[string]any, error) {
+type kubernetesValues struct {
+	Enabled              bool              `json:"enabled"`
+	Version              string            `json:"version"`
+	AuthenticationConfig string            `json:"authenticationConfig"`
+	OIDCFlags            string            `json:"oidcFlags"`
+	RoleBindings         []roleBindingItem `json:"roleBindings"`
+	TokenHook            tokenHookValues   `json:"tokenHook"`
+}
+
+type roleBindingItem struct {
+	Name        string `json:"name"`
+	Group       string `json:"group"`
+	ClusterRole string `json:"clusterRole"`
+}
+
+// tokenHookValues are the token hook Deployment's; only Enabled is set
+// when kubectl login is off.
+type tokenHookValues struct {
+	Enabled   bool     `json:"enabled"`
+	Name      string   `json:"name"`
+	Port      int      `json:"port"`
+	Image     string   `json:"image"`
+	KeyEnv    string   `json:"keyEnv"`
+	HydraEnv  string   `json:"hydraEnv"`
+	SecretKey string   `json:"secretKey"`
+	Args      []string `json:"args"`
+}
+
+func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 	k := p.Spec.Kubernetes
 	if !profile.On(k.Enabled) {
-		return map[string]any{"enabled": false, "tokenHook": map[string]any{"enabled": false}}, nil
+		return kubernetesValues{}, nil
 	}
 	authn := ""
 	if cfg := AuthenticationConfiguration(p); cfg != nil {
 		b, err := marshalYAML(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("could not encode the AuthenticationConfiguration: %w", err)
+			return kubernetesValues{}, fmt.Errorf("could not encode the AuthenticationConfiguration: %w", err)
 		}
 		authn = string(b)
 	}
-	var bindings []any
+	var bindings []roleBindingItem
 	for _, rb := range k.RoleBindings {
-		bindings = append(bindings, map[string]any{
-			"name":        dnsName(p.Metadata.Name + "-oidc-" + rb.Group + "-" + rb.ClusterRole),
-			"group":       k.GroupsPrefix + rb.Group,
-			"clusterRole": rb.ClusterRole,
+		bindings = append(bindings, roleBindingItem{
+			Name:        dnsName(p.Metadata.Name + "-oidc-" + rb.Group + "-" + rb.ClusterRole),
+			Group:       k.GroupsPrefix + rb.Group,
+			ClusterRole: rb.ClusterRole,
 		})
 	}
 	w := p.Wiring()
-	return map[string]any{
-		"enabled":              true,
-		"version":              k.Version,
-		"authenticationConfig": authn,
-		"oidcFlags":            strings.Join(OIDCFlags(p), "\n") + "\n",
-		"roleBindings":         bindings,
-		"tokenHook": map[string]any{
-			"enabled":   TokenHookEnabled(p),
-			"name":      w.TokenHookService,
-			"port":      TokenHookPort,
-			"image":     AuthctlImage,
-			"keyEnv":    tokenhook.APIKeyEnv,
-			"hydraEnv":  TokenHookKeyEnv,
-			"secretKey": TokenHookSecretKey,
-			"args": []string{
+	return kubernetesValues{
+		Enabled:              true,
+		Version:              k.Version,
+		AuthenticationConfig: authn,
+		OIDCFlags:            strings.Join(OIDCFlags(p), "\n") + "\n",
+		RoleBindings:         bindings,
+		TokenHook: tokenHookValues{
+			Enabled:   TokenHookEnabled(p),
+			Name:      w.TokenHookService,
+			Port:      TokenHookPort,
+			Image:     AuthctlImage,
+			KeyEnv:    tokenhook.APIKeyEnv,
+			HydraEnv:  TokenHookKeyEnv,
+			SecretKey: TokenHookSecretKey,
+			Args: []string{
 				"serve", "token-hook",
 				fmt.Sprintf("--listen=:%d", TokenHookPort),
 				"--kratos-admin-url=" + w.KratosAdminInternalURL,

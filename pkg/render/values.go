@@ -145,9 +145,9 @@ type Values struct {
 	Kratos     kratosValues     `json:"kratos"`
 	Hydra      hydraValues      `json:"hydra"`
 	Oathkeeper oathkeeperValues `json:"oathkeeper"`
-	Gateway    map[string]any   `json:"gateway"`
+	Gateway    gatewayValues    `json:"gateway"`
 	UI         uiValues         `json:"ui"`
-	Kubernetes map[string]any   `json:"kubernetes"`
+	Kubernetes kubernetesValues `json:"kubernetes"`
 }
 
 type componentValues struct {
@@ -353,11 +353,11 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		}
 		external.StoreName, external.StoreKind, external.RefreshInterval = e.StoreRef.Name, e.StoreRef.Kind, e.RefreshInterval
 	}
-	gw, err := gatewayValues(p, rules)
+	gw, err := buildGatewayValues(p, rules)
 	if err != nil {
 		return nil, err
 	}
-	kubernetes, err := kubernetesValues(p)
+	kubernetes, err := buildKubernetesValues(p)
 	if err != nil {
 		return nil, err
 	}

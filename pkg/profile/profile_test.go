@@ -156,6 +156,14 @@ var errorCases = []errorCase{
 	{"enum list through an alias", header + "  kratos:\n    methods: &m [password]\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://u:80\"}, allow: [session], methods: *m}\n", []string{"spec.services[0].methods[0]", `unknown value "password"`, "allowed: GET, HEAD"}},
 	{"enum item through an alias", header + "  kratos:\n    allowedReturnURLs: [&x sms]\n    methods: [password, *x]\n", []string{"spec.kratos.methods[1]", `unknown value "sms"`}},
 	{"empty patch", header + "  patches:\n    - patch: \"  \"\n", []string{"p.yaml:8:14:", "spec.patches[0].patch: empty patch"}},
+	// Found by FuzzParse: kustomize used to refuse these only at render time.
+	{"patch that is not YAML", header + "  patches:\n    - target: {kind: Deployment, name: dev-hydra}\n      patch: |\n        - op: replace\n          vals: [a: 1\n", []string{"p.yaml:9:14:", "spec.patches[0].patch: the patch is not YAML", "give a strategic-merge patch"}},
+	{"JSON 6902 patch without target", header + "  patches:\n    - patch: |\n        - {op: remove, path: /spec/replicas}\n", []string{"spec.patches[0].patch: a JSON 6902 patch needs a target"}},
+	{"JSON 6902 patch with a bad op", header + "  patches:\n    - target: {kind: Deployment}\n      patch: |\n        - {op: delete, path: /spec/replicas}\n", []string{`operation 0: op "delete" is not one of add`}},
+	{"JSON 6902 replace without value", header + "  patches:\n    - target: {kind: Deployment}\n      patch: |\n        - {op: replace, path: /spec/replicas}\n", []string{"operation 0: replace needs a value"}},
+	{"flow list that is not JSON", header + "  patches:\n    - target: {kind: Deployment}\n      patch: \"[{op: remove, path: /spec/replicas}]\"\n", []string{"a patch that starts with [ is read as JSON"}},
+	{"strategic-merge patch without kind", header + "  patches:\n    - target: {kind: Deployment, name: dev-hydra}\n      patch: |\n        metadata: {name: x}\n        spec: {replicas: 2}\n", []string{"a strategic-merge patch needs kind and metadata.name"}},
+	{"patch that is a scalar", header + "  patches:\n    - patch: \"just text\"\n", []string{"a patch is a strategic-merge object or a list of JSON 6902 operations"}},
 }
 
 func oidcProvider(id, provider, clientID, secret, issuer string) string {

@@ -106,6 +106,11 @@ func Render(opts Options) (*Result, error) {
 	}
 	objs, err := runKustomize(kbase)
 	if err != nil {
+		if i := firstFailingPatch(kbase, len(p.Spec.Patches)); i >= 0 {
+			return nil, p.Errorf(fmt.Sprintf("spec.patches[%d].patch", i),
+				"check the patch's target, kind and metadata.name against the objects `authctl render` writes without it",
+				"%v", err)
+		}
 		return nil, err
 	}
 	objs = append(objs, passthrough...)
@@ -495,3 +500,31 @@ func marshalYAML(v any) ([]byte, error) {
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// firstFailingPatch finds, after a failed kustomize run, the first of the
+// profile's n patches that kustomize cannot apply (by applying one more at
+// a time), or -1 when the failure is not a patch's. It runs only on the
+// error path.
+func firstFailingPatch(kbase map[string][]byte, n int) int {
+	if n == 0 {
+		return -1
+	}
+	var k types.Kustomization
+	if err := yaml.Unmarshal(kbase["kustomization.yaml"], &k); err != nil || len(k.Patches) != n {
+		return -1
+	}
+	patches := k.Patches
+	try := maps.Clone(kbase)
+	for i := range patches {
+		k.Patches = patches[:i+1]
+		data, err := yaml.Marshal(k)
+		if err != nil {
+			return -1
+		}
+		try["kustomization.yaml"] = data
+		if _, err := runKustomize(try); err != nil {
+			return i
+		}
+	}
+	return -1
+}

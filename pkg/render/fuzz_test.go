@@ -2,8 +2,10 @@ package render_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/authctl/authctl/internal/golden"
@@ -93,6 +95,12 @@ func FuzzParse(f *testing.F) {
 		var out [2][]byte
 		for i := range out {
 			res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+			// Whether a patch matches an object is known only once the
+			// objects exist: render names the patch at its position.
+			var fe *profile.FieldError
+			if errors.As(err, &fe) && strings.HasPrefix(fe.Path, "spec.patches[") && fe.Pos.Line > 0 {
+				return
+			}
 			if err != nil {
 				t.Fatalf("the loader accepted the profile but rendering failed: %v\n%s", err, data)
 			}

@@ -74,6 +74,7 @@ func ParseContext(ctx context.Context, file, dir string, data []byte, opts LoadO
 	if err := p.validate(ctx, opts); err != nil {
 		return nil, err
 	}
+	p.Resolve()
 	return p, nil
 }
 

@@ -25,6 +25,8 @@ type Profile struct {
 	// browserOrigins are the origins of the browser clients that
 	// spec.bootstrap.clients defines, read once during validation.
 	browserOrigins []string
+	// wiring is the resolved Wiring of a loaded profile (see Resolve).
+	wiring *Wiring
 }
 
 // Metadata names the stack.

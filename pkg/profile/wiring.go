@@ -107,8 +107,36 @@ type Wiring struct {
 // namespace (deploy/job); they may call both admin APIs.
 const BootstrapComponent = "bootstrap"
 
-// Wiring derives the connections between components from the profile.
+// Wiring is the profile's resolved wiring: computed once when the profile
+// is loaded (Resolve), the one model render, bootstrap, setup and doctor
+// read. A copy is returned; its slices are the caller's.
 func (p *Profile) Wiring() Wiring {
+	w := p.wiring
+	if w == nil {
+		computed := p.computeWiring()
+		w = &computed
+	}
+	out := *w
+	out.HydraCORSOrigins = slices.Clone(w.HydraCORSOrigins)
+	out.KubectlRedirectURIs = slices.Clone(w.KubectlRedirectURIs)
+	out.KratosAdminPeers = slices.Clone(w.KratosAdminPeers)
+	out.HydraAdminPeers = slices.Clone(w.HydraAdminPeers)
+	out.OathkeeperAPIPeers = slices.Clone(w.OathkeeperAPIPeers)
+	out.OathkeeperAPINamespaces = slices.Clone(w.OathkeeperAPINamespaces)
+	return out
+}
+
+// Resolve computes the wiring from Spec once; Load and Parse call it after
+// defaults and validation. Code that builds or changes a Profile's Spec by
+// hand calls it again (an unresolved profile computes its wiring on every
+// call).
+func (p *Profile) Resolve() {
+	w := p.computeWiring()
+	p.wiring = &w
+}
+
+// computeWiring derives the connections between components from Spec.
+func (p *Profile) computeWiring() Wiring {
 	s := p.Spec
 	scheme := "https"
 	if !On(s.TLS) {

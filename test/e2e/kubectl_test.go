@@ -265,6 +265,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Spec.Kubernetes.RoleBindings = []profile.RoleBinding{{Group: "admins", ClusterRole: "cluster-admin"}, {Group: "viewers", ClusterRole: "view"}}
+	p.Resolve() // Spec changed after Load
 	r := renderProfile(t, "minimal+rolebindings", p)
 	sf := r.secrets
 	w := p.Wiring()

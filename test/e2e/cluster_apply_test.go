@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/test/e2e/cluster"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -28,32 +27,32 @@ metadata:
   namespace: auth
 spec:
   domain: dev.example.com
-  components:
-    ui:
-      enabled: false   # kratos-selfservice-ui-node cannot be built or pulled here
-    kratos:
-      image: {repository: authctl.local/kratos, tag: v1.3.1}
-    hydra:
-      image: {repository: authctl.local/hydra, tag: v2.3.0}
-    oathkeeper:
-      image: {repository: authctl.local/oathkeeper, tag: v0.40.9}
+` + clusterComponents
+
+// clusterComponents is the spec.components of every cluster profile: the
+// locally built images, and no self-service UI.
+const clusterComponents = `  components:
+    ui: {enabled: false}   # kratos-selfservice-ui-node cannot be built or pulled here
+    kratos: {image: {repository: authctl.local/kratos, tag: v1.3.1}}
+    hydra: {image: {repository: authctl.local/hydra, tag: v2.3.0}}
+    oathkeeper: {image: {repository: authctl.local/oathkeeper, tag: v0.40.9}}
 `
 
+// clusterImages are the stack's images; each Ory image must be the one
+// clusterComponents names (both follow hack/versions.env, one by hand).
 func clusterImages(t *testing.T) []cluster.Image {
 	t.Helper()
-	var images []cluster.Image
-	for _, tool := range []string{stack.ToolKratos, stack.ToolHydra, stack.ToolOathkeeper} {
-		im, err := cluster.OryImage(tool)
-		if err != nil {
-			t.Fatal(err)
-		}
-		images = append(images, im)
-	}
-	im, err := cluster.AuthctlImage(render.AuthctlImage)
+	images, err := cluster.StackImages()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(images, im)
+	for _, im := range images {
+		repo, tag, _ := strings.Cut(im.Ref, ":")
+		if strings.HasPrefix(repo, cluster.LocalRegistry+"/") && !strings.Contains(clusterComponents, "{repository: "+repo+", tag: "+tag+"}") {
+			t.Fatalf("clusterComponents does not name the image the harness builds, %s: update it to hack/versions.env", im.Ref)
+		}
+	}
+	return images
 }
 
 // clusterStack is a node with the cluster profile applied.

@@ -24,12 +24,7 @@ metadata:
   namespace: auth
 spec:
   domain: blog.example.com
-  components:
-    ui: {enabled: false}   # kratos-selfservice-ui-node cannot be built or pulled here
-    kratos: {image: {repository: authctl.local/kratos, tag: v1.3.1}}
-    hydra: {image: {repository: authctl.local/hydra, tag: v2.3.0}}
-    oathkeeper: {image: {repository: authctl.local/oathkeeper, tag: v0.40.9}}
-  gateway:
+` + clusterComponents + `  gateway:
     target: ingress
     ingressClassName: nginx
     tlsSecretName: blog-example-com-tls

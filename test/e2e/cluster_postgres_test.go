@@ -20,12 +20,7 @@ metadata:
   namespace: auth
 spec:
   domain: dev.example.com
-  components:
-    ui: {enabled: false}   # kratos-selfservice-ui-node cannot be built or pulled here
-    kratos: {image: {repository: authctl.local/kratos, tag: v1.3.1}}
-    hydra: {image: {repository: authctl.local/hydra, tag: v2.3.0}}
-    oathkeeper: {image: {repository: authctl.local/oathkeeper, tag: v0.40.9}}
-  database:
+` + clusterComponents + `  database:
     mode: external
     external:
       driver: postgres

@@ -136,19 +136,11 @@ func TestHoldCluster(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "cluster: interrupted during start; hack/cluster.sh down removes the rest")
 		os.Exit(1)
 	}()
-	var images []cluster.Image
-	for _, tool := range []string{stack.ToolKratos, stack.ToolHydra, stack.ToolOathkeeper} {
-		im, err := cluster.OryImage(tool)
-		if err != nil {
-			t.Fatal(err)
-		}
-		images = append(images, im)
-	}
-	im, err := cluster.AuthctlImage(render.AuthctlImage)
+	images, err := cluster.StackImages()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := cluster.Start(t, cluster.Options{Images: append(images, im)})
+	n := cluster.Start(t, cluster.Options{Images: images})
 	if err := n.CreateVolumes(4); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -105,4 +106,23 @@ func AuthctlImage(ref string) (Image, error) {
 		Cmd:        []string{"bootstrap", "--help"},
 		User:       "65532:65532",
 	}, nil
+}
+
+// StackImages are the images a rendered stack runs: the pinned Kratos,
+// Hydra and Oathkeeper, and authctl tagged with the name render uses
+// (render.AuthctlImage), so the kubelet finds each in containerd.
+func StackImages() ([]Image, error) {
+	var images []Image
+	for _, tool := range []string{stack.ToolKratos, stack.ToolHydra, stack.ToolOathkeeper} {
+		im, err := OryImage(tool)
+		if err != nil {
+			return nil, err
+		}
+		images = append(images, im)
+	}
+	im, err := AuthctlImage(render.AuthctlImage)
+	if err != nil {
+		return nil, err
+	}
+	return append(images, im), nil
 }

@@ -42,6 +42,10 @@ preflight() {
     die "the real-node tests (TestCluster…) need root for network and mount namespaces and cgroups; run as root, or set AUTHCTL_CLUSTER=skip to leave them out of a local run"
   fi
 
+  if [[ "${AUTHCTL_FUZZ_TIME:-}" == "0" ]] && in_ci; then
+    die "AUTHCTL_FUZZ_TIME=0 is set in CI (CI=${CI}): fuzzing would be skipped. Unset AUTHCTL_FUZZ_TIME; CI must fuzz."
+  fi
+
   # The kube-apiserver tests (test/e2e) drive kubectl.
   if ! command -v kubectl >/dev/null 2>&1; then
     die "kubectl is not on PATH; the kube-apiserver tests in test/e2e run it (install kubectl 1.32 or newer; see docs/testing.md)"
@@ -101,45 +105,5 @@ if [[ "${AUTHCTL_CLUSTER:-}" != "skip" ]]; then
   go test -count=1 -tags cluster -timeout 40m -run '^TestCluster' -v ./test/...
 fi
 
-# Fuzzing. Targets are discovered, so one added later runs too. Each gets
-# the same fixed budget; minimizing an input is capped so that it cannot
-# eat the budget. A crasher is written by go test to
-# <package>/testdata/fuzz/<FuzzName>/ and fails the run: fix the bug and
-# commit the file, which then runs as a seed in every plain go test.
-fuzz_time="${AUTHCTL_FUZZ_TIME:-10s}"
-if [[ "$fuzz_time" == "0" ]]; then
-  in_ci && die "AUTHCTL_FUZZ_TIME=0 is not allowed in CI"
-  log "WARNING: AUTHCTL_FUZZ_TIME=0: fuzzing skipped"
-  exit 0
-fi
-# go test -list prints a package's matching names, then its "ok <pkg>" line.
-targets="$(go test -list '^Fuzz' ./... | awk '
-  /^Fuzz/ { names[++n] = $1; next }
-  /^ok / { for (i = 1; i <= n; i++) print $2, names[i]; n = 0 }')"
-count="$(printf '%s\n' "$targets" | grep -c . || true)"
-[[ "$count" -gt 0 ]] || die "no fuzz targets found"
-seconds="${fuzz_time%s}"
-if [[ "$seconds" =~ ^[0-9]+$ ]]; then
-  log "fuzzing $count targets for $fuzz_time each: total budget $((count * seconds))s (plus instrumented builds)"
-else
-  log "fuzzing $count targets for $fuzz_time each"
-fi
-failed=()
-while read -r pkg name; do
-  log "fuzz $name ($pkg) for $fuzz_time"
-  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzz_time" -fuzzminimizetime 2s "$pkg"; then
-    dir="$(go list -f '{{.Dir}}' "$pkg")/testdata/fuzz/$name"
-    failed+=("$name ($pkg): failing input kept in $dir/")
-    # CI's checkout is thrown away: print the new inputs so that the log
-    # alone is enough to reproduce the failure as a seed.
-    for f in $(git ls-files --others --exclude-standard -- "$dir"); do
-      printf 'test: new failing input %s:\n' "$f" >&2
-      sed 's/^/    /' "$f" >&2
-    done
-  fi
-done <<<"$targets"
-if [[ "${#failed[@]}" -gt 0 ]]; then
-  printf 'test: error: fuzzing found failures; fix them and commit the inputs as seeds:\n' >&2
-  printf '  %s\n' "${failed[@]}" >&2
-  exit 1
-fi
+# Fuzzing: every target for a short fixed budget (hack/fuzz.sh).
+hack/fuzz.sh

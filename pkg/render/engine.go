@@ -1,7 +1,7 @@
 // Package render turns a profile into Kubernetes manifests. Templates are
-// rendered with the Helm engine; kustomize (krusty) then applies the
-// profile's patches and turns config and Secrets into generators, whose hash
-// suffixes make a config change roll the pods.
+// Helm-style Go templates run by text/template (tmpl.go); kustomize
+// (krusty) then applies the profile's patches and turns config and Secrets
+// into generators, whose hash suffixes make a config change roll the pods.
 package render
 
 import (
@@ -16,9 +16,6 @@ import (
 	"sort"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -121,31 +118,15 @@ func Render(opts Options) (*Result, error) {
 	return &Result{Objects: objs, Base: base, SecretFiles: secretFiles}, nil
 }
 
-// renderTemplates runs the Helm engine and returns the YAML documents in a
-// stable order.
+// renderTemplates runs the templates (tmpl.go) and returns the YAML
+// documents in a stable order.
 func renderTemplates(tfs fs.FS, p *profile.Profile, vals map[string]any) ([][]byte, error) {
-	ch := &chart.Chart{Metadata: &chart.Metadata{APIVersion: chart.APIVersionV2, Name: "authctl", Version: "0.1.0"}}
-	entries, err := fs.ReadDir(tfs, ".")
+	out, err := executeTemplates(tfs, map[string]any{
+		"Values":  vals,
+		"Release": map[string]any{"Name": p.Metadata.Name, "Namespace": p.Metadata.Namespace},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("could not read templates: %w", err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".tpl")) {
-			continue
-		}
-		data, err := fs.ReadFile(tfs, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("could not read template %s: %w", e.Name(), err)
-		}
-		ch.Templates = append(ch.Templates, &chart.File{Name: "templates/" + e.Name(), Data: data})
-	}
-	rv, err := chartutil.ToRenderValues(ch, vals, chartutil.ReleaseOptions{Name: p.Metadata.Name, Namespace: p.Metadata.Namespace}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("could not prepare template values: %w", err)
-	}
-	out, err := engine.Engine{Strict: true}.Render(ch, rv)
-	if err != nil {
-		return nil, fmt.Errorf("could not render templates: %w", err)
+		return nil, err
 	}
 	names := make([]string, 0, len(out))
 	for n := range out {

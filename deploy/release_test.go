@@ -50,6 +50,34 @@ func TestReleaseFilesAgree(t *testing.T) {
 			t.Errorf("ldflag for cli.%s does not match a variable in internal/cli/root.go", v)
 		}
 	}
+	// Every binary under cmd/ is built, archived and installed by the
+	// cask: authctl runs authctl-cluster and kubeconfig setup writes
+	// authctl-get-token, so an archive without one is broken.
+	mains, err := filepath.Glob("../cmd/*/main.go")
+	if err != nil || len(mains) < 3 {
+		t.Fatalf("cmd/*/main.go: %v %v", mains, err)
+	}
+	var names []string
+	for _, m := range mains {
+		name := filepath.Base(filepath.Dir(m))
+		names = append(names, name)
+		if !strings.Contains(gr, "main: ./cmd/"+name+"\n    binary: "+name+"\n") {
+			t.Errorf(".goreleaser.yaml does not build cmd/%s", name)
+		}
+	}
+	for _, list := range []string{"ids: [", "binaries: ["} {
+		i := strings.Index(gr, "    "+list+"authctl,")
+		if i < 0 {
+			t.Errorf(".goreleaser.yaml has no %q list", list)
+			continue
+		}
+		line := gr[i : i+strings.Index(gr[i:], "\n")]
+		for _, name := range names {
+			if !strings.Contains(line, " "+name+",") && !strings.Contains(line, " "+name+"]") && !strings.Contains(line, "["+name+",") {
+				t.Errorf(".goreleaser.yaml %q lacks %s", strings.TrimSpace(line), name)
+			}
+		}
+	}
 	if !strings.Contains(gr, `name_template: "{{ .ProjectName }}_{{ .Os }}_{{ .Arch }}"`) {
 		t.Error("archive names changed: update deploy/krew/authctl.yaml")
 	}

@@ -8,11 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
-	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
@@ -34,7 +30,7 @@ type ApplyOptions struct {
 	// Forwarder replaces the Kubernetes port-forward of --bootstrap; nil
 	// forwards through the cluster. No flag sets it: test/e2e does, because
 	// its kube-apiserver runs no kubelet that a port-forward could reach.
-	Forwarder apply.Forwarder
+	Forwarder Forwarder
 
 	// factory is set when the command runs (nil: NewFactory), never by a
 	// flag, so flag tests compare the options alone.
@@ -71,33 +67,20 @@ func (o *ApplyOptions) Validate() error {
 }
 
 // cluster is the connection --kubeconfig and --context name, through the
-// factory.
-func (o *ApplyOptions) cluster(namespace string) genericclioptions.RESTClientGetter {
-	return o.world(IOStreams{}).Cluster(o.Kubeconfig, o.Context, namespace)
+// factory (which, in the authctl binary, runs authctl-cluster instead).
+func (o *ApplyOptions) cluster(namespace string) (Cluster, error) {
+	return o.world(IOStreams{}).cluster(o.Kubeconfig, o.Context, namespace)
 }
 
 // release reads only the profile's name and namespace: history and
 // rollback do not render, so they need no secrets file.
-func (o *ApplyOptions) release() (name, namespace string, cluster genericclioptions.RESTClientGetter, err error) {
+func (o *ApplyOptions) release() (name, namespace string, cluster Cluster, err error) {
 	p, err := profile.Load(o.ProfileFile)
 	if err != nil {
 		return "", "", nil, err
 	}
-	return p.Metadata.Name, p.Metadata.Namespace, o.cluster(p.Metadata.Namespace), nil
-}
-
-// clientset connects to the cluster for what Helm does not do: following a
-// rollout and port-forwarding.
-func (o *ApplyOptions) clientset() (*rest.Config, kubernetes.Interface, error) {
-	rc, err := o.cluster("").ToRESTConfig()
-	if err != nil {
-		return nil, nil, fmt.Errorf("could not connect to the cluster: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("could not connect to the cluster: %w", err)
-	}
-	return rc, cs, nil
+	c, err := o.cluster(p.Metadata.Namespace)
+	return p.Metadata.Name, p.Metadata.Namespace, c, err
 }
 
 func addClusterFlags(cmd *cobra.Command, o *ApplyOptions) {
@@ -149,15 +132,16 @@ prints a diff against the live objects on stdout (Secret values redacted).
 	return cmd
 }
 
-// RunApply validates o and runs apply, as the command does after parsing
-// its flags.
-func RunApply(ctx context.Context, streams IOStreams, o *ApplyOptions) error {
+// RunApply validates o and runs apply on f, as the command does after
+// parsing its flags.
+func RunApply(ctx context.Context, f *Factory, o *ApplyOptions) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	cmd := newApplyCommand(o.world(streams), nil)
+	o.factory = f
+	cmd := newApplyCommand(f, nil)
 	cmd.SetContext(ctx)
-	return runApply(cmd, streams, o)
+	return runApply(cmd, f.IOStreams, o)
 }
 
 func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
@@ -165,9 +149,11 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	op := &apply.Install{Profile: p, Secrets: sf, ChartVersion: chartVersion(), DryRun: o.DryRun,
-		Cluster: o.cluster(p.Metadata.Namespace)}
-	res, err := op.Run(cmd.Context())
+	c, err := o.cluster(p.Metadata.Namespace)
+	if err != nil {
+		return err
+	}
+	res, err := c.Install(cmd.Context(), p, sf, chartVersion(), o.DryRun)
 	if err != nil {
 		return err
 	}
@@ -189,7 +175,7 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if r.Upgraded {
 		verb = "upgraded"
 	}
-	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Release.Name, r.Release.Namespace, r.Release.Version)
+	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Name, r.Namespace, r.Revision)
 	if o.Wait {
 		if err := waitForRollout(cmd, streams, o, p.Metadata.Name, p.Metadata.Namespace); err != nil {
 			return err
@@ -216,11 +202,13 @@ type forwardTarget struct {
 func (o *ApplyOptions) forwardServices(ctx context.Context, streams IOStreams, namespace string, targets []forwardTarget) (func(), error) {
 	fwd := o.Forwarder
 	if fwd == nil {
-		rc, cs, err := o.clientset()
+		c, err := o.cluster("")
 		if err != nil {
 			return nil, err
 		}
-		fwd = apply.KubeForwarder{Config: rc, Client: cs, Log: streams.ErrOut}
+		if fwd, err = c.Forwarder(streams.ErrOut); err != nil {
+			return nil, err
+		}
 	}
 	var stops []func()
 	stopAll := func() {
@@ -274,17 +262,16 @@ func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *Appl
 // a terminal, plain lines otherwise; on timeout the error carries the
 // events of the pods that are not ready.
 func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name, namespace string) error {
-	_, cs, err := o.clientset()
+	c, err := o.cluster("")
 	if err != nil {
 		return err
 	}
-	r := &apply.Rollout{Client: cs, Namespace: namespace, Selector: "app.kubernetes.io/instance=" + name}
 	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
 	list := progress.NewPlainList(streams.ErrOut)
 	if streams.IsStderrTTY() {
 		list = progress.NewTUIList(streams.ErrOut)
 	}
-	err = r.Wait(cmd.Context(), o.Timeout, func(ws []apply.Workload) { list.Update(apply.Items(ws)) })
+	err = c.WaitForRollout(cmd.Context(), namespace, "app.kubernetes.io/instance="+name, o.Timeout, list.Update)
 	list.Close(err)
 	return err
 }
@@ -312,7 +299,7 @@ func newHistoryCommand(factory *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			revs, err := (&apply.History{Release: name, Namespace: ns, Cluster: cluster}).Run(cmd.Context())
+			revs, err := cluster.History(cmd.Context(), name, ns)
 			if err != nil {
 				return err
 			}
@@ -355,7 +342,7 @@ func newRollbackCommand(factory *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := (&apply.Rollback{Release: name, Namespace: ns, Revision: rev, Cluster: cluster}).Run(cmd.Context()); err != nil {
+			if err := cluster.Rollback(cmd.Context(), name, ns, rev); err != nil {
 				return err
 			}
 			fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)

@@ -89,7 +89,7 @@ func TestDocumentedCommandsParse(t *testing.T) {
 	t.Logf("%d documented commands parse", seen)
 }
 
-// TestInstallIsDocumented: README and quickstart say how to get both
+// TestInstallIsDocumented: README and quickstart say how to get the three
 // binaries on PATH before the first `authctl` command.
 func TestInstallIsDocumented(t *testing.T) {
 	for _, file := range []string{"../../README.md", "../../docs/quickstart.md"} {
@@ -98,10 +98,10 @@ func TestInstallIsDocumented(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := string(data)
-		install := strings.Index(s, "go install ./cmd/authctl ./cmd/authctl-get-token")
+		install := strings.Index(s, "go install ./cmd/authctl ./cmd/authctl-cluster ./cmd/authctl-get-token")
 		first := strings.Index(s, "authctl secrets generate")
 		if install < 0 || first < 0 || install > first {
-			t.Errorf("%s: the go install of both binaries (at %d) must come before the first authctl command (at %d)", file, install, first)
+			t.Errorf("%s: the go install of the three binaries (at %d) must come before the first authctl command (at %d)", file, install, first)
 		}
 		if !strings.Contains(s, `export PATH="$(go env GOPATH)/bin:$PATH"`) {
 			t.Errorf("%s does not put go install's folder on PATH", file)

@@ -144,6 +144,13 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		w, c := p.Wiring(), p.Spec.Components
 		given := o.Endpoints
 		var fw doctor.Endpoints
+		// The connection first: in the authctl binary, this runs
+		// authctl-cluster, and its errors are its own.
+		if o.Cluster.Forwarder == nil {
+			if _, err := o.Cluster.cluster(""); err != nil {
+				return err
+			}
+		}
 		stop, err := o.Cluster.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
 			{profile.On(c.Kratos.Enabled) && given.KratosPublic == "", w.KratosPublicService, profile.KratosPublicPort, &fw.KratosPublic},
 			{profile.On(c.Kratos.Enabled) && given.KratosAdmin == "", w.KratosAdminService, profile.KratosAdminPort, &fw.KratosAdmin},

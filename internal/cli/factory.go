@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"os"
 	"time"
-
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
 // Factory is what commands take from outside the process, in one place so
@@ -24,29 +22,24 @@ type Factory struct {
 	// verified with the system roots, proxy from the environment).
 	HTTPClient func() *http.Client
 	// Cluster is the connection to a kubeconfig context; namespace may be
-	// empty (the context's).
-	Cluster func(kubeconfig, context, namespace string) genericclioptions.RESTClientGetter
+	// empty (the context's). Nil in the authctl binary: a command that
+	// needs it runs authctl-cluster instead (cluster.go).
+	Cluster func(kubeconfig, context, namespace string) Cluster
+	// Args are the process's arguments (nil when the tree is not run by
+	// Main), handed on to authctl-cluster.
+	Args []string
+	// Exec replaces the process with another program (syscall.Exec).
+	Exec func(path string, argv, env []string) error
 }
 
 // NewFactory is the real world: the process's environment and clock,
-// http.DefaultClient, and kubeconfig files as kubectl reads them.
+// http.DefaultClient, and no cluster connection (see Cluster).
 func NewFactory(streams IOStreams) *Factory {
 	return &Factory{
 		IOStreams:  streams,
 		Getenv:     os.Getenv,
 		Now:        time.Now,
 		HTTPClient: func() *http.Client { return http.DefaultClient },
-		Cluster:    kubeconfigCluster,
+		Exec:       execProcess,
 	}
-}
-
-// kubeconfigCluster is the one place --kubeconfig and --context become a
-// connection to the cluster.
-func kubeconfigCluster(kubeconfig, context, namespace string) genericclioptions.RESTClientGetter {
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig, flags.Context = &kubeconfig, &context
-	if namespace != "" {
-		flags.Namespace = &namespace
-	}
-	return flags
 }

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"net"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
 // The commands take the environment and the cluster connection from the
@@ -42,28 +40,77 @@ func TestFactorySeams(t *testing.T) {
 		t.Fatalf("bootstrap did not use the factory's environment; stderr:\n%s", errOut.String())
 	}
 
-	// The cluster: history connects through Factory.Cluster with the
-	// flags it was given.
-	var got []string
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	closed := l.Addr().String()
-	l.Close()
-	kc := filepath.Join(dir, "kubeconfig")
-	os.WriteFile(kc, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://"+closed+"'}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: x}\n"), 0o600)
+}
+
+// TestClusterCommandsRunTheCompanion: the authctl binary has no cluster
+// connection (Factory.Cluster is nil); history, rollback, apply and doctor
+// --context run authctl-cluster with the process's own arguments, after
+// their flags and profile were checked here. Without the companion the
+// error says how to install it. (The real exec, beside a real binary, is
+// run by test/e2e's apply tests, which build both binaries.)
+func TestClusterCommandsRunTheCompanion(t *testing.T) {
+	dir := t.TempDir()
 	profileFile := writeProfile(t, dir)
-	s, _, _ = bufferStreams()
-	f = NewFactory(s)
-	f.Cluster = func(kubeconfig, context, namespace string) genericclioptions.RESTClientGetter {
-		got = []string{kubeconfig, context, namespace}
-		return kubeconfigCluster(kc, "", namespace)
+	bin := t.TempDir()
+	companion := filepath.Join(bin, CompanionName)
+	if err := os.WriteFile(companion, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	root = NewRootCommandWith(f)
-	root.SetArgs([]string{"history", "-f", profileFile, "--context", "prod", "--kubeconfig", "/nonexistent"})
-	err := root.ExecuteContext(context.Background())
-	if strings.Join(got, ",") != "/nonexistent,prod,dev" {
-		t.Fatalf("Factory.Cluster called with %q", got)
+	for _, args := range [][]string{
+		{"history", "-f", profileFile, "--context", "prod"},
+		{"rollback", "-f", profileFile, "2"},
+		{"apply", "-f", profileFile, "--dry-run=client"},
+		{"doctor", "-f", profileFile, "--context", "prod"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			if args[0] == "apply" {
+				run(t, "secrets", "generate", "-f", profileFile)
+			}
+			t.Setenv("PATH", bin)
+			s, _, errOut := bufferStreams()
+			f := NewFactory(s)
+			f.Args = args
+			var gotPath string
+			var gotArgv []string
+			f.Exec = func(path string, argv, _ []string) error {
+				gotPath, gotArgv = path, argv
+				return nil
+			}
+			root := NewRootCommandWith(f)
+			root.SetArgs(args)
+			_ = root.ExecuteContext(context.Background())
+			if gotPath != companion || strings.Join(gotArgv, " ") != CompanionName+" "+strings.Join(args, " ") {
+				t.Fatalf("exec %q %q, want %s with the same arguments; stderr:\n%s", gotPath, gotArgv, companion, errOut.String())
+			}
+
+			t.Setenv("PATH", t.TempDir())
+			gotPath = ""
+			root = NewRootCommandWith(f)
+			root.SetArgs(args)
+			err := root.ExecuteContext(context.Background())
+			if gotPath != "" || err == nil || !strings.Contains(err.Error(), "authctl-cluster was not found beside") {
+				t.Fatalf("without the companion: exec %q, err %v", gotPath, err)
+			}
+			if hint := printError(io.Discard, err); hint != ExitError {
+				t.Errorf("exit code %d", hint)
+			}
+			var b strings.Builder
+			printError(&b, err)
+			if !strings.Contains(b.String(), "go install github.com/authctl/authctl/cmd/authctl-cluster@latest") {
+				t.Errorf("no install hint in:\n%s", b.String())
+			}
+		})
 	}
-	if err == nil || !strings.Contains(err.Error(), closed) {
-		t.Fatalf("history did not connect through the factory's cluster: %v", err)
+
+	// A bad profile is reported here, without running the companion.
+	t.Setenv("PATH", bin)
+	s, _, _ := bufferStreams()
+	f := NewFactory(s)
+	f.Args = []string{"history", "-f", filepath.Join(dir, "missing.yaml")}
+	f.Exec = func(string, []string, []string) error { t.Fatal("ran the companion for a missing profile"); return nil }
+	root := NewRootCommandWith(f)
+	root.SetArgs(f.Args)
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Fatalf("missing profile: %v", err)
 	}
 }

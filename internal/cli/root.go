@@ -21,11 +21,17 @@ var (
 )
 
 // Main runs authctl and returns the process exit code.
-func Main(args []string) int {
+func Main(args []string) int { return MainWith(args, NewFactory) }
+
+// MainWith is Main on the factory newFactory returns: authctl-cluster
+// passes one with a Cluster.
+func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 	streams := SystemStreams()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd := NewRootCommand(streams)
+	f := newFactory(streams)
+	f.Args = args
+	cmd := NewRootCommandWith(f)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {

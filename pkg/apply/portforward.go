@@ -18,11 +18,6 @@ import (
 	"k8s.io/client-go/transport/spdy"
 )
 
-// Forwarder makes a Service port reachable on loopback and returns its URL.
-type Forwarder interface {
-	Forward(ctx context.Context, namespace, service string, port int) (localURL string, stop func(), err error)
-}
-
 // StaticForwarder answers with fixed URLs keyed "namespace/service:port",
 // for connections that already exist (tests, which run no kubelet, or
 // forwards started elsewhere). Any other Service is an error.
@@ -46,7 +41,8 @@ type KubeForwarder struct {
 	Log io.Writer
 }
 
-// Forward implements Forwarder.
+// Forward makes the Service port reachable on loopback and returns its URL
+// and the function that stops the forward.
 func (f KubeForwarder) Forward(ctx context.Context, namespace, service string, port int) (string, func(), error) {
 	svc, err := f.Client.CoreV1().Services(namespace).Get(ctx, service, metav1.GetOptions{})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/authctl/authctl/internal/cli"
+	clikube "github.com/authctl/authctl/internal/cli/kube"
 	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -59,7 +60,7 @@ spec:
 			"auth/dev-hydra-admin:4445":   strings.TrimSuffix(hydra.AdminURL, "/"),
 		},
 	}
-	if err := cli.RunApply(context.Background(), streams, o); err != nil {
+	if err := cli.RunApply(context.Background(), clikube.NewFactory(streams), o); err != nil {
 		t.Fatalf("apply --bootstrap: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "installed release") || !strings.Contains(errOut.String(), "forwarding dev-kratos-admin") || !strings.Contains(errOut.String(), "forwarding dev-kratos-public") {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,20 +104,46 @@ func bsHydra(t *testing.T) *stack.Hydra {
 	return stack.StartHydra(t, stack.HydraOptions{Config: cfg, PlainHTTP: true, Dev: true})
 }
 
-// bsBinary builds authctl from this tree into a temp dir.
+// bsBinary builds authctl and authctl-cluster from this tree into one
+// directory, as a release archive ships them, and returns authctl's path:
+// its cluster commands run the authctl-cluster beside it. Built once per
+// test binary; TestMain removes the directory.
 func bsBinary(t *testing.T) string {
 	t.Helper()
-	root, err := stack.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
+	builtBinaries.Do(func() {
+		root, err := stack.RepoRoot()
+		if err != nil {
+			builtBinaries.err = err
+			return
+		}
+		if builtBinaries.dir, err = os.MkdirTemp("", "authctl-e2e-bin-"); err != nil {
+			builtBinaries.err = err
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", builtBinaries.dir+string(filepath.Separator), "./cmd/authctl", "./cmd/authctl-cluster")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			builtBinaries.err = fmt.Errorf("go build ./cmd/authctl ./cmd/authctl-cluster: %w\n%s", err, out)
+		}
+	})
+	if builtBinaries.err != nil {
+		t.Fatal(builtBinaries.err)
 	}
-	bin := filepath.Join(t.TempDir(), "authctl")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/authctl")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/authctl: %v\n%s", err, out)
+	return filepath.Join(builtBinaries.dir, "authctl")
+}
+
+var builtBinaries struct {
+	sync.Once
+	dir string
+	err error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBinaries.dir != "" {
+		os.RemoveAll(builtBinaries.dir)
 	}
-	return bin
+	os.Exit(code)
 }
 
 type bsResult struct {

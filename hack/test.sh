@@ -76,7 +76,7 @@ if [[ "${1:-}" == "--preflight" ]]; then
   exit 0
 fi
 
-# tmux drives `authctl init` in a real terminal (test/e2e/wizard_test.go).
+# tmux drives `authctl init` in a real terminal (test/e2e/wizard).
 if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   sudo=""
   if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi

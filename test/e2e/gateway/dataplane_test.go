@@ -1,4 +1,4 @@
-package e2e_test
+package gateway_test
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/test/e2e"
 )
 
 // This file stands in for the data planes that cannot run here (Envoy,
@@ -298,10 +300,10 @@ func matchers(v any) []matcher {
 }
 
 // envoyDataPlane reads the rendered standalone Envoy's bootstrap.
-func envoyDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
+func envoyDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPlane {
 	t.Helper()
-	boot := yamlMap(t, []byte(r.configMapData(t, r.profile.Metadata.Name+"-envoy-config")["envoy.yaml"]))
-	hcm := get(list(get(list(get(list(get(boot, "static_resources.listeners"))[0].(map[string]any), "filter_chains"))[0].(map[string]any), "filters"))[0].(map[string]any), "typed_config").(map[string]any)
+	boot := yamlMap(t, []byte(r.ConfigMapData(t, r.Profile.Metadata.Name+"-envoy-config")["envoy.yaml"]))
+	hcm := e2e.Get(list(e2e.Get(list(e2e.Get(list(e2e.Get(boot, "static_resources.listeners"))[0].(map[string]any), "filter_chains"))[0].(map[string]any), "filters"))[0].(map[string]any), "typed_config").(map[string]any)
 	d := &dataPlane{target: "envoy", decisionsAddr: decisionsAddr,
 		escapedSlashes: str(hcm["path_with_escaped_slashes_action"]),
 		mergeSlashes:   hcm["merge_slashes"] == true,
@@ -312,7 +314,7 @@ func envoyDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 		t.Fatalf("the rendered Envoy neither normalises paths nor uses the remote address: %v", hcm)
 	}
 	for _, ext := range list(hcm["early_header_mutation_extensions"]) {
-		for _, m := range list(get(ext.(map[string]any), "typed_config.mutations")) {
+		for _, m := range list(e2e.Get(ext.(map[string]any), "typed_config.mutations")) {
 			if h := str(m.(map[string]any)["remove"]); h != "" {
 				d.removeEarly = append(d.removeEarly, h)
 			}
@@ -324,15 +326,15 @@ func envoyDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 			continue
 		}
 		az := fm["typed_config"].(map[string]any)
-		d.allowedHeaders = matchers(get(az, "allowed_headers.patterns"))
-		d.allowedHeaders = append(d.allowedHeaders, matchers(get(az, "http_service.authorization_request.allowed_headers.patterns"))...)
-		d.pathPrefix = str(get(az, "http_service.path_prefix"))
+		d.allowedHeaders = matchers(e2e.Get(az, "allowed_headers.patterns"))
+		d.allowedHeaders = append(d.allowedHeaders, matchers(e2e.Get(az, "http_service.authorization_request.allowed_headers.patterns"))...)
+		d.pathPrefix = str(e2e.Get(az, "http_service.path_prefix"))
 		d.headersToAdd = map[string]string{}
-		for _, h := range list(get(az, "http_service.authorization_request.headers_to_add")) {
+		for _, h := range list(e2e.Get(az, "http_service.authorization_request.headers_to_add")) {
 			hm := h.(map[string]any)
 			d.headersToAdd[str(hm["key"])] = str(hm["value"])
 		}
-		d.upstreamHeaders = matchers(get(az, "http_service.authorization_response.allowed_upstream_headers.patterns"))
+		d.upstreamHeaders = matchers(e2e.Get(az, "http_service.authorization_response.allowed_upstream_headers.patterns"))
 	}
 	type envoyRoute struct {
 		prefix, methodsRe string
@@ -345,16 +347,16 @@ func envoyDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 		routes  []envoyRoute
 	}
 	var vhosts []vhost
-	for _, v := range list(get(hcm, "route_config.virtual_hosts")) {
+	for _, v := range list(e2e.Get(hcm, "route_config.virtual_hosts")) {
 		vm := v.(map[string]any)
 		vh := vhost{domains: strs(vm["domains"])}
 		for _, rt := range list(vm["routes"]) {
 			rm := rt.(map[string]any)
-			er := envoyRoute{prefix: str(get(rm, "match.prefix"))}
-			for _, hm := range list(get(rm, "match.headers")) {
+			er := envoyRoute{prefix: str(e2e.Get(rm, "match.prefix"))}
+			for _, hm := range list(e2e.Get(rm, "match.headers")) {
 				h := hm.(map[string]any)
 				if h["name"] == ":method" {
-					er.methodsRe = str(get(h, "string_match.safe_regex.regex"))
+					er.methodsRe = str(e2e.Get(h, "string_match.safe_regex.regex"))
 					er.invert = h["invert_match"] == true
 				}
 			}
@@ -406,7 +408,7 @@ func envoyDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 
 // envoyGatewayDataPlane reads the rendered Gateway API and Envoy Gateway
 // objects.
-func envoyGatewayDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
+func envoyGatewayDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPlane {
 	t.Helper()
 	d := &dataPlane{target: "envoy-gateway", decisionsAddr: decisionsAddr,
 		// Envoy Gateway v1.6 defaults (internal/gatewayapi/listener.go).
@@ -418,43 +420,43 @@ func envoyGatewayDataPlane(t *testing.T, r rendered, decisionsAddr string) *data
 	}
 	var routes []*egRoute
 	byName := map[string]*egRoute{}
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		m := yamlMap(t, o.YAML)
 		switch o.Kind {
 		case "ClientTrafficPolicy":
-			d.removeEarly = append(d.removeEarly, strs(get(m, "spec.headers.earlyRequestHeaders.remove"))...)
+			d.removeEarly = append(d.removeEarly, strs(e2e.Get(m, "spec.headers.earlyRequestHeaders.remove"))...)
 		case "HTTPRoute":
-			rt := &egRoute{hosts: strs(get(m, "spec.hostnames"))}
-			for _, rule := range list(get(m, "spec.rules")) {
+			rt := &egRoute{hosts: strs(e2e.Get(m, "spec.hostnames"))}
+			for _, rule := range list(e2e.Get(m, "spec.rules")) {
 				ms := list(rule.(map[string]any)["matches"])
 				if len(ms) == 0 {
 					rt.prefixes = append(rt.prefixes, "/")
 				}
 				for _, mt := range ms {
-					rt.prefixes = append(rt.prefixes, str(get(mt.(map[string]any), "path.value")))
+					rt.prefixes = append(rt.prefixes, str(e2e.Get(mt.(map[string]any), "path.value")))
 				}
 			}
 			routes = append(routes, rt)
 			byName[o.Name] = rt
 		}
 	}
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		if o.Kind != "SecurityPolicy" {
 			continue
 		}
 		m := yamlMap(t, o.YAML)
-		for _, ref := range list(get(m, "spec.targetRefs")) {
+		for _, ref := range list(e2e.Get(m, "spec.targetRefs")) {
 			if rt := byName[str(ref.(map[string]any)["name"])]; rt != nil {
 				rt.authz = true
 			}
 		}
 		d.allowedHeaders = nil
-		for _, h := range strs(get(m, "spec.extAuth.headersToExtAuth")) {
+		for _, h := range strs(e2e.Get(m, "spec.extAuth.headersToExtAuth")) {
 			d.allowedHeaders = append(d.allowedHeaders, matcher{exact: h})
 		}
-		d.pathPrefix = str(get(m, "spec.extAuth.http.path"))
+		d.pathPrefix = str(e2e.Get(m, "spec.extAuth.http.path"))
 		d.upstreamHeaders = nil
-		for _, h := range strs(get(m, "spec.extAuth.http.headersToBackend")) {
+		for _, h := range strs(e2e.Get(m, "spec.extAuth.http.headersToBackend")) {
 			d.upstreamHeaders = append(d.upstreamHeaders, matcher{exact: h})
 		}
 	}
@@ -485,11 +487,11 @@ func envoyGatewayDataPlane(t *testing.T, r rendered, decisionsAddr string) *data
 
 // istioDataPlane reads the rendered meshConfig provider and the
 // AuthorizationPolicies.
-func istioDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
+func istioDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPlane {
 	t.Helper()
 	d := &dataPlane{target: "istio", decisionsAddr: decisionsAddr, escapedSlashes: "KEEP_UNCHANGED"}
-	values := yamlMap(t, []byte(r.configMapData(t, r.profile.Metadata.Name+"-istio-extension-provider")["istio-values.yaml"]))
-	prov := list(get(values, "meshConfig.extensionProviders"))[0].(map[string]any)["envoyExtAuthzHttp"].(map[string]any)
+	values := yamlMap(t, []byte(r.ConfigMapData(t, r.Profile.Metadata.Name+"-istio-extension-provider")["istio-values.yaml"]))
+	prov := list(e2e.Get(values, "meshConfig.extensionProviders"))[0].(map[string]any)["envoyExtAuthzHttp"].(map[string]any)
 	for _, h := range strs(prov["includeRequestHeadersInCheck"]) {
 		// Istio turns "x-*" into a prefix and "*x" into a suffix matcher.
 		if p, ok := strings.CutSuffix(h, "*"); ok {
@@ -511,21 +513,21 @@ func istioDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 	var custom []string
 	var allow []string
 	hasAllow := false
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		if o.Kind != "AuthorizationPolicy" {
 			continue
 		}
 		m := yamlMap(t, o.YAML)
-		if get(m, "spec.selector.matchLabels") == nil {
+		if e2e.Get(m, "spec.selector.matchLabels") == nil {
 			t.Fatalf("AuthorizationPolicy %s has no selector: it would apply to every workload", o.Name)
 		}
 		var hosts []string
-		for _, rule := range list(get(m, "spec.rules")) {
+		for _, rule := range list(e2e.Get(m, "spec.rules")) {
 			for _, to := range list(rule.(map[string]any)["to"]) {
-				hosts = append(hosts, strs(get(to.(map[string]any), "operation.hosts"))...)
+				hosts = append(hosts, strs(e2e.Get(to.(map[string]any), "operation.hosts"))...)
 			}
 		}
-		switch str(get(m, "spec.action")) {
+		switch str(e2e.Get(m, "spec.action")) {
 		case "CUSTOM":
 			custom = append(custom, hosts...)
 		case "ALLOW", "":
@@ -552,9 +554,9 @@ func istioDataPlane(t *testing.T, r rendered, decisionsAddr string) *dataPlane {
 	}
 	// The gateway's routes (the user's VirtualServices) serve the stack's
 	// own hosts and the protected ones, on any port; other hosts get 404.
-	w := r.profile.Wiring()
+	w := r.Profile.Wiring()
 	routed := []string{w.AuthHost, w.KratosHost, w.HydraHost}
-	for _, sv := range r.profile.Spec.Services {
+	for _, sv := range r.Profile.Spec.Services {
 		routed = append(routed, sv.Hosts...)
 	}
 	d.route = func(host, path string) string {

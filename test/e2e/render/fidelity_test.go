@@ -1,10 +1,11 @@
-package e2e_test
+package render_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -13,33 +14,33 @@ import (
 // real servers with them. A rejected config fails with the server's own error.
 func TestRenderedConfigsStartRealServers(t *testing.T) {
 	stack.Require(t)
-	for _, r := range renderExamples(t) {
-		t.Run(r.name, func(t *testing.T) {
-			c := r.profile.Spec.Components
+	for _, r := range e2e.RenderExamples(t) {
+		t.Run(r.Name, func(t *testing.T) {
+			c := r.Profile.Spec.Components
 			if profile.On(c.Kratos.Enabled) {
 				t.Run("kratos", func(t *testing.T) {
-					k := startKratos(t, r, nil)
+					k := e2e.StartKratos(t, r, nil)
 					k.Stop()
 				})
 			}
 			if profile.On(c.Hydra.Enabled) {
 				t.Run("hydra", func(t *testing.T) {
-					h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: hydraConfig(t, r)})
+					h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: e2e.HydraConfig(t, r)})
 					if err != nil {
-						t.Fatalf("real Hydra rejected the rendered config of %s:\n%v", r.name, err)
+						t.Fatalf("real Hydra rejected the rendered config of %s:\n%v", r.Name, err)
 					}
-					logRewrites(t, "hydra", hydraRewrites, h.Rewrites())
+					e2e.LogRewrites(t, "hydra", e2e.HydraRewrites, h.Rewrites())
 					h.Stop()
 				})
 			}
 			if profile.On(c.Oathkeeper.Enabled) {
 				t.Run("oathkeeper", func(t *testing.T) {
-					cfg, rules := oathkeeperConfig(t, r)
+					cfg, rules := e2e.OathkeeperConfig(t, r)
 					o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{rules}})
 					if err != nil {
-						t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.name, err)
+						t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.Name, err)
 					}
-					logRewrites(t, "oathkeeper", oathkeeperRewrites, o.Rewrites())
+					e2e.LogRewrites(t, "oathkeeper", e2e.OathkeeperRewrites, o.Rewrites())
 					o.Stop()
 				})
 			}
@@ -52,14 +53,14 @@ func TestRenderedConfigsStartRealServers(t *testing.T) {
 // and the error carries their own message.
 func TestBrokenRenderedKeyFailsWithServerError(t *testing.T) {
 	stack.Require(t)
-	r := renderExamples(t)[0]
+	r := e2e.RenderExamples(t)[0]
 	t.Run("oathkeeper check_session_url", func(t *testing.T) {
-		cfg, rules := oathkeeperConfig(t, r)
+		cfg, rules := e2e.OathkeeperConfig(t, r)
 		// Oathkeeper validates a handler's config only when the handler is
 		// enabled, so make sure it is (the rules of a session-protected
 		// service enable it anyway).
-		get(cfg, "authenticators.cookie_session").(map[string]any)["enabled"] = true
-		cs := get(cfg, "authenticators.cookie_session.config").(map[string]any)
+		e2e.Get(cfg, "authenticators.cookie_session").(map[string]any)["enabled"] = true
+		cs := e2e.Get(cfg, "authenticators.cookie_session.config").(map[string]any)
 		cs["check_session_uri"] = cs["check_session_url"]
 		delete(cs, "check_session_url")
 		_, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{rules}})
@@ -77,7 +78,7 @@ func TestBrokenRenderedKeyFailsWithServerError(t *testing.T) {
 		t.Logf("Oathkeeper's own error:\n%v", err)
 	})
 	t.Run("kratos oauth2_provider", func(t *testing.T) {
-		cfg := kratosConfig(t, r)
+		cfg := e2e.KratosConfig(t, r)
 		op := cfg["oauth2_provider"].(map[string]any)
 		op["uri"] = op["url"]
 		delete(op, "url")

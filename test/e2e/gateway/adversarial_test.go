@@ -1,4 +1,4 @@
-package e2e_test
+package gateway_test
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/serve/authz"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -82,7 +83,7 @@ spec:
 // from bypassing Oathkeeper.
 var gatewayTargets = []string{"envoy", "envoy-gateway", "istio", "istio-open", "ingress"}
 
-func renderAttackProfile(t *testing.T, target string) rendered {
+func renderAttackProfile(t *testing.T, target string) e2e.Rendered {
 	t.Helper()
 	name, denyAll := target, true
 	if target == "istio-open" {
@@ -92,7 +93,7 @@ func renderAttackProfile(t *testing.T, target string) rendered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return renderProfile(t, "attack-"+target, p)
+	return e2e.RenderProfile(t, "attack-"+target, p)
 }
 
 // echoUpstream records what reached it, keyed by the X-Attack-Id header
@@ -396,8 +397,8 @@ func attackCases(s sessions, master string) []attackCase {
 func TestAdversarialGateways(t *testing.T) {
 	stack.Require(t)
 	base := renderAttackProfile(t, "ingress")
-	k := startKratos(t, base, func(cfg map[string]any) {
-		delete(get(cfg, "session.cookie").(map[string]any), "domain")
+	k := e2e.StartKratos(t, base, func(cfg map[string]any) {
+		delete(e2e.Get(cfg, "session.cookie").(map[string]any), "domain")
 		delete(cfg["cookies"].(map[string]any), "domain")
 	})
 	ps := &protectStack{r: base, kratos: k}
@@ -414,14 +415,14 @@ func TestAdversarialGateways(t *testing.T) {
 		adminToken: ps.apiLogin(t, "admin@corp.example.com", "a-long-test-password-1"),
 	}
 	// The leaver is deactivated; the other user logs out (all sessions revoked).
-	doJSON(t, http.DefaultClient, "PATCH", k.AdminURL+"admin/identities/"+leaverID, []map[string]any{{"op": "replace", "path": "/state", "value": "inactive"}}, http.StatusOK, nil)
+	e2e.DoJSON(t, http.DefaultClient, "PATCH", k.AdminURL+"admin/identities/"+leaverID, []map[string]any{{"op": "replace", "path": "/state", "value": "inactive"}}, http.StatusOK, nil)
 	var gone []struct{ ID string }
-	doJSON(t, http.DefaultClient, "GET", k.AdminURL+"admin/identities?credentials_identifier=gone@corp.example.com", nil, http.StatusOK, &gone)
-	doJSON(t, http.DefaultClient, "DELETE", k.AdminURL+"admin/identities/"+gone[0].ID+"/sessions", nil, http.StatusNoContent, nil)
+	e2e.DoJSON(t, http.DefaultClient, "GET", k.AdminURL+"admin/identities?credentials_identifier=gone@corp.example.com", nil, http.StatusOK, &gone)
+	e2e.DoJSON(t, http.DefaultClient, "DELETE", k.AdminURL+"admin/identities/"+gone[0].ID+"/sessions", nil, http.StatusNoContent, nil)
 
 	authzSrv := httptest.NewServer(authz.Handler(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(authzSrv.Close)
-	master := base.secrets.Oathkeeper.HeaderSecret
+	master := base.Secrets.Oathkeeper.HeaderSecret
 	cases := attackCases(s, master)
 	if len(cases) < 25 {
 		t.Fatalf("only %d attacks", len(cases))

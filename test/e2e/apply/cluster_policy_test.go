@@ -1,6 +1,6 @@
 //go:build cluster
 
-package e2e_test
+package apply_test
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 // a component the policy admits, the admin API answers.
 func TestClusterNetworkPolicies(t *testing.T) {
 	stack.Require(t)
-	n := applyClusterProfile(t).n
+	n := applyClusterProfile(t).N
 	if _, err := n.Kubectl("create", "namespace", "outside"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package e2e_test
+package kubectl_test
 
 // The kubectl login end to end (issue 6): real Hydra over TLS, real Kratos,
 // the real token hook (`authctl serve token-hook`), a real kube-apiserver
@@ -42,6 +42,7 @@ import (
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/serve/tokenhook"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -161,7 +162,7 @@ func (e *kcEnv) whoami(tty bool, extraEnv []string) (string, []string, string) {
 			b, _ := os.ReadFile(m[0])
 			_ = json.Unmarshal(b, &ts)
 			if d, err := login.Decode(ts.Token); err == nil {
-				claims = mustJSON(e.t, d.Claims)
+				claims = e2e.MustJSON(e.t, d.Claims)
 			}
 		}
 		e.t.Fatalf("kubectl auth whoami: %v\n%s\ncached token claims: %s", err, stderr, claims)
@@ -257,7 +258,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// The binaries under test come first on PATH, as after `go install`:
 	// setup writes the plugin by name and kubectl finds it through PATH.
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	const profileFile = "../../examples/minimal.yaml"
+	profileFile := e2e.InRepo("examples/minimal.yaml")
 
 	// Render the profile with group → ClusterRole bindings.
 	p, err := profile.Load(profileFile)
@@ -266,8 +267,8 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	}
 	p.Spec.Kubernetes.RoleBindings = []profile.RoleBinding{{Group: "admins", ClusterRole: "cluster-admin"}, {Group: "viewers", ClusterRole: "view"}}
 	p.Resolve() // Spec changed after Load
-	r := renderProfile(t, "minimal+rolebindings", p)
-	sf := r.secrets
+	r := e2e.RenderProfile(t, "minimal+rolebindings", p)
+	sf := r.Secrets
 	w := p.Wiring()
 
 	// Hydra (TLS) with the rendered config. Loopback rewrites: the token
@@ -275,39 +276,39 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	// domain (dev.example.com) is dropped so cookies stick to 127.0.0.1.
 	hookPort := stack.FreePort(t)
 	hookURL := fmt.Sprintf("http://127.0.0.1:%d/token-hook", hookPort)
-	hydraCfg := hydraConfig(t, r)
-	if got := get(hydraCfg, "oauth2.token_hook.url"); got != w.TokenHookURL {
+	hydraCfg := e2e.HydraConfig(t, r)
+	if got := e2e.Get(hydraCfg, "oauth2.token_hook.url"); got != w.TokenHookURL {
 		t.Fatalf("rendered oauth2.token_hook.url = %v, want %s", got, w.TokenHookURL)
 	}
-	if got := mustJSON(t, get(hydraCfg, "oauth2.token_hook.auth")); got != `{"config":{"in":"header","name":"X-Authctl-Hook-Key","value":""},"type":"api_key"}` {
+	if got := e2e.MustJSON(t, e2e.Get(hydraCfg, "oauth2.token_hook.auth")); got != `{"config":{"in":"header","name":"X-Authctl-Hook-Key","value":""},"type":"api_key"}` {
 		t.Fatalf("rendered oauth2.token_hook.auth = %s", got)
 	}
-	set(hydraCfg, "oauth2.token_hook.url", hookURL)
-	delete(get(hydraCfg, "serve.cookies").(map[string]any), "domain")
+	e2e.Set(hydraCfg, "oauth2.token_hook.url", hookURL)
+	delete(e2e.Get(hydraCfg, "serve.cookies").(map[string]any), "domain")
 	// The key reaches Hydra as the rendered Deployment passes it: the
 	// environment variable from the Hydra Secret, over the config's empty
 	// value.
 	hookKey := sf.Hydra.TokenHookKey
 	hydra := stack.StartHydra(t, stack.HydraOptions{Config: hydraCfg, Env: []string{render.TokenHookKeyEnv + "=" + hookKey}})
-	logRewrites(t, "hydra", append(hydraRewrites, "oauth2.token_hook.url: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
-	caFile := writeFile(t, t.TempDir(), "hydra-ca.crt", hydra.CAPEM)
+	e2e.LogRewrites(t, "hydra", append(e2e.HydraRewrites, "oauth2.token_hook.url: in-cluster Service -> 127.0.0.1 hook", "serve.cookies.domain: dropped (loopback)"), hydra.Rewrites())
+	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", hydra.CAPEM)
 
 	// Kratos with the rendered config, accepting Hydra logins through its
 	// admin API (oauth2_provider.url), trusting Hydra's CA.
 	t.Setenv("SSL_CERT_FILE", caFile)
 	// --dev: Kratos serves plain HTTP on loopback, so its cookies must not
 	// be Secure for the scripted browser to send them back.
-	kcfg := kratosConfig(t, r)
-	set(kcfg, "oauth2_provider.url", strings.TrimSuffix(hydra.AdminURL, "/"))
-	delete(get(kcfg, "cookies").(map[string]any), "domain")
-	if sc, ok := get(kcfg, "session.cookie").(map[string]any); ok {
+	kcfg := e2e.KratosConfig(t, r)
+	e2e.Set(kcfg, "oauth2_provider.url", strings.TrimSuffix(hydra.AdminURL, "/"))
+	delete(e2e.Get(kcfg, "cookies").(map[string]any), "domain")
+	if sc, ok := e2e.Get(kcfg, "session.cookie").(map[string]any); ok {
 		delete(sc, "domain")
 	}
 	kratos, err := stack.TryStartKratos(t, stack.KratosOptions{Config: kcfg, Dev: true})
 	if err != nil {
 		t.Fatalf("real Kratos rejected the rendered config: %v", err)
 	}
-	logRewrites(t, "kratos", append(kratosRewrites, "oauth2_provider.url: in-cluster Hydra admin -> harness Hydra admin", "cookies.domain, session.cookie.domain: dropped (loopback)"), kratos.Rewrites())
+	e2e.LogRewrites(t, "kratos", append(e2e.KratosRewrites, "oauth2_provider.url: in-cluster Hydra admin -> harness Hydra admin", "cookies.domain, session.cookie.domain: dropped (loopback)"), kratos.Rewrites())
 	const password = "Kc-e2e-correct-horse-7Q!x"
 	kcCreateIdentity(t, kratos, "admin@example.com", password, "admins", false)
 	kcCreateIdentity(t, kratos, "viewer@example.com", password, "viewers", false)
@@ -334,7 +335,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 
 	// kube-apiserver with the rendered AuthenticationConfiguration. Loopback
 	// rewrites: issuer.url → the harness Hydra, plus its CA.
-	authn := r.configMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]
+	authn := r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]
 	var ac map[string]any
 	if err := yaml.Unmarshal([]byte(authn), &ac); err != nil {
 		t.Fatal(err)
@@ -348,7 +349,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 
 	// The rendered ClusterRoleBindings, applied as the admin.
 	var crbs []string
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		if o.Kind == "ClusterRoleBinding" {
 			crbs = append(crbs, string(o.YAML))
 		}
@@ -356,7 +357,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	if len(crbs) != 2 {
 		t.Fatalf("want 2 rendered ClusterRoleBindings, got %d", len(crbs))
 	}
-	crbFile := writeFile(t, t.TempDir(), "crbs.yaml", []byte(strings.Join(crbs, "---\n")))
+	crbFile := e2e.WriteFile(t, t.TempDir(), "crbs.yaml", []byte(strings.Join(crbs, "---\n")))
 	kcRun(t, nil, "kubectl", "--kubeconfig", kube.KubeconfigPath, "apply", "-f", crbFile)
 
 	// A CI identity: a confidential client with JWT access tokens for the
@@ -692,7 +693,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	}
 	bootstrap := func(t *testing.T, identities string, extra ...string) {
 		t.Helper()
-		in := writeFile(t, t.TempDir(), "identities.yaml", []byte(identities))
+		in := e2e.WriteFile(t, t.TempDir(), "identities.yaml", []byte(identities))
 		kcRun(t, nil, filepath.Join(bin, "authctl"), append([]string{"bootstrap", "--identities", in,
 			"--kratos-admin-url", kratos.AdminURL, "--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile, "-o", "json"}, extra...)...)
 	}

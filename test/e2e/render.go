@@ -1,4 +1,4 @@
-package e2e_test
+package e2e
 
 import (
 	"bytes"
@@ -17,38 +17,50 @@ import (
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
-// testSecretsFile is the golden-test fixture; its values are public.
-const testSecretsFile = "../../pkg/render/testdata/test-secrets.yaml"
+// TestSecretsFile is the golden-test fixture; its values are public.
+var TestSecretsFile = InRepo("pkg/render/testdata/test-secrets.yaml")
 
-type rendered struct {
-	name    string
-	profile *profile.Profile
-	secrets *secrets.File
-	res     *render.Result
+// InRepo is the path of a file of this repository, whichever package's
+// directory the test runs in.
+func InRepo(rel string) string {
+	root, err := stack.RepoRoot()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(root, filepath.FromSlash(rel))
 }
 
-// renderExamples renders every example profile the way `authctl render` does.
-func renderExamples(t *testing.T) []rendered {
+// Rendered is one profile rendered as `authctl render` does, with its
+// secrets file.
+type Rendered struct {
+	Name    string
+	Profile *profile.Profile
+	Secrets *secrets.File
+	Res     *render.Result
+}
+
+// RenderExamples renders every example profile the way `authctl render` does.
+func RenderExamples(t *testing.T) []Rendered {
 	t.Helper()
-	files, err := filepath.Glob("../../examples/*.yaml")
+	files, err := filepath.Glob(InRepo("examples/*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no example profiles: %v", err)
 	}
-	var out []rendered
+	var out []Rendered
 	for _, f := range files {
 		p, err := profile.Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		out = append(out, renderProfile(t, strings.TrimSuffix(filepath.Base(f), ".yaml"), p))
+		out = append(out, RenderProfile(t, strings.TrimSuffix(filepath.Base(f), ".yaml"), p))
 	}
 	return out
 }
 
-// renderProfile renders one profile with the golden tests' secrets file.
-func renderProfile(t *testing.T, name string, p *profile.Profile) rendered {
+// RenderProfile renders one profile with the golden tests' secrets file.
+func RenderProfile(t *testing.T, name string, p *profile.Profile) Rendered {
 	t.Helper()
-	sf, err := secrets.Load(testSecretsFile)
+	sf, err := secrets.Load(TestSecretsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +68,13 @@ func renderProfile(t *testing.T, name string, p *profile.Profile) rendered {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	return rendered{name: name, profile: p, secrets: sf, res: res}
+	return Rendered{Name: name, Profile: p, Secrets: sf, Res: res}
 }
 
 // object decodes the first object of a kind whose name starts with prefix.
-func (r rendered) object(t *testing.T, kind, prefix string) map[string]any {
+func (r Rendered) Object(t *testing.T, kind, prefix string) map[string]any {
 	t.Helper()
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		if o.Kind == kind && strings.HasPrefix(o.Name, prefix) {
 			var m map[string]any
 			if err := yaml.Unmarshal(o.YAML, &m); err != nil {
@@ -75,11 +87,11 @@ func (r rendered) object(t *testing.T, kind, prefix string) map[string]any {
 }
 
 // configMapData returns the data of the ConfigMap whose name starts with prefix.
-func (r rendered) configMapData(t *testing.T, prefix string) map[string]string {
+func (r Rendered) ConfigMapData(t *testing.T, prefix string) map[string]string {
 	t.Helper()
-	m := r.object(t, "ConfigMap", prefix)
+	m := r.Object(t, "ConfigMap", prefix)
 	if m == nil {
-		t.Fatalf("%s: no ConfigMap %s*", r.name, prefix)
+		t.Fatalf("%s: no ConfigMap %s*", r.Name, prefix)
 	}
 	out := map[string]string{}
 	for k, v := range m["data"].(map[string]any) {
@@ -89,11 +101,11 @@ func (r rendered) configMapData(t *testing.T, prefix string) map[string]string {
 }
 
 // containerEnv returns the literal env values of a Deployment's first container.
-func (r rendered) containerEnv(t *testing.T, deployment string) map[string]string {
+func (r Rendered) ContainerEnv(t *testing.T, deployment string) map[string]string {
 	t.Helper()
-	d := r.object(t, "Deployment", deployment)
+	d := r.Object(t, "Deployment", deployment)
 	if d == nil {
-		t.Fatalf("%s: no Deployment %s", r.name, deployment)
+		t.Fatalf("%s: no Deployment %s", r.Name, deployment)
 	}
 	spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 	c := spec["containers"].([]any)[0].(map[string]any)
@@ -108,7 +120,7 @@ func (r rendered) containerEnv(t *testing.T, deployment string) map[string]strin
 	return out
 }
 
-func parseConfig(t *testing.T, data string) map[string]any {
+func ParseConfig(t *testing.T, data string) map[string]any {
 	t.Helper()
 	cfg, err := stack.ParseConfig([]byte(data))
 	if err != nil {
@@ -117,8 +129,8 @@ func parseConfig(t *testing.T, data string) map[string]any {
 	return cfg
 }
 
-// set assigns a dotted path in a nested config map.
-func set(cfg map[string]any, path string, v any) {
+// Set assigns a dotted path in a nested config map.
+func Set(cfg map[string]any, path string, v any) {
 	parts := strings.Split(path, ".")
 	m := cfg
 	for _, p := range parts[:len(parts)-1] {
@@ -132,8 +144,8 @@ func set(cfg map[string]any, path string, v any) {
 	m[parts[len(parts)-1]] = v
 }
 
-// get reads a dotted path from a nested config map.
-func get(cfg map[string]any, path string) any {
+// Get reads a dotted path from a nested config map.
+func Get(cfg map[string]any, path string) any {
 	var cur any = cfg
 	for _, p := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
@@ -145,7 +157,7 @@ func get(cfg map[string]any, path string) any {
 	return cur
 }
 
-func mustJSON(t *testing.T, v any) string {
+func MustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -154,8 +166,8 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// moduleDir downloads a module through the Go module proxy and returns its directory.
-func moduleDir(t *testing.T, module string) string {
+// ModuleDir downloads a module through the Go module proxy and returns its directory.
+func ModuleDir(t *testing.T, module string) string {
 	t.Helper()
 	cmd := exec.Command("go", "mod", "download", "-json", module)
 	cmd.Dir = t.TempDir()
@@ -172,7 +184,7 @@ func moduleDir(t *testing.T, module string) string {
 	return info.Dir
 }
 
-func writeFile(t *testing.T, dir, name string, data []byte) string {
+func WriteFile(t *testing.T, dir, name string, data []byte) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, data, 0o600); err != nil {

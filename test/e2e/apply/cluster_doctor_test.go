@@ -1,12 +1,13 @@
 //go:build cluster
 
-package e2e_test
+package apply_test
 
 import (
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -19,9 +20,9 @@ func TestClusterBootstrapAndDoctor(t *testing.T) {
 	stack.Require(t)
 	// Identities need Kratos' identity schemas, which its admin port only
 	// redirects to serve.public.base_url (https://id.dev.example.com, not
-	// reachable here: noOutsideTraffic). apply --bootstrap therefore also
+	// reachable here: e2e.NoOutsideTraffic). apply --bootstrap therefore also
 	// forwards the public Service and reads them there.
-	profile := clusterProfile + `  bootstrap:
+	profile := e2e.ClusterProfile + `  bootstrap:
     identities: identities.yaml
     clients: clients.yaml
 `
@@ -42,9 +43,9 @@ func TestClusterBootstrapAndDoctor(t *testing.T) {
     token_endpoint_auth_method: none
 `,
 	}
-	st := applyProfileOnNode(t, profile, "dev", files, "--bootstrap", "--bootstrap-secrets-out", t.TempDir()+"/client-secrets.yaml")
-	n := st.n
-	out := st.applyStdout + st.applyStderr
+	st := e2e.ApplyProfileOnNode(t, profile, "dev", files, "--bootstrap", "--bootstrap-secrets-out", t.TempDir()+"/client-secrets.yaml")
+	n := st.N
+	out := st.ApplyStdout + st.ApplyStderr
 	if !strings.Contains(out, "clients") || !strings.Contains(out, "identities") {
 		t.Errorf("apply --bootstrap printed no bootstrap summary:\n%s", out)
 	}
@@ -70,19 +71,19 @@ func TestClusterBootstrapAndDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	var client map[string]any
-	doJSON(t, http.DefaultClient, "GET", hydraAdmin+"/admin/clients/kubectl", nil, 200, &client)
+	e2e.DoJSON(t, http.DefaultClient, "GET", hydraAdmin+"/admin/clients/kubectl", nil, 200, &client)
 	var ids []map[string]any
-	doJSON(t, http.DefaultClient, "GET", kratosAdmin+"/admin/identities?credentials_identifier=alice@dev.example.com", nil, 200, &ids)
+	e2e.DoJSON(t, http.DefaultClient, "GET", kratosAdmin+"/admin/identities?credentials_identifier=alice@dev.example.com", nil, 200, &ids)
 	if len(ids) != 1 {
 		t.Errorf("alice is not in Kratos after apply --bootstrap: %v", ids)
 	}
 
-	r := bsRun(t, st.bin, noOutsideTraffic, "doctor", "-f", st.profile,
+	r := e2e.Run(t, st.Bin, e2e.NoOutsideTraffic, "doctor", "-f", st.Profile,
 		"--kratos-public-url", kratosPublic+"/", "--kratos-admin-url", kratosAdmin+"/",
 		"--hydra-public-url", hydraPublic+"/", "--hydra-admin-url", hydraAdmin+"/",
 		"--oathkeeper-api-url", oathkeeperAPI+"/")
-	t.Logf("doctor:\n%s", r.stdout)
-	if r.code != 0 || strings.Contains(r.stdout, "✘") {
-		t.Fatalf("doctor exited %d with failures:\n%s%s", r.code, r.stdout, r.stderr)
+	t.Logf("doctor:\n%s", r.Stdout)
+	if r.Code != 0 || strings.Contains(r.Stdout, "✘") {
+		t.Fatalf("doctor exited %d with failures:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }

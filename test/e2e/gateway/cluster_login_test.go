@@ -1,6 +1,6 @@
 //go:build cluster
 
-package e2e_test
+package gateway_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/cluster"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -24,7 +25,7 @@ metadata:
   namespace: auth
 spec:
   domain: blog.example.com
-` + clusterComponents + `  gateway:
+` + e2e.ClusterComponents + `  gateway:
     target: ingress
     ingressClassName: nginx
     tlsSecretName: blog-example-com-tls
@@ -70,8 +71,8 @@ spec:
 // identity headers, and a bad token gets Oathkeeper's 401.
 func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	stack.Require(t)
-	st := applyProfileOnNode(t, clusterIngressProfile, "blog", nil)
-	n := st.n
+	st := e2e.ApplyProfileOnNode(t, clusterIngressProfile, "blog", nil)
+	n := st.N
 	if err := n.Apply(apiUpstream); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 		t.Fatal(err)
 	}
 	var identity struct{ ID string }
-	doJSON(t, http.DefaultClient, "POST", admin+"/admin/identities", map[string]any{
+	e2e.DoJSON(t, http.DefaultClient, "POST", admin+"/admin/identities", map[string]any{
 		"schema_id":       "default",
 		"traits":          map[string]any{"email": "staff@blog.example.com", "name": "Staff"},
 		"metadata_public": map[string]any{"groups": []string{"staff"}},
@@ -97,7 +98,7 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	// The flow's action URL carries Kratos' public base URL; post to the
 	// same path through the port-forward.
 	var flow struct{ UI struct{ Action string } }
-	doJSON(t, http.DefaultClient, "GET", public+"/self-service/login/api", nil, http.StatusOK, &flow)
+	e2e.DoJSON(t, http.DefaultClient, "GET", public+"/self-service/login/api", nil, http.StatusOK, &flow)
 	action, err := url.Parse(flow.UI.Action)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	var login struct {
 		SessionToken string `json:"session_token"`
 	}
-	doJSON(t, http.DefaultClient, "POST", public+action.RequestURI(), map[string]any{
+	e2e.DoJSON(t, http.DefaultClient, "POST", public+action.RequestURI(), map[string]any{
 		"method": "password", "identifier": "staff@blog.example.com", "password": "a-long-test-password-1",
 	}, http.StatusOK, &login)
 	if login.SessionToken == "" {

@@ -1,6 +1,6 @@
 //go:build cluster
 
-package e2e_test
+package apply_test
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestClusterRollback(t *testing.T) {
 	stack.Require(t)
 	st := applyClusterProfile(t)
-	n := st.n
+	n := st.N
 	kratosConfig := func() string {
 		t.Helper()
 		// The ConfigMap name carries a content hash; the running pod's
@@ -31,12 +32,12 @@ func TestClusterRollback(t *testing.T) {
 	}
 	rev1 := kratosConfig()
 
-	changed := strings.Replace(clusterProfile, "  domain: dev.example.com\n", "  domain: dev.example.com\n  kratos:\n    sessionLifespan: 2h\n", 1)
-	if err := os.WriteFile(st.profile, []byte(changed), 0o644); err != nil {
+	changed := strings.Replace(e2e.ClusterProfile, "  domain: dev.example.com\n", "  domain: dev.example.com\n  kratos:\n    sessionLifespan: 2h\n", 1)
+	if err := os.WriteFile(st.Profile, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := st.run(t, "apply", "-f", st.profile, "--secrets-file", st.secrets, "--wait", "--timeout", "3m"); r.code != 0 {
-		t.Fatalf("upgrade exited %d\n%s", r.code, n.Describe("auth"))
+	if r := st.Run(t, "apply", "-f", st.Profile, "--secrets-file", st.Secrets, "--wait", "--timeout", "3m"); r.Code != 0 {
+		t.Fatalf("upgrade exited %d\n%s", r.Code, n.Describe("auth"))
 	}
 	rev2 := kratosConfig()
 	if rev2 == rev1 || strings.Contains(rev2, " ") {
@@ -47,8 +48,8 @@ func TestClusterRollback(t *testing.T) {
 		t.Fatalf("upgraded Kratos config does not carry the 2h session lifespan:\n%s", data)
 	}
 
-	if r := st.run(t, "rollback", "-f", st.profile); r.code != 0 {
-		t.Fatalf("rollback exited %d", r.code)
+	if r := st.Run(t, "rollback", "-f", st.Profile); r.Code != 0 {
+		t.Fatalf("rollback exited %d", r.Code)
 	}
 	if err := n.WaitRollout("auth", "deployment/dev-kratos", 3*time.Minute); err != nil {
 		t.Fatal(err)
@@ -65,8 +66,8 @@ func TestClusterRollback(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 	}
-	hist := st.run(t, "history", "-f", st.profile, "-o", "json")
-	if hist.code != 0 || strings.Count(strings.ToLower(hist.stdout), `"revision"`) != 3 {
-		t.Errorf("history after rollback:\n%s", hist.stdout)
+	hist := st.Run(t, "history", "-f", st.Profile, "-o", "json")
+	if hist.Code != 0 || strings.Count(strings.ToLower(hist.Stdout), `"revision"`) != 3 {
+		t.Errorf("history after rollback:\n%s", hist.Stdout)
 	}
 }

@@ -1,4 +1,4 @@
-package e2e_test
+package render_test
 
 import (
 	"fmt"
@@ -12,23 +12,24 @@ import (
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
 // renderProfileText renders a profile written inline, with extra files
 // (bootstrap inputs, schemas) next to it, the way `authctl render` does.
-func renderProfileText(t *testing.T, name, text string, files map[string]string) rendered {
+func renderProfileText(t *testing.T, name, text string, files map[string]string) e2e.Rendered {
 	t.Helper()
 	dir := t.TempDir()
 	for n, data := range files {
-		writeFile(t, dir, n, []byte(data))
+		e2e.WriteFile(t, dir, n, []byte(data))
 	}
-	path := writeFile(t, dir, name+".yaml", []byte(text))
+	path := e2e.WriteFile(t, dir, name+".yaml", []byte(text))
 	p, err := profile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return renderProfile(t, name, p)
+	return e2e.RenderProfile(t, name, p)
 }
 
 const spaProfile = `apiVersion: authctl.dev/v1alpha1
@@ -80,8 +81,8 @@ func preflight(t *testing.T, c *http.Client, tokenURL, origin string) (int, stri
 func TestSPACORSOnRealHydra(t *testing.T) {
 	stack.Require(t)
 	r := renderProfileText(t, "spa", spaProfile, map[string]string{"clients.yaml": spaClients})
-	cfg := hydraConfig(t, r)
-	if got := get(cfg, "serve.public.cors.allowed_origins"); mustJSON(t, got) != `["https://app.example.com"]` {
+	cfg := e2e.HydraConfig(t, r)
+	if got := e2e.Get(cfg, "serve.public.cors.allowed_origins"); e2e.MustJSON(t, got) != `["https://app.example.com"]` {
 		t.Fatalf("rendered allowed_origins %v", got)
 	}
 	h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: cfg})
@@ -105,9 +106,9 @@ func TestSPACORSOnRealHydra(t *testing.T) {
 	// Without browser clients public CORS stays off, and Hydra then ignores
 	// a client's own allowed_cors_origins.
 	plain := renderProfileText(t, "nospa", strings.Replace(spaProfile, "  bootstrap:\n    clients: clients.yaml\n", "", 1), nil)
-	cfg = hydraConfig(t, plain)
-	if get(cfg, "serve.public.cors.enabled") != false {
-		t.Fatalf("public CORS on without browser clients: %v", get(cfg, "serve.public.cors"))
+	cfg = e2e.HydraConfig(t, plain)
+	if e2e.Get(cfg, "serve.public.cors.enabled") != false {
+		t.Fatalf("public CORS on without browser clients: %v", e2e.Get(cfg, "serve.public.cors"))
 	}
 	h2, err := stack.TryStartHydra(t, stack.HydraOptions{Config: cfg})
 	if err != nil {
@@ -153,7 +154,7 @@ func loginFlowGroups(t *testing.T, publicURL string) (groups, names map[string]b
 		}
 	}
 	jar, _ := cookiejar.New(nil)
-	doJSON(t, &http.Client{Jar: jar, Timeout: 10 * time.Second}, "GET", publicURL+"self-service/login/browser", nil, http.StatusOK, &flow)
+	e2e.DoJSON(t, &http.Client{Jar: jar, Timeout: 10 * time.Second}, "GET", publicURL+"self-service/login/browser", nil, http.StatusOK, &flow)
 	groups, names = map[string]bool{}, map[string]bool{}
 	for _, n := range flow.UI.Nodes {
 		groups[n.Group] = true
@@ -176,11 +177,11 @@ func TestPasswordlessLoginOnRealKratos(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := renderProfileText(t, "staff", tc.profile, nil)
-			cfg := kratosConfig(t, r)
-			if get(cfg, "selfservice.methods.password.enabled") != false {
-				t.Fatalf("password not disabled: %v", get(cfg, "selfservice.methods.password"))
+			cfg := e2e.KratosConfig(t, r)
+			if e2e.Get(cfg, "selfservice.methods.password.enabled") != false {
+				t.Fatalf("password not disabled: %v", e2e.Get(cfg, "selfservice.methods.password"))
 			}
-			k := startKratos(t, r, nil)
+			k := e2e.StartKratos(t, r, nil)
 			groups, names := loginFlowGroups(t, k.PublicURL)
 			t.Logf("login flow groups %v, inputs %v", groups, names)
 			if !groups[tc.want] {
@@ -198,14 +199,14 @@ func TestPasswordlessLoginOnRealKratos(t *testing.T) {
 
 // ruleFiles returns the rendered rules files in the order of Oathkeeper's
 // access_rules.repositories, each read from its own ConfigMap.
-func ruleFiles(t *testing.T, r rendered) [][]byte {
+func ruleFiles(t *testing.T, r e2e.Rendered) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, f := range render.BuildRules(r.profile).Files {
+	for _, f := range render.BuildRules(r.Profile).Files {
 		var data string
-		for _, o := range r.res.Objects {
+		for _, o := range r.Res.Objects {
 			if o.Kind == "ConfigMap" && o.Name == f.ConfigMap {
-				data = r.configMapData(t, o.Name)["access-rules.json"]
+				data = r.ConfigMapData(t, o.Name)["access-rules.json"]
 			}
 		}
 		if data == "" {
@@ -229,13 +230,13 @@ func TestSplitRulesOnRealOathkeeper(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("%d rules files", len(files))
 	}
-	for _, o := range r.res.Objects {
+	for _, o := range r.Res.Objects {
 		if len(o.YAML) > render.MaxObjectBytes {
 			t.Errorf("%s %s is %d bytes", o.Kind, o.Name, len(o.YAML))
 		}
 	}
-	cfg, _ := oathkeeperConfig(t, r)
-	if n := len(get(cfg, "access_rules.repositories").([]any)); n != len(files) {
+	cfg, _ := e2e.OathkeeperConfig(t, r)
+	if n := len(e2e.Get(cfg, "access_rules.repositories").([]any)); n != len(files) {
 		t.Fatalf("%d repositories for %d files", n, len(files))
 	}
 	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: files})
@@ -284,8 +285,8 @@ func TestSplitRulesOnRealOathkeeper(t *testing.T) {
 // TestValidateStopsOnSIGTERM: `authctl validate` on a large profile stops
 // promptly on SIGTERM with the cancelled exit code, instead of finishing.
 func TestValidateStopsOnSIGTERM(t *testing.T) {
-	bin := bsBinary(t)
-	file := writeFile(t, t.TempDir(), "big.yaml", profile.ManyServices(100000))
+	bin := e2e.Authctl(t)
+	file := e2e.WriteFile(t, t.TempDir(), "big.yaml", profile.ManyServices(100000))
 	run := func(signal bool) (time.Duration, int, string) {
 		cmd := exec.Command(bin, "validate", "-f", file)
 		var stderr strings.Builder

@@ -1,7 +1,6 @@
-package e2e_test
+package gateway_test
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -21,13 +20,14 @@ import (
 
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/serve/authz"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
 // protectStack is real Kratos and real Oathkeeper started from a rendered
 // example, plus a tiny upstream and authctl's own group-check endpoint.
 type protectStack struct {
-	r          rendered
+	r          e2e.Rendered
 	kratos     *stack.Kratos
 	oathkeeper *stack.Oathkeeper
 	upstream   *httptest.Server
@@ -44,18 +44,7 @@ var protectRewrites = []string{
 	"oathkeeper env AUTHCTL_GATEWAY_SECRET: the rendered Secret's headerSecret (the Deployment's secretKeyRef)",
 }
 
-func exampleNamed(t *testing.T, name string) rendered {
-	t.Helper()
-	for _, r := range renderExamples(t) {
-		if r.name == name {
-			return r
-		}
-	}
-	t.Fatalf("no example %s", name)
-	return rendered{}
-}
-
-func startProtectStack(t *testing.T, r rendered) *protectStack {
+func startProtectStack(t *testing.T, r e2e.Rendered) *protectStack {
 	t.Helper()
 	ps := &protectStack{r: r, seen: make(chan *http.Request, 16)}
 	ps.upstream = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -69,8 +58,8 @@ func startProtectStack(t *testing.T, r rendered) *protectStack {
 	authzSrv := httptest.NewServer(authz.Handler(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(authzSrv.Close)
 
-	ps.kratos = startKratos(t, r, func(cfg map[string]any) {
-		delete(get(cfg, "session.cookie").(map[string]any), "domain")
+	ps.kratos = e2e.StartKratos(t, r, func(cfg map[string]any) {
+		delete(e2e.Get(cfg, "session.cookie").(map[string]any), "domain")
 		delete(cfg["cookies"].(map[string]any), "domain")
 	})
 
@@ -81,29 +70,29 @@ func startProtectStack(t *testing.T, r rendered) *protectStack {
 // startOathkeeperFor starts the real Oathkeeper with a render's config and
 // rules, wired to a harness Kratos, an authz URL and one test upstream for
 // every service.
-func startOathkeeperFor(t *testing.T, r rendered, kratos *stack.Kratos, authzURL, upstreamURL string) *stack.Oathkeeper {
+func startOathkeeperFor(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, authzURL, upstreamURL string) *stack.Oathkeeper {
 	t.Helper()
-	cfg, rules := oathkeeperConfig(t, r)
-	w := r.profile.Wiring()
+	cfg, rules := e2e.OathkeeperConfig(t, r)
+	w := r.Profile.Wiring()
 	whoami := kratos.PublicURL + "sessions/whoami"
 	for _, h := range []string{"cookie_session", "bearer_token"} {
-		if c, ok := get(cfg, "authenticators."+h+".config").(map[string]any); ok {
+		if c, ok := e2e.Get(cfg, "authenticators."+h+".config").(map[string]any); ok {
 			c["check_session_url"] = whoami
 		}
 	}
-	if c, ok := get(cfg, "authorizers.remote_json.config").(map[string]any); ok {
+	if c, ok := e2e.Get(cfg, "authorizers.remote_json.config").(map[string]any); ok {
 		c["remote"] = authzURL
 	}
 	rulesText := strings.ReplaceAll(string(rules), w.AuthzURL, authzURL)
-	for _, s := range r.profile.Spec.Services {
+	for _, s := range r.Profile.Spec.Services {
 		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(s)+`"`, `"url": "`+upstreamURL+`"`)
 	}
 	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{[]byte(rulesText)},
-		Env: []string{render.GatewaySecretEnv + "=" + r.secrets.Oathkeeper.HeaderSecret}})
+		Env: []string{render.GatewaySecretEnv + "=" + r.Secrets.Oathkeeper.HeaderSecret}})
 	if err != nil {
-		t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.name, err)
+		t.Fatalf("real Oathkeeper rejected the rendered config of %s:\n%v", r.Name, err)
 	}
-	logRewrites(t, "oathkeeper", append(append([]string{}, oathkeeperRewrites...), protectRewrites...), o.Rewrites())
+	e2e.LogRewrites(t, "oathkeeper", append(append([]string{}, e2e.OathkeeperRewrites...), protectRewrites...), o.Rewrites())
 	return o
 }
 
@@ -117,7 +106,7 @@ func (ps *protectStack) createIdentity(t *testing.T, email, password string, gro
 		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
 	}
 	var out struct{ ID string }
-	doJSON(t, http.DefaultClient, "POST", ps.kratos.AdminURL+"admin/identities", body, http.StatusCreated, &out)
+	e2e.DoJSON(t, http.DefaultClient, "POST", ps.kratos.AdminURL+"admin/identities", body, http.StatusCreated, &out)
 	return out.ID
 }
 
@@ -138,14 +127,14 @@ func (ps *protectStack) browserLogin(t *testing.T, email, password string) *http
 			}
 		}
 	}
-	doJSON(t, c, "GET", ps.kratos.PublicURL+"self-service/login/browser", nil, http.StatusOK, &flow)
+	e2e.DoJSON(t, c, "GET", ps.kratos.PublicURL+"self-service/login/browser", nil, http.StatusOK, &flow)
 	csrf := ""
 	for _, n := range flow.UI.Nodes {
 		if n.Attributes.Name == "csrf_token" {
 			csrf, _ = n.Attributes.Value.(string)
 		}
 	}
-	doJSON(t, c, "POST", flow.UI.Action, map[string]any{"method": "password", "identifier": email, "password": password, "csrf_token": csrf}, http.StatusOK, nil)
+	e2e.DoJSON(t, c, "POST", flow.UI.Action, map[string]any{"method": "password", "identifier": email, "password": password, "csrf_token": csrf}, http.StatusOK, nil)
 	u, _ := url.Parse(ps.kratos.PublicURL)
 	for _, ck := range jar.Cookies(u) {
 		if ck.Name == "ory_kratos_session" {
@@ -160,11 +149,11 @@ func (ps *protectStack) browserLogin(t *testing.T, email, password string) *http
 func (ps *protectStack) apiLogin(t *testing.T, email, password string) string {
 	t.Helper()
 	var flow struct{ UI struct{ Action string } }
-	doJSON(t, http.DefaultClient, "GET", ps.kratos.PublicURL+"self-service/login/api", nil, http.StatusOK, &flow)
+	e2e.DoJSON(t, http.DefaultClient, "GET", ps.kratos.PublicURL+"self-service/login/api", nil, http.StatusOK, &flow)
 	var out struct {
 		SessionToken string `json:"session_token"`
 	}
-	doJSON(t, http.DefaultClient, "POST", flow.UI.Action, map[string]any{"method": "password", "identifier": email, "password": password}, http.StatusOK, &out)
+	e2e.DoJSON(t, http.DefaultClient, "POST", flow.UI.Action, map[string]any{"method": "password", "identifier": email, "password": password}, http.StatusOK, &out)
 	return out.SessionToken
 }
 
@@ -190,34 +179,6 @@ func (ps *protectStack) decide(t *testing.T, method, rawURL string, hdr http.Hea
 	return resp
 }
 
-func doJSON(t *testing.T, c *http.Client, method, u string, body any, want int, out any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, u, rd)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: %d, want %d: %s", method, u, resp.StatusCode, want, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %v", method, u, err)
-		}
-	}
-}
-
 func header(kv ...string) http.Header {
 	h := http.Header{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -230,9 +191,9 @@ func header(kv ...string) http.Header {
 // rendered Kratos and Oathkeeper configs and rules of examples/ingress.yaml.
 func TestProtectAnyUpstream(t *testing.T) {
 	stack.Require(t)
-	r := exampleNamed(t, "ingress")
+	r := e2e.RenderedExample(t, "ingress")
 	ps := startProtectStack(t, r)
-	w := r.profile.Wiring()
+	w := r.Profile.Wiring()
 	staffID := ps.createIdentity(t, "staff@blog.example.com", "a-long-test-password-1", []string{"staff"})
 	ps.createIdentity(t, "guest@blog.example.com", "a-long-test-password-2", []string{"guests"})
 	dashboard := "https://dashboard.blog.example.com/panels/1"
@@ -262,7 +223,7 @@ func TestProtectAnyUpstream(t *testing.T) {
 			"X-User-Groups": "staff",
 			// The dashboard's own secret, not the master and not another
 			// upstream's.
-			render.GatewaySecretHeader: render.UpstreamSecret(r.secrets.Oathkeeper.HeaderSecret, "dashboard"),
+			render.GatewaySecretHeader: render.UpstreamSecret(r.Secrets.Oathkeeper.HeaderSecret, "dashboard"),
 		}
 		for k, v := range want {
 			if got := resp.Header.Get(k); got != v {
@@ -355,7 +316,7 @@ func verifyJWT(t *testing.T, token, jwksURL string) map[string]any {
 	var set struct {
 		Keys []struct{ Kid, N, E string }
 	}
-	doJSON(t, http.DefaultClient, "GET", jwksURL, nil, http.StatusOK, &set)
+	e2e.DoJSON(t, http.DefaultClient, "GET", jwksURL, nil, http.StatusOK, &set)
 	var pub *rsa.PublicKey
 	for _, k := range set.Keys {
 		if k.Kid == hdr.Kid {

@@ -1,4 +1,4 @@
-package e2e_test
+package bootstrap_test
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -55,7 +55,7 @@ func bsKratos(t *testing.T) *stack.Kratos {
 // Config and Dev are set here).
 func bsKratosWith(t *testing.T, schemaJSON string, opts stack.KratosOptions) *stack.Kratos {
 	t.Helper()
-	schema := writeFile(t, t.TempDir(), "identity.schema.json", []byte(schemaJSON))
+	schema := e2e.WriteFile(t, t.TempDir(), "identity.schema.json", []byte(schemaJSON))
 	ui := "http://127.0.0.1:4455/"
 	cfg := map[string]any{
 		"dsn": "memory",
@@ -104,71 +104,6 @@ func bsHydra(t *testing.T) *stack.Hydra {
 	return stack.StartHydra(t, stack.HydraOptions{Config: cfg, PlainHTTP: true, Dev: true})
 }
 
-// bsBinary builds authctl and authctl-cluster from this tree into one
-// directory, as a release archive ships them, and returns authctl's path:
-// its cluster commands run the authctl-cluster beside it. Built once per
-// test binary; TestMain removes the directory.
-func bsBinary(t *testing.T) string {
-	t.Helper()
-	builtBinaries.Do(func() {
-		root, err := stack.RepoRoot()
-		if err != nil {
-			builtBinaries.err = err
-			return
-		}
-		if builtBinaries.dir, err = os.MkdirTemp("", "authctl-e2e-bin-"); err != nil {
-			builtBinaries.err = err
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", builtBinaries.dir+string(filepath.Separator), "./cmd/authctl", "./cmd/authctl-cluster")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			builtBinaries.err = fmt.Errorf("go build ./cmd/authctl ./cmd/authctl-cluster: %w\n%s", err, out)
-		}
-	})
-	if builtBinaries.err != nil {
-		t.Fatal(builtBinaries.err)
-	}
-	return filepath.Join(builtBinaries.dir, "authctl")
-}
-
-var builtBinaries struct {
-	sync.Once
-	dir string
-	err error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if builtBinaries.dir != "" {
-		os.RemoveAll(builtBinaries.dir)
-	}
-	os.Exit(code)
-}
-
-type bsResult struct {
-	stdout, stderr string
-	code           int
-}
-
-// bsRun runs authctl with args (and env additions) and returns its output.
-func bsRun(t *testing.T, bin string, env []string, args ...string) bsResult {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("authctl %s -> %d\nstderr:\n%s", strings.Join(args, " "), code, errOut.String())
-	return bsResult{stdout: out.String(), stderr: errOut.String(), code: code}
-}
-
 // bsSummary is the -o json summary.
 type bsSummary struct {
 	DryRun     bool           `json:"dry_run"`
@@ -181,11 +116,11 @@ type bsSummary struct {
 	Errors []struct{ Kind, Key, Source, Message string } `json:"errors"`
 }
 
-func bsJSON(t *testing.T, r bsResult) bsSummary {
+func bsJSON(t *testing.T, r e2e.Result) bsSummary {
 	t.Helper()
 	var s bsSummary
-	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
-		t.Fatalf("stdout is not the JSON summary: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &s); err != nil {
+		t.Fatalf("stdout is not the JSON summary: %v\n%s", err, r.Stdout)
 	}
 	return s
 }
@@ -268,7 +203,7 @@ func (a bsAdmin) byEmail() map[string]map[string]any {
 	a.t.Helper()
 	out := map[string]map[string]any{}
 	for _, i := range a.identities() {
-		email, _ := get(i, "traits.email").(string)
+		email, _ := e2e.Get(i, "traits.email").(string)
 		if _, dup := out[email]; dup {
 			a.t.Fatalf("identity %s exists twice", email)
 		}
@@ -326,7 +261,7 @@ var bsHash = func() func(t *testing.T, pw string) string {
 func TestBootstrapIdentitiesLifecycle(t *testing.T) {
 	stack.Require(t)
 	k := bsKratos(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	admin := bsAdmin{t: t, base: k.AdminURL}
 	env := []string{"KRATOS_ADMIN_URL=" + k.AdminURL}
 	dir := t.TempDir()
@@ -351,30 +286,30 @@ func TestBootstrapIdentitiesLifecycle(t *testing.T) {
     state: inactive
   - traits: {email: not-an-email, name: Broken}
 `, bsHash(t, "alice-hashed-pw"))
-	file := writeFile(t, dir, "identities.yaml", []byte(v1))
+	file := e2e.WriteFile(t, dir, "identities.yaml", []byte(v1))
 
 	// Create: three identities, and the fourth fails with its file:line.
-	r := bsRun(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
+	r := e2e.Run(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
 	s := bsJSON(t, r)
-	if r.code == 0 {
+	if r.Code == 0 {
 		t.Errorf("exit code 0 although an identity failed")
 	}
 	bsWantCounts(t, "identities", s.Identities, map[string]int{"create": 3, "failed": 1})
 	if len(s.Errors) != 1 || s.Errors[0].Source != file+":12" {
 		t.Fatalf("want one error at %s:12, got %+v", file, s.Errors)
 	}
-	if !strings.Contains(r.stderr, file+":12") {
-		t.Errorf("stderr does not report the failing line:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, file+":12") {
+		t.Errorf("stderr does not report the failing line:\n%s", r.Stderr)
 	}
 	got := admin.byEmail()
 	if len(got) != 4 {
 		t.Fatalf("want 3 created + 1 manual identities, got %d", len(got))
 	}
-	if get(got["alice@example.com"], "metadata_admin.managed_by") != "authctl" {
+	if e2e.Get(got["alice@example.com"], "metadata_admin.managed_by") != "authctl" {
 		t.Errorf("created identity lacks the ownership marker: %v", got["alice@example.com"]["metadata_admin"])
 	}
-	if get(got["carol@example.com"], "state") != "inactive" {
-		t.Errorf("carol state = %v", get(got["carol@example.com"], "state"))
+	if e2e.Get(got["carol@example.com"], "state") != "inactive" {
+		t.Errorf("carol state = %v", e2e.Get(got["carol@example.com"], "state"))
 	}
 	// Hashed and plaintext passwords both log in.
 	if !bsLogin(t, k, "alice@example.com", "alice-hashed-pw") {
@@ -389,12 +324,12 @@ func TestBootstrapIdentitiesLifecycle(t *testing.T) {
 
 	// Rerun without the broken item: nothing to do, no writes.
 	v1ok := v1[:strings.Index(v1, "  - traits: {email: not-an-email")]
-	writeFile(t, dir, "identities.yaml", []byte(v1ok))
+	e2e.WriteFile(t, dir, "identities.yaml", []byte(v1ok))
 	before := admin.state("/admin/identities?page_size=1000")
-	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
+	r = e2e.Run(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
 	s = bsJSON(t, r)
-	if r.code != 0 {
-		t.Fatalf("rerun failed: %s", r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("rerun failed: %s", r.Stderr)
 	}
 	bsWantCounts(t, "identities", s.Identities, map[string]int{"create": 0, "update": 0, "unchanged": 3, "delete": 0, "failed": 0})
 	if after := admin.state("/admin/identities?page_size=1000"); after != before {
@@ -405,18 +340,18 @@ func TestBootstrapIdentitiesLifecycle(t *testing.T) {
 	// --update-credentials.
 	v2 := strings.NewReplacer("name: Alice}", "name: Alice Liddell}", "groups: [admins]", "groups: [admins, auditors]",
 		`password: "bob-plaintext-pw"`, `password: "bob-new-pw"`).Replace(v1ok)
-	writeFile(t, dir, "identities.yaml", []byte(v2))
-	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
+	e2e.WriteFile(t, dir, "identities.yaml", []byte(v2))
+	r = e2e.Run(t, bin, env, "bootstrap", "--identities", file, "-o", "json")
 	s = bsJSON(t, r)
 	bsWantCounts(t, "identities", s.Identities, map[string]int{"update": 1, "unchanged": 2, "failed": 0})
 	got = admin.byEmail()
-	if get(got["alice@example.com"], "traits.name") != "Alice Liddell" || mustJSON(t, get(got["alice@example.com"], "metadata_public.groups")) != `["admins","auditors"]` {
+	if e2e.Get(got["alice@example.com"], "traits.name") != "Alice Liddell" || e2e.MustJSON(t, e2e.Get(got["alice@example.com"], "metadata_public.groups")) != `["admins","auditors"]` {
 		t.Errorf("alice not updated: %v %v", got["alice@example.com"]["traits"], got["alice@example.com"]["metadata_public"])
 	}
 	if !bsLogin(t, k, "bob@example.com", "bob-plaintext-pw") {
 		t.Error("bob's password changed without --update-credentials")
 	}
-	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "--update-credentials", "-o", "json")
+	r = e2e.Run(t, bin, env, "bootstrap", "--identities", file, "--update-credentials", "-o", "json")
 	if s = bsJSON(t, r); s.Identities["update"] != 2 { // alice and bob carry credentials
 		t.Errorf("--update-credentials: %v", s.Identities)
 	}
@@ -426,8 +361,8 @@ func TestBootstrapIdentitiesLifecycle(t *testing.T) {
 
 	// Prune: carol leaves the input; the manual identity stays.
 	v3 := strings.Replace(v2, "  - traits: {email: carol@example.com}\n    state: inactive\n", "", 1)
-	writeFile(t, dir, "identities.yaml", []byte(v3))
-	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "--prune", "-o", "json")
+	e2e.WriteFile(t, dir, "identities.yaml", []byte(v3))
+	r = e2e.Run(t, bin, env, "bootstrap", "--identities", file, "--prune", "-o", "json")
 	s = bsJSON(t, r)
 	bsWantCounts(t, "identities", s.Identities, map[string]int{"delete": 1, "unchanged": 2, "failed": 0})
 	got = admin.byEmail()
@@ -443,26 +378,26 @@ func TestBootstrapDryRunMakesNoWrites(t *testing.T) {
 	stack.Require(t)
 	k := bsKratos(t)
 	h := bsHydra(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	ka, ha := bsAdmin{t: t, base: k.AdminURL}, bsAdmin{t: t, base: h.AdminURL}
 	dir := t.TempDir()
 	env := []string{"KRATOS_ADMIN_URL=" + k.AdminURL, "HYDRA_ADMIN_URL=" + h.AdminURL}
-	ids := writeFile(t, dir, "ids.ndjson", []byte(`{"traits":{"email":"a@example.com"}}
+	ids := e2e.WriteFile(t, dir, "ids.ndjson", []byte(`{"traits":{"email":"a@example.com"}}
 {"traits":{"email":"b@example.com"}}
 `))
-	clients := writeFile(t, dir, "clients.yaml", []byte(`clients:
+	clients := e2e.WriteFile(t, dir, "clients.yaml", []byte(`clients:
   - client_id: ci
     grant_types: [client_credentials]
 `))
-	r := bsRun(t, bin, env, "bootstrap", "--identities", ids, "--clients", clients, "--secrets-out", filepath.Join(dir, "s.yaml"))
-	if r.code != 0 {
-		t.Fatal(r.stderr)
+	r := e2e.Run(t, bin, env, "bootstrap", "--identities", ids, "--clients", clients, "--secrets-out", filepath.Join(dir, "s.yaml"))
+	if r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	// Now a plan with a create, an update and deletes pending.
-	writeFile(t, dir, "ids.ndjson", []byte(`{"traits":{"email":"a@example.com","name":"A"}}
+	e2e.WriteFile(t, dir, "ids.ndjson", []byte(`{"traits":{"email":"a@example.com","name":"A"}}
 {"traits":{"email":"c@example.com"}}
 `))
-	writeFile(t, dir, "clients.yaml", []byte(`clients:
+	e2e.WriteFile(t, dir, "clients.yaml", []byte(`clients:
   - client_id: web
     grant_types: [authorization_code]
     redirect_uris: ["http://127.0.0.1/cb"]
@@ -472,9 +407,9 @@ func TestBootstrapDryRunMakesNoWrites(t *testing.T) {
 		{"bootstrap", "plan", "--identities", ids, "--clients", clients, "--prune", "--rotate-secret", "ci"},
 		{"bootstrap", "--dry-run", "--identities", ids, "--clients", clients, "--prune", "-o", "json"},
 	} {
-		r = bsRun(t, bin, env, args...)
-		if r.code != 0 {
-			t.Fatalf("%v: exit %d", args, r.code)
+		r = e2e.Run(t, bin, env, args...)
+		if r.Code != 0 {
+			t.Fatalf("%v: exit %d", args, r.Code)
 		}
 	}
 	s := bsJSON(t, r)
@@ -486,10 +421,10 @@ func TestBootstrapDryRunMakesNoWrites(t *testing.T) {
 	if ka.state("/admin/identities?page_size=1000") != beforeIDs || ha.state("/admin/clients") != beforeClients {
 		t.Fatal("a dry run changed server state")
 	}
-	plan := bsRun(t, bin, env, "bootstrap", "plan", "--identities", ids, "--clients", clients, "--prune")
+	plan := e2e.Run(t, bin, env, "bootstrap", "plan", "--identities", ids, "--clients", clients, "--prune")
 	for _, want := range []string{"+ identity c@example.com", "~ identity a@example.com (traits)", "- identity b@example.com", "+ client web", "- client ci", "Plan: identities: 1 to create, 1 to update, 0 unchanged, 1 to delete"} {
-		if !strings.Contains(plan.stdout, want) {
-			t.Errorf("plan lacks %q:\n%s", want, plan.stdout)
+		if !strings.Contains(plan.Stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, plan.Stdout)
 		}
 	}
 }
@@ -497,7 +432,7 @@ func TestBootstrapDryRunMakesNoWrites(t *testing.T) {
 func TestBootstrapKillAndRerun(t *testing.T) {
 	stack.Require(t)
 	k := bsKratos(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	admin := bsAdmin{t: t, base: k.AdminURL}
 	const n = 12000
 	hash := bsHash(t, "same-password-for-all")
@@ -505,7 +440,7 @@ func TestBootstrapKillAndRerun(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&buf, `{"traits":{"email":"user%05d@example.com"},"credentials":{"password":{"config":{"hashed_password":%q}}}}`+"\n", i, hash)
 	}
-	file := writeFile(t, t.TempDir(), "big.ndjson", buf.Bytes())
+	file := e2e.WriteFile(t, t.TempDir(), "big.ndjson", buf.Bytes())
 	args := []string{"bootstrap", "--identities", file, "--kratos-admin-url", k.AdminURL, "--batch-size", "500", "--concurrency", "2", "--progress", "none"}
 
 	cmd := exec.Command(bin, args...)
@@ -537,9 +472,9 @@ func TestBootstrapKillAndRerun(t *testing.T) {
 		t.Fatalf("killed with %d of %d created: the kill must land mid-run", partial, n)
 	}
 
-	r := bsRun(t, bin, nil, append(args, "-o", "json")...)
-	if r.code != 0 {
-		t.Fatalf("rerun failed: %s", r.stderr)
+	r := e2e.Run(t, bin, nil, append(args, "-o", "json")...)
+	if r.Code != 0 {
+		t.Fatalf("rerun failed: %s", r.Stderr)
 	}
 	s := bsJSON(t, r)
 	if s.Identities["create"]+s.Identities["unchanged"] != n || s.Identities["unchanged"] != partial {
@@ -602,7 +537,7 @@ func bsToken(t *testing.T, h *stack.Hydra, id, secret string) int {
 func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
 	stack.Require(t)
 	h := bsHydra(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	admin := bsAdmin{t: t, base: h.AdminURL}
 	dir := t.TempDir()
 	secrets := filepath.Join(dir, "client-secrets.yaml")
@@ -626,29 +561,29 @@ func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
     token_endpoint_auth_method: none
     scope: openid offline groups
 `
-	file := writeFile(t, dir, "clients.yaml", []byte(v1))
+	file := e2e.WriteFile(t, dir, "clients.yaml", []byte(v1))
 
 	// Without --secrets-out a generated secret has nowhere to go: refuse
 	// before any write.
-	r := bsRun(t, bin, env, "bootstrap", "--clients", file)
-	if r.code == 0 || !strings.Contains(r.stderr, "--secrets-out") {
-		t.Fatalf("want a refusal with a --secrets-out hint, got %d:\n%s", r.code, r.stderr)
+	r := e2e.Run(t, bin, env, "bootstrap", "--clients", file)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "--secrets-out") {
+		t.Fatalf("want a refusal with a --secrets-out hint, got %d:\n%s", r.Code, r.Stderr)
 	}
 	if code, _ := admin.do(http.MethodGet, "/admin/clients/ci", nil); code != http.StatusNotFound {
 		t.Fatal("the refused run wrote a client")
 	}
 
-	r = bsRun(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
+	r = e2e.Run(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
 	s := bsJSON(t, r)
 	bsWantCounts(t, "clients", s.Clients, map[string]int{"create": 3, "failed": 0})
-	if strings.Contains(r.stdout+r.stderr, "ci-secret-from-the-environment") {
+	if strings.Contains(r.Stdout+r.Stderr, "ci-secret-from-the-environment") {
 		t.Error("a secret was printed")
 	}
 	gen := bsSecrets(t, secrets)
 	if len(gen) != 1 || gen["generated"] == "" {
 		t.Fatalf("want only the generated secret in the file, got %v", gen)
 	}
-	if strings.Contains(r.stdout+r.stderr, gen["generated"]) {
+	if strings.Contains(r.Stdout+r.Stderr, gen["generated"]) {
 		t.Error("the generated secret was printed")
 	}
 	if bsToken(t, h, "ci", "ci-secret-from-the-environment") != http.StatusOK {
@@ -660,21 +595,21 @@ func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
 	code, body := admin.do(http.MethodGet, "/admin/clients/kubectl", nil)
 	var kubectl map[string]any
 	_ = json.Unmarshal(body, &kubectl)
-	if code != 200 || kubectl["owner"] != "authctl" || get(kubectl, "metadata.managed_by") != "authctl" {
+	if code != 200 || kubectl["owner"] != "authctl" || e2e.Get(kubectl, "metadata.managed_by") != "authctl" {
 		t.Errorf("kubectl lacks the ownership marks: %d %s", code, body)
 	}
 
 	// Rerun: unchanged, and the secrets stay valid.
 	before := admin.state("/admin/clients")
-	r = bsRun(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
+	r = e2e.Run(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
 	bsWantCounts(t, "clients", bsJSON(t, r).Clients, map[string]int{"unchanged": 3, "create": 0, "update": 0})
 	if admin.state("/admin/clients") != before {
 		t.Error("an unchanged rerun modified clients")
 	}
 
 	// Update: a changed field is PUT, the secret is kept.
-	writeFile(t, dir, "clients.yaml", []byte(strings.Replace(v1, "client_name: CI", "client_name: Continuous Integration", 1)))
-	r = bsRun(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
+	e2e.WriteFile(t, dir, "clients.yaml", []byte(strings.Replace(v1, "client_name: CI", "client_name: Continuous Integration", 1)))
+	r = e2e.Run(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "-o", "json")
 	bsWantCounts(t, "clients", bsJSON(t, r).Clients, map[string]int{"update": 1, "unchanged": 2})
 	if bsToken(t, h, "ci", "ci-secret-from-the-environment") != http.StatusOK {
 		t.Error("the update lost ci's secret")
@@ -682,7 +617,7 @@ func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
 
 	// Rotation: the old secret stops working, the new one (in the file) works.
 	old := gen["generated"]
-	r = bsRun(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "--rotate-secret", "generated", "-o", "json")
+	r = e2e.Run(t, bin, env, "bootstrap", "--clients", file, "--secrets-out", secrets, "--rotate-secret", "generated", "-o", "json")
 	bsWantCounts(t, "clients", bsJSON(t, r).Clients, map[string]int{"rotate": 1, "failed": 0})
 	gen = bsSecrets(t, secrets)
 	if gen["generated"] == old || gen["generated"] == "" {
@@ -697,8 +632,8 @@ func TestBootstrapClientsUpsertRotatePrune(t *testing.T) {
 
 	// Prune: generated leaves the input; manual stays.
 	v2 := strings.Replace(v1, "  - client_id: generated\n    grant_types: [client_credentials]\n    token_endpoint_auth_method: client_secret_post\n", "", 1)
-	writeFile(t, dir, "clients.yaml", []byte(v2))
-	r = bsRun(t, bin, env, "bootstrap", "--clients", file, "--prune", "-o", "json")
+	e2e.WriteFile(t, dir, "clients.yaml", []byte(v2))
+	r = e2e.Run(t, bin, env, "bootstrap", "--clients", file, "--prune", "-o", "json")
 	bsWantCounts(t, "clients", bsJSON(t, r).Clients, map[string]int{"delete": 1, "failed": 0})
 	if code, _ := admin.do(http.MethodGet, "/admin/clients/generated", nil); code != http.StatusNotFound {
 		t.Error("prune kept generated")
@@ -719,23 +654,23 @@ func TestBootstrapIdentitiesBehindPortForward(t *testing.T) {
 	// A closed loopback port stands for a public host that does not resolve.
 	unreachable := fmt.Sprintf("http://127.0.0.1:%d/", stack.FreePort(t))
 	k := bsKratosWith(t, bsSchema, stack.KratosOptions{PublicBaseURL: unreachable})
-	bin := bsBinary(t)
-	file := writeFile(t, t.TempDir(), "identities.yaml", []byte(`identities:
+	bin := e2e.Authctl(t)
+	file := e2e.WriteFile(t, t.TempDir(), "identities.yaml", []byte(`identities:
   - traits: {email: alice@example.com, name: Alice}
 `))
 	env := []string{"KRATOS_ADMIN_URL=" + k.AdminURL}
 
-	r := bsRun(t, bin, env, "bootstrap", "--identities", file, "--timeout", "20s")
-	if r.code == 0 {
-		t.Fatalf("bootstrap through the admin port alone succeeded although the public base URL is unreachable:\n%s", r.stderr)
+	r := e2e.Run(t, bin, env, "bootstrap", "--identities", file, "--timeout", "20s")
+	if r.Code == 0 {
+		t.Fatalf("bootstrap through the admin port alone succeeded although the public base URL is unreachable:\n%s", r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "identity schemas") || !strings.Contains(r.stderr, "public") {
-		t.Errorf("the error does not say that the schemas come from the public URL:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "identity schemas") || !strings.Contains(r.Stderr, "public") {
+		t.Errorf("the error does not say that the schemas come from the public URL:\n%s", r.Stderr)
 	}
 
-	r = bsRun(t, bin, env, "bootstrap", "--identities", file, "--kratos-public-url", k.PublicURL, "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("bootstrap with --kratos-public-url exited %d:\n%s", r.code, r.stderr)
+	r = e2e.Run(t, bin, env, "bootstrap", "--identities", file, "--kratos-public-url", k.PublicURL, "-o", "json")
+	if r.Code != 0 {
+		t.Fatalf("bootstrap with --kratos-public-url exited %d:\n%s", r.Code, r.Stderr)
 	}
 	bsWantCounts(t, "identities", bsJSON(t, r).Identities, map[string]int{"create": 1})
 	admin := bsAdmin{t: t, base: k.AdminURL}
@@ -753,16 +688,16 @@ func TestBootstrapVerifiedAddresses(t *testing.T) {
 	// Kratos keeps an address only for a trait its schema marks for
 	// verification, as authctl's default schema does.
 	k := bsKratosWith(t, strings.Replace(bsSchema, `{"password": {"identifier": true}}}`, `{"password": {"identifier": true}}, "verification": {"via": "email"}}`, 1), stack.KratosOptions{})
-	bin := bsBinary(t)
-	file := writeFile(t, t.TempDir(), "identities.yaml", []byte(`identities:
+	bin := e2e.Authctl(t)
+	file := e2e.WriteFile(t, t.TempDir(), "identities.yaml", []byte(`identities:
   - traits: {email: vouched@example.com}
     verifiable_addresses: [{value: vouched@example.com, via: email, verified: true}]
   - traits: {email: pending@example.com}
     verifiable_addresses: [{value: pending@example.com, via: email, verified: false}]
 `))
-	r := bsRun(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", file, "--kratos-public-url", k.PublicURL, "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("bootstrap exited %d:\n%s", r.code, r.stderr)
+	r := e2e.Run(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", file, "--kratos-public-url", k.PublicURL, "-o", "json")
+	if r.Code != 0 {
+		t.Fatalf("bootstrap exited %d:\n%s", r.Code, r.Stderr)
 	}
 	admin := bsAdmin{t: t, base: k.AdminURL}
 	for email, want := range map[string]bool{"vouched@example.com": true, "pending@example.com": false} {
@@ -784,20 +719,20 @@ func TestBootstrapVerifiedAddresses(t *testing.T) {
 	}
 	// An address that is no verification trait of the identity would be
 	// dropped by Kratos without a word: bootstrap refuses it, at its line.
-	other := writeFile(t, t.TempDir(), "other.yaml", []byte(`identities:
+	other := e2e.WriteFile(t, t.TempDir(), "other.yaml", []byte(`identities:
   - traits: {email: someone@example.com}
     verifiable_addresses: [{value: else@example.com, via: email, verified: true}]
 `))
-	r = bsRun(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", other, "--kratos-public-url", k.PublicURL, "-o", "json")
-	if s := bsJSON(t, r); r.code == 0 || len(s.Errors) != 1 || !strings.Contains(s.Errors[0].Message, "marks for verification") || s.Errors[0].Source != other+":2" {
-		t.Errorf("an address outside the traits was not refused: %d %+v", r.code, s.Errors)
+	r = e2e.Run(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", other, "--kratos-public-url", k.PublicURL, "-o", "json")
+	if s := bsJSON(t, r); r.Code == 0 || len(s.Errors) != 1 || !strings.Contains(s.Errors[0].Message, "marks for verification") || s.Errors[0].Source != other+":2" {
+		t.Errorf("an address outside the traits was not refused: %d %+v", r.Code, s.Errors)
 	}
 	// A verified address with another status is refused before any request.
-	bad := writeFile(t, t.TempDir(), "bad.yaml", []byte(`identities:
+	bad := e2e.WriteFile(t, t.TempDir(), "bad.yaml", []byte(`identities:
   - traits: {email: x@example.com}
     verifiable_addresses: [{value: x@example.com, via: email, verified: true, status: pending}]
 `))
-	if r := bsRun(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", bad, "--kratos-public-url", k.PublicURL); r.code == 0 || !strings.Contains(r.stderr, "bad.yaml:2") || !strings.Contains(r.stderr, "a verified address has status completed") {
-		t.Errorf("an inconsistent address was not refused at its line: %d\n%s", r.code, r.stderr)
+	if r := e2e.Run(t, bin, []string{"KRATOS_ADMIN_URL=" + k.AdminURL}, "bootstrap", "--identities", bad, "--kratos-public-url", k.PublicURL); r.Code == 0 || !strings.Contains(r.Stderr, "bad.yaml:2") || !strings.Contains(r.Stderr, "a verified address has status completed") {
+		t.Errorf("an inconsistent address was not refused at its line: %d\n%s", r.Code, r.Stderr)
 	}
 }

@@ -1,11 +1,12 @@
 //go:build cluster
 
-package e2e_test
+package apply_test
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/cluster"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
@@ -20,7 +21,7 @@ metadata:
   namespace: auth
 spec:
   domain: dev.example.com
-` + clusterComponents + `  database:
+` + e2e.ClusterComponents + `  database:
     mode: external
     external:
       driver: postgres
@@ -35,7 +36,7 @@ spec:
 // complete and every Deployment has both replicas available.
 func TestClusterApplyPostgresReplicas(t *testing.T) {
 	stack.Require(t)
-	st := applyProfileOnNodeAfter(t, func(n *cluster.Node) {
+	st := e2e.ApplyProfileOnNodeAfter(t, func(n *cluster.Node) {
 		dsns, err := n.StartPostgres("kratos", "hydra")
 		if err != nil {
 			t.Fatal(err)
@@ -51,14 +52,14 @@ func TestClusterApplyPostgresReplicas(t *testing.T) {
 			}
 		}
 	}, clusterPostgresProfile, "prod", nil)
-	out, _ := st.n.Kubectl("-n", "auth", "get", "deployments", "-o",
+	out, _ := st.N.Kubectl("-n", "auth", "get", "deployments", "-o",
 		`jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas}/{.spec.replicas}{"\n"}{end}`)
 	for _, d := range []string{"prod-kratos=2/2", "prod-hydra=2/2", "prod-oathkeeper=2/2"} {
 		if !strings.Contains(out, d) {
 			t.Errorf("want %s, deployments:\n%s", d, out)
 		}
 	}
-	jobs, _ := st.n.Kubectl("-n", "auth", "get", "jobs", "-o", `jsonpath={range .items[*]}{.metadata.name}={.status.succeeded}{"\n"}{end}`)
+	jobs, _ := st.N.Kubectl("-n", "auth", "get", "jobs", "-o", `jsonpath={range .items[*]}{.metadata.name}={.status.succeeded}{"\n"}{end}`)
 	if strings.Count(jobs, "=1") < 2 {
 		t.Errorf("want the Kratos and Hydra migration Jobs complete:\n%s", jobs)
 	}

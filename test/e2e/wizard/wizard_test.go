@@ -1,4 +1,4 @@
-package e2e_test
+package wizard_test
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -62,7 +63,7 @@ func TestWizardInTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not on PATH (install tmux, or AUTHCTL_E2E=skip)")
 	}
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "acme.yaml")
 	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-%d", os.Getpid())}
@@ -133,7 +134,7 @@ func TestWizardGuidesInTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not on PATH (install tmux, or AUTHCTL_E2E=skip)")
 	}
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "envs", "prod", "profile.yaml")
 	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-guide-%d", os.Getpid())}
@@ -208,22 +209,22 @@ func TestWizardGuidesInTmux(t *testing.T) {
 // secrets generate, render, all with no terminal.
 func TestWizardDefaultsThenRender(t *testing.T) {
 	stack.Require(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "profile.yaml")
-	if r := bsRun(t, bin, nil, "init", "--defaults", "-f", file); r.code != 0 || r.stdout != "" {
-		t.Fatalf("init --defaults: %d %q %s", r.code, r.stdout, r.stderr)
+	if r := e2e.Run(t, bin, nil, "init", "--defaults", "-f", file); r.Code != 0 || r.Stdout != "" {
+		t.Fatalf("init --defaults: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := bsRun(t, bin, nil, "secrets", "generate", "-f", file); r.code != 0 {
-		t.Fatalf("secrets generate: %s", r.stderr)
+	if r := e2e.Run(t, bin, nil, "secrets", "generate", "-f", file); r.Code != 0 {
+		t.Fatalf("secrets generate: %s", r.Stderr)
 	}
-	r := bsRun(t, bin, nil, "render", "-f", file)
-	if r.code != 0 || !strings.Contains(r.stdout, "kind: Deployment") {
-		t.Fatalf("render: %d %s", r.code, r.stderr)
+	r := e2e.Run(t, bin, nil, "render", "-f", file)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "kind: Deployment") {
+		t.Fatalf("render: %d %s", r.Code, r.Stderr)
 	}
 	// No terminal and no --defaults: never prompts, names the missing flags.
-	r = bsRun(t, bin, nil, "init", "-f", filepath.Join(dir, "other.yaml"))
-	if r.code != 1 || !strings.Contains(r.stderr, "missing --name, --domain") {
-		t.Fatalf("init without a terminal: %d %s", r.code, r.stderr)
+	r = e2e.Run(t, bin, nil, "init", "-f", filepath.Join(dir, "other.yaml"))
+	if r.Code != 1 || !strings.Contains(r.Stderr, "missing --name, --domain") {
+		t.Fatalf("init without a terminal: %d %s", r.Code, r.Stderr)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build cluster
 
-package e2e_test
+package kubectl_test
 
 import (
 	"crypto/tls"
@@ -18,13 +18,14 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/cluster"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
 // clusterKubectlProfile is the cluster profile behind the ingress target,
 // with kubectl access for two groups.
-const clusterKubectlProfile = clusterProfile + `  gateway:
+const clusterKubectlProfile = e2e.ClusterProfile + `  gateway:
     target: ingress
     ingressClassName: e2e          # served by the harness's stand-in (cluster.Ingress)
     tlsSecretName: dev-tls         # created by the test from its own CA
@@ -75,15 +76,15 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 	// the certificate the test puts in the Ingress' TLS Secret.
 	ca := stack.NewCA(t, "authctl-e2e ingress CA")
 	leaf := ca.ServingCert(t, "id.dev.example.com", "oauth.dev.example.com")
-	caFile := writeFile(t, t.TempDir(), "ingress-ca.crt", ca.CertPEM)
+	caFile := e2e.WriteFile(t, t.TempDir(), "ingress-ca.crt", ca.CertPEM)
 	dir := t.TempDir()
-	p, err := profile.Load(writeFile(t, dir, "dev.yaml", []byte(clusterKubectlProfile)))
+	p, err := profile.Load(e2e.WriteFile(t, dir, "dev.yaml", []byte(clusterKubectlProfile)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := renderProfile(t, "dev-kubectl", p)
+	r := e2e.RenderProfile(t, "dev-kubectl", p)
 	var ac map[string]any
-	if err := yaml.Unmarshal([]byte(r.configMapData(t, "dev-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
+	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, "dev-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
 		t.Fatal(err)
 	}
 	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
@@ -98,19 +99,19 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxyEnv := ingress.ProxyEnv()
-	st := applyProfileOnNodeWith(t, cluster.Options{AuthenticationConfig: acYAML, APIServerEnv: proxyEnv}, func(n *cluster.Node) {
+	st := e2e.ApplyProfileOnNodeWith(t, cluster.Options{AuthenticationConfig: acYAML, APIServerEnv: proxyEnv}, func(n *cluster.Node) {
 		// The Ingress' certificate exists before apply, as cert-manager's
 		// or a team's own would.
 		if _, err := n.Kubectl("create", "namespace", "auth"); err != nil {
 			t.Fatal(err)
 		}
-		crt := writeFile(t, t.TempDir(), "tls.crt", leaf.CertPEM)
-		key := writeFile(t, t.TempDir(), "tls.key", leaf.KeyPEM)
+		crt := e2e.WriteFile(t, t.TempDir(), "tls.crt", leaf.CertPEM)
+		key := e2e.WriteFile(t, t.TempDir(), "tls.key", leaf.KeyPEM)
 		if _, err := n.Kubectl("-n", "auth", "create", "secret", "tls", "dev-tls", "--cert", crt, "--key", key); err != nil {
 			t.Fatal(err)
 		}
 	}, clusterKubectlProfile, "dev", map[string]string{"identities.yaml": clusterKubectlIdentities}, "--bootstrap")
-	n := st.n
+	n := st.N
 	if err := ingress.Load(n, "e2e"); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 		Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 	}}
 	var disco map[string]any
-	doJSON(t, public, "GET", "https://oauth.dev.example.com/.well-known/openid-configuration", nil, 200, &disco)
+	e2e.DoJSON(t, public, "GET", "https://oauth.dev.example.com/.well-known/openid-configuration", nil, 200, &disco)
 	if disco["issuer"] != "https://oauth.dev.example.com/" {
 		t.Fatalf("discovery through the ingress: issuer %v", disco["issuer"])
 	}
@@ -144,7 +145,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 	// authenticator has fetched the issuer's keys (it starts lazily, and
 	// the issuer did not exist when kube-apiserver started).
 	var created map[string]any
-	doJSON(t, http.DefaultClient, "POST", hydraAdmin+"/admin/clients", map[string]any{
+	e2e.DoJSON(t, http.DefaultClient, "POST", hydraAdmin+"/admin/clients", map[string]any{
 		"client_id": "ci", "client_secret": "ci-secret-0123456789abcdef", "grant_types": []string{"client_credentials"},
 		"token_endpoint_auth_method": "client_secret_post", "audience": []string{"kubectl"}, "access_token_strategy": "jwt",
 	}, 201, &created)
@@ -173,7 +174,7 @@ func TestClusterKubectlOIDCLogin(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "tokens")
 	launchLog := filepath.Join(t.TempDir(), "launches.log")
 	self, _ := os.Executable()
-	kcRun(t, nil, filepath.Join(plugin, "authctl"), "kubeconfig", "setup", "-f", st.profile,
+	kcRun(t, nil, filepath.Join(plugin, "authctl"), "kubeconfig", "setup", "-f", st.Profile,
 		"--hydra-admin-url", hydraAdmin, "--certificate-authority", caFile,
 		"--kubeconfig", clusterKC, "--cluster", "e2e", "--set-current-context",
 		"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", cacheDir, "--no-login")
@@ -261,7 +262,7 @@ func ckIdentityID(t *testing.T, admin, email string) string {
 	var ids []struct {
 		ID string `json:"id"`
 	}
-	doJSON(t, http.DefaultClient, "GET", admin+"/admin/identities?credentials_identifier="+url.QueryEscape(email), nil, 200, &ids)
+	e2e.DoJSON(t, http.DefaultClient, "GET", admin+"/admin/identities?credentials_identifier="+url.QueryEscape(email), nil, 200, &ids)
 	if len(ids) != 1 {
 		t.Fatalf("identity %s: %d found", email, len(ids))
 	}

@@ -1,14 +1,14 @@
-package e2e_test
+package apply_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/authctl/authctl/pkg/doctor"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -31,16 +31,16 @@ type doctorStack struct {
 
 func startDoctorStack(t *testing.T) *doctorStack {
 	t.Helper()
-	r := exampleNamed(t, "ingress")
-	ds := &doctorStack{kratos: startKratos(t, r, nil)}
-	ds.hydra = stack.StartHydra(t, stack.HydraOptions{Config: hydraConfig(t, r)})
-	logRewrites(t, "hydra", hydraRewrites, ds.hydra.Rewrites())
-	k := r.profile.Spec.Kubernetes
+	r := e2e.RenderedExample(t, "ingress")
+	ds := &doctorStack{kratos: e2e.StartKratos(t, r, nil)}
+	ds.hydra = stack.StartHydra(t, stack.HydraOptions{Config: e2e.HydraConfig(t, r)})
+	e2e.LogRewrites(t, "hydra", e2e.HydraRewrites, ds.hydra.Rewrites())
+	k := r.Profile.Spec.Kubernetes
 	ds.hydra.CreateClient(t, setup.KubectlClient(k.ClientID, kubeconfig.RedirectURIs("127.0.0.1", k.RedirectPorts), k.Claims.GroupsScope))
 
-	cfg, rules := oathkeeperConfig(t, r)
+	cfg, rules := e2e.OathkeeperConfig(t, r)
 	for _, h := range []string{"cookie_session", "bearer_token"} {
-		if c, ok := get(cfg, "authenticators."+h+".config").(map[string]any); ok {
+		if c, ok := e2e.Get(cfg, "authenticators."+h+".config").(map[string]any); ok {
 			c["check_session_url"] = ds.kratos.PublicURL + "sessions/whoami"
 		}
 	}
@@ -49,13 +49,10 @@ func startDoctorStack(t *testing.T) *doctorStack {
 		t.Fatalf("real Oathkeeper rejected the rendered config:\n%v", err)
 	}
 	ds.oathkeeper = o
-	logRewrites(t, "oathkeeper", append(append([]string{}, oathkeeperRewrites...), doctorRewrites...), o.Rewrites())
+	e2e.LogRewrites(t, "oathkeeper", append(append([]string{}, e2e.OathkeeperRewrites...), doctorRewrites...), o.Rewrites())
 
-	profileFile, err := filepath.Abs("../../examples/ingress.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := writeFile(t, t.TempDir(), "hydra-ca.pem", ds.hydra.CAPEM)
+	profileFile := e2e.InRepo("examples/ingress.yaml")
+	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.pem", ds.hydra.CAPEM)
 	ds.args = []string{"doctor", "-f", profileFile, "--issuer", ds.hydra.IssuerURL, "--ca-file", caFile,
 		"--kratos-public-url", ds.kratos.PublicURL, "--kratos-admin-url", ds.kratos.AdminURL,
 		"--hydra-public-url", ds.hydra.PublicURL, "--hydra-admin-url", ds.hydra.AdminURL,
@@ -63,11 +60,11 @@ func startDoctorStack(t *testing.T) *doctorStack {
 	return ds
 }
 
-func doctorReport(t *testing.T, r bsResult) doctor.Report {
+func doctorReport(t *testing.T, r e2e.Result) doctor.Report {
 	t.Helper()
 	var rep doctor.Report
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-		t.Fatalf("doctor -o json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s", err, r.Stdout)
 	}
 	return rep
 }
@@ -85,13 +82,13 @@ func doctorStatuses(rep doctor.Report) map[string]doctor.Check {
 // and the exit code is 1.
 func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	stack.Require(t)
-	bin := bsBinary(t)
+	bin := e2e.Authctl(t)
 	ds := startDoctorStack(t)
 
-	res := bsRun(t, bin, nil, append(ds.args, "-o", "json")...)
+	res := e2e.Run(t, bin, nil, append(ds.args, "-o", "json")...)
 	rep := doctorReport(t, res)
-	if res.code != 0 || rep.Failed != 0 {
-		t.Fatalf("healthy stack: exit %d, %d failed:\n%s", res.code, rep.Failed, res.stdout)
+	if res.Code != 0 || rep.Failed != 0 {
+		t.Fatalf("healthy stack: exit %d, %d failed:\n%s", res.Code, rep.Failed, res.Stdout)
 	}
 	for _, c := range rep.Checks {
 		if c.Status != doctor.Pass {
@@ -107,13 +104,13 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	}
 
 	// The plain report: ✔ per check, no ANSI off a terminal, nothing on stderr but the summary.
-	plain := bsRun(t, bin, nil, ds.args...)
-	if plain.code != 0 || strings.Count(plain.stdout, "✔") != len(rep.Checks) || strings.Contains(plain.stdout, "\x1b[") {
-		t.Fatalf("plain report (exit %d):\n%s", plain.code, plain.stdout)
+	plain := e2e.Run(t, bin, nil, ds.args...)
+	if plain.Code != 0 || strings.Count(plain.Stdout, "✔") != len(rep.Checks) || strings.Contains(plain.Stdout, "\x1b[") {
+		t.Fatalf("plain report (exit %d):\n%s", plain.Code, plain.Stdout)
 	}
 
 	// With the default thresholds a 24h certificate fails.
-	short := doctorStatuses(doctorReport(t, bsRun(t, bin, nil, append(ds.args[:len(ds.args)-4:len(ds.args)-4], "-o", "json")...)))["tls-expiry"]
+	short := doctorStatuses(doctorReport(t, e2e.Run(t, bin, nil, append(ds.args[:len(ds.args)-4:len(ds.args)-4], "-o", "json")...)))["tls-expiry"]
 	if short.Status != doctor.Fail || !strings.Contains(short.Message, "expires in 23h") || !strings.Contains(short.Fix, "renew the certificate") {
 		t.Errorf("tls-expiry of a 24h certificate: %+v", short)
 	}
@@ -121,17 +118,17 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	// Without --issuer the harness's loopback issuer does not match the profile.
 	noIssuer := append([]string{}, ds.args...)
 	noIssuer = append(noIssuer[:3], noIssuer[5:]...)
-	mismatch := doctorStatuses(doctorReport(t, bsRun(t, bin, nil, append(noIssuer, "-o", "json")...)))["issuer-match"]
+	mismatch := doctorStatuses(doctorReport(t, e2e.Run(t, bin, nil, append(noIssuer, "-o", "json")...)))["issuer-match"]
 	if mismatch.Status != doctor.Fail || !strings.Contains(mismatch.Message, "the profile expects https://oauth.blog.example.com/") {
 		t.Errorf("issuer-match without --issuer: %+v", mismatch)
 	}
 
 	ds.oathkeeper.Stop()
-	res = bsRun(t, bin, nil, append(ds.args, "-o", "json")...)
+	res = e2e.Run(t, bin, nil, append(ds.args, "-o", "json")...)
 	rep = doctorReport(t, res)
 	got = doctorStatuses(rep)
-	if res.code != 1 || !strings.Contains(res.stderr, "2 of 11 checks failed") {
-		t.Fatalf("with Oathkeeper stopped: exit %d, stderr %s", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "2 of 11 checks failed") {
+		t.Fatalf("with Oathkeeper stopped: exit %d, stderr %s", res.Code, res.Stderr)
 	}
 	for _, name := range []string{"oathkeeper-health", "decisions-without-session"} {
 		c := got[name]
@@ -147,8 +144,8 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 			t.Errorf("%s should still pass: %+v", name, got[name])
 		}
 	}
-	plain = bsRun(t, bin, nil, ds.args...)
-	if !strings.Contains(plain.stdout, "✘ oathkeeper-health") || !strings.Contains(plain.stdout, "fix: is the port-forward running? (the connection was refused) restart it: kubectl -n auth port-forward svc/blog-oathkeeper-api ") {
-		t.Errorf("plain report:\n%s", plain.stdout)
+	plain = e2e.Run(t, bin, nil, ds.args...)
+	if !strings.Contains(plain.Stdout, "✘ oathkeeper-health") || !strings.Contains(plain.Stdout, "fix: is the port-forward running? (the connection was refused) restart it: kubectl -n auth port-forward svc/blog-oathkeeper-api ") {
+		t.Errorf("plain report:\n%s", plain.Stdout)
 	}
 }

@@ -1,4 +1,4 @@
-package e2e_test
+package bootstrap_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/authctl/authctl/pkg/ory"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -83,7 +84,7 @@ func TestBootstrapClientCreateResponseLostFakeProxy(t *testing.T) {
 				rp.ServeHTTP(w, r)
 			}))
 			defer proxy.Close()
-			in := writeFile(t, t.TempDir(), "clients.yaml", []byte("- {client_id: "+tc.clientID+", grant_types: [client_credentials], token_endpoint_auth_method: client_secret_post}\n"))
+			in := e2e.WriteFile(t, t.TempDir(), "clients.yaml", []byte("- {client_id: "+tc.clientID+", grant_types: [client_credentials], token_endpoint_auth_method: client_secret_post}\n"))
 			out := filepath.Join(t.TempDir(), "client-secrets.yaml")
 			sum, err := ory.Run(context.Background(), ory.Options{
 				HydraAdminURL: proxy.URL,

@@ -1,4 +1,4 @@
-package e2e_test
+package render_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
@@ -19,11 +20,11 @@ func crdFiles(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eso := moduleDir(t, "github.com/external-secrets/external-secrets@"+v["EXTERNAL_SECRETS_VERSION"])
-	gw := moduleDir(t, "sigs.k8s.io/gateway-api@"+v["GATEWAY_API_VERSION"])
-	eg := moduleDir(t, "github.com/envoyproxy/gateway@"+v["ENVOY_GATEWAY_VERSION"])
-	istio := moduleDir(t, "istio.io/api@"+v["ISTIO_API_VERSION"])
-	maester := moduleDir(t, "github.com/ory/oathkeeper-maester@"+v["OATHKEEPER_MAESTER_VERSION"])
+	eso := e2e.ModuleDir(t, "github.com/external-secrets/external-secrets@"+v["EXTERNAL_SECRETS_VERSION"])
+	gw := e2e.ModuleDir(t, "sigs.k8s.io/gateway-api@"+v["GATEWAY_API_VERSION"])
+	eg := e2e.ModuleDir(t, "github.com/envoyproxy/gateway@"+v["ENVOY_GATEWAY_VERSION"])
+	istio := e2e.ModuleDir(t, "istio.io/api@"+v["ISTIO_API_VERSION"])
+	maester := e2e.ModuleDir(t, "github.com/ory/oathkeeper-maester@"+v["OATHKEEPER_MAESTER_VERSION"])
 	files := []string{
 		filepath.Join(eso, "config/crds/bases/external-secrets.io_externalsecrets.yaml"),
 		filepath.Join(eg, "charts/gateway-helm/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml"),
@@ -57,28 +58,28 @@ func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	// The limit render keeps to is the API server's: one byte over is refused.
 	over := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: over, namespace: default}\ndata:\n  x: " + strings.Repeat("x", 1<<20+1) + "\n"
-	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "-f", writeFile(t, t.TempDir(), "over.yaml", []byte(over))); err == nil || !strings.Contains(stderr, "1048576") {
+	if _, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "-f", e2e.WriteFile(t, t.TempDir(), "over.yaml", []byte(over))); err == nil || !strings.Contains(stderr, "1048576") {
 		t.Errorf("a ConfigMap with 1 MiB of data was not refused for its size: %v\n%s", err, stderr)
 	}
 	large := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: istio}\n  services:\n", 1)
 	largeIngress := strings.Replace(string(profile.ManyServices(3000)), "  services:\n", "  gateway: {target: ingress, ingressClassName: nginx, tlsSecretName: example-com-tls}\n  services:\n", 1)
-	renders := append(renderExamples(t), renderProfileText(t, "services-3000", large, nil), renderProfileText(t, "services-3000-ingress", largeIngress, nil))
+	renders := append(e2e.RenderExamples(t), renderProfileText(t, "services-3000", large, nil), renderProfileText(t, "services-3000-ingress", largeIngress, nil))
 	for _, r := range renders {
-		t.Run(r.name, func(t *testing.T) {
+		t.Run(r.Name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := r.res.WriteStream(&buf); err != nil {
+			if err := r.Res.WriteStream(&buf); err != nil {
 				t.Fatal(err)
 			}
-			file := writeFile(t, t.TempDir(), r.name+".yaml", buf.Bytes())
+			file := e2e.WriteFile(t, t.TempDir(), r.Name+".yaml", buf.Bytes())
 			// Namespaces the stack only refers to (the gateway's, the
 			// upstreams') exist in a real cluster before the stack does.
 			rendered := map[string]bool{}
-			for _, o := range r.res.Objects {
+			for _, o := range r.Res.Objects {
 				if o.Kind == "Namespace" {
 					rendered[o.Name] = true
 				}
 			}
-			for _, o := range r.res.Objects {
+			for _, o := range r.Res.Objects {
 				if o.Namespace != "" && !rendered[o.Namespace] {
 					rendered[o.Namespace] = true
 					stack.Kubectl(t, kube.KubeconfigPath, "create", "namespace", o.Namespace)
@@ -86,11 +87,11 @@ func TestRenderedManifestsAcceptedByKubeAPIServer(t *testing.T) {
 			}
 			stdout, stderr, err := stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--validate=strict", "--field-manager=authctl", "-f", file)
 			if err != nil {
-				t.Fatalf("kube-apiserver rejected objects of %s: %v\n%s", r.name, err, stderr)
+				t.Fatalf("kube-apiserver rejected objects of %s: %v\n%s", r.Name, err, stderr)
 			}
 			applied := strings.Count(stdout, "serverside-applied")
-			if applied != len(r.res.Objects) {
-				t.Errorf("applied %d objects, rendered %d:\n%s", applied, len(r.res.Objects), stdout)
+			if applied != len(r.Res.Objects) {
+				t.Errorf("applied %d objects, rendered %d:\n%s", applied, len(r.Res.Objects), stdout)
 			}
 			// A second apply of the same render changes nothing.
 			stdout, stderr, err = stack.Kubectl(t, kube.KubeconfigPath, "apply", "--server-side", "--field-manager=authctl", "-f", file)

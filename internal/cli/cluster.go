@@ -98,16 +98,24 @@ func (f *Factory) runCompanion() error {
 	if f.Args == nil {
 		return fmt.Errorf("this command needs a cluster connection, which this build has none of")
 	}
-	self, _ := os.Executable()
-	if s, err := filepath.EvalSymlinks(self); err == nil {
-		self = s
-	}
 	name := CompanionName
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
-	path := filepath.Join(filepath.Dir(self), name)
-	if _, err := os.Stat(path); err != nil {
+	// Beside this binary (symlinks resolved, as krew and Homebrew install
+	// links), never in the working directory; then PATH, whose relative
+	// entries exec.LookPath refuses.
+	path, self := "", "authctl"
+	if exe, err := os.Executable(); err == nil && filepath.IsAbs(exe) {
+		if s, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = s
+		}
+		self = exe
+		if p := filepath.Join(filepath.Dir(exe), name); isFile(p) {
+			path = p
+		}
+	}
+	if path == "" {
 		if p, err := exec.LookPath(name); err == nil {
 			path = p
 		} else {
@@ -116,4 +124,9 @@ func (f *Factory) runCompanion() error {
 		}
 	}
 	return f.Exec(path, append([]string{CompanionName}, f.Args...), os.Environ())
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -102,6 +102,21 @@ func TestClusterCommandsRunTheCompanion(t *testing.T) {
 		})
 	}
 
+	// Never from the working directory: a checkout may hold anything.
+	t.Run("not from the working directory", func(t *testing.T) {
+		t.Chdir(bin)
+		t.Setenv("PATH", t.TempDir())
+		s, _, _ := bufferStreams()
+		f := NewFactory(s)
+		f.Args = []string{"history", "-f", profileFile}
+		f.Exec = func(path string, _, _ []string) error { t.Fatalf("ran %s", path); return nil }
+		root := NewRootCommandWith(f)
+		root.SetArgs(f.Args)
+		if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "was not found") {
+			t.Fatalf("got %v", err)
+		}
+	})
+
 	// A bad profile is reported here, without running the companion.
 	t.Setenv("PATH", bin)
 	s, _, _ := bufferStreams()

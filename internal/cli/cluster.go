@@ -120,7 +120,7 @@ func (f *Factory) runCompanion() error {
 			path = p
 		} else {
 			return withHint(fmt.Errorf("%w beside %s or on PATH; it holds the commands that talk to a cluster (apply, history, rollback, doctor --context), so that authctl itself starts fast", errNoCompanion, self),
-				"install it beside authctl: go install github.com/authctl/authctl/cmd/"+CompanionName+"@latest (from a clone: go install ./cmd/...), or use a release archive, which has both")
+				"install it beside authctl: go install github.com/authctl/authctl/cmd/"+CompanionName+"@latest (from a clone: go install ./cmd/...), or use a release archive, which has all three binaries")
 		}
 	}
 	return f.Exec(path, append([]string{CompanionName}, f.Args...), os.Environ())

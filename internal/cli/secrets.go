@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -36,23 +35,13 @@ printed.`,
 				return fmt.Errorf("the profile's secrets policy is %q; only the generate policy keeps a secrets file", p.Spec.Secrets.Policy)
 			}
 			path := secretsPath(p, secretsFile)
-			sf, err := secrets.Load(path)
-			if errors.Is(err, secrets.ErrNotFound) {
-				sf, err = &secrets.File{}, nil
-			}
-			if err != nil {
-				return err
-			}
-			n, err := secrets.Generator{}.Fill(sf)
+			n, err := secrets.Generator{}.FillFile(path)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
 				fmt.Fprintf(streams.ErrOut, "%s already holds every secret\n", path)
 				return nil
-			}
-			if err := sf.Save(path); err != nil {
-				return err
 			}
 			fmt.Fprintf(streams.ErrOut, "generated %d secrets into %s (mode 0600, git-ignored)\n", n, path)
 			return nil

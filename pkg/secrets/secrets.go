@@ -193,6 +193,27 @@ func (g Generator) Fill(f *File) (int, error) {
 	return created, nil
 }
 
+// FillFile is the operation behind `authctl secrets generate`: it loads
+// the secrets file at path (none yet: an empty one), generates what is
+// missing and saves it when anything was added. Existing values are never
+// changed, so it is safe to run again.
+func (g Generator) FillFile(path string) (added int, err error) {
+	f, err := Load(path)
+	if errors.Is(err, ErrNotFound) {
+		f, err = &File{}, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if added, err = g.Fill(f); err != nil || added == 0 {
+		return 0, err
+	}
+	if err := f.Save(path); err != nil {
+		return 0, err
+	}
+	return added, nil
+}
+
 // Marshal renders the file with a warning header.
 func (f *File) Marshal() ([]byte, error) {
 	var buf bytes.Buffer

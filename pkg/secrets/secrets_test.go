@@ -57,3 +57,48 @@ func TestFillKeepsExistingAndSavesPrivately(t *testing.T) {
 		t.Fatalf("load after save: %v", err)
 	}
 }
+
+// TestFillFile: the first run creates the file (0600, git-ignored), a
+// second adds nothing and leaves the bytes as they were, and a value added
+// by hand survives a run that fills a removed one.
+func TestFillFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".authctl", "dev.secrets.yaml")
+	n, err := Generator{}.FillFile(path)
+	if err != nil || n == 0 {
+		t.Fatalf("first run: %d, %v", n, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode: %v %v", fi, err)
+	}
+	first, _ := os.ReadFile(path)
+	if n, err := (Generator{}).FillFile(path); err != nil || n != 0 {
+		t.Fatalf("second run added %d (%v)", n, err)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Fatal("a run that added nothing rewrote the file")
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Hydra.TokenHookKey, f.UI.Cookie = "", "kept-by-hand-kept-by-hand-kept-b"
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := (Generator{}).FillFile(path); err != nil || n != 1 {
+		t.Fatalf("refill added %d (%v), want 1", n, err)
+	}
+	back, err := Load(path)
+	if err != nil || back.UI.Cookie != "kept-by-hand-kept-by-hand-kept-b" || back.Hydra.TokenHookKey == "" {
+		t.Fatalf("after refill: %v %+v", err, back.UI)
+	}
+	if err := os.WriteFile(path, []byte("kratos: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Generator{}).FillFile(path); err == nil {
+		t.Fatal("a broken file was filled over")
+	}
+	if data, _ := os.ReadFile(path); string(data) != "kratos: [\n" {
+		t.Fatal("a broken file was overwritten")
+	}
+}

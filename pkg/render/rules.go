@@ -295,6 +295,14 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			headers["authorization"] = true
 			rs.UsesIDToken = true
 		}
+		if s.Forward.Mode != "passthrough" {
+			// The browser sends the Kratos session cookie to every host
+			// under the cookie domain. It is the user's whole account, and
+			// an upstream that gets an identity (headers) or a token of its
+			// own (reissue) has no use for it: it goes, the app's own
+			// cookies stay.
+			set["Cookie"] = cookiesWithoutSession
+		}
 		r.Mutators = append(r.Mutators, Handler{Handler: "header", Config: map[string]any{"headers": set}})
 		for h := range set {
 			headers[strings.ToLower(h)] = true
@@ -557,6 +565,21 @@ func browserOnly() []any {
 	}}
 }
 
+// KratosSessionCookie is the cookie of a Kratos session, the only one the
+// cookie_session authenticator reads.
+const KratosSessionCookie = "ory_kratos_session"
+
+// cookiesWithoutSession is the header mutator template (Oathkeeper's
+// text/template with sprig) for the Cookie header an upstream gets: every
+// cookie the request carried, from every Cookie header line, except the
+// Kratos session.
+const cookiesWithoutSession = `{{- $kept := list -}}` +
+	`{{- range splitList ";" (join ";" (.MatchContext.Header.Values "Cookie")) -}}` +
+	`{{- $c := trim . -}}` +
+	`{{- if and $c (not (hasPrefix "` + KratosSessionCookie + `=" $c)) }}{{ $kept = append $kept $c }}{{ end -}}` +
+	`{{- end -}}` +
+	`{{- join "; " $kept -}}`
+
 // usesSession reports whether the subject's data comes from a Kratos session
 // (cookie or session token) rather than a JWT or introspection result.
 func usesSession(s profile.Service) bool {
@@ -631,7 +654,7 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 			"preserve_path":     true,
 			"extra_from":        "@this",
 			"subject_from":      "identity.id",
-			"only":              []string{"ory_kratos_session"},
+			"only":              []string{KratosSessionCookie},
 		}},
 	}
 	if used["authn:bearer_token"] {

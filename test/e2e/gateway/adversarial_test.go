@@ -340,6 +340,21 @@ func attackCases(s sessions, master string) []attackCase {
 		{"a Kratos session token never reaches a headers-mode upstream",
 			get1(docs, "/guide", "Cookie", s.admin, "Authorization", "Basic c29tZW9uZQ=="), allowedWith(map[string]string{"Authorization": "", "X-Auth-Request-User": s.adminID}),
 			get1(docs, "/guide", "Authorization", "Bearer "+s.adminToken), allowedWith(map[string]string{"Authorization": "", "X-Auth-Request-User": s.adminID})},
+		// The Kratos session cookie is the user's whole account: an
+		// upstream that gets an identity or a token of its own never sees
+		// it, whatever else the request carried; the app's cookies stay.
+		{"the Kratos session cookie next to the app's own cookies",
+			get1(wiki, "/api/pages", "Cookie", s.admin), allowedWith(map[string]string{"Cookie": ""}),
+			get1(wiki, "/api/pages", "Cookie", "theme=dark; "+s.admin+"; lang=en"), allowedWith(map[string]string{"Cookie": "theme=dark; lang=en"})},
+		{"the Kratos session cookie in a second Cookie header line",
+			get1(grafana, "/d/1", "Cookie", "theme=dark", "Cookie", s.admin), allowedWith(map[string]string{"Cookie": "theme=dark"}),
+			get1(grafana, "/d/1", "Cookie", s.admin, "Cookie", s.admin+"; lang=en"), allowedWith(map[string]string{"Cookie": "lang=en"})},
+		{"the Kratos session cookie never reaches a reissue upstream",
+			get1(reports, "/q1", "Cookie", s.admin), allowedWith(map[string]string{"Cookie": ""}),
+			get1(reports, "/q1", "Cookie", "a=1;"+s.admin+";b=2"), allowedWith(map[string]string{"Cookie": "a=1; b=2"})},
+		{"a passthrough upstream gets the request as sent",
+			get1(wiki, "/status"), allowedWith(map[string]string{"Cookie": ""}),
+			get1(wiki, "/status", "Cookie", "theme=dark; "+s.admin), allowedWith(map[string]string{"Cookie": "theme=dark; " + s.admin})},
 		{"renamed identity headers without a session",
 			get1(docs, "/guide", json...), status(401),
 			get1(docs, "/guide", with(oauth2Proxy...)...), status(401)},

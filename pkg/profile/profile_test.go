@@ -75,11 +75,13 @@ func TestDefaultsAndWiring(t *testing.T) {
 		KubectlRedirectURIs:      []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"},
 		OathkeeperAPIHost:        "dev-oathkeeper-api.dev.svc.cluster.local",
 
-		KratosAdminPeers:        []string{"bootstrap", "hydra", "token-hook"},
-		HydraAdminPeers:         []string{"bootstrap", "kratos", "ui"},
-		OathkeeperAPIPeers:      []string{},
-		OathkeeperAPINamespaces: []string{},
-		HydraCORSOrigins:        []string{},
+		KratosAdminPeers:          []string{"bootstrap", "hydra", "token-hook"},
+		HydraAdminPeers:           []string{"bootstrap", "kratos", "ui"},
+		OathkeeperAPIPeers:        []string{},
+		OathkeeperAPINamespaces:   []string{},
+		OathkeeperProxyOpen:       true,
+		OathkeeperProxyNamespaces: []string{},
+		HydraCORSOrigins:          []string{},
 	}
 	got := p.Wiring()
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)

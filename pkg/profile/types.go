@@ -137,8 +137,9 @@ type Gateway struct {
 	GatewayClassName string `yaml:"gatewayClassName,omitempty" json:"gatewayClassName,omitempty"`
 	// Namespace where the gateway's proxies run, allowed to call the decision
 	// API (default envoy-gateway-system for envoy-gateway, istio-system for
-	// istio).
-	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	// istio). For ingress (and none): the ingress controller's namespace,
+	// the only one Oathkeeper's proxy port then admits (default: any).
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty" jsonschema:"description=Where the gateway's proxies run: the namespace that may call Oathkeeper's decision API (envoy-gateway and istio) or its proxy port (ingress and none; default: any)"`
 	// Selector picks the Istio ingress gateway workloads the authorization
 	// policies apply to (default istio: ingressgateway); never empty, so a
 	// policy is never mesh-wide.

@@ -101,6 +101,16 @@ type Wiring struct {
 	HydraAdminPeers         []string `json:"hydraAdminPeers"`
 	OathkeeperAPIPeers      []string `json:"oathkeeperAPIPeers"`
 	OathkeeperAPINamespaces []string `json:"oathkeeperAPINamespaces"`
+	// Oathkeeper's proxy port is the way in only for the ingress target
+	// (its controller forwards every request there) and for none (a
+	// gateway of the user's own). OathkeeperProxyOpen admits every caller,
+	// because the controller's namespace is not known;
+	// OathkeeperProxyNamespaces admits only gateway.namespace when it is
+	// set. Neither: the port is closed, as the Envoy-based targets call
+	// the decision API and never the proxy, which would otherwise be a
+	// way round their normalisation and header removal.
+	OathkeeperProxyOpen       bool     `json:"oathkeeperProxyOpen"`
+	OathkeeperProxyNamespaces []string `json:"oathkeeperProxyNamespaces"`
 }
 
 // BootstrapComponent labels pods that run `authctl bootstrap` inside the
@@ -123,6 +133,7 @@ func (p *Profile) Wiring() Wiring {
 	out.HydraAdminPeers = slices.Clone(w.HydraAdminPeers)
 	out.OathkeeperAPIPeers = slices.Clone(w.OathkeeperAPIPeers)
 	out.OathkeeperAPINamespaces = slices.Clone(w.OathkeeperAPINamespaces)
+	out.OathkeeperProxyNamespaces = slices.Clone(w.OathkeeperProxyNamespaces)
 	return out
 }
 
@@ -190,6 +201,14 @@ func (p *Profile) computeWiring() Wiring {
 	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
+	w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces = false, []string{}
+	if g := s.Gateway; g.Target == "ingress" || g.Target == "none" {
+		if g.Namespace != "" {
+			w.OathkeeperProxyNamespaces = []string{g.Namespace}
+		} else {
+			w.OathkeeperProxyOpen = true
+		}
+	}
 	return w
 }
 

@@ -32,6 +32,7 @@ func netpolPeers(instance, ns string) []peer {
 		peer{name: "stranger", namespace: ns, labels: map[string]string{"app": "other"}},
 		peer{name: "ns:envoy-gateway-system", namespace: "envoy-gateway-system", labels: map[string]string{"app": "envoy"}},
 		peer{name: "ns:istio-system", namespace: "istio-system", labels: map[string]string{"istio": "ingressgateway"}},
+		peer{name: "ns:ingress-nginx", namespace: "ingress-nginx", labels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}},
 		peer{name: "ns:elsewhere", namespace: "elsewhere", labels: map[string]string{"app.kubernetes.io/name": "hydra", "app.kubernetes.io/instance": instance}},
 	)
 	return out
@@ -99,19 +100,23 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 		"kratos:4434":     "bootstrap hydra token-hook",
 		"hydra:4444":      "*",
 		"hydra:4445":      "bootstrap kratos ui",
-		"oathkeeper:4455": "*",
 		"oathkeeper:9000": "ns",
 		"ui:3000":         "*",
 		"token-hook:4460": "hydra",
 	}
 	want := map[string]map[string]string{
-		"minimal":          {"oathkeeper:4456": ""},
-		"ingress":          {"oathkeeper:4456": "", "authz:4480": "oathkeeper"},
-		"internal-tools":   {"oathkeeper:4456": "envoy", "authz:4480": "oathkeeper", "envoy:8080": "*"},
-		"production":       {"oathkeeper:4456": "ns:envoy-gateway-system", "hydra:4445": "bootstrap kratos oathkeeper ui"},
-		"external-secrets": {"oathkeeper:4456": "ns:istio-system"},
-		// Ingress target (Oathkeeper proxy, no decision API callers); grafana needs a group.
-		"staff-sso": {"oathkeeper:4456": "", "authz:4480": "oathkeeper"},
+		// No gateway: the proxy is open for one of the user's own.
+		"minimal": {"oathkeeper:4455": "*", "oathkeeper:4456": ""},
+		// Ingress target, controller namespace unknown: the proxy is open.
+		"ingress": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "authz:4480": "oathkeeper"},
+		// The Envoy-based targets call the decision API only: the proxy,
+		// a way round their normalisation, is closed.
+		"internal-tools":   {"oathkeeper:4455": "", "oathkeeper:4456": "envoy", "authz:4480": "oathkeeper", "envoy:8080": "*"},
+		"production":       {"oathkeeper:4455": "", "oathkeeper:4456": "ns:envoy-gateway-system", "hydra:4445": "bootstrap kratos oathkeeper ui"},
+		"external-secrets": {"oathkeeper:4455": "", "oathkeeper:4456": "ns:istio-system"},
+		// Ingress target with the controller's namespace (gateway.namespace):
+		// the proxy admits only it; grafana needs a group.
+		"staff-sso": {"oathkeeper:4455": "ns:ingress-nginx", "oathkeeper:4456": "", "authz:4480": "oathkeeper"},
 	}
 	for _, file := range examples(t) {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
@@ -152,8 +157,10 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 					ports = append(ports, rp.Port.IntValue())
 				}
 			}
-			if component == "oathkeeper" && !slices.Contains(ports, 4456) {
-				ports = append(ports, 4456) // closed to everyone: still checked
+			for _, closed := range []int{4455, 4456} {
+				if component == "oathkeeper" && !slices.Contains(ports, closed) {
+					ports = append(ports, closed) // closed to everyone: still checked
+				}
 			}
 			for _, port := range ports {
 				var who []string
@@ -172,7 +179,7 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 				switch {
 				case all:
 					got[fmt.Sprintf("%s:%d", component, port)] = "*"
-				case nsOnly && len(who) == len(netpolPeers(instance, ns))-3:
+				case nsOnly && len(who) == len(slices.DeleteFunc(netpolPeers(instance, ns), func(p peer) bool { return p.namespace != ns })):
 					got[fmt.Sprintf("%s:%d", component, port)] = "ns"
 				default:
 					got[fmt.Sprintf("%s:%d", component, port)] = strings.Join(who, " ")

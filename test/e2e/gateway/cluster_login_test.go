@@ -16,8 +16,9 @@ import (
 )
 
 // clusterIngressProfile protects one upstream (the Service api:8080 in the
-// stack's namespace) with the ingress target: the ingress controller sends
-// every request for api.blog.example.com to the Oathkeeper proxy Service.
+// stack's namespace) with the ingress target: the ingress controller, in
+// the namespace ingress (gateway.namespace), sends every request for
+// api.blog.example.com to the Oathkeeper proxy Service.
 const clusterIngressProfile = `apiVersion: authctl.dev/v1alpha1
 kind: Profile
 metadata:
@@ -28,6 +29,7 @@ spec:
 ` + e2e.ClusterComponents + `  gateway:
     target: ingress
     ingressClassName: nginx
+    namespace: ingress
     tlsSecretName: blog-example-com-tls
   services:
     - name: api
@@ -68,7 +70,9 @@ spec:
 // flow, through kubectl port-forward) and sends the session token from a
 // pod in another namespace, as an ingress controller would, to the
 // Oathkeeper proxy Service: the upstream pod receives the request with the
-// identity headers, and a bad token gets Oathkeeper's 401.
+// identity headers, and a bad token gets Oathkeeper's 401. A pod in any
+// other namespace cannot reach the proxy port at all (kube-router enforces
+// the rendered policy).
 func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	stack.Require(t)
 	st := e2e.ApplyProfileOnNode(t, clusterIngressProfile, "blog", nil)
@@ -116,7 +120,13 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 	if _, err := n.Kubectl("create", "namespace", "ingress"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.StartClientPod("ingress", "controller", map[string]string{"app.kubernetes.io/name": "ingress-nginx"}); err != nil {
+	ip, err := n.StartClientPod("ingress", "controller", map[string]string{"app.kubernetes.io/name": "ingress-nginx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The policy admits the controller by its namespace: wait until the
+	// enforcer has its address.
+	if err := n.WaitEnforcerKnows(ip, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	proxy := "http://blog-oathkeeper-proxy.auth.svc.cluster.local:4455/v1/items?x=1"
@@ -154,5 +164,22 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 
 	if code, body := call("not-a-session"); code != http.StatusUnauthorized {
 		t.Errorf("bad token: proxy answered %d %s, want 401", code, body)
+	}
+
+	// Any other namespace: the proxy port does not answer, not even with
+	// a valid session (kube-router rejects: "connection refused", or drops:
+	// a timeout).
+	if _, err := n.Kubectl("create", "namespace", "elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.StartClientPod("elsewhere", "stranger", map[string]string{"app.kubernetes.io/name": "ingress-nginx"}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := n.PodExec("elsewhere", "stranger", "e2eutil", "get-all", "3s", proxy)
+	got := strings.TrimSpace(out)
+	if !strings.HasPrefix(got, proxy+" TIMEOUT") && !strings.Contains(got, "connection refused") {
+		t.Errorf("a pod in another namespace reached the Oathkeeper proxy: %q", got)
+	} else {
+		t.Logf("from another namespace: %s", got)
 	}
 }

@@ -79,17 +79,7 @@ func TestPreflight(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := preflight(t, !tc.noKubectl, tc.env...)
-			if tc.wantFail != (err != nil) {
-				t.Fatalf("err = %v, want failure %v; output:\n%s", err, tc.wantFail, out)
-			}
-			for _, w := range tc.wantOutputs {
-				if !strings.Contains(out, w) {
-					t.Errorf("no %q in:\n%s", w, out)
-				}
-			}
-			if strings.Contains(out, "stub go: unexpected") {
-				t.Errorf("the preflight ran an unexpected go command:\n%s", out)
-			}
+			checkScript(t, "the preflight", out, err, tc.wantFail, tc.wantOutputs)
 		})
 	}
 }
@@ -171,21 +161,29 @@ func TestFuzzVerdicts(t *testing.T) {
 			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=" + t.TempDir(), "STUB_DIR=" + dir}
 			outb, err := cmd.CombinedOutput()
 			out := string(outb)
-			if tc.wantFail != (err != nil) {
-				t.Fatalf("err = %v, want failure %v; output:\n%s", err, tc.wantFail, out)
-			}
+			checkScript(t, "fuzz.sh", out, err, tc.wantFail, tc.wantOutputs)
 			runs, _ := os.ReadFile(filepath.Join(dir, "runs"))
 			if got := strings.Count(string(runs), "run"); got != tc.wantRuns {
 				t.Errorf("fuzzing ran %d times, want %d; output:\n%s", got, tc.wantRuns, out)
 			}
-			for _, w := range tc.wantOutputs {
-				if !strings.Contains(out, w) {
-					t.Errorf("no %q in:\n%s", w, out)
-				}
-			}
-			if strings.Contains(out, "stub go: unexpected") {
-				t.Errorf("fuzz.sh ran an unexpected go command:\n%s", out)
-			}
 		})
+	}
+}
+
+// checkScript judges one run of a hack script under the stubs: it failed
+// or not as wanted, printed each wanted output, and ran no go command the
+// stub does not know.
+func checkScript(t *testing.T, what, out string, err error, wantFail bool, wantOutputs []string) {
+	t.Helper()
+	if wantFail != (err != nil) {
+		t.Fatalf("err = %v, want failure %v; output:\n%s", err, wantFail, out)
+	}
+	for _, w := range wantOutputs {
+		if !strings.Contains(out, w) {
+			t.Errorf("no %q in:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "stub go: unexpected") {
+		t.Errorf("%s ran an unexpected go command:\n%s", what, out)
 	}
 }

@@ -66,7 +66,7 @@ type ClusterStack struct {
 // Loopback (the API server, port-forwards) is never proxied.
 var NoOutsideTraffic = []string{"HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost"}
 
-// run runs authctl against the node's cluster.
+// Run runs authctl against the node's cluster.
 func (s *ClusterStack) Run(t *testing.T, args ...string) Result {
 	t.Helper()
 	return Run(t, s.Bin, NoOutsideTraffic, append(args, "--kubeconfig", s.N.Kubeconfig)...)

@@ -71,7 +71,7 @@ func RenderProfile(t *testing.T, name string, p *profile.Profile) Rendered {
 	return Rendered{Name: name, Profile: p, Secrets: sf, Res: res}
 }
 
-// object decodes the first object of a kind whose name starts with prefix.
+// Object decodes the first object of a kind whose name starts with prefix.
 func (r Rendered) Object(t *testing.T, kind, prefix string) map[string]any {
 	t.Helper()
 	for _, o := range r.Res.Objects {
@@ -86,7 +86,7 @@ func (r Rendered) Object(t *testing.T, kind, prefix string) map[string]any {
 	return nil
 }
 
-// configMapData returns the data of the ConfigMap whose name starts with prefix.
+// ConfigMapData returns the data of the ConfigMap whose name starts with prefix.
 func (r Rendered) ConfigMapData(t *testing.T, prefix string) map[string]string {
 	t.Helper()
 	m := r.Object(t, "ConfigMap", prefix)
@@ -100,7 +100,7 @@ func (r Rendered) ConfigMapData(t *testing.T, prefix string) map[string]string {
 	return out
 }
 
-// containerEnv returns the literal env values of a Deployment's first container.
+// ContainerEnv returns the literal env values of a Deployment's first container.
 func (r Rendered) ContainerEnv(t *testing.T, deployment string) map[string]string {
 	t.Helper()
 	d := r.Object(t, "Deployment", deployment)

@@ -18,10 +18,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
+	"github.com/authctl/authctl/pkg/sibling"
 )
 
 func main() {
@@ -51,13 +51,7 @@ func authctlPath() (string, error) {
 	if p := os.Getenv("AUTHCTL_BIN"); p != "" {
 		return p, nil
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), "authctl")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath("authctl")
+	p, err := sibling.Find("authctl")
 	if err != nil {
 		return "", errors.New("no valid token is cached and authctl, which logs in, is neither next to authctl-get-token nor on PATH (or set AUTHCTL_BIN)")
 	}

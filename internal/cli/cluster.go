@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/secrets"
+	"github.com/authctl/authctl/pkg/sibling"
 )
 
 // Cluster is everything authctl does through Helm and client-go: install,
@@ -71,10 +69,6 @@ type Forwarder interface {
 // CompanionName is the binary that holds the Cluster.
 const CompanionName = "authctl-cluster"
 
-// errNoCompanion is returned when a cluster command cannot find the
-// companion binary.
-var errNoCompanion = errors.New(CompanionName + " was not found")
-
 // cluster returns the factory's connection to a kubeconfig context, or
 // runs the companion binary with the process's arguments when this binary
 // has none. The companion replaces this process (its output, exit code and
@@ -92,41 +86,16 @@ func (f *Factory) cluster(kubeconfig, context, namespace string) (Cluster, error
 
 var errCompanionRan = errors.New(CompanionName + " ran in this process's place")
 
-// runCompanion execs authctl-cluster, found beside this binary or on PATH,
-// with the arguments this process was started with.
+// runCompanion execs authctl-cluster, found beside this binary or on PATH
+// (sibling.Find), with the arguments this process was started with.
 func (f *Factory) runCompanion() error {
 	if f.Args == nil {
 		return fmt.Errorf("this command needs a cluster connection, which this build has none of")
 	}
-	name := CompanionName
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	// Beside this binary (symlinks resolved, as krew and Homebrew install
-	// links), never in the working directory; then PATH, whose relative
-	// entries exec.LookPath refuses.
-	path, self := "", "authctl"
-	if exe, err := os.Executable(); err == nil && filepath.IsAbs(exe) {
-		if s, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = s
-		}
-		self = exe
-		if p := filepath.Join(filepath.Dir(exe), name); isFile(p) {
-			path = p
-		}
-	}
-	if path == "" {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-		} else {
-			return withHint(fmt.Errorf("%w beside %s or on PATH; it holds the commands that talk to a cluster (apply, history, rollback, doctor --context), so that authctl itself starts fast", errNoCompanion, self),
-				"install it beside authctl: go install github.com/authctl/authctl/cmd/"+CompanionName+"@latest (from a clone: go install ./cmd/...), or use a release archive, which has all three binaries")
-		}
+	path, err := sibling.Find(CompanionName)
+	if err != nil {
+		return withHint(fmt.Errorf("%w; it holds the commands that talk to a cluster (apply, history, rollback, doctor --context), so that authctl itself starts fast", err),
+			"install it beside authctl: go install github.com/authctl/authctl/cmd/"+CompanionName+"@latest (from a clone: go install ./cmd/...), or use a release archive, which has all three binaries")
 	}
 	return f.Exec(path, append([]string{CompanionName}, f.Args...), os.Environ())
-}
-
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }

@@ -201,14 +201,7 @@ func (p *Profile) computeWiring() Wiring {
 	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
-	w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces = false, []string{}
-	if g := s.Gateway; g.Target == "ingress" || g.Target == "none" {
-		if g.Namespace != "" {
-			w.OathkeeperProxyNamespaces = []string{g.Namespace}
-		} else {
-			w.OathkeeperProxyOpen = true
-		}
-	}
+	w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces = p.proxyCallers()
 	return w
 }
 
@@ -249,6 +242,21 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 	slices.Sort(kratosAdmin)
 	slices.Sort(hydraAdmin)
 	return kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeperNamespaces
+}
+
+// proxyCallers says who may reach Oathkeeper's proxy port (see
+// Wiring.OathkeeperProxyOpen): every caller, the namespaces listed, or
+// nobody.
+func (p *Profile) proxyCallers() (open bool, namespaces []string) {
+	g := p.Spec.Gateway
+	switch {
+	case g.Target != "ingress" && g.Target != "none":
+		return false, []string{}
+	case g.Namespace != "":
+		return false, []string{g.Namespace}
+	default:
+		return true, []string{}
+	}
 }
 
 // ImageRef renders an image as repository:tag@digest.

@@ -10,9 +10,6 @@ import (
 	"github.com/authctl/authctl/pkg/serve/tokenhook"
 )
 
-// TokenHookPort is the port of `authctl serve token-hook`.
-const TokenHookPort = profile.TokenHookPort
-
 // AuthenticationConfigAPIVersion returns the apiserver.config.k8s.io version
 // of AuthenticationConfiguration that a Kubernetes minor version takes:
 //
@@ -200,14 +197,14 @@ func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 		TokenHook: tokenHookValues{
 			Enabled:   TokenHookEnabled(p),
 			Name:      w.TokenHookService,
-			Port:      TokenHookPort,
+			Port:      profile.TokenHookPort,
 			Image:     AuthctlImage,
 			KeyEnv:    tokenhook.APIKeyEnv,
 			HydraEnv:  TokenHookKeyEnv,
 			SecretKey: TokenHookSecretKey,
 			Args: []string{
 				"serve", "token-hook",
-				fmt.Sprintf("--listen=:%d", TokenHookPort),
+				fmt.Sprintf("--listen=:%d", profile.TokenHookPort),
 				"--kratos-admin-url=" + w.KratosAdminInternalURL,
 				"--email-field=" + k.Claims.Email,
 				"--groups-field=" + k.Claims.Groups,

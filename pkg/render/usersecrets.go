@@ -149,4 +149,3 @@ func (sc SecretToCreate) createCommand() string {
 
 // Uses says what reads the Secret, in one phrase.
 func (sc SecretToCreate) Uses() string { return strings.Join(sc.For, ", ") }
-

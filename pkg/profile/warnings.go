@@ -1,5 +1,20 @@
 package profile
 
+// warningNames name each warning by the field it is at: doctor's check
+// names, stable for scripts reading doctor -o json.
+var warningNames = map[string]string{
+	"spec.kratos.courier":      "verified-emails",
+	"spec.kratos.registration": "sso-registration",
+}
+
+// WarningName is the stable name of a warning of Warnings.
+func WarningName(w *FieldError) string {
+	if n, ok := warningNames[w.Path]; ok {
+		return n
+	}
+	return "profile"
+}
+
 // Warnings are what a valid profile does that bites later, with no error
 // anywhere when it does: each is located at the field to change, with what
 // to do. validate prints them (and keeps exit code 0), doctor shows them as

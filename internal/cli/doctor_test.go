@@ -129,7 +129,9 @@ func (fakeSecretsCluster) Rollback(context.Context, string, string, int) error {
 func (fakeSecretsCluster) WaitForRollout(context.Context, string, string, time.Duration, func([]progress.Item)) error {
 	return errFakeCluster
 }
-func (fakeSecretsCluster) Forwarder(io.Writer) (Forwarder, error) { return apply.StaticForwarder{}, nil }
+func (fakeSecretsCluster) Forwarder(io.Writer) (Forwarder, error) {
+	return apply.StaticForwarder{}, nil
+}
 func (f fakeSecretsCluster) SecretKeys(_ context.Context, namespace, name string) ([]string, bool, error) {
 	*f.asked = append(*f.asked, namespace+"/"+name)
 	keys, ok := f.secrets[namespace+"/"+name]

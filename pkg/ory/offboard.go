@@ -80,11 +80,12 @@ func (h *hydraAdmin) revokeLogin(ctx context.Context, subject string) error {
 
 // Offboard takes access away from people at once: each identity is made
 // inactive, or deleted, and every session it has ends (see sessionRevoker).
-// An identity is found by any of its addresses (traits.email, verifiable and
-// recovery addresses), its credential identifiers, its SSO subject
-// (provider:subject, e.g. google:1234) or its id; an identifier that names
-// more than one identity is refused and nothing is changed for it. The token hook then
-// refuses it any new token, and its refresh tokens are already revoked.
+// The token hook then refuses it any new token, and its refresh tokens are
+// already revoked. An identity is found by any of its addresses
+// (traits.email, verifiable and recovery addresses), its credential
+// identifiers, its SSO subject (provider:subject, e.g. google:1234) or its
+// id (lookup.go); an identifier that names more than one identity is
+// refused, and nothing is changed for it.
 //
 // An identity that bootstrap manages keeps whatever state its input says:
 // change the input too (state: inactive, or remove it and run --prune),

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -111,55 +110,6 @@ func countNodes(n *yaml.Node) int {
 		c += countNodes(x)
 	}
 	return c
-}
-
-// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a
-// FieldError. When the line holds a tab, the error names it: YAML never
-// indents with tabs, and yaml.v3's "found character that cannot start any
-// token" does not say which character.
-func yamlSyntaxError(file string, data []byte, err error) *FieldError {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	fe := &FieldError{File: file, Msg: msg, Hint: "fix the YAML syntax"}
-	if strings.HasPrefix(msg, "line ") {
-		rest := strings.TrimPrefix(msg, "line ")
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, convErr := strconv.Atoi(rest[:i]); convErr == nil {
-				fe.Pos = Pos{Line: n, Col: 1}
-				fe.Msg = strings.TrimSpace(rest[i+1:])
-			}
-		}
-	}
-	if fe.Pos.Line > 0 {
-		// yaml.v3 sometimes reports the line after the tab's; look at both.
-		for _, ln := range []int{fe.Pos.Line, fe.Pos.Line - 1} {
-			if col := tabColumn(data, ln); col > 0 {
-				fe.Pos = Pos{Line: ln, Col: col}
-				fe.Msg = "found a tab character"
-				fe.Hint = "YAML indents with spaces only; replace the tab with spaces"
-				break
-			}
-		}
-	}
-	return fe
-}
-
-// tabColumn returns the 1-based column of the first tab on a 1-based line, or 0.
-func tabColumn(data []byte, line int) int {
-	if line < 1 {
-		return 0
-	}
-	for i := 1; i < line; i++ {
-		j := bytes.IndexByte(data, '\n')
-		if j < 0 {
-			return 0
-		}
-		data = data[j+1:]
-	}
-	if j := bytes.IndexByte(data, '\n'); j >= 0 {
-		data = data[:j]
-	}
-	return bytes.IndexByte(data, '\t') + 1
 }
 
 func (d *decoder) fail(n *yaml.Node, path, hint, format string, args ...any) {

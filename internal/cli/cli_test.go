@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,18 +32,54 @@ func run(t *testing.T, args ...string) (string, string, int) {
 // behaviour.
 func TestRenderFlags(t *testing.T) {
 	cases := []flagCase[RenderOptions]{
-		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream"}},
-		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
-		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
-		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
+		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "yaml"}},
+		{args: []string{"--filename=p.yaml", "--output-dir", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream", Output: "yaml"}},
+		// -o is the format, as in kubectl; a folder name gets the fix.
+		{args: []string{"-f", "p.yaml", "-o", "json"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "json"}},
+		{args: []string{"-f", "p.yaml", "-o", "yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "yaml"}},
+		{args: []string{"-f", "p.yaml", "-o", "out/"}, wantErr: `unknown -o/--output "out/" (allowed: yaml, json); to write one file per object into a folder, use --output-dir out/`},
+		{args: []string{"-f", "p.yaml", "-o", "json", "--output-dir", "out"}, wantErr: "-o json prints one JSON List on stdout: drop --output-dir"},
+		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm", Output: "yaml"}},
+		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream", Output: "yaml"}},
 		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add --output-dir DIR"},
-		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20}},
+		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20, Output: "yaml"}},
 		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
 		{args: []string{"-f", "p.yaml", "--colour"}, wantErr: "unknown flag: --colour"},
 	}
 	runFlagCases(t, onStreams(newRenderCommand), cases)
+}
+
+// TestRenderJSONList: render -o json prints the same objects as the YAML
+// stream, as one v1 List (what kubectl -o json prints for several objects).
+func TestRenderJSONList(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	if _, errOut, code := run(t, "secrets", "generate", "-f", profileFile); code != 0 {
+		t.Fatalf("secrets generate: %s", errOut)
+	}
+	stream, _, _ := run(t, "render", "-f", profileFile)
+	out, errOut, code := run(t, "render", "-f", profileFile, "-o", "json")
+	if code != 0 || errOut != "" {
+		t.Fatalf("render -o json: code %d, stderr %q", code, errOut)
+	}
+	var list struct {
+		APIVersion, Kind string
+		Items            []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("stdout is not JSON: %v", err)
+	}
+	if list.APIVersion != "v1" || list.Kind != "List" {
+		t.Errorf("got %s %s, want v1 List", list.APIVersion, list.Kind)
+	}
+	if n := strings.Count(stream, "\n---\n") + 1; len(list.Items) != n {
+		t.Errorf("%d items, the YAML stream has %d objects", len(list.Items), n)
+	}
+	if len(list.Items) == 0 || list.Items[0]["kind"] != "Namespace" {
+		t.Errorf("first item is not the Namespace")
+	}
 }
 
 func TestRenderWritesOnlyDataToStdout(t *testing.T) {
@@ -87,7 +124,7 @@ func TestRenderDirModes(t *testing.T) {
 	run(t, "secrets", "generate", "-f", profileFile)
 	for _, format := range []string{"stream", "kustomize", "helm"} {
 		outDir := filepath.Join(dir, format)
-		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "-o", outDir); code != 0 {
+		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "--output-dir", outDir); code != 0 {
 			t.Fatalf("%s: %s", format, errOut)
 		}
 		secretFiles := 0

@@ -20,11 +20,8 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	cmd := NewRootCommand(IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 	cmd.SetArgs(args)
-	err := cmd.Execute()
-	code := ExitOK
-	if err != nil {
-		code = printError(&errOut, err)
-	}
+	ran, err := cmd.ExecuteC()
+	code := finish(cmd, ran, args, IOStreams{Out: &out, ErrOut: &errOut}, err)
 	return out.String(), errOut.String(), code
 }
 

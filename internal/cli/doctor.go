@@ -196,7 +196,11 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		printDoctorReport(streams.Out, report, streams.ColorStdout())
 	}
 	if report.Failed > 0 {
-		return withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
+		err := withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
+		if isDataFormat(o.Output) {
+			return reported(err) // the report on stdout says which
+		}
+		return err
 	}
 	return nil
 }

@@ -78,7 +78,8 @@ folder is always --output-dir (as in helm template --output-dir).`,
   authctl render -f profile.yaml --output-dir out/
   authctl render -f profile.yaml -o json | jq '.items[].kind'
   authctl render -f profile.yaml --format helm --output-dir chart/`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{manifestsAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
 				return err

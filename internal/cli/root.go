@@ -33,10 +33,28 @@ func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 	f.Args = args
 	cmd := NewRootCommandWith(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
+	return finish(cmd, ran, args, streams, err)
+}
+
+// finish reports err (printed once) and returns the exit code; ran is the
+// command that ran.
+func finish(cmd, ran *cobra.Command, args []string, streams IOStreams, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := exitCode(cmd, args, streams, err)
+	// With -o json|yaml, stdout is data on every outcome: a command that
+	// failed without writing its own report gets one.
+	var rep *reportedError
+	if format := dataFormatOf(ran); format != "" && !errors.As(err, &rep) {
+		printDataError(streams.Out, format, err, code)
+	}
+	return code
+}
+
+// exitCode prints err once on stderr and returns the exit code.
+func exitCode(cmd *cobra.Command, args []string, streams IOStreams, err error) int {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(streams.ErrOut, "cancelled")
 		return ExitCancelled
@@ -47,6 +65,22 @@ func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 		return ExitError
 	}
 	return printError(streams.ErrOut, err)
+}
+
+// manifestsAnnotation marks a command whose -o is the format of
+// manifests (render), not of a report: an error report on its stdout would
+// be read as a manifest by a pipe into kubectl apply.
+const manifestsAnnotation = "authctl.dev/manifests"
+
+// dataFormatOf is the json or yaml that c's -o/--output asks for, or "".
+func dataFormatOf(c *cobra.Command) string {
+	if c == nil || c.Annotations[manifestsAnnotation] == "true" {
+		return ""
+	}
+	if f := c.Flags().Lookup("output"); f != nil && isDataFormat(f.Value.String()) {
+		return f.Value.String()
+	}
+	return ""
 }
 
 func commandPath(root *cobra.Command, args []string) string {

@@ -113,6 +113,20 @@ func TestRenderMissingSecretsHint(t *testing.T) {
 	if !strings.Contains(errOut, "secrets file not found") || !strings.Contains(errOut, "try: authctl secrets generate -f "+profileFile) {
 		t.Errorf("stderr lacks the hint: %q", errOut)
 	}
+
+	// With --secrets-file the hint keeps it, and following it works.
+	other := filepath.Join(t.TempDir(), "other.secrets.yaml")
+	_, errOut, _ = run(t, "render", "-f", profileFile, "--secrets-file", other)
+	_, hint, ok := strings.Cut(errOut, "try: authctl ")
+	if !ok {
+		t.Fatalf("no hint: %q", errOut)
+	}
+	if _, errOut, code := run(t, strings.Fields(strings.TrimSpace(hint))...); code != 0 {
+		t.Fatalf("following the hint %q: %s", hint, errOut)
+	}
+	if _, errOut, code := run(t, "render", "-f", profileFile, "--secrets-file", other); code != 0 {
+		t.Errorf("render after following the hint: %s", errOut)
+	}
 }
 
 func TestRenderDirModes(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -159,8 +160,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			{profile.On(c.Oathkeeper.Enabled) && given.OathkeeperAPI == "", w.OathkeeperAPIService, profile.OathkeeperAPIPort, &fw.OathkeeperAPI},
 		})
 		if err != nil {
-			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err),
-				fmt.Sprintf("kubectl -n %s get pods (authctl apply --wait waits until they are ready)", w.Namespace))
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, w.Namespace))
 		}
 		defer stop()
 		for _, v := range []struct {
@@ -187,7 +187,8 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			*v.dst = v.flag
 		}
 	}
-	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin})
+	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin,
+		Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context, Forwarded: o.forwards() && o.Endpoints.HydraAdmin == ""})
 	if isDataFormat(o.Output) {
 		if err := printData(streams.Out, o.Output, report); err != nil {
 			return err
@@ -203,6 +204,23 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		return err
 	}
 	return nil
+}
+
+// forwardHint is the try: line when doctor could not forward: a context
+// the kubeconfig lacks is listed with get-contexts; otherwise the pods
+// are what to look at, through the same kubeconfig and context.
+func forwardHint(err error, kubeconfig, context, namespace string) string {
+	kubectl := "kubectl"
+	if kubeconfig != "" {
+		kubectl += " --kubeconfig " + kubeconfig
+	}
+	if msg := err.Error(); strings.Contains(msg, "context") && strings.Contains(msg, "does not exist") {
+		return kubectl + " config get-contexts (then pass one of them with --context)"
+	}
+	if context != "" {
+		kubectl += " --context " + context
+	}
+	return kubectl + " -n " + namespace + " get pods (authctl apply --wait waits until they are ready)"
 }
 
 func doctorTLS(o *DoctorOptions) (*tls.Config, error) {

@@ -116,7 +116,11 @@ func loadProfileAndSecrets(ctx context.Context, profileFile, secretsFile string,
 	path := secretsPath(p, secretsFile)
 	sf, err := secrets.Load(path)
 	if errors.Is(err, secrets.ErrNotFound) {
-		return nil, nil, withHint(fmt.Errorf("%w (the generate policy keeps its secrets there)", err), "authctl secrets generate -f "+profileFile)
+		hint := "authctl secrets generate -f " + profileFile
+		if secretsFile != "" {
+			hint += " --secrets-file " + secretsFile // the file this command reads
+		}
+		return nil, nil, withHint(fmt.Errorf("%w (the generate policy keeps its secrets there)", err), hint)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -171,3 +171,20 @@ func TestInitEveryGatewayRenders(t *testing.T) {
 		t.Errorf("a bad --tls-secret: %d %s", code, errOut)
 	}
 }
+
+// TestInitSuggests: a misspelt choice in a flag gets the same "did you
+// mean" as a misspelt value in a profile.
+func TestInitSuggests(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	for _, c := range []struct{ args []string }{
+		{[]string{"--methods", "pasword"}},
+		{[]string{"--social", "googel=1"}},
+		{[]string{"--gateway", "envoy-gw"}},
+		{[]string{"--database", "sqlte"}},
+	} {
+		_, errOut, code := run(t, append([]string{"init", "--defaults", "-f", file}, c.args...)...)
+		if code != ExitError || !strings.Contains(errOut, "did you mean") {
+			t.Errorf("init %v: %d %s", c.args, code, errOut)
+		}
+	}
+}

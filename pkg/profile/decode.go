@@ -46,6 +46,12 @@ func DecodeStrict(file string, data []byte, out any) (Positions, error) {
 
 // DecodeStrictContext is DecodeStrict that gives up when ctx is done.
 func DecodeStrictContext(ctx context.Context, file string, data []byte, out any) (Positions, error) {
+	return decodeStrict(ctx, file, data, out, nil)
+}
+
+// decodeStrict is DecodeStrictContext with a look at the parsed document
+// first: a non-nil error from check is returned as it is.
+func decodeStrict(ctx context.Context, file string, data []byte, out any, check func(root *yaml.Node) error) (Positions, error) {
 	d := &decoder{ctx: ctx, file: file, positions: Positions{}}
 	doc, err := parseYAML(ctx, file, data)
 	if err != nil {
@@ -54,6 +60,11 @@ func DecodeStrictContext(ctx context.Context, file string, data []byte, out any)
 	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
+	}
+	if check != nil {
+		if err := check(root); err != nil {
+			return nil, err
+		}
 	}
 	d.budget = 2*countNodes(root) + aliasAllowance
 	d.walk(root, reflect.TypeOf(out).Elem(), "")
@@ -177,10 +188,13 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		fields := yamlFields(t)
 		seen := map[string]bool{}
+		// suggested are fields a misspelt key was taken for: their
+		// "required field is missing" would repeat the same mistake.
+		suggested := map[string]bool{}
 		defer func() {
 			// Fields without omitempty are the schema's "required" ones.
 			for _, name := range requiredFields(t) {
-				if !seen[name] {
+				if !seen[name] && !suggested[name] {
 					hint := requiredHints[join(path, name)]
 					if hint == "" {
 						hint = "the schema requires it here"
@@ -202,7 +216,10 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 				names := slices.Sorted(maps.Keys(fields))
 				hint := misplaced(n, i, fields, path, k.Value)
 				if hint == "" {
-					hint = didYouMean(k.Value, names)
+					if best := closest(k.Value, names); best != "" {
+						hint = fmt.Sprintf("did you mean %q? ", best)
+						suggested[best] = true
+					}
 				}
 				d.fail(k, p, hint+"allowed fields: "+strings.Join(names, ", "), "unknown field %q", k.Value)
 				continue

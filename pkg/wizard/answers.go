@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/authctl/authctl/pkg/profile"
 )
 
 // dnsSubdomain is a Kubernetes object name (RFC 1123 subdomain).
@@ -126,11 +128,11 @@ func answerErrorf(field, format string, args ...any) error {
 func (a Answers) Check() error {
 	for _, c := range a.Components {
 		if !slices.Contains(ComponentChoices, c) {
-			return answerErrorf(FieldComponents, "unknown component %q (allowed: %s)", c, strings.Join(ComponentChoices, ", "))
+			return answerErrorf(FieldComponents, "unknown component %q (%sallowed: %s)", c, profile.DidYouMean(c, ComponentChoices), strings.Join(ComponentChoices, ", "))
 		}
 	}
 	if !slices.Contains(GatewayChoices, a.Gateway) {
-		return answerErrorf(FieldGateway, "unknown gateway %q (allowed: %s)", a.Gateway, strings.Join(GatewayChoices, ", "))
+		return answerErrorf(FieldGateway, "unknown gateway %q (%sallowed: %s)", a.Gateway, profile.DidYouMean(a.Gateway, GatewayChoices), strings.Join(GatewayChoices, ", "))
 	}
 	if a.NeedsIngressClass() && !dnsSubdomain.MatchString(a.IngressClass) {
 		return answerErrorf(FieldIngressClass, "invalid ingress class %q: name the IngressClass (kubectl get ingressclass), for example nginx", a.IngressClass)
@@ -139,16 +141,16 @@ func (a Answers) Check() error {
 		return answerErrorf(FieldTLSSecret, "invalid Secret name %q: use lower-case letters, digits, '-' and '.'", a.TLSSecretName())
 	}
 	if !slices.Contains(DatabaseChoices, a.Database) {
-		return answerErrorf(FieldDatabase, "unknown database %q (allowed: %s)", a.Database, strings.Join(DatabaseChoices, ", "))
+		return answerErrorf(FieldDatabase, "unknown database %q (%sallowed: %s)", a.Database, profile.DidYouMean(a.Database, DatabaseChoices), strings.Join(DatabaseChoices, ", "))
 	}
 	for _, m := range a.Methods {
 		if !slices.Contains(MethodChoices, m) {
-			return answerErrorf(FieldMethods, "unknown login method %q (allowed: %s; social sign-in is set with providers)", m, strings.Join(MethodChoices, ", "))
+			return answerErrorf(FieldMethods, "unknown login method %q (%sallowed: %s; social sign-in is set with providers)", m, profile.DidYouMean(m, MethodChoices), strings.Join(MethodChoices, ", "))
 		}
 	}
 	for _, s := range a.Social {
 		if !slices.Contains(SocialChoices, s.Provider) {
-			return answerErrorf(FieldSocial, "unknown social provider %q (allowed: %s)", s.Provider, strings.Join(SocialChoices, ", "))
+			return answerErrorf(FieldSocial, "unknown social provider %q (%sallowed: %s)", s.Provider, profile.DidYouMean(s.Provider, SocialChoices), strings.Join(SocialChoices, ", "))
 		}
 	}
 	if len(a.Methods) == 0 && len(a.Social) == 0 {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,5 +288,37 @@ func TestValidateReadsBootstrapFiles(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "validate", "-f", file, "--max-profile-size", "100"); code != ExitError || !strings.Contains(errOut, "larger than 100 bytes") {
 		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}
+
+// TestFilenameAsArgumentHint: a profile given as an argument to a command
+// that reads it with -f gets the command line to type, on every such
+// command.
+func TestFilenameAsArgumentHint(t *testing.T) {
+	hinted := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Flags().Lookup("filename") == nil || !c.Runnable() {
+			return
+		}
+		path := strings.Fields(c.CommandPath())[1:]
+		_, errOut, code := run(t, append(path, "base.yaml")...)
+		want := c.CommandPath() + " takes the profile with -f: " + c.CommandPath() + " -f base.yaml"
+		if strings.Contains(errOut, want) {
+			hinted++
+			if code != ExitError {
+				t.Errorf("%s: exit %d", c.CommandPath(), code)
+			}
+		}
+	}
+	walk(NewRootCommand(IOStreams{}))
+	if hinted < 8 {
+		t.Errorf("only %d commands hint at -f", hinted)
+	}
+	if _, errOut, _ := run(t, "validate", "-f", "a.yaml", "b.yaml"); strings.Contains(errOut, "takes the profile with -f") {
+		t.Errorf("with -f given, an extra argument is just unknown: %s", errOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -134,5 +135,28 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 	)
 	addTokenHookCommand(root, f) // authctl serve token-hook
 	registerCompletions(root)    // completion command and dynamic completions
+	hintFilenameArgs(root)
 	return root
+}
+
+// hintFilenameArgs makes the commands that read a profile with -f and take
+// no arguments say so when given a file name as an argument (authctl
+// validate base.yaml), instead of cobra's "unknown command".
+func hintFilenameArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		hintFilenameArgs(sub)
+	}
+	f := c.Flags().Lookup("filename")
+	if f == nil || c.Args == nil || reflect.ValueOf(c.Args).Pointer() != reflect.ValueOf(cobra.NoArgs).Pointer() {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		if len(args) == 1 && !f.Changed {
+			return flagErrorf("%s takes the profile with -f: %s -f %s", cmd.CommandPath(), cmd.CommandPath(), args[0])
+		}
+		return cobra.NoArgs(cmd, args)
+	}
 }

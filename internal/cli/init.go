@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -220,7 +221,8 @@ func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	if interactive {
 		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a, o.File, exists)
 		if errors.Is(err, wizard.ErrAborted) {
-			return withCode(err, ExitCancelled)
+			// Esc and ctrl+c end alike: "cancelled", exit 2.
+			return fmt.Errorf("%w: %w", err, context.Canceled)
 		}
 		if err != nil {
 			return err

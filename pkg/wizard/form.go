@@ -422,7 +422,14 @@ func (m *formModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *formModel) View() string { return m.form.View() }
+// View draws nothing once the person cancelled, so the form does not stay
+// on the terminal above the shell prompt.
+func (m *formModel) View() string {
+	if m.cancelled || m.form.State == huh.StateAborted {
+		return ""
+	}
+	return m.form.View()
+}
 
 // NewModel is the bubbletea model `authctl init` runs: the form, plus esc
 // to cancel on the first field. Cancelled reports that.

@@ -200,6 +200,10 @@ func TestWizardGuidesInTmux(t *testing.T) {
 	if pane := w.pane(); !strings.Contains(pane, "EXIT=2") || !strings.Contains(pane, "cancelled") {
 		t.Fatalf("esc did not cancel:\n%s", pane)
 	}
+	// As ctrl+c: "cancelled" alone, and no form left drawn above it.
+	if pane := w.pane(); strings.Contains(pane, "error: init cancelled") || strings.Contains(pane, "Stack name") {
+		t.Errorf("esc left the form or an error on the terminal:\n%s", pane)
+	}
 	if _, err := os.Stat(other); err == nil {
 		t.Error("a cancelled init wrote a file")
 	}

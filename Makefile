@@ -1,17 +1,20 @@
 # authctl developer tasks. `make test` runs hack/test.sh, the command CI runs (.ci/run).
 GO ?= go
-BIN := bin/authctl
+BINS := authctl authctl-cluster authctl-get-token
 VERSION ?= dev
 LDFLAGS := -s -w -X github.com/authctl/authctl/internal/cli.Version=$(VERSION)
 
 .PHONY: build test unit e2e-tools demo golden fmt vet clean
 
+# All three binaries, installed together (README: Install).
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/authctl
+	@mkdir -p bin
+	for b in $(BINS); do $(GO) build -ldflags "$(LDFLAGS)" -o bin/$$b ./cmd/$$b || exit 1; done
 
 # The whole suite, real servers included. The first run builds the pinned
-# Kratos, Hydra, Oathkeeper, kube-apiserver and etcd (about 15 minutes);
-# later runs reuse the cache.
+# Kratos, Hydra, Oathkeeper, kube-apiserver, etcd and goreleaser (about 25
+# minutes on two cores) and the real node's parts (about 30 minutes more);
+# later runs reuse the cache (README: Run the whole test suite).
 test:
 	hack/test.sh
 

@@ -12,6 +12,7 @@ import (
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
+	"github.com/authctl/authctl/pkg/render"
 )
 
 // ApplyOptions are the flags of `authctl apply`.
@@ -21,6 +22,8 @@ type ApplyOptions struct {
 	Kubeconfig  string
 	Context     string
 	DryRun      string
+	// ShowSecrets prints Secret data in a client dry run's manifest.
+	ShowSecrets bool
 	Wait        bool
 	Timeout     time.Duration
 	// Bootstrap runs `authctl bootstrap` through port-forwards afterwards.
@@ -59,6 +62,9 @@ func (o *ApplyOptions) Validate() error {
 	}
 	if o.Bootstrap && o.DryRun != "" {
 		return flagErrorf("--bootstrap writes to the admin APIs; it cannot be combined with --dry-run")
+	}
+	if o.ShowSecrets && o.DryRun != "client" {
+		return flagErrorf("--show-secrets is for --dry-run=client (a server dry run always redacts Secret values)")
 	}
 	if o.BootstrapSecretsOut != "" && !o.Bootstrap {
 		return flagErrorf("--bootstrap-secrets-out needs --bootstrap")
@@ -104,8 +110,10 @@ rollback') work on it.
 
 --dry-run=server validates against the cluster without changing it and
 prints a diff against the live objects on stdout (Secret values redacted).
---dry-run=client contacts no cluster at all: it renders the release as
-'helm template' would and prints its manifest on stdout.`,
+--dry-run=client contacts no cluster at all and needs no authctl-cluster:
+it prints the release's manifest on stdout, byte for byte what Helm's client
+dry run prints, with every Secret replaced by Helm's "# HIDDEN" line
+(CI logs keep stdout); add --show-secrets to see their data.`,
 		Example: `  authctl apply -f profile.yaml --dry-run=server
   authctl apply -f profile.yaml --wait --timeout 5m`,
 		Args: cobra.NoArgs,
@@ -125,6 +133,7 @@ prints a diff against the live objects on stdout (Secret values redacted).
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
 	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" renders offline and prints the manifest`)
 	f.Lookup("dry-run").NoOptDefVal = "server"
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "with --dry-run=client: print Secret data instead of Helm's \"# HIDDEN\" line")
 	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")
 	f.BoolVar(&o.Bootstrap, "bootstrap", false, "then run bootstrap (the profile's bootstrap section) against the in-cluster admin APIs through port-forwards")
@@ -149,6 +158,22 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.DryRun == "client" {
+		// Offline, in this process (no authctl-cluster): the manifest
+		// Helm's client dry run would print, Secrets hidden as Helm's
+		// --hide-secret does unless asked for, since CI logs keep stdout.
+		res, err := render.Render(render.Options{Profile: p, Secrets: sf, ManagedBy: render.ManagedByHelm})
+		if err != nil {
+			return err
+		}
+		note := "Secret data hidden (--show-secrets prints it)"
+		if o.ShowSecrets {
+			note = "Secret data included (--show-secrets)"
+		}
+		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster; %s (--dry-run=server validates and diffs)\n", p.Metadata.Name, note)
+		_, err = fmt.Fprint(streams.Out, res.ReleaseManifest(p.Metadata.Name, !o.ShowSecrets))
+		return err
+	}
 	c, err := o.cluster(p.Metadata.Namespace)
 	if err != nil {
 		return err
@@ -158,10 +183,6 @@ func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
 		return err
 	}
 	switch o.DryRun {
-	case "client":
-		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster (--dry-run=server validates and diffs)\n", p.Metadata.Name)
-		_, err = fmt.Fprint(streams.Out, res.Manifest)
-		return err
 	case "server":
 		if res.Diff == "" {
 			fmt.Fprintln(streams.ErrOut, "no changes")

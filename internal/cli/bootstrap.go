@@ -203,13 +203,14 @@ func runBootstrapOperation(ctx context.Context, streams IOStreams, b *ory.Bootst
 	if err := writeSummary(streams, output, b.DryRun, sum); err != nil {
 		return err
 	}
-	if runErr != nil {
-		return runErr
+	err := runErr
+	if err == nil && sum.Failed() {
+		err = fmt.Errorf("%d object(s) failed", len(sum.Errors))
 	}
-	if sum.Failed() {
-		return fmt.Errorf("%d object(s) failed", len(sum.Errors))
+	if err != nil && isDataFormat(output) {
+		return reported(err) // stdout has the summary: one document
 	}
-	return nil
+	return err
 }
 
 func writeSummary(streams IOStreams, output string, dryRun bool, sum *ory.Summary) error {

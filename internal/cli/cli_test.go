@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +21,8 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	cmd := NewRootCommand(IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 	cmd.SetArgs(args)
-	err := cmd.Execute()
-	code := ExitOK
-	if err != nil {
-		code = printError(&errOut, err)
-	}
+	ran, err := cmd.ExecuteC()
+	code := finish(cmd, ran, args, IOStreams{Out: &out, ErrOut: &errOut}, err)
 	return out.String(), errOut.String(), code
 }
 
@@ -31,18 +30,54 @@ func run(t *testing.T, args ...string) (string, string, int) {
 // behaviour.
 func TestRenderFlags(t *testing.T) {
 	cases := []flagCase[RenderOptions]{
-		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream"}},
-		{args: []string{"--filename=p.yaml", "-o", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream"}},
-		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm"}},
-		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream"}},
+		{args: []string{"-f", "p.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "yaml"}},
+		{args: []string{"--filename=p.yaml", "--output-dir", "out"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "out", Format: "stream", Output: "yaml"}},
+		// -o is the format, as in kubectl; a folder name gets the fix.
+		{args: []string{"-f", "p.yaml", "-o", "json"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "json"}},
+		{args: []string{"-f", "p.yaml", "-o", "yaml"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", Output: "yaml"}},
+		{args: []string{"-f", "p.yaml", "-o", "out/"}, wantErr: `unknown -o/--output "out/" (allowed: yaml, json); to write one file per object into a folder, use --output-dir out/`},
+		{args: []string{"-f", "p.yaml", "-o", "json", "--output-dir", "out"}, wantErr: "-o json prints one JSON List on stdout: drop --output-dir"},
+		{args: []string{"-f", "p.yaml", "--format", "helm", "--output-dir", "chart"}, want: RenderOptions{ProfileFile: "p.yaml", OutputDir: "chart", Format: "helm", Output: "yaml"}},
+		{args: []string{"-f", "p.yaml", "--secrets-file", "s.yaml"}, want: RenderOptions{ProfileFile: "p.yaml", SecretsFile: "s.yaml", Format: "stream", Output: "yaml"}},
 		{args: []string{"-f", "p.yaml", "--format", "kustomize"}, wantErr: "--format kustomize writes a directory: add --output-dir DIR"},
-		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20}},
+		{args: []string{"-f", "p.yaml", "--max-profile-size", "67108864"}, want: RenderOptions{ProfileFile: "p.yaml", Format: "stream", MaxProfileSize: 64 << 20, Output: "yaml"}},
 		{args: []string{"-f", "p.yaml", "--format", "jsonnet"}, wantErr: `unknown --format "jsonnet"`},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"-f"}, wantErr: "flag needs an argument"},
 		{args: []string{"-f", "p.yaml", "--colour"}, wantErr: "unknown flag: --colour"},
 	}
 	runFlagCases(t, onStreams(newRenderCommand), cases)
+}
+
+// TestRenderJSONList: render -o json prints the same objects as the YAML
+// stream, as one v1 List (what kubectl -o json prints for several objects).
+func TestRenderJSONList(t *testing.T) {
+	dir := t.TempDir()
+	profileFile := writeProfile(t, dir)
+	if _, errOut, code := run(t, "secrets", "generate", "-f", profileFile); code != 0 {
+		t.Fatalf("secrets generate: %s", errOut)
+	}
+	stream, _, _ := run(t, "render", "-f", profileFile)
+	out, errOut, code := run(t, "render", "-f", profileFile, "-o", "json")
+	if code != 0 || errOut != "" {
+		t.Fatalf("render -o json: code %d, stderr %q", code, errOut)
+	}
+	var list struct {
+		APIVersion, Kind string
+		Items            []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("stdout is not JSON: %v", err)
+	}
+	if list.APIVersion != "v1" || list.Kind != "List" {
+		t.Errorf("got %s %s, want v1 List", list.APIVersion, list.Kind)
+	}
+	if n := strings.Count(stream, "\n---\n") + 1; len(list.Items) != n {
+		t.Errorf("%d items, the YAML stream has %d objects", len(list.Items), n)
+	}
+	if len(list.Items) == 0 || list.Items[0]["kind"] != "Namespace" {
+		t.Errorf("first item is not the Namespace")
+	}
 }
 
 func TestRenderWritesOnlyDataToStdout(t *testing.T) {
@@ -79,6 +114,20 @@ func TestRenderMissingSecretsHint(t *testing.T) {
 	if !strings.Contains(errOut, "secrets file not found") || !strings.Contains(errOut, "try: authctl secrets generate -f "+profileFile) {
 		t.Errorf("stderr lacks the hint: %q", errOut)
 	}
+
+	// With --secrets-file the hint keeps it, and following it works.
+	other := filepath.Join(t.TempDir(), "other.secrets.yaml")
+	_, errOut, _ = run(t, "render", "-f", profileFile, "--secrets-file", other)
+	_, hint, ok := strings.Cut(errOut, "try: authctl ")
+	if !ok {
+		t.Fatalf("no hint: %q", errOut)
+	}
+	if _, errOut, code := run(t, strings.Fields(strings.TrimSpace(hint))...); code != 0 {
+		t.Fatalf("following the hint %q: %s", hint, errOut)
+	}
+	if _, errOut, code := run(t, "render", "-f", profileFile, "--secrets-file", other); code != 0 {
+		t.Errorf("render after following the hint: %s", errOut)
+	}
 }
 
 func TestRenderDirModes(t *testing.T) {
@@ -87,7 +136,7 @@ func TestRenderDirModes(t *testing.T) {
 	run(t, "secrets", "generate", "-f", profileFile)
 	for _, format := range []string{"stream", "kustomize", "helm"} {
 		outDir := filepath.Join(dir, format)
-		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "-o", outDir); code != 0 {
+		if _, errOut, code := run(t, "render", "-f", profileFile, "--format", format, "--output-dir", outDir); code != 0 {
 			t.Fatalf("%s: %s", format, errOut)
 		}
 		secretFiles := 0
@@ -239,5 +288,37 @@ func TestValidateReadsBootstrapFiles(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "validate", "-f", file, "--max-profile-size", "100"); code != ExitError || !strings.Contains(errOut, "larger than 100 bytes") {
 		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}
+
+// TestFilenameAsArgumentHint: a profile given as an argument to a command
+// that reads it with -f gets the command line to type, on every such
+// command.
+func TestFilenameAsArgumentHint(t *testing.T) {
+	hinted := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Flags().Lookup("filename") == nil || !c.Runnable() {
+			return
+		}
+		path := strings.Fields(c.CommandPath())[1:]
+		_, errOut, code := run(t, append(path, "base.yaml")...)
+		want := c.CommandPath() + " takes the profile with -f: " + c.CommandPath() + " -f base.yaml"
+		if strings.Contains(errOut, want) {
+			hinted++
+			if code != ExitError {
+				t.Errorf("%s: exit %d", c.CommandPath(), code)
+			}
+		}
+	}
+	walk(NewRootCommand(IOStreams{}))
+	if hinted < 8 {
+		t.Errorf("only %d commands hint at -f", hinted)
+	}
+	if _, errOut, _ := run(t, "validate", "-f", "a.yaml", "b.yaml"); strings.Contains(errOut, "takes the profile with -f") {
+		t.Errorf("with -f given, an extra argument is just unknown: %s", errOut)
 	}
 }

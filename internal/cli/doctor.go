@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -167,8 +168,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			{profile.On(c.Oathkeeper.Enabled) && given.OathkeeperAPI == "", w.OathkeeperAPIService, profile.OathkeeperAPIPort, &fw.OathkeeperAPI},
 		})
 		if err != nil {
-			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err),
-				fmt.Sprintf("kubectl -n %s get pods (authctl apply --wait waits until they are ready)", w.Namespace))
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, w.Namespace))
 		}
 		defer stop()
 		for _, v := range []struct {
@@ -195,7 +195,8 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			*v.dst = v.flag
 		}
 	}
-	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Secrets: lister})
+	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Secrets: lister,
+		Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context, Forwarded: o.forwards() && o.Endpoints.HydraAdmin == ""})
 	if isDataFormat(o.Output) {
 		if err := printData(streams.Out, o.Output, report); err != nil {
 			return err
@@ -204,9 +205,30 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		printDoctorReport(streams.Out, report, streams.ColorStdout())
 	}
 	if report.Failed > 0 {
-		return withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
+		err := withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
+		if isDataFormat(o.Output) {
+			return reported(err) // the report on stdout says which
+		}
+		return err
 	}
 	return nil
+}
+
+// forwardHint is the try: line when doctor could not forward: a context
+// the kubeconfig lacks is listed with get-contexts; otherwise the pods
+// are what to look at, through the same kubeconfig and context.
+func forwardHint(err error, kubeconfig, context, namespace string) string {
+	kubectl := "kubectl"
+	if kubeconfig != "" {
+		kubectl += " --kubeconfig " + kubeconfig
+	}
+	if msg := err.Error(); strings.Contains(msg, "context") && strings.Contains(msg, "does not exist") {
+		return kubectl + " config get-contexts (then pass one of them with --context)"
+	}
+	if context != "" {
+		kubectl += " --context " + context
+	}
+	return kubectl + " -n " + namespace + " get pods (authctl apply --wait waits until they are ready)"
 }
 
 func doctorTLS(o *DoctorOptions) (*tls.Config, error) {

@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +180,29 @@ func TestDoctorChecksSecretsOnAFakeCluster(t *testing.T) {
 	}
 	if c := checks["sso-registration"]; c.Status != doctor.Warn {
 		t.Errorf("sso-registration: %+v", c)
+	}
+}
+
+// TestForwardHintFollowed: doctor --context with a context the kubeconfig
+// lacks says to list the contexts, through the same kubeconfig, and that
+// line works when followed (the real kubectl lists the real one); any
+// other forwarding failure keeps --kubeconfig and --context in its line.
+func TestForwardHintFollowed(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(kc, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\ncontexts:\n- name: kind-dev\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {}\ncurrent-context: kind-dev\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hint := forwardHint(errors.New(`could not connect to the cluster: context "kind-prod" does not exist`), kc, "kind-prod", "auth")
+	line, _, _ := strings.Cut(hint, " (")
+	if line != "kubectl --kubeconfig "+kc+" config get-contexts" {
+		t.Fatalf("hint %q", hint)
+	}
+	args := strings.Fields(line)
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "kind-dev") {
+		t.Fatalf("following the hint: %v\n%s", err, out)
+	}
+	if hint := forwardHint(errors.New("pods not ready"), kc, "kind-dev", "auth"); !strings.HasPrefix(hint, "kubectl --kubeconfig "+kc+" --context kind-dev -n auth get pods") {
+		t.Errorf("hint %q", hint)
 	}
 }

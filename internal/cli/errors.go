@@ -29,6 +29,37 @@ func withHint(err error, hint string) error {
 	return &exitError{code: ExitError, err: err, hint: hint}
 }
 
+// reportedError marks an error whose report a command already wrote to
+// stdout as data (validate -o json): MainWith prints it on stderr only.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+func reported(err error) error { return &reportedError{err: err} }
+
+// errorReport is what -o json|yaml prints on stdout when a command fails
+// without a report of its own, so a CI parser always gets data.
+type errorReport struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	ExitCode int    `json:"exitCode"`
+}
+
+// printDataError writes err as an errorReport in format to w.
+func printDataError(w io.Writer, format string, err error, code int) {
+	d := errorDetail{Message: err.Error(), ExitCode: code}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		d.Hint = ee.hint
+	}
+	_ = printData(w, format, errorReport{Error: d})
+}
+
 // withCode attaches an exit code.
 func withCode(err error, code int) error {
 	return &exitError{code: code, err: err}

@@ -59,7 +59,7 @@ func TestClusterCommandsRunTheCompanion(t *testing.T) {
 	for _, args := range [][]string{
 		{"history", "-f", profileFile, "--context", "prod"},
 		{"rollback", "-f", profileFile, "2"},
-		{"apply", "-f", profileFile, "--dry-run=client"},
+		{"apply", "-f", profileFile, "--dry-run=server"},
 		{"doctor", "-f", profileFile, "--context", "prod"},
 	} {
 		t.Run(args[0], func(t *testing.T) {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -23,6 +25,8 @@ type InitOptions struct {
 	Name, Namespace, Domain string
 	Components              []string
 	Gateway, Database       string
+	IngressClass, TLSSecret string
+	ExternalTLS             bool
 	Methods                 []string
 	Social                  []string
 	Registration            bool
@@ -72,6 +76,9 @@ func (o *InitOptions) Answers() (wizard.Answers, error) {
 	set("domain", func() { a.Domain = o.Domain })
 	set("components", func() { a.Components = o.Components })
 	set("gateway", func() { a.Gateway = o.Gateway })
+	set("ingress-class", func() { a.IngressClass = o.IngressClass })
+	set("tls-secret", func() { a.TLSSecret = o.TLSSecret })
+	set("external-tls", func() { a.ExternalTLS = o.ExternalTLS })
 	set("database", func() { a.Database = o.Database })
 	set("methods", func() { a.Methods = o.Methods })
 	set("registration", func() { a.Registration = o.Registration })
@@ -106,7 +113,8 @@ func newInitCommand(streams IOStreams, runF func(*InitOptions) error) *cobra.Com
 		Use:   "init [-f profile.yaml] [--defaults | flags]",
 		Short: "Write a first profile, with a guided form on a terminal",
 		Long: `Init writes a commented profile. On a terminal it shows a form (on stderr)
-in five steps: the base domain, components, gateway, database, login
+in five steps: the base domain, components, gateway (with its ingress class
+and TLS certificate where the target needs them), database, login
 methods, registration, the groups that map to cluster roles, the services to
 protect, and a summary. Empty fields take the default shown in grey; flags
 set those defaults. Each field is checked as it is left, with the rules of
@@ -118,10 +126,12 @@ With --defaults, or without a terminal, it never prompts: --defaults writes
 a sensible trial profile, and otherwise --name and --domain are required;
 answers that would make an invalid profile are reported by flag.
 
-Missing folders are created, the write is atomic, and an existing file is
-kept unless --force is given.`,
+Missing folders are created and the write is atomic. An existing file is
+checked before the first question: without a form it is kept unless --force
+is given; in the form, the summary asks whether to overwrite it.`,
 		Example: `  authctl init
   authctl init --defaults
+  authctl init --defaults --gateway ingress --ingress-class nginx --tls-secret dev-tls
   authctl init -f prod.yaml --name prod --domain example.com --database external \
     --methods password,totp --social google=1234.apps.googleusercontent.com \
     --role-binding sre=cluster-admin --service grafana.example.com=http://grafana.monitoring:3000`,
@@ -149,6 +159,9 @@ kept unless --force is given.`,
 	f.StringVar(&o.Domain, "domain", d.Domain, "public base domain")
 	f.StringSliceVar(&o.Components, "components", d.Components, "components to render: "+strings.Join(wizard.ComponentChoices, ", "))
 	f.StringVar(&o.Gateway, "gateway", d.Gateway, "gateway target: "+strings.Join(wizard.GatewayChoices, ", "))
+	f.StringVar(&o.IngressClass, "ingress-class", d.IngressClass, "IngressClass of the ingress target")
+	f.StringVar(&o.TLSSecret, "tls-secret", "", "Secret with the public hosts' certificate, for the ingress and envoy-gateway targets (default NAME-tls)")
+	f.BoolVar(&o.ExternalTLS, "external-tls", false, "a load balancer in front of the ingress or envoy-gateway target terminates TLS (no certificate Secret)")
 	f.StringVar(&o.Database, "database", d.Database, "database mode: "+strings.Join(wizard.DatabaseChoices, ", "))
 	f.StringSliceVar(&o.Methods, "methods", d.Methods, "login methods: "+strings.Join(wizard.MethodChoices, ", "))
 	f.StringArrayVar(&o.Social, "social", nil, "social sign-in PROVIDER=CLIENT_ID (repeatable; "+strings.Join(wizard.SocialChoices, ", ")+")")
@@ -168,6 +181,7 @@ kept unless --force is given.`,
 var initFlagOf = map[string]string{
 	wizard.FieldName: "--name", wizard.FieldNamespace: "--namespace", wizard.FieldDomain: "--domain",
 	wizard.FieldComponents: "--components", wizard.FieldGateway: "--gateway", wizard.FieldDatabase: "--database",
+	wizard.FieldIngressClass: "--ingress-class", wizard.FieldTLS: "--external-tls", wizard.FieldTLSSecret: "--tls-secret",
 	wizard.FieldMethods: "--methods", wizard.FieldSocial: "--social", wizard.FieldRegistration: "--registration",
 	wizard.FieldRoleBindings: "--role-binding", wizard.FieldServices: "--service",
 }
@@ -196,20 +210,31 @@ func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 	if err != nil {
 		return err
 	}
-	if !o.Defaults && o.Interactive {
-		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a, o.File)
+	// The file is checked before the first question: without a form
+	// nothing is asked, and the form's summary offers to overwrite it.
+	_, statErr := os.Lstat(o.File)
+	exists := statErr == nil
+	interactive := !o.Defaults && o.Interactive
+	if exists && !o.Force && !interactive {
+		return withHint(fmt.Errorf("could not write %s: %w", o.File, wizard.ErrExists), "authctl init --force -f "+o.File+" (or choose another file with -f)")
+	}
+	force := o.Force
+	if interactive {
+		a, err = wizard.Run(cmd.Context(), streams.In, streams.ErrOut, a, o.File, exists)
 		if errors.Is(err, wizard.ErrAborted) {
-			return withCode(err, ExitCancelled)
+			// Esc and ctrl+c end alike: "cancelled", exit 2.
+			return fmt.Errorf("%w: %w", err, context.Canceled)
 		}
 		if err != nil {
 			return err
 		}
+		force = force || exists // "Overwrite" on the summary
 	}
 	data, err := a.Profile(o.File)
 	if err != nil {
 		return invalidAnswers(a, o.File, err)
 	}
-	if err := wizard.WriteFile(o.File, data, o.Force); err != nil {
+	if err := wizard.WriteFile(o.File, data, force); err != nil {
 		if errors.Is(err, wizard.ErrExists) {
 			return withHint(err, "authctl init --force -f "+o.File+" (or choose another file with -f)")
 		}

@@ -129,3 +129,62 @@ func TestInitCreatesParentsAndNamesFlags(t *testing.T) {
 		t.Error("an invalid profile was written")
 	}
 }
+
+// TestInitEveryGatewayRenders: every gateway choice init offers can be
+// completed from flags alone: --defaults with each target writes a profile
+// that renders (ingress and envoy-gateway used to need a hand edit), and
+// the details those targets need have flags of their own.
+func TestInitEveryGatewayRenders(t *testing.T) {
+	for _, g := range wizard.GatewayChoices {
+		t.Run(g, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "profile.yaml")
+			if _, errOut, code := run(t, "init", "--defaults", "--gateway", g, "-f", file); code != 0 {
+				t.Fatalf("init --defaults --gateway %s: %s", g, errOut)
+			}
+			if _, errOut, code := run(t, "secrets", "generate", "-f", file); code != 0 {
+				t.Fatal(errOut)
+			}
+			if _, errOut, code := run(t, "render", "-f", file); code != 0 {
+				t.Fatalf("render: %s", errOut)
+			}
+		})
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--gateway", "ingress", "--ingress-class", "traefik", "--tls-secret", "wild-tls"}, "ingressClassName: traefik\n    # The certificate"},
+		{[]string{"--gateway", "envoy-gateway", "--external-tls"}, "externalTLS: true"},
+		{[]string{"--gateway", "ingress", "--tls-secret", "wild-tls"}, "tlsSecretName: wild-tls"},
+	} {
+		file := filepath.Join(dir, strings.Join(c.args, "")+".yaml")
+		if _, errOut, code := run(t, append([]string{"init", "--defaults", "-f", file}, c.args...)...); code != 0 {
+			t.Fatalf("init %v: %s", c.args, errOut)
+		}
+		if data, _ := os.ReadFile(file); !strings.Contains(string(data), c.want) {
+			t.Errorf("init %v: the profile lacks %q:\n%s", c.args, c.want, data)
+		}
+	}
+	_, errOut, code := run(t, "init", "--defaults", "--gateway", "ingress", "--tls-secret", "Bad_Name", "-f", filepath.Join(dir, "bad.yaml"))
+	if code != ExitError || !strings.Contains(errOut, `invalid Secret name "Bad_Name"`) {
+		t.Errorf("a bad --tls-secret: %d %s", code, errOut)
+	}
+}
+
+// TestInitSuggests: a misspelt choice in a flag gets the same "did you
+// mean" as a misspelt value in a profile.
+func TestInitSuggests(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	for _, c := range []struct{ args []string }{
+		{[]string{"--methods", "pasword"}},
+		{[]string{"--social", "googel=1"}},
+		{[]string{"--gateway", "envoy-gw"}},
+		{[]string{"--database", "sqlte"}},
+	} {
+		_, errOut, code := run(t, append([]string{"init", "--defaults", "-f", file}, c.args...)...)
+		if code != ExitError || !strings.Contains(errOut, "did you mean") {
+			t.Errorf("init %v: %d %s", c.args, code, errOut)
+		}
+	}
+}

@@ -148,6 +148,9 @@ func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions, get
 		if err := printData(streams.Out, o.Output, results); err != nil {
 			return err
 		}
+		if runErr != nil {
+			return reported(runErr) // each result on stdout has its error
+		}
 	}
 	return runErr
 }

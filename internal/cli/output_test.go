@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 
 // TestOutputFlagMeansFormatEverywhere walks the command tree: every -o is
 // --output, the output format, with the same values and the same error;
-// render's folder is --output-dir, whose -o is deprecated.
+// render's folder is --output-dir, which has no shorthand.
 func TestOutputFlagMeansFormatEverywhere(t *testing.T) {
 	root := NewRootCommand(IOStreams{})
 	var walk func(c *cobra.Command)
@@ -24,10 +25,9 @@ func TestOutputFlagMeansFormatEverywhere(t *testing.T) {
 			switch {
 			case f.Name == "output":
 				seen++
-				if !strings.HasPrefix(f.Usage, "output format: ") || !strings.HasSuffix(f.Usage, ", json or yaml") {
+				if !strings.HasPrefix(f.Usage, "output format: ") || !strings.Contains(f.Usage, "json") {
 					t.Errorf("%s: -o usage %q", path, f.Usage)
 				}
-			case f.Name == "output-dir" && f.ShorthandDeprecated != "":
 			default:
 				t.Errorf("%s: -o is --%s", path, f.Name)
 			}
@@ -143,5 +143,64 @@ func TestRulesJSONKeepsAngleBrackets(t *testing.T) {
 	out, _, _ := run(t, "rules", "test", "-f", "../../examples/internal-tools.yaml", "--url", "https://grafana.corp.example.com/api/x", "-o", "json")
 	if strings.Contains(out, `\u003c`) || !strings.Contains(out, "<") {
 		t.Errorf("rules test -o json escapes angle brackets:\n%.400s", out)
+	}
+}
+
+// TestDataOutputOnEveryOutcome: with -o json, stdout is exactly one JSON
+// document whatever happens, so a CI parser always gets data. Every
+// command with -o/--output is made to fail (a profile that does not exist)
+// and its stdout decoded; render, whose -o is the manifests' format, prints
+// nothing there on an error.
+func TestDataOutputOnEveryOutcome(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	root := NewRootCommand(IOStreams{})
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		if f := c.Flags().Lookup("output"); f != nil && c.Flags().Lookup("filename") != nil {
+			paths = append(paths, path)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub, append(slices.Clone(path), sub.Name()))
+		}
+	}
+	walk(root, nil)
+	if len(paths) < 7 {
+		t.Fatalf("only %d commands with -o and -f: %v", len(paths), paths)
+	}
+	for _, p := range paths {
+		args := append(slices.Clone(p), "-f", missing, "-o", "json")
+		if p[len(p)-1] == "test" { // rules test takes a URL
+			args = append(args, "--url", "https://a.example.com/")
+		}
+		if p[0] == "offboard" {
+			args = append(args, "someone@example.com")
+		}
+		t.Run(strings.Join(p, " "), func(t *testing.T) {
+			out, errOut, code := run(t, args...)
+			if code == 0 {
+				t.Fatalf("exit 0 for a missing profile; stderr %q", errOut)
+			}
+			if p[0] == "render" {
+				if out != "" {
+					t.Errorf("render wrote %q on stdout on an error", out)
+				}
+				return
+			}
+			dec := json.NewDecoder(strings.NewReader(out))
+			var v map[string]any
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("stdout is not JSON (%v): %q; stderr %q", err, out, errOut)
+			}
+			if dec.More() {
+				t.Errorf("more than one JSON document on stdout: %q", out)
+			}
+			if !strings.Contains(out, "nope.yaml") {
+				t.Errorf("the report does not name the file: %q", out)
+			}
+			if !strings.Contains(errOut, "error: ") {
+				t.Errorf("stderr has no error line: %q", errOut)
+			}
+		})
 	}
 }

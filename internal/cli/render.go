@@ -18,6 +18,8 @@ type RenderOptions struct {
 	SecretsFile string
 	OutputDir   string
 	Format      string
+	// Output is the stream's format on stdout: yaml (default) or json.
+	Output string
 	// MaxProfileSize caps the profile's size in bytes (0: the default).
 	MaxProfileSize int64
 }
@@ -26,6 +28,16 @@ type RenderOptions struct {
 func (o *RenderOptions) Validate() error {
 	if o.ProfileFile == "" {
 		return flagErrorf("required flag -f/--filename is missing")
+	}
+	switch o.Output {
+	case "", outputYAML:
+	case outputJSON:
+		if o.OutputDir != "" {
+			return flagErrorf("-o json prints one JSON List on stdout: drop --output-dir, or drop -o json to write YAML files into %s", o.OutputDir)
+		}
+	default:
+		// -o used to be --output-dir's shorthand: say what to type instead.
+		return flagErrorf("unknown -o/--output %q (allowed: yaml, json); to write one file per object into a folder, use --output-dir %s", o.Output, o.Output)
 	}
 	switch o.Format {
 	case "stream":
@@ -44,11 +56,12 @@ func (o *RenderOptions) Validate() error {
 func newRenderCommand(streams IOStreams, runF func(*RenderOptions) error) *cobra.Command {
 	o := &RenderOptions{}
 	cmd := &cobra.Command{
-		Use:   "render -f PROFILE [--output-dir DIR] [--format stream|kustomize|helm]",
+		Use:   "render -f PROFILE [-o yaml|json] [--output-dir DIR] [--format stream|kustomize|helm]",
 		Short: "Render the Kubernetes manifests of a profile",
 		Long: `Render writes the manifests of the stack a profile describes.
 
-Without --output-dir the objects go to stdout as one YAML stream. With
+Without --output-dir the objects go to stdout as one YAML stream, or with
+-o json as one JSON v1 List (as kubectl -o json prints several objects). With
 --output-dir DIR each object is written to its own file; --format kustomize
 writes a kustomize base and --format helm a Helm chart instead. The output is
 deterministic: the same profile and secrets file give byte-identical output.
@@ -59,12 +72,14 @@ format, so no stale file survives; a folder holding anything else is refused.
 Files with plaintext secret values are written 0600 and listed in a
 .gitignore beside them.
 
-The short -o for the folder is deprecated: everywhere else -o is the output
-format, as in helm template --output-dir.`,
+-o is the output format, as on every other command and in kubectl; the
+folder is always --output-dir (as in helm template --output-dir).`,
 		Example: `  authctl render -f examples/minimal.yaml
   authctl render -f profile.yaml --output-dir out/
+  authctl render -f profile.yaml -o json | jq '.items[].kind'
   authctl render -f profile.yaml --format helm --output-dir chart/`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{manifestsAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
 				return err
@@ -78,10 +93,12 @@ format, as in helm template --output-dir.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
-	f.StringVarP(&o.OutputDir, "output-dir", "o", "", "write files into this directory instead of a stream to stdout")
-	// -o means the output format on every other command; the folder keeps
-	// it for now, with a warning on stderr.
-	_ = f.MarkShorthandDeprecated("output-dir", "use --output-dir (-o will mean the output format, as on every other command)")
+	f.StringVar(&o.OutputDir, "output-dir", "", "write files into this directory instead of a stream to stdout")
+	// -o is the output format, as on every other command (and in kubectl);
+	// it was --output-dir's shorthand until 0.x, so a folder name given to
+	// it gets an error that says to use --output-dir.
+	f.StringVarP(&o.Output, "output", "o", outputYAML, "output format: yaml (default, one YAML stream) or json (one v1 List)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputYAML, outputJSON}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.Format, "format", "stream", "output format: stream (one file per object with --output-dir), kustomize or helm")
 	addMaxProfileSizeFlag(cmd, &o.MaxProfileSize)
 	return cmd
@@ -99,7 +116,11 @@ func loadProfileAndSecrets(ctx context.Context, profileFile, secretsFile string,
 	path := secretsPath(p, secretsFile)
 	sf, err := secrets.Load(path)
 	if errors.Is(err, secrets.ErrNotFound) {
-		return nil, nil, withHint(fmt.Errorf("%w (the generate policy keeps its secrets there)", err), "authctl secrets generate -f "+profileFile)
+		hint := "authctl secrets generate -f " + profileFile
+		if secretsFile != "" {
+			hint += " --secrets-file " + secretsFile // the file this command reads
+		}
+		return nil, nil, withHint(fmt.Errorf("%w (the generate policy keeps its secrets there)", err), hint)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -134,6 +155,9 @@ func runRender(ctx context.Context, streams IOStreams, o *RenderOptions) error {
 		return err
 	}
 	if o.OutputDir == "" {
+		if o.Output == outputJSON {
+			return res.WriteJSONList(streams.Out)
+		}
 		return res.WriteStream(streams.Out)
 	}
 	format := o.Format

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -33,10 +34,28 @@ func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 	f.Args = args
 	cmd := NewRootCommandWith(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
+	return finish(cmd, ran, args, streams, err)
+}
+
+// finish reports err (printed once) and returns the exit code; ran is the
+// command that ran.
+func finish(cmd, ran *cobra.Command, args []string, streams IOStreams, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := exitCode(cmd, args, streams, err)
+	// With -o json|yaml, stdout is data on every outcome: a command that
+	// failed without writing its own report gets one.
+	var rep *reportedError
+	if format := dataFormatOf(ran); format != "" && !errors.As(err, &rep) {
+		printDataError(streams.Out, format, err, code)
+	}
+	return code
+}
+
+// exitCode prints err once on stderr and returns the exit code.
+func exitCode(cmd *cobra.Command, args []string, streams IOStreams, err error) int {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(streams.ErrOut, "cancelled")
 		return ExitCancelled
@@ -47,6 +66,22 @@ func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 		return ExitError
 	}
 	return printError(streams.ErrOut, err)
+}
+
+// manifestsAnnotation marks a command whose -o is the format of
+// manifests (render), not of a report: an error report on its stdout would
+// be read as a manifest by a pipe into kubectl apply.
+const manifestsAnnotation = "authctl.dev/manifests"
+
+// dataFormatOf is the json or yaml that c's -o/--output asks for, or "".
+func dataFormatOf(c *cobra.Command) string {
+	if c == nil || c.Annotations[manifestsAnnotation] == "true" {
+		return ""
+	}
+	if f := c.Flags().Lookup("output"); f != nil && isDataFormat(f.Value.String()) {
+		return f.Value.String()
+	}
+	return ""
 }
 
 func commandPath(root *cobra.Command, args []string) string {
@@ -100,5 +135,28 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 	)
 	addTokenHookCommand(root, f) // authctl serve token-hook
 	registerCompletions(root)    // completion command and dynamic completions
+	hintFilenameArgs(root)
 	return root
+}
+
+// hintFilenameArgs makes the commands that read a profile with -f and take
+// no arguments say so when given a file name as an argument (authctl
+// validate base.yaml), instead of cobra's "unknown command".
+func hintFilenameArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		hintFilenameArgs(sub)
+	}
+	f := c.Flags().Lookup("filename")
+	if f == nil || c.Args == nil || reflect.ValueOf(c.Args).Pointer() != reflect.ValueOf(cobra.NoArgs).Pointer() {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		if len(args) == 1 && !f.Changed {
+			return flagErrorf("%s takes the profile with -f: %s -f %s", cmd.CommandPath(), cmd.CommandPath(), args[0])
+		}
+		return cobra.NoArgs(cmd, args)
+	}
 }

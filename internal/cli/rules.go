@@ -16,6 +16,9 @@ type RulesTestOptions struct {
 	URL         string
 	Method      string
 	Output      string
+	// Expect is "", allow or deny: the exit code says whether the
+	// decision was that (for CI).
+	Expect string
 }
 
 // Validate checks flag combinations.
@@ -29,6 +32,11 @@ func (o *RulesTestOptions) Validate() error {
 	if err := checkOutput(o.Output, outputText); err != nil {
 		return err
 	}
+	switch o.Expect {
+	case "", render.DecisionAllow, render.DecisionDeny:
+	default:
+		return flagErrorf("unknown --expect %q (allowed: allow, deny)", o.Expect)
+	}
 	return nil
 }
 
@@ -41,9 +49,15 @@ func newRulesCommand(streams IOStreams, runF func(*RulesTestOptions) error) *cob
 		Long: `Test evaluates a request against the rendered Oathkeeper rules without a
 server, with Oathkeeper's own regexp engine. It prints the matching rule and
 the authenticator, authorizer and mutator pipeline that would run. It exits
-with 1 when no rule or more than one rule matches.`,
-		Example: `  authctl rules test -f profile.yaml --url https://grafana.example.com/api/x --method GET`,
-		Args:    cobra.NoArgs,
+with 1 when no rule or more than one rule matches.
+
+--expect allow|deny is for CI: the exit code is 0 only when the decision is
+the one expected. allow means one service's rule handles the request (it
+still asks for what that service's allow list asks); deny means it is
+refused whatever the credentials (the default deny, no rule, or several).`,
+		Example: `  authctl rules test -f profile.yaml --url https://grafana.example.com/api/x --method GET
+  authctl rules test -f profile.yaml --url https://grafana.example.com/../admin --expect deny`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
 				return err
@@ -58,6 +72,8 @@ with 1 when no rule or more than one rule matches.`,
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	f.StringVar(&o.URL, "url", "", "request URL")
 	f.StringVarP(&o.Method, "method", "X", "GET", "request method")
+	f.StringVar(&o.Expect, "expect", "", "allow or deny: exit 1 unless the decision is that (for CI); allow means one service rule handles the request, deny that it is refused whatever the credentials")
+	_ = test.RegisterFlagCompletionFunc("expect", cobra.FixedCompletions([]string{render.DecisionAllow, render.DecisionDeny}, cobra.ShellCompDirectiveNoFileComp))
 	addOutputFlag(test, &o.Output, outputText)
 	cmd.AddCommand(test)
 	return cmd
@@ -93,6 +109,12 @@ func runRulesTest(streams IOStreams, o *RulesTestOptions) error {
 				fmt.Fprintf(streams.Out, "  upstream:       %s\n", r.Upstream.URL)
 			}
 		}
+	}
+	if o.Expect != "" {
+		if got := res.Decision(); got != o.Expect {
+			return fmt.Errorf("expected %s, got %s (%s)", o.Expect, got, res.Verdict)
+		}
+		return nil // a deny that was expected is a pass
 	}
 	if len(res.Matched) != 1 {
 		return withCode(fmt.Errorf("%s", res.Verdict), ExitError)

@@ -46,3 +46,33 @@ func TestRulesTest(t *testing.T) {
 		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestRulesTestExpect: --expect turns the decision into the exit code, so
+// CI can assert that a request is denied (a default deny alone used to
+// exit 0) and that another is handled by its service.
+func TestRulesTestExpect(t *testing.T) {
+	const p = "../../examples/internal-tools.yaml"
+	for _, c := range []struct {
+		url, method, expect string
+		code                int
+	}{
+		{"https://grafana.corp.example.com/api/x", "GET", "allow", 0},
+		{"https://grafana.corp.example.com/api/x", "GET", "deny", ExitError},
+		{"https://unknown.corp.example.com/", "GET", "deny", 0},
+		{"https://unknown.corp.example.com/", "GET", "allow", ExitError},
+		{"https://wiki.corp.example.com/status", "DELETE", "deny", 0},
+		{"https://wiki.corp.example.com/status/%2e%2e/api/pages", "GET", "deny", 0},
+		{"https://wiki.corp.example.com/status", "BREW", "deny", 0},
+	} {
+		_, errOut, code := run(t, "rules", "test", "-f", p, "--url", c.url, "-X", c.method, "--expect", c.expect)
+		if code != c.code {
+			t.Errorf("%s %s --expect %s: exit %d, want %d; %s", c.method, c.url, c.expect, code, c.code, errOut)
+		}
+		if c.code != 0 && !strings.Contains(errOut, "expected "+c.expect+", got ") {
+			t.Errorf("%s %s: %q", c.method, c.url, errOut)
+		}
+	}
+	if _, errOut, code := run(t, "rules", "test", "-f", p, "--url", "https://x/", "--expect", "maybe"); code != ExitError || !strings.Contains(errOut, `unknown --expect "maybe"`) {
+		t.Errorf("%d %s", code, errOut)
+	}
+}

@@ -119,19 +119,23 @@ func runValidate(ctx context.Context, streams IOStreams, o *ValidateOptions) err
 		return nil
 	}
 	list := profile.AsErrorList(err)
-	if err != nil && list == nil {
-		// Not a problem in the file (it cannot be read, say): no report.
-		return err
-	}
 	for _, e := range list {
 		report.Errors = append(report.Errors, problemOf(e))
 	}
+	if err != nil && list == nil {
+		// Not a problem inside the file (it cannot be read, say): still
+		// one entry, without a position, so a CI parser gets the report.
+		report.Errors = append(report.Errors, validationProblem{File: o.ProfileFile, Message: err.Error()})
+	}
 	report.Valid = len(report.Errors) == 0
-	if err := printData(streams.Out, o.Output, report); err != nil {
-		return err
+	if perr := printData(streams.Out, o.Output, report); perr != nil {
+		return perr
 	}
 	if !report.Valid {
-		return fmt.Errorf("%s has %d problem(s)", o.ProfileFile, len(report.Errors))
+		if list == nil {
+			return reported(err)
+		}
+		return reported(fmt.Errorf("%s has %d problem(s)", o.ProfileFile, len(report.Errors)))
 	}
 	return nil
 }

@@ -93,6 +93,14 @@ type Options struct {
 	// Secrets looks up the Secrets the user must create (nil: no cluster
 	// connection; those checks are skipped).
 	Secrets SecretLister
+	// Kubeconfig and Context are the --kubeconfig and --context the user
+	// gave; every kubectl line of a fix carries them, so it works when
+	// followed.
+	Kubeconfig, Context string
+	// Forwarded is true when the admin and public endpoints without a
+	// flag are port-forwards doctor opened itself; they close when it ends,
+	// so no fix may name their URLs.
+	Forwarded bool
 }
 
 type doctor struct {
@@ -243,14 +251,27 @@ func (d *doctor) unreachableFix(e endpoint, err error) string {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			cause = "the connection was refused"
 		}
-		return fmt.Sprintf("is the port-forward running? (%s) restart it: kubectl -n %s port-forward svc/%s %s:%d, or let doctor forward it: --kubeconfig/--context", cause, d.w.Namespace, e.service, local, e.port)
+		return fmt.Sprintf("is the port-forward running? (%s) restart it: %s port-forward svc/%s %s:%d, or let doctor forward it: --kubeconfig/--context", cause, d.kubectl(), e.service, local, e.port)
 	}
-	return fmt.Sprintf("kubectl -n %s port-forward svc/%s %d, then pass --%s http://127.0.0.1:%d/ (or give --kubeconfig/--context and doctor forwards every Service itself)", d.w.Namespace, e.service, e.port, e.flag, e.port)
+	return fmt.Sprintf("%s port-forward svc/%s %d, then pass --%s http://127.0.0.1:%d/ (or give --kubeconfig/--context and doctor forwards every Service itself)", d.kubectl(), e.service, e.port, e.flag, e.port)
+}
+
+// kubectl is the start of a kubectl line in a fix: the user's kubeconfig
+// and context, and the stack's namespace.
+func (d *doctor) kubectl() string {
+	s := "kubectl"
+	if d.o.Kubeconfig != "" {
+		s += " --kubeconfig " + d.o.Kubeconfig
+	}
+	if d.o.Context != "" {
+		s += " --context " + d.o.Context
+	}
+	return s + " -n " + d.w.Namespace
 }
 
 // notReadyFix is the fix for an endpoint that answers but is not ready.
 func (d *doctor) notReadyFix(e endpoint) string {
-	return fmt.Sprintf("kubectl -n %s get pods; kubectl -n %s logs svc/%s", d.w.Namespace, d.w.Namespace, e.service)
+	return fmt.Sprintf("%s get pods; %s logs svc/%s", d.kubectl(), d.kubectl(), e.service)
 }
 
 // ready checks /health/ready on each endpoint.
@@ -344,13 +365,25 @@ func (d *doctor) jwks() Check {
 
 func (d *doctor) clockSkew() Check { return judgeClockSkew(d.o.Now(), d.discoveryDate, d.o.MaxSkew) }
 
+// registerClientFix is the fix for a kubectl client Hydra lacks or has
+// wrong: kubeconfig setup through the Hydra admin URL doctor used, or,
+// when that was doctor's own port-forward (closed when it ends), through a
+// forward the person starts and keeps.
+func (d *doctor) registerClientFix() string {
+	if d.o.Forwarded {
+		return fmt.Sprintf("%s port-forward svc/%s %d:%d, then in another terminal: authctl kubeconfig setup -f %s --hydra-admin-url http://127.0.0.1:%d/ (registers the kubectl client)",
+			d.kubectl(), d.w.HydraAdminService, profile.HydraAdminPort, profile.HydraAdminPort, fileOf(d.o.Profile), profile.HydraAdminPort)
+	}
+	return "authctl kubeconfig setup -f " + fileOf(d.o.Profile) + " --hydra-admin-url " + d.o.Endpoints.HydraAdmin + " (registers the kubectl client)"
+}
+
 func (d *doctor) kubectlRedirectURIs() Check {
 	k := d.o.Profile.Spec.Kubernetes
 	if !profile.On(k.Enabled) || !d.hydraOn() {
 		return skip("kubectl login is disabled in the profile")
 	}
 	want := d.w.KubectlRedirectURIs
-	fix := "authctl kubeconfig setup -f " + fileOf(d.o.Profile) + " --hydra-admin-url " + d.o.Endpoints.HydraAdmin + " (registers the kubectl client)"
+	fix := d.registerClientFix()
 	u := join(d.o.Endpoints.HydraAdmin, "admin/clients/"+url.PathEscape(k.ClientID))
 	resp, body, err := d.get(u, nil)
 	if err != nil {

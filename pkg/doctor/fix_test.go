@@ -43,3 +43,35 @@ func TestUnreachableFix(t *testing.T) {
 		t.Errorf("in-cluster URL fix %q", fix)
 	}
 }
+
+// TestFixesKeepTheUsersFlags: every kubectl line of a fix carries the
+// --kubeconfig and --context the user gave, and the kubectl client's fix
+// never names the port-forward doctor opened itself (it is closed by the
+// time the person reads it): it names a forward to start and keep.
+func TestFixesKeepTheUsersFlags(t *testing.T) {
+	p, err := profile.Load("../../examples/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.Wiring()
+	ephemeral := "http://127.0.0.1:45457/"
+	d := &doctor{w: w, o: Options{Profile: p, Endpoints: Endpoints{HydraAdmin: ephemeral}, Kubeconfig: "/k/config", Context: "kind-dev", Forwarded: true}}
+	fix := d.registerClientFix()
+	want := "kubectl --kubeconfig /k/config --context kind-dev -n " + w.Namespace + " port-forward svc/" + w.HydraAdminService + " 4445:4445, then in another terminal: authctl kubeconfig setup -f ../../examples/minimal.yaml --hydra-admin-url http://127.0.0.1:4445/"
+	if !strings.HasPrefix(fix, want) || strings.Contains(fix, ephemeral) {
+		t.Errorf("fix %q\nwant prefix %q and no %s", fix, want, ephemeral)
+	}
+	d.o.Forwarded = false
+	if fix := d.registerClientFix(); !strings.Contains(fix, "--hydra-admin-url "+ephemeral) {
+		t.Errorf("a URL the user gave is kept: %q", fix)
+	}
+	for _, fix := range []string{
+		d.notReadyFix(endpoint{"admin", "", w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url"}),
+		d.unreachableFix(endpoint{"admin", w.KratosAdminInternalURL, w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url"}, nil),
+		d.unreachableFix(endpoint{"admin", ephemeral, w.KratosAdminService, profile.KratosAdminPort, "kratos-admin-url"}, nil),
+	} {
+		if !strings.Contains(fix, "kubectl --kubeconfig /k/config --context kind-dev -n "+w.Namespace+" ") {
+			t.Errorf("fix without the user's kubeconfig and context: %q", fix)
+		}
+	}
+}

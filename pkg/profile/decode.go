@@ -9,7 +9,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -47,6 +46,12 @@ func DecodeStrict(file string, data []byte, out any) (Positions, error) {
 
 // DecodeStrictContext is DecodeStrict that gives up when ctx is done.
 func DecodeStrictContext(ctx context.Context, file string, data []byte, out any) (Positions, error) {
+	return decodeStrict(ctx, file, data, out, nil)
+}
+
+// decodeStrict is DecodeStrictContext with a look at the parsed document
+// first: a non-nil error from check is returned as it is.
+func decodeStrict(ctx context.Context, file string, data []byte, out any, check func(root *yaml.Node) error) (Positions, error) {
 	d := &decoder{ctx: ctx, file: file, positions: Positions{}}
 	doc, err := parseYAML(ctx, file, data)
 	if err != nil {
@@ -55,6 +60,11 @@ func DecodeStrictContext(ctx context.Context, file string, data []byte, out any)
 	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
+	}
+	if check != nil {
+		if err := check(root); err != nil {
+			return nil, err
+		}
 	}
 	d.budget = 2*countNodes(root) + aliasAllowance
 	d.walk(root, reflect.TypeOf(out).Elem(), "")
@@ -111,55 +121,6 @@ func countNodes(n *yaml.Node) int {
 		c += countNodes(x)
 	}
 	return c
-}
-
-// yamlSyntaxError turns a yaml.v3 message ("yaml: line 3: ...") into a
-// FieldError. When the line holds a tab, the error names it: YAML never
-// indents with tabs, and yaml.v3's "found character that cannot start any
-// token" does not say which character.
-func yamlSyntaxError(file string, data []byte, err error) *FieldError {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	fe := &FieldError{File: file, Msg: msg, Hint: "fix the YAML syntax"}
-	if strings.HasPrefix(msg, "line ") {
-		rest := strings.TrimPrefix(msg, "line ")
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, convErr := strconv.Atoi(rest[:i]); convErr == nil {
-				fe.Pos = Pos{Line: n, Col: 1}
-				fe.Msg = strings.TrimSpace(rest[i+1:])
-			}
-		}
-	}
-	if fe.Pos.Line > 0 {
-		// yaml.v3 sometimes reports the line after the tab's; look at both.
-		for _, ln := range []int{fe.Pos.Line, fe.Pos.Line - 1} {
-			if col := tabColumn(data, ln); col > 0 {
-				fe.Pos = Pos{Line: ln, Col: col}
-				fe.Msg = "found a tab character"
-				fe.Hint = "YAML indents with spaces only; replace the tab with spaces"
-				break
-			}
-		}
-	}
-	return fe
-}
-
-// tabColumn returns the 1-based column of the first tab on a 1-based line, or 0.
-func tabColumn(data []byte, line int) int {
-	if line < 1 {
-		return 0
-	}
-	for i := 1; i < line; i++ {
-		j := bytes.IndexByte(data, '\n')
-		if j < 0 {
-			return 0
-		}
-		data = data[j+1:]
-	}
-	if j := bytes.IndexByte(data, '\n'); j >= 0 {
-		data = data[:j]
-	}
-	return bytes.IndexByte(data, '\t') + 1
 }
 
 func (d *decoder) fail(n *yaml.Node, path, hint, format string, args ...any) {
@@ -227,10 +188,13 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		fields := yamlFields(t)
 		seen := map[string]bool{}
+		// suggested are fields a misspelt key was taken for: their
+		// "required field is missing" would repeat the same mistake.
+		suggested := map[string]bool{}
 		defer func() {
 			// Fields without omitempty are the schema's "required" ones.
 			for _, name := range requiredFields(t) {
-				if !seen[name] {
+				if !seen[name] && !suggested[name] {
 					hint := requiredHints[join(path, name)]
 					if hint == "" {
 						hint = "the schema requires it here"
@@ -252,7 +216,10 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 				names := slices.Sorted(maps.Keys(fields))
 				hint := misplaced(n, i, fields, path, k.Value)
 				if hint == "" {
-					hint = didYouMean(k.Value, names)
+					if best := closest(k.Value, names); best != "" {
+						hint = fmt.Sprintf("did you mean %q? ", best)
+						suggested[best] = true
+					}
 				}
 				d.fail(k, p, hint+"allowed fields: "+strings.Join(names, ", "), "unknown field %q", k.Value)
 				continue

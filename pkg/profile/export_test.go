@@ -41,3 +41,6 @@ func overlapFindings(t *testing.T, data []byte, candidates func([]Service) [][2]
 	}
 	return strings.Join(out, "\n")
 }
+
+// PatternExplained reports whether a jsonschema pattern has words.
+func PatternExplained(p string) bool { return patternHints[p] != "" }

@@ -115,8 +115,21 @@ func (d *decoder) checkScalar(v *yaml.Node, l *fieldLimits, path string) {
 		return
 	}
 	if l.pattern != nil && !l.pattern.MatchString(v.Value) {
-		d.fail(v, path, "must match "+l.patternText, "invalid value %q", v.Value)
+		hint := patternHints[l.patternText]
+		if hint == "" {
+			hint = "must match " + l.patternText
+		}
+		d.fail(v, path, hint, "invalid value %q", v.Value)
 	}
+}
+
+// patternHints say in words what a field's pattern allows.
+var patternHints = map[string]string{
+	`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`:                     "use lower-case letters, digits and '-', starting and ending with a letter or digit, for example dev or team-a",
+	`^[A-Za-z0-9][A-Za-z0-9-]*$`:                          "use letters, digits and '-', starting with a letter or digit",
+	`^1\.[0-9]+$`:                                         `give the minor version as 1.N, for example "1.33"`,
+	`^sha256:[a-f0-9]{64}$`:                               "give sha256: and 64 lower-case hex digits",
+	`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`: "give a dotted field path, for example metadata_public.groups",
 }
 
 func rangeHint(l *fieldLimits) string {
@@ -139,9 +152,27 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// didYouMean returns `did you mean "x"? ` for the closest candidate within a
-// small edit distance (case-insensitive), or "".
+// didYouMean returns `did you mean "x"? ` for the closest candidate, or "".
 func didYouMean(got string, candidates []string) string {
+	if best := closest(got, candidates); best != "" {
+		return fmt.Sprintf("did you mean %q? ", best)
+	}
+	return ""
+}
+
+// DidYouMean is didYouMean for other packages (the init flags): the
+// suggestion `did you mean "x"? `, or "".
+func DidYouMean(got string, candidates []string) string { return didYouMean(got, candidates) }
+
+// closest is the candidate got was most likely meant to be, or "": the
+// nearest within a small edit distance (case-insensitive, a swap of two
+// neighbouring letters counting once: mdoe, googel), or else the only
+// candidate got abbreviates (its letters in order, from the same first
+// letter: envoy-gw for envoy-gateway).
+func closest(got string, candidates []string) string {
+	if len(got) > 64 {
+		return "" // nobody misspells a name that long; and the cost grows with it
+	}
 	best, bestDist := "", -1
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(got), strings.ToLower(c))
@@ -150,30 +181,62 @@ func didYouMean(got string, candidates []string) string {
 		}
 	}
 	limit := max(1, min(3, len(got)/3))
-	if best == "" || bestDist > limit || bestDist == 0 && got == best {
+	if best != "" && bestDist <= limit && !(bestDist == 0 && got == best) {
+		return best
+	}
+	if len(got) < 3 {
 		return ""
 	}
-	return fmt.Sprintf("did you mean %q? ", best)
+	abbrev := ""
+	for _, c := range candidates {
+		if isAbbreviation(strings.ToLower(got), strings.ToLower(c)) {
+			if abbrev != "" {
+				return "" // ambiguous
+			}
+			abbrev = c
+		}
+	}
+	return abbrev
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// isAbbreviation reports whether a's letters appear in b in order, starting
+// with b's first letter, and a is shorter.
+func isAbbreviation(a, b string) bool {
+	if len(a) >= len(b) || a[0] != b[0] {
+		return false
+	}
+	i := 0
+	for j := 0; j < len(b) && i < len(a); j++ {
+		if a[i] == b[j] {
+			i++
+		}
+	}
+	return i == len(a)
+}
+
+// editDistance is the optimal-string-alignment distance between a and b:
+// Levenshtein, plus a swap of two neighbouring letters as one edit.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

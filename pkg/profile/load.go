@@ -3,9 +3,11 @@ package profile
 import (
 	"context"
 	"fmt"
+	"gopkg.in/yaml.v3"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // DefaultMaxBytes is the default cap on a profile's size: a hundred times
@@ -65,7 +67,7 @@ func ParseContext(ctx context.Context, file, dir string, data []byte, opts LoadO
 			Hint: "raise the limit with --max-profile-size if the file really is this large"}}
 	}
 	p := &Profile{}
-	pos, err := DecodeStrictContext(ctx, file, data, p)
+	pos, err := decodeStrict(ctx, file, data, p, func(root *yaml.Node) error { return notAProfile(file, root) })
 	if err != nil {
 		return nil, err
 	}
@@ -110,4 +112,28 @@ func parentPath(path string) string {
 		}
 	}
 	return ""
+}
+
+// notAProfile refuses, with one error, a YAML document that says it is
+// something else (a ConfigMap, a Deployment): field by field it would get
+// an error for every line, none of them the real one.
+func notAProfile(file string, root *yaml.Node) error {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	var apiVersion, kind *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch root.Content[i].Value {
+		case "apiVersion":
+			apiVersion = root.Content[i+1]
+		case "kind":
+			kind = root.Content[i+1]
+		}
+	}
+	if kind == nil || kind.Value == "Profile" || apiVersion == nil || strings.HasPrefix(apiVersion.Value, "authctl.dev/") {
+		return nil // a profile, perhaps with a mistake: the field errors say which
+	}
+	return ErrorList{{File: file, Pos: Pos{kind.Line, kind.Column}, Path: "kind",
+		Msg:  fmt.Sprintf("not an authctl profile (kind %s, apiVersion %s)", kind.Value, apiVersion.Value),
+		Hint: "a profile has apiVersion: " + APIVersion + " and kind: Profile; authctl init writes one"}}
 }

@@ -117,7 +117,7 @@ var errorCases = []errorCase{
 	{"bad duration", header + "  kratos:\n    sessionLifespan: forever\n", []string{"p.yaml:8:22:", "invalid duration"}},
 	{"bad enum", header + "  hydra:\n    accessTokenStrategy: paseto\n", []string{"p.yaml:8:26:", "allowed: jwt, opaque"}},
 	{"wrong apiVersion", strings.Replace(header, "v1alpha1", "v9", 1), []string{"p.yaml:1:13:", "apiVersion", "allowed: authctl.dev/v1alpha1"}},
-	{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", `metadata.name: invalid value "Dev_Stack"`, "must match"}},
+	{"bad name", strings.Replace(header, "name: dev", "name: Dev_Stack", 1), []string{"p.yaml:4:9:", `metadata.name: invalid value "Dev_Stack"`, "lower-case letters"}},
 	{"bad namespace", strings.Replace(header, "name: dev", "name: dev\n  namespace: Bad_NS", 1), []string{"p.yaml:5:14:", `metadata.namespace: invalid namespace "Bad_NS"`}},
 	{"bad cors origin", header + "  hydra:\n    corsAllowedOrigins: [\"https://app.example.com/path\"]\n", []string{"p.yaml:8:", "spec.hydra.corsAllowedOrigins[0]: bad origin"}},
 	{"sqlite with replicas", header + "  scaling:\n    replicas: 3\n", []string{"p.yaml:8:5:", "sqlite supports a single replica", "spec.database.mode: external"}},

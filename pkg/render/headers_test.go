@@ -103,7 +103,7 @@ func TestHeaderNameLint(t *testing.T) {
 		{"{mode: headers, headers: {subject: X-Forwarded-User}}", "X-Forwarded-User is reserved"},
 		{"{mode: headers, headers: {email: X-A, groups: x-a}}", "forward.headers.groups: x-a is already the email header"},
 		{"{mode: passthrough, headers: {email: X-A}}", "header names apply to the headers mode only"},
-		{"{mode: headers, headers: {email: X_A}}", "must match"},
+		{"{mode: headers, headers: {email: X_A}}", "use letters, digits and '-'"},
 	}
 	for _, tc := range cases {
 		text := strings.Replace(base, "forward: {mode: headers, headers: {preferredUsername: Remote-User}}", "forward: "+tc.forward, 1)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/authctl/authctl/pkg/atomicfile"
 	"helm.sh/helm/v3/pkg/chart"
+	"sigs.k8s.io/yaml"
 )
 
 // WriteStream writes every object as one YAML stream.
@@ -24,6 +26,33 @@ func (r *Result) WriteStream(w io.Writer) error {
 			buf.WriteString("---\n")
 		}
 		buf.Write(o.YAML)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// WriteJSONList writes every object as one JSON "v1 List", as kubectl's
+// -o json prints several objects; kubectl apply -f - takes it.
+func (r *Result) WriteJSONList(w io.Writer) error {
+	items := make([]json.RawMessage, 0, len(r.Objects))
+	for _, o := range r.Objects {
+		j, err := yaml.YAMLToJSON(o.YAML)
+		if err != nil {
+			return fmt.Errorf("could not convert %s %s to JSON: %w", o.Kind, o.Name, err)
+		}
+		items = append(items, j)
+	}
+	list := struct {
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Items      []json.RawMessage `json:"items"`
+	}{"v1", "List", items}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(list); err != nil {
+		return err
 	}
 	_, err := w.Write(buf.Bytes())
 	return err

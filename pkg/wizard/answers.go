@@ -8,9 +8,15 @@ package wizard
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/authctl/authctl/pkg/profile"
 )
+
+// dnsSubdomain is a Kubernetes object name (RFC 1123 subdomain).
+var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 
 // Choices offered by the form and accepted by the flags.
 var (
@@ -26,11 +32,19 @@ var (
 
 // Answers are every choice `authctl init` asks for.
 type Answers struct {
-	Name         string
-	Namespace    string
-	Domain       string
-	Components   []string
-	Gateway      string
+	Name       string
+	Namespace  string
+	Domain     string
+	Components []string
+	Gateway    string
+	// IngressClass is the IngressClass of the ingress target.
+	IngressClass string
+	// TLSSecret names the Secret with the public hosts' certificate, for
+	// the targets that terminate TLS themselves (ingress, envoy-gateway);
+	// empty means NAME-tls. ExternalTLS says a load balancer in front
+	// terminates TLS instead.
+	TLSSecret    string
+	ExternalTLS  bool
 	Database     string
 	Methods      []string
 	Social       []SocialProvider
@@ -73,11 +87,27 @@ func Defaults() Answers {
 		Domain:       "dev.example.com",
 		Components:   slices.Clone(ComponentChoices),
 		Gateway:      "none",
+		IngressClass: "nginx",
 		Database:     "sqlite",
 		Methods:      []string{"password"},
 		Registration: true,
 		RoleBindings: []RoleBinding{{Group: "admins", ClusterRole: "cluster-admin"}},
 	}
+}
+
+// NeedsIngressClass reports whether the gateway target needs an IngressClass.
+func (a Answers) NeedsIngressClass() bool { return a.Gateway == "ingress" }
+
+// NeedsTLS reports whether the gateway target terminates TLS itself and so
+// needs a certificate Secret or a load balancer in front that does.
+func (a Answers) NeedsTLS() bool { return a.Gateway == "ingress" || a.Gateway == "envoy-gateway" }
+
+// TLSSecretName is the certificate Secret's name: the answer, or NAME-tls.
+func (a Answers) TLSSecretName() string {
+	if a.TLSSecret != "" {
+		return a.TLSSecret
+	}
+	return a.Name + "-tls"
 }
 
 // AnswerError is a problem of one answer; Field is the form field's key.
@@ -98,23 +128,29 @@ func answerErrorf(field, format string, args ...any) error {
 func (a Answers) Check() error {
 	for _, c := range a.Components {
 		if !slices.Contains(ComponentChoices, c) {
-			return answerErrorf(FieldComponents, "unknown component %q (allowed: %s)", c, strings.Join(ComponentChoices, ", "))
+			return answerErrorf(FieldComponents, "unknown component %q (%sallowed: %s)", c, profile.DidYouMean(c, ComponentChoices), strings.Join(ComponentChoices, ", "))
 		}
 	}
 	if !slices.Contains(GatewayChoices, a.Gateway) {
-		return answerErrorf(FieldGateway, "unknown gateway %q (allowed: %s)", a.Gateway, strings.Join(GatewayChoices, ", "))
+		return answerErrorf(FieldGateway, "unknown gateway %q (%sallowed: %s)", a.Gateway, profile.DidYouMean(a.Gateway, GatewayChoices), strings.Join(GatewayChoices, ", "))
+	}
+	if a.NeedsIngressClass() && !dnsSubdomain.MatchString(a.IngressClass) {
+		return answerErrorf(FieldIngressClass, "invalid ingress class %q: name the IngressClass (kubectl get ingressclass), for example nginx", a.IngressClass)
+	}
+	if a.NeedsTLS() && !a.ExternalTLS && !dnsSubdomain.MatchString(a.TLSSecretName()) {
+		return answerErrorf(FieldTLSSecret, "invalid Secret name %q: use lower-case letters, digits, '-' and '.'", a.TLSSecretName())
 	}
 	if !slices.Contains(DatabaseChoices, a.Database) {
-		return answerErrorf(FieldDatabase, "unknown database %q (allowed: %s)", a.Database, strings.Join(DatabaseChoices, ", "))
+		return answerErrorf(FieldDatabase, "unknown database %q (%sallowed: %s)", a.Database, profile.DidYouMean(a.Database, DatabaseChoices), strings.Join(DatabaseChoices, ", "))
 	}
 	for _, m := range a.Methods {
 		if !slices.Contains(MethodChoices, m) {
-			return answerErrorf(FieldMethods, "unknown login method %q (allowed: %s; social sign-in is set with providers)", m, strings.Join(MethodChoices, ", "))
+			return answerErrorf(FieldMethods, "unknown login method %q (%sallowed: %s; social sign-in is set with providers)", m, profile.DidYouMean(m, MethodChoices), strings.Join(MethodChoices, ", "))
 		}
 	}
 	for _, s := range a.Social {
 		if !slices.Contains(SocialChoices, s.Provider) {
-			return answerErrorf(FieldSocial, "unknown social provider %q (allowed: %s)", s.Provider, strings.Join(SocialChoices, ", "))
+			return answerErrorf(FieldSocial, "unknown social provider %q (%sallowed: %s)", s.Provider, profile.DidYouMean(s.Provider, SocialChoices), strings.Join(SocialChoices, ", "))
 		}
 	}
 	if len(a.Methods) == 0 && len(a.Social) == 0 {

@@ -31,6 +31,9 @@ const (
 	FieldDomain       = "domain"
 	FieldComponents   = "components"
 	FieldGateway      = "gateway"
+	FieldIngressClass = "ingressClass"
+	FieldTLS          = "tls"
+	FieldTLSSecret    = "tlsSecret"
 	FieldDatabase     = "database"
 	FieldMethods      = "methods"
 	FieldSocial       = "social"
@@ -51,10 +54,13 @@ type FormValues struct {
 	Name, Namespace, Domain string
 	Components              []string
 	Gateway, Database       string
-	Methods                 []string
-	Social                  string
-	Registration            bool
-	RoleBindings, Services  string
+	// IngressClass and TLSSecret are typed text (empty: the default);
+	// TLS is tlsSecret or tlsExternal.
+	IngressClass, TLS, TLSSecret string
+	Methods                      []string
+	Social                       string
+	Registration                 bool
+	RoleBindings, Services       string
 	// Write is the summary page's answer: write the file, or go back.
 	Write bool
 
@@ -62,6 +68,8 @@ type FormValues struct {
 	// with flags); file is where the profile will be written.
 	defaults Answers
 	file     string
+	// exists is true when file exists: the summary offers to overwrite it.
+	exists bool
 }
 
 // NewFormValues starts the form from answers (the defaults merged with flags).
@@ -69,6 +77,7 @@ func NewFormValues(a Answers) *FormValues {
 	return &FormValues{
 		Components: append([]string(nil), a.Components...),
 		Gateway:    a.Gateway, Database: a.Database,
+		TLS:          tlsChoice(a.ExternalTLS),
 		Methods:      append([]string(nil), a.Methods...),
 		Registration: a.Registration,
 		Write:        true,
@@ -109,6 +118,7 @@ func (v *FormValues) answers() (Answers, map[string]error) {
 	a := Answers{
 		Name: text(v.Name, d.Name), Namespace: text(v.Namespace, d.Namespace), Domain: text(v.Domain, d.Domain),
 		Components: v.Components, Gateway: v.Gateway, Database: v.Database,
+		IngressClass: text(v.IngressClass, d.IngressClass), TLSSecret: text(v.TLSSecret, d.TLSSecret), ExternalTLS: v.TLS == tlsExternal,
 		Methods: v.Methods, Registration: v.Registration,
 	}
 	errs := map[string]error{}
@@ -142,6 +152,9 @@ var fieldOfPath = []struct{ prefix, field string }{
 	{"metadata.namespace", FieldNamespace},
 	{"spec.domain", FieldDomain},
 	{"spec.components", FieldComponents},
+	{"spec.gateway.ingressClassName", FieldIngressClass},
+	{"spec.gateway.tlsSecretName", FieldTLSSecret},
+	{"spec.gateway.externalTLS", FieldTLS},
 	{"spec.gateway", FieldGateway},
 	{"spec.database", FieldDatabase},
 	{"spec.kratos.methods", FieldMethods},
@@ -243,6 +256,21 @@ func listPlaceholder(def, example string) (placeholder, help string) {
 	return "e.g. " + example, "empty for none"
 }
 
+// The answers of the TLS field.
+const (
+	tlsSecret   = "secret"
+	tlsExternal = "external"
+)
+
+func tlsChoice(external bool) string {
+	if external {
+		return tlsExternal
+	}
+	return tlsSecret
+}
+
+func (v *FormValues) needsTLS() bool { return Answers{Gateway: v.Gateway}.NeedsTLS() }
+
 // steps are the titles of the form's pages; the last one is the summary.
 var steps = []string{"Basics", "Components", "Login", "Access", "Summary"}
 
@@ -274,6 +302,16 @@ func (v *FormValues) Summary() string {
 	fmt.Fprintf(&b, "Domain:       %s (auth., id. and oauth. hosts)\n", a.Domain)
 	fmt.Fprintf(&b, "Components:   %s\n", orNone(strings.Join(a.Components, ", ")))
 	fmt.Fprintf(&b, "Gateway:      %s\n", a.Gateway)
+	if a.NeedsIngressClass() {
+		fmt.Fprintf(&b, "Ingress:      class %s\n", a.IngressClass)
+	}
+	if a.NeedsTLS() {
+		if a.ExternalTLS {
+			fmt.Fprintf(&b, "TLS:          terminated in front of the gateway\n")
+		} else {
+			fmt.Fprintf(&b, "TLS:          Secret %s (create it before the first apply)\n", a.TLSSecretName())
+		}
+	}
 	fmt.Fprintf(&b, "Database:     %s\n", a.Database)
 	fmt.Fprintf(&b, "Login:        %s\n", orNone(strings.Join(a.Methods, ", ")))
 	fmt.Fprintf(&b, "Social:       %s\n", orNone(FormatSocial(a.Social)))
@@ -281,6 +319,9 @@ func (v *FormValues) Summary() string {
 	fmt.Fprintf(&b, "Role binding: %s\n", orNone(FormatRoleBindings(a.RoleBindings)))
 	fmt.Fprintf(&b, "Services:     %s\n", orNone(FormatServices(a.Services)))
 	fmt.Fprintf(&b, "\nFile:         %s", v.file)
+	if v.exists {
+		b.WriteString(" (it exists: writing replaces it)")
+	}
 	return b.String()
 }
 
@@ -315,6 +356,22 @@ func NewForm(v *FormValues) *huh.Form {
 			huh.NewSelect[string]().Key(FieldDatabase).Title("Database").Description("sqlite: one-replica trial; external: Postgres DSNs from Secrets").Options(huh.NewOptions(DatabaseChoices...)...).Value(&v.Database).
 				Validate(str(FieldDatabase, func(c *FormValues, s string) { c.Database = s })),
 		).Title(stepTitle(1)),
+		// The gateway's details, on pages of their own shown only for the
+		// targets that need them (still step 2).
+		huh.NewGroup(
+			huh.NewInput().Key(FieldIngressClass).Title("Ingress class").Description("The IngressClass of your ingress controller (kubectl get ingressclass)").Placeholder(d.IngressClass).Value(&v.IngressClass).
+				Validate(str(FieldIngressClass, func(c *FormValues, s string) { c.IngressClass = s })),
+		).Title(stepTitle(1)).WithHideFunc(func() bool { return v.Gateway != "ingress" }),
+		huh.NewGroup(
+			huh.NewSelect[string]().Key(FieldTLS).Title("TLS certificate").Description("The gateway serves https for the public hosts").
+				Options(huh.NewOption("from a Secret in the namespace (kubectl create secret tls)", tlsSecret), huh.NewOption("terminated in front (a load balancer)", tlsExternal)).Value(&v.TLS),
+		).Title(stepTitle(1)).WithHideFunc(func() bool { return !v.needsTLS() }),
+		huh.NewGroup(
+			huh.NewInput().Key(FieldTLSSecret).Title("TLS Secret name").DescriptionFunc(func() string {
+				return "Create it before the first apply: kubectl -n " + text(v.Namespace, d.Namespace) + " create secret tls NAME --cert=tls.crt --key=tls.key"
+			}, &v.Namespace).PlaceholderFunc(func() string { return text(v.Name, d.Name) + "-tls" }, &v.Name).Value(&v.TLSSecret).
+				Validate(str(FieldTLSSecret, func(c *FormValues, s string) { c.TLSSecret = s })),
+		).Title(stepTitle(1)).WithHideFunc(func() bool { return !v.needsTLS() || v.TLS == tlsExternal }),
 		huh.NewGroup(
 			huh.NewMultiSelect[string]().Key(FieldMethods).Title("Login methods").Options(huh.NewOptions(MethodChoices...)...).Value(&v.Methods).
 				Validate(strs(FieldMethods, func(c *FormValues, s []string) { c.Methods = s })),
@@ -330,9 +387,18 @@ func NewForm(v *FormValues) *huh.Form {
 		).Title(stepTitle(3)),
 		huh.NewGroup(
 			huh.NewNote().Title("Your answers").DescriptionFunc(v.Summary, v),
-			huh.NewConfirm().Title("Write "+v.file+"?").Affirmative("Write").Negative("Go back").Value(&v.Write),
+			v.writeConfirm(),
 		).Title(stepTitle(4)),
 	).WithShowHelp(true).WithKeyMap(keyMap())
+}
+
+// writeConfirm is the summary's question: write the file (or overwrite
+// it, when it exists), or go back.
+func (v *FormValues) writeConfirm() *huh.Confirm {
+	if v.exists {
+		return huh.NewConfirm().Title(v.file + " exists. Overwrite it?").Affirmative("Overwrite").Negative("Go back").Value(&v.Write)
+	}
+	return huh.NewConfirm().Title("Write " + v.file + "?").Affirmative("Write").Negative("Go back").Value(&v.Write)
 }
 
 // formModel wraps the form: esc on the very first field cancels, since
@@ -356,7 +422,14 @@ func (m *formModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *formModel) View() string { return m.form.View() }
+// View draws nothing once the person cancelled, so the form does not stay
+// on the terminal above the shell prompt.
+func (m *formModel) View() string {
+	if m.cancelled || m.form.State == huh.StateAborted {
+		return ""
+	}
+	return m.form.View()
+}
 
 // NewModel is the bubbletea model `authctl init` runs: the form, plus esc
 // to cancel on the first field. Cancelled reports that.
@@ -370,8 +443,12 @@ func NewModel(v *FormValues) (tea.Model, func() bool) {
 // Run shows the form on out (stderr, so stdout stays pipeable), reading keys
 // from in, and returns the answers once the person chose to write them on
 // the summary page. "Go back" there starts again with every answer kept.
-func Run(ctx context.Context, in io.Reader, out io.Writer, start Answers, file string) (Answers, error) {
+//
+// exists says that file exists already: the summary then asks to overwrite
+// it, and choosing to is the person's consent to replace it.
+func Run(ctx context.Context, in io.Reader, out io.Writer, start Answers, file string, exists bool) (Answers, error) {
 	v := NewFormValues(start).ForFile(file)
+	v.exists = exists
 	for {
 		v.Write = true
 		m, cancelled := NewModel(v)

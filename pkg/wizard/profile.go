@@ -100,6 +100,20 @@ spec:
   # How requests reach Oathkeeper: none, envoy, envoy-gateway, istio or ingress.
   gateway:
     target: {{q .A.Gateway}}
+{{- if .A.NeedsIngressClass}}
+    # The IngressClass of your ingress controller (kubectl get ingressclass).
+    ingressClassName: {{q .A.IngressClass}}
+{{- end}}
+{{- if .A.NeedsTLS}}
+{{- if .A.ExternalTLS}}
+    # A load balancer in front of the gateway terminates TLS.
+    externalTLS: true
+{{- else}}
+    # The certificate of the public hosts; create it before the first apply:
+    #   kubectl -n {{.A.Namespace}} create secret tls {{.A.TLSSecretName}} --cert=tls.crt --key=tls.key
+    tlsSecretName: {{q .A.TLSSecretName}}
+{{- end}}
+{{- end}}
   # kubectl login through the same identity provider (authctl login).
   kubernetes:
     enabled: true

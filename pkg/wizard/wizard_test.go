@@ -131,7 +131,7 @@ func TestFormModelEdits(t *testing.T) {
 	want := Answers{
 		Name: "corp", Namespace: "auth", Domain: "corp.example.org",
 		Components: []string{"kratos", "hydra", "oathkeeper"},
-		Gateway:    "envoy", Database: "external",
+		Gateway:    "envoy", IngressClass: "nginx", Database: "external",
 		Methods:      []string{"password", "totp"},
 		Social:       []SocialProvider{{"github", "abc123"}},
 		Registration: false,

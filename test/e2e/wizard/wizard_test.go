@@ -200,6 +200,10 @@ func TestWizardGuidesInTmux(t *testing.T) {
 	if pane := w.pane(); !strings.Contains(pane, "EXIT=2") || !strings.Contains(pane, "cancelled") {
 		t.Fatalf("esc did not cancel:\n%s", pane)
 	}
+	// As ctrl+c: "cancelled" alone, and no form left drawn above it.
+	if pane := w.pane(); strings.Contains(pane, "error: init cancelled") || strings.Contains(pane, "Stack name") {
+		t.Errorf("esc left the form or an error on the terminal:\n%s", pane)
+	}
 	if _, err := os.Stat(other); err == nil {
 		t.Error("a cancelled init wrote a file")
 	}
@@ -226,5 +230,60 @@ func TestWizardDefaultsThenRender(t *testing.T) {
 	r = e2e.Run(t, bin, nil, "init", "-f", filepath.Join(dir, "other.yaml"))
 	if r.Code != 1 || !strings.Contains(r.Stderr, "missing --name, --domain") {
 		t.Fatalf("init without a terminal: %d %s", r.Code, r.Stderr)
+	}
+}
+
+// TestWizardIngressAndOverwriteInTmux: the gateway choices that need more
+// than a name (ingress: its class and a certificate) ask for it on pages
+// of their own, and a file that exists is named before anything is lost:
+// the summary asks to overwrite it, and "Overwrite" replaces it.
+func TestWizardIngressAndOverwriteInTmux(t *testing.T) {
+	stack.Require(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not on PATH (install tmux, or AUTHCTL_E2E=skip)")
+	}
+	bin := e2e.Authctl(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(file, []byte("# an older profile\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-ingress-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", w.socket, "kill-server").Run() })
+	script := fmt.Sprintf("cd %s && %s init -f %s >stdout.txt; echo EXIT=$?; sleep 600", dir, bin, file)
+	w.run("new-session", "-d", "-s", "wizard", "-x", "110", "-y", "50", "sh", "-c", script)
+
+	w.waitFor("step 1 of 5")
+	w.keys("Enter", "Enter", "Enter") // the defaults
+	w.waitFor("Gateway target")
+	w.keys("Enter", "Down", "Down", "Down", "Down", "Enter", "Enter") // every component; ingress; sqlite
+	w.waitFor("Ingress class")
+	w.keys("traefik", "Enter")
+	w.waitFor("TLS certificate")
+	w.keys("Enter") // from a Secret
+	w.waitFor("TLS Secret name")
+	w.keys("Enter") // the default, dev-tls
+	w.waitFor("step 3 of 5")
+	w.keys("Enter", "Enter", "Enter")
+	w.waitFor("step 4 of 5")
+	w.keys("Enter", "Enter")
+	w.waitFor("step 5 of 5")
+	pane := w.pane()
+	for _, want := range []string{"Ingress:      class traefik", "Secret dev-tls", "it exists", "Overwrite it?"} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, pane)
+		}
+	}
+	w.keys("Enter") // Overwrite
+	w.waitFor("EXIT=")
+	if pane := w.pane(); !strings.Contains(pane, "EXIT=0") || !strings.Contains(pane, "wrote "+file) {
+		t.Fatalf("init did not succeed:\n%s", pane)
+	}
+	p, err := profile.Load(file)
+	if err != nil {
+		t.Fatalf("the written profile is invalid: %v", err)
+	}
+	if g := p.Spec.Gateway; g.Target != "ingress" || g.IngressClassName != "traefik" || g.TLSSecretName != "dev-tls" {
+		t.Errorf("gateway %+v", g)
 	}
 }

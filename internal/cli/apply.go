@@ -110,7 +110,8 @@ rollback') work on it.
 
 --dry-run=server validates against the cluster without changing it and
 prints a diff against the live objects on stdout (Secret values redacted).
---dry-run=client contacts no cluster at all and needs no authctl-cluster:
+--dry-run=client (or a bare --dry-run, as in kubectl and helm) contacts no
+cluster at all and needs no authctl-cluster:
 it prints the release's manifest on stdout, byte for byte what Helm's client
 dry run prints, with every Secret replaced by Helm's "# HIDDEN" line
 (CI logs keep stdout); add --show-secrets to see their data.`,
@@ -131,8 +132,8 @@ dry run prints, with every Secret replaced by Helm's "# HIDDEN" line
 	addClusterFlags(cmd, o)
 	f := cmd.Flags()
 	f.StringVar(&o.SecretsFile, "secrets-file", "", "secrets file for the generate policy (default: spec.secrets.file)")
-	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" renders offline and prints the manifest`)
-	f.Lookup("dry-run").NoOptDefVal = "server"
+	f.StringVar(&o.DryRun, "dry-run", "", `"server" validates against the cluster and prints a diff; "client" (also a bare --dry-run, as in kubectl and helm) renders offline and prints the manifest`)
+	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "with --dry-run=client: print Secret data instead of Helm's \"# HIDDEN\" line")
 	f.BoolVar(&o.Wait, "wait", false, "wait until every workload is ready")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long --wait waits")

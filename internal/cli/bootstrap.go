@@ -131,7 +131,7 @@ func addBootstrapFlags(f *pflag.FlagSet, o *BootstrapOptions) {
 	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin URL (default $KRATOS_ADMIN_URL, then the profile's)")
 	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "Hydra admin URL (default $HYDRA_ADMIN_URL, then the profile's)")
 	f.StringVar(&o.KratosPublicURL, "kratos-public-url", "", "Kratos public URL, where identity schemas are read (default $KRATOS_PUBLIC_URL, then the profile's with its admin URL, else the admin URL's redirect)")
-	f.StringVar(&o.CAFile, "ca-file", "", "PEM bundle to trust for the admin APIs, in addition to the system roots")
+	addCAFlag(f, &o.CAFile, "PEM bundle to trust for the admin APIs, in addition to the system roots")
 	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the admin APIs' certificates (insecure)")
 	f.StringArrayVar(&o.Headers, "header", nil, `extra request header "Name: value" for a fronting proxy (repeatable)`)
 	f.BoolVar(&o.Prune, "prune", false, "delete identities and clients authctl created that the input no longer lists")

@@ -43,7 +43,7 @@ func (o *DoctorOptions) Validate() error {
 		return err
 	}
 	if o.Timeout <= 0 {
-		return flagErrorf("--timeout must be positive")
+		return flagErrorf("--request-timeout must be positive")
 	}
 	return nil
 }
@@ -126,9 +126,11 @@ when any check fails; warnings do not fail.`,
 	f.StringVar(&o.Endpoints.HydraAdmin, "hydra-admin-url", "", "Hydra admin API (default: the in-cluster URL)")
 	f.StringVar(&o.Endpoints.OathkeeperAPI, "oathkeeper-api-url", "", "Oathkeeper API (default: the in-cluster URL)")
 	f.StringVar(&o.Issuer, "issuer", "", "issuer Hydra must report (default: the profile's issuer URL)")
-	f.StringVar(&o.CAFile, "ca-file", "", "PEM CA bundle trusted for https endpoints, in addition to the system roots")
+	addCAFlag(f, &o.CAFile, "PEM CA bundle trusted for https endpoints, in addition to the system roots")
 	f.BoolVar(&o.Insecure, "insecure-skip-tls-verify", false, "do not verify https certificates (expiry is still checked)")
-	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "timeout of each request")
+	f.DurationVar(&o.Timeout, "request-timeout", 5*time.Second, "deadline of one request")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "deadline of one request")
+	_ = f.MarkDeprecated("timeout", "use --request-timeout (on other commands --timeout bounds a whole run)")
 	f.DurationVar(&o.TLSFailWithin, "tls-fail-within", 7*24*time.Hour, "fail when a certificate expires within this duration")
 	f.DurationVar(&o.TLSWarnWithin, "tls-warn-within", 21*24*time.Hour, "warn when a certificate expires within this duration")
 	addOutputFlag(cmd, &o.Output, outputText)

@@ -28,7 +28,7 @@ func TestDoctorFlags(t *testing.T) {
 	with := func(edit func(*DoctorOptions)) DoctorOptions { o := def; edit(&o); return o }
 	cases := []flagCase[DoctorOptions]{
 		{args: []string{"-f", "p.yaml"}, want: def},
-		{args: []string{"-f", "p.yaml", "--hydra-admin-url", "http://127.0.0.1:4445/", "-o", "json", "--timeout", "2s"}, want: with(func(o *DoctorOptions) {
+		{args: []string{"-f", "p.yaml", "--hydra-admin-url", "http://127.0.0.1:4445/", "-o", "json", "--request-timeout", "2s"}, want: with(func(o *DoctorOptions) {
 			o.Endpoints.HydraAdmin, o.Output, o.Timeout = "http://127.0.0.1:4445/", "json", 2*time.Second
 		})},
 		{args: []string{"-f", "p.yaml"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://k:4434/", "OATHKEEPER_API_URL": "http://o:4456/"}, want: with(func(o *DoctorOptions) {
@@ -37,7 +37,8 @@ func TestDoctorFlags(t *testing.T) {
 		{args: []string{"-f", "p.yaml", "--kratos-admin-url", "http://flag/"}, env: map[string]string{"KRATOS_ADMIN_URL": "http://env/"}, want: with(func(o *DoctorOptions) { o.Endpoints.KratosAdmin = "http://flag/" })},
 		{args: []string{}, wantErr: "required flag -f/--filename is missing"},
 		{args: []string{"-f", "p.yaml", "-o", "table"}, wantErr: `unknown -o/--output "table" (allowed: text, json, yaml)`},
-		{args: []string{"-f", "p.yaml", "--timeout", "0s"}, wantErr: "--timeout must be positive"},
+		{args: []string{"-f", "p.yaml", "--request-timeout", "0s"}, wantErr: "--request-timeout must be positive"},
+		{args: []string{"-f", "p.yaml", "--timeout", "2s"}, want: func() DoctorOptions { d := def; d.Timeout = 2 * time.Second; return d }()}, // deprecated alias
 	}
 	runFlagCases(t, newDoctorCommand, cases)
 }

@@ -86,7 +86,7 @@ itself when it deactivates or prunes an identity.`,
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile: its in-cluster admin URLs")
 	f.StringVar(&o.KratosAdminURL, "kratos-admin-url", "", "Kratos admin URL (default $KRATOS_ADMIN_URL, then the profile's)")
 	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "Hydra admin URL (default $HYDRA_ADMIN_URL, then the profile's)")
-	f.StringVar(&o.CAFile, "ca-file", "", "PEM bundle to trust for the admin APIs, in addition to the system roots")
+	addCAFlag(f, &o.CAFile, "PEM bundle to trust for the admin APIs, in addition to the system roots")
 	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the admin APIs' certificates (unsafe)")
 	f.BoolVar(&o.Delete, "delete", false, "delete the identities instead of deactivating them")
 	f.DurationVar(&o.Timeout, "timeout", time.Minute, "give up after this long")

@@ -42,7 +42,7 @@ func TestDoctorSecretsOnKubeAPIServer(t *testing.T) {
 	kubectl("-n", "auth", "create", "secret", "generic", "google-oauth", "--from-literal=client-secret=test-only-value")
 
 	closed := "http://127.0.0.1:1/"
-	args := []string{"doctor", "-f", e2e.InRepo("examples/staff-sso.yaml"), "--kubeconfig", kube.KubeconfigPath, "--timeout", "1s",
+	args := []string{"doctor", "-f", e2e.InRepo("examples/staff-sso.yaml"), "--kubeconfig", kube.KubeconfigPath, "--request-timeout", "1s",
 		"--kratos-public-url", closed, "--kratos-admin-url", closed, "--hydra-public-url", closed,
 		"--hydra-admin-url", closed, "--oathkeeper-api-url", closed, "-o", "json"}
 	checks := func() map[string]doctor.Check {

@@ -16,7 +16,7 @@ import (
 var doctorRewrites = []string{
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"doctor --issuer: Hydra's harness issuer https://127.0.0.1:PORT/ (the harness rewrites urls.self.issuer; the profile's is https://oauth.blog.example.com/)",
-	"doctor --ca-file: the harness CA of Hydra's serving certificate",
+	"doctor --certificate-authority: the harness CA of Hydra's serving certificate",
 	"doctor --tls-fail-within 1h --tls-warn-within 2h: harness certificates live 24h",
 }
 
@@ -53,7 +53,7 @@ func startDoctorStack(t *testing.T) *doctorStack {
 
 	profileFile := e2e.InRepo("examples/ingress.yaml")
 	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.pem", ds.hydra.CAPEM)
-	ds.args = []string{"doctor", "-f", profileFile, "--issuer", ds.hydra.IssuerURL, "--ca-file", caFile,
+	ds.args = []string{"doctor", "-f", profileFile, "--issuer", ds.hydra.IssuerURL, "--certificate-authority", caFile,
 		"--kratos-public-url", ds.kratos.PublicURL, "--kratos-admin-url", ds.kratos.AdminURL,
 		"--hydra-public-url", ds.hydra.PublicURL, "--hydra-admin-url", ds.hydra.AdminURL,
 		"--oathkeeper-api-url", ds.oathkeeper.APIURL, "--tls-fail-within", "1h", "--tls-warn-within", "2h"}

@@ -92,7 +92,7 @@ func TestOffboardFindsPeopleAsTheyAre(t *testing.T) {
 	offboard := func(identifier string) (e2e.Result, []result) {
 		t.Helper()
 		res := e2e.Run(t, bin, nil, "offboard", identifier, "--kratos-admin-url", kratos.AdminURL,
-			"--hydra-admin-url", hydra.AdminURL, "--ca-file", caFile, "-o", "json")
+			"--hydra-admin-url", hydra.AdminURL, "--certificate-authority", caFile, "-o", "json")
 		var out []result
 		if err := json.Unmarshal([]byte(res.Stdout), &out); err != nil || len(out) != 1 {
 			t.Fatalf("offboard %s: exit %d, stdout is not one result: %v\n%s\n%s", identifier, res.Code, err, res.Stdout, res.Stderr)

@@ -302,22 +302,67 @@ func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name
 // the release version, or 0.0.0-dev+<commit> for any other build.
 func chartVersion() string { return build().ChartVersion() }
 
+// releaseRef is how history and rollback name the release: the profile
+// (-f: its name and namespace), or, as in helm, the release name and -n.
+type releaseRef struct {
+	o         *ApplyOptions
+	namespace string
+}
+
+// resolve returns the release and its cluster; name is the RELEASE
+// argument ("" with -f).
+func (r *releaseRef) resolve(name string) (string, string, Cluster, error) {
+	if r.o.ProfileFile != "" {
+		return r.o.release()
+	}
+	c, err := r.o.cluster(r.namespace)
+	return name, r.namespace, c, err
+}
+
+// validate checks that the release is named one way, and completely.
+func (r *releaseRef) validate(name string) error {
+	switch {
+	case r.o.ProfileFile != "" && name != "":
+		return flagErrorf("give the release either with -f PROFILE or as RELEASE -n NAMESPACE, not both")
+	case r.o.ProfileFile == "" && name == "":
+		return flagErrorf("required: -f PROFILE, or the release name and -n NAMESPACE (as in helm)")
+	case r.o.ProfileFile == "" && r.namespace == "":
+		return flagErrorf("release %q: add -n NAMESPACE (the profile's metadata.namespace)", name)
+	}
+	return nil
+}
+
+func addReleaseFlags(cmd *cobra.Command, r *releaseRef) {
+	addClusterFlags(cmd, r.o)
+	cmd.Flags().StringVarP(&r.namespace, "namespace", "n", "", "namespace of RELEASE (without -f)")
+}
+
 func newHistoryCommand(factory *Factory) *cobra.Command {
 	streams := factory.IOStreams
-	o := &ApplyOptions{factory: factory}
+	r := &releaseRef{o: &ApplyOptions{factory: factory}}
 	var output string
 	cmd := &cobra.Command{
-		Use:   "history -f PROFILE",
+		Use:   "history (-f PROFILE | RELEASE -n NAMESPACE)",
 		Short: "List the Helm revisions of the stack",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
+		Long: `History lists the revisions of the Helm release authctl apply installed, as
+'helm history' does: the release is named after the profile
+(metadata.name) in its namespace, so give the profile with -f, or the
+release name and -n as you would to helm.`,
+		Example: `  authctl history -f profile.yaml
+  authctl history dev -n auth -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			if err := r.validate(name); err != nil {
 				return err
 			}
 			if err := checkOutput(output, outputTable); err != nil {
 				return err
 			}
-			name, ns, cluster, err := o.release()
+			name, ns, cluster, err := r.resolve(name)
 			if err != nil {
 				return err
 			}
@@ -336,31 +381,49 @@ func newHistoryCommand(factory *Factory) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	addClusterFlags(cmd, o)
+	addReleaseFlags(cmd, r)
 	addOutputFlag(cmd, &output, outputTable)
 	return cmd
 }
 
 func newRollbackCommand(factory *Factory) *cobra.Command {
 	streams := factory.IOStreams
-	o := &ApplyOptions{factory: factory}
+	r := &releaseRef{o: &ApplyOptions{factory: factory}}
 	cmd := &cobra.Command{
-		Use:   "rollback -f PROFILE [REVISION]",
+		Use:   "rollback (-f PROFILE | RELEASE -n NAMESPACE) [REVISION]",
 		Short: "Roll the stack back to an earlier Helm revision (default: the previous one)",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Rollback rolls the Helm release authctl apply installed back to REVISION
+(see authctl history), or to the previous revision, as 'helm rollback' does.
+Give the profile with -f, or the release name and -n as you would to helm.`,
+		Example: `  authctl rollback -f profile.yaml
+  authctl rollback -f profile.yaml 2
+  authctl rollback dev 2 -n auth`,
+		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
+			name, revArg := "", ""
+			switch {
+			case r.o.ProfileFile != "" && len(args) == 2:
+				return flagErrorf("with -f, rollback takes only REVISION")
+			case r.o.ProfileFile != "" && len(args) == 1:
+				revArg = args[0]
+			case len(args) >= 1:
+				name = args[0]
+				if len(args) == 2 {
+					revArg = args[1]
+				}
+			}
+			if err := r.validate(name); err != nil {
 				return err
 			}
 			rev := 0
-			if len(args) == 1 {
-				n, err := strconv.Atoi(args[0])
+			if revArg != "" {
+				n, err := strconv.Atoi(revArg)
 				if err != nil || n < 1 {
-					return flagErrorf("invalid revision %q", args[0])
+					return flagErrorf("invalid revision %q", revArg)
 				}
 				rev = n
 			}
-			name, ns, cluster, err := o.release()
+			name, ns, cluster, err := r.resolve(name)
 			if err != nil {
 				return err
 			}
@@ -371,6 +434,6 @@ func newRollbackCommand(factory *Factory) *cobra.Command {
 			return nil
 		},
 	}
-	addClusterFlags(cmd, o)
+	addReleaseFlags(cmd, r)
 	return cmd
 }

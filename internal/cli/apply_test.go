@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,4 +100,63 @@ func stringLeaves(t *testing.T, v any) []string {
 	}
 	walk(tree)
 	return out
+}
+
+// recordingCluster records which release history and rollback were asked
+// for; it stands in at the connection seam (the real node runs
+// TestClusterRollback with both spellings).
+type recordingCluster struct {
+	fakeSecretsCluster
+	calls *[]string
+}
+
+func (c recordingCluster) History(_ context.Context, name, ns string) ([]Revision, error) {
+	*c.calls = append(*c.calls, "history "+ns+"/"+name)
+	return []Revision{{Revision: 1, Status: "deployed"}}, nil
+}
+
+func (c recordingCluster) Rollback(_ context.Context, name, ns string, rev int) error {
+	*c.calls = append(*c.calls, fmt.Sprintf("rollback %s/%s %d", ns, name, rev))
+	return nil
+}
+
+// TestHistoryAndRollbackTakeAReleaseName: as in helm, history and rollback
+// take the release name and -n, or the profile with -f, never both.
+func TestHistoryAndRollbackTakeAReleaseName(t *testing.T) {
+	profileFile := writeProfile(t, t.TempDir()) // dev in namespace dev
+	for _, c := range []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: []string{"history", "dev", "-n", "auth"}, want: "history auth/dev"},
+		{args: []string{"history", "-f", profileFile}, want: "history dev/dev"},
+		{args: []string{"rollback", "dev", "2", "-n", "auth"}, want: "rollback auth/dev 2"},
+		{args: []string{"rollback", "dev", "-n", "auth"}, want: "rollback auth/dev 0"},
+		{args: []string{"rollback", "-f", profileFile, "3"}, want: "rollback dev/dev 3"},
+		{args: []string{"history", "dev"}, wantErr: `release "dev": add -n NAMESPACE`},
+		{args: []string{"history"}, wantErr: "required: -f PROFILE, or the release name and -n NAMESPACE"},
+		{args: []string{"history", "dev", "-f", profileFile}, wantErr: "not both"},
+		{args: []string{"rollback", "-f", profileFile, "dev", "2"}, wantErr: "with -f, rollback takes only REVISION"},
+		{args: []string{"rollback", "dev", "x", "-n", "auth"}, wantErr: `invalid revision "x"`},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var calls []string
+			s, _, errOut := bufferStreams()
+			f := NewFactory(s)
+			f.Cluster = func(_, _, _ string) Cluster { return recordingCluster{calls: &calls} }
+			root := NewRootCommandWith(f)
+			root.SetArgs(c.args)
+			err := root.ExecuteContext(context.Background())
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || strings.Join(calls, ";") != c.want {
+				t.Fatalf("err %v, calls %v, want %q; stderr %s", err, calls, c.want, errOut)
+			}
+		})
+	}
 }

@@ -48,7 +48,8 @@ func TestClusterRollback(t *testing.T) {
 		t.Fatalf("upgraded Kratos config does not carry the 2h session lifespan:\n%s", data)
 	}
 
-	if r := st.Run(t, "rollback", "-f", st.Profile); r.Code != 0 {
+	// As a helm user would: the release name and -n.
+	if r := st.Run(t, "rollback", "dev", "-n", "auth"); r.Code != 0 {
 		t.Fatalf("rollback exited %d", r.Code)
 	}
 	if err := n.WaitRollout("auth", "deployment/dev-kratos", 3*time.Minute); err != nil {
@@ -69,5 +70,8 @@ func TestClusterRollback(t *testing.T) {
 	hist := st.Run(t, "history", "-f", st.Profile, "-o", "json")
 	if hist.Code != 0 || strings.Count(strings.ToLower(hist.Stdout), `"revision"`) != 3 {
 		t.Errorf("history after rollback:\n%s", hist.Stdout)
+	}
+	if byName := st.Run(t, "history", "dev", "-n", "auth", "-o", "json"); byName.Code != 0 || byName.Stdout != hist.Stdout {
+		t.Errorf("history dev -n auth differs from history -f:\n%s", byName.Stdout)
 	}
 }

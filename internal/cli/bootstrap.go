@@ -98,7 +98,13 @@ Kubernetes Secrets (keys CLIENT_ID, CLIENT_SECRET) or JSON, mode 0600.`,
 	plan := &cobra.Command{
 		Use:   "plan [-f PROFILE] [--identities FILE] [--clients FILE]",
 		Short: "Print what bootstrap would change, writing nothing (same as --dry-run)",
-		Args:  cobra.NoArgs,
+		Long: `Plan reads the identities and clients as bootstrap does and compares them
+with what Kratos and Hydra hold, then prints the creates, updates, unchanged
+and deletes (with --prune) without writing anything. -o json prints the plan
+as data for CI.`,
+		Example: `  authctl bootstrap plan -f profile.yaml
+  authctl bootstrap plan -f profile.yaml --prune -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			po.DryRun = true
 			return validateAndRun(cmd.Context(), factory, po, runF)

@@ -17,6 +17,13 @@ import (
 func registerCompletions(root *cobra.Command) {
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Short = "Print the shell completion script for bash, zsh, fish or powershell"
+		c.Long = `Completion prints the completion script of authctl for your shell. Beyond
+commands and flags, it completes from the profile: the hosts of
+'rules test --url' and the client IDs of every --client-id, read from -f
+(or ./profile.yaml). See 'authctl completion SHELL --help' for how to load it.`
+	}
 	walk(root, func(c *cobra.Command) {
 		// Flags with a fixed set of values offer those values, never files.
 		for flag, values := range fixedFlagValues {

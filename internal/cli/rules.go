@@ -41,7 +41,10 @@ func (o *RulesTestOptions) Validate() error {
 }
 
 func newRulesCommand(streams IOStreams, runF func(*RulesTestOptions) error) *cobra.Command {
-	cmd := &cobra.Command{Use: "rules", Short: "Inspect the access rules a profile renders"}
+	cmd := &cobra.Command{Use: "rules", Short: "Inspect the access rules a profile renders",
+		Long: `Rules works on the Oathkeeper access rules the profile's spec.services
+render, offline: 'rules test' shows which rule and pipeline would handle a
+request, the way Oathkeeper matches it.`}
 	o := &RulesTestOptions{}
 	test := &cobra.Command{
 		Use:   "test -f PROFILE --url URL [--method GET]",

@@ -13,6 +13,11 @@ func newSecretsCommand(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "secrets",
 		Short: "Manage the local secrets file of the generate policy",
+		Long: `Secrets manages the values of the generate policy (spec.secrets.policy:
+generate): 'secrets generate' creates the ones a profile needs with
+crypto/rand in a 0600 file and keeps existing ones; 'secrets upstream'
+prints one upstream's gateway secret when asked. With the existingSecret or
+externalSecret policies the values live in the cluster instead.`,
 	}
 	var file, secretsFile string
 	gen := &cobra.Command{

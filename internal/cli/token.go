@@ -32,10 +32,17 @@ func newTokenCommand(factory *Factory, runF func(*TokenVerifyOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Decode and verify JWTs (id_tokens, JWT access tokens)",
+		Long: `Token looks inside the tokens the stack issues: 'token decode' prints a JWT's
+header and claims without checking anything; 'token verify' checks its
+signature, issuer, audience and lifetime against the issuer's keys.`,
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "decode TOKEN|-",
 		Short: "Print a JWT's header and claims without verifying anything",
+		Long: `Decode prints a JWT's header and claims as JSON. It verifies nothing: use
+'authctl token verify' to know whether the token is genuine. Give the token
+as the argument, or - to read it from stdin (keeps it out of shell history).`,
+		Example: `  authctl token decode - < token.txt`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			raw, err := tokenArg(streams.In, args[0])

@@ -18,6 +18,9 @@ func newVersionCommand(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of authctl",
+		Long: `Version prints authctl's version, the commit it was built from and the
+build date, from the release build or from the Go build information of a
+source build.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b := build()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,15 +37,23 @@ func newTokenCommand(factory *Factory, runF func(*TokenVerifyOptions) error) *co
 header and claims without checking anything; 'token verify' checks its
 signature, issuer, audience and lifetime against the issuer's keys.`,
 	}
-	cmd.AddCommand(&cobra.Command{
+	var decodeOutput string
+	decode := &cobra.Command{
 		Use:   "decode TOKEN|-",
 		Short: "Print a JWT's header and claims without verifying anything",
 		Long: `Decode prints a JWT's header and claims as JSON. It verifies nothing: use
 'authctl token verify' to know whether the token is genuine. Give the token
-as the argument, or - to read it from stdin (keeps it out of shell history).`,
-		Example: `  authctl token decode - < token.txt`,
-		Args:  cobra.ExactArgs(1),
+as the argument, or - to read it from stdin (keeps it out of shell history).
+On a terminal (the default -o text) the times in it (exp, iat, nbf,
+auth_time) are also shown as dates on stderr; -o json or yaml prints the
+data alone.`,
+		Example: `  authctl token decode - < token.txt
+  authctl token decode - -o json < token.txt | jq .claims.groups`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkOutput(decodeOutput, outputText); err != nil {
+				return err
+			}
 			raw, err := tokenArg(streams.In, args[0])
 			if err != nil {
 				return err
@@ -53,10 +62,19 @@ as the argument, or - to read it from stdin (keeps it out of shell history).`,
 			if err != nil {
 				return err
 			}
+			if isDataFormat(decodeOutput) {
+				return printData(streams.Out, decodeOutput, d)
+			}
 			fmt.Fprintln(streams.ErrOut, "note: decoded only; use 'authctl token verify' to check it")
-			return writeJSON(streams.Out, d)
+			if err := writeJSON(streams.Out, d); err != nil {
+				return err
+			}
+			printTokenTimes(streams.ErrOut, d.Claims, time.Now())
+			return nil
 		},
-	})
+	}
+	addOutputFlag(decode, &decodeOutput, outputText)
+	cmd.AddCommand(decode)
 	o := &TokenVerifyOptions{}
 	verify := &cobra.Command{
 		Use:   "verify TOKEN|- --issuer-url URL [--audience AUD]",
@@ -111,4 +129,22 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// printTokenTimes writes the claims that are times (seconds since the
+// epoch) as dates, and how far they are from now.
+func printTokenTimes(w io.Writer, claims map[string]any, now time.Time) {
+	for _, name := range []string{"iat", "nbf", "auth_time", "exp"} {
+		v, ok := claims[name].(float64)
+		if !ok {
+			continue
+		}
+		at := time.Unix(int64(v), 0).UTC()
+		rel := at.Sub(now).Round(time.Second)
+		when := "in " + rel.String()
+		if rel < 0 {
+			when = (-rel).String() + " ago"
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", name+":", at.Format(time.RFC3339), when)
+	}
 }

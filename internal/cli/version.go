@@ -21,7 +21,7 @@ func newVersionCommand(streams IOStreams) *cobra.Command {
 		Long: `Version prints authctl's version, the commit it was built from and the
 build date, from the release build or from the Go build information of a
 source build.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b := build()
 			commit := b.Commit

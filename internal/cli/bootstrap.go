@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/authctl/authctl/pkg/ory"
+	"github.com/authctl/authctl/pkg/ory/retry"
 	"github.com/authctl/authctl/pkg/progress"
 )
 
@@ -199,12 +201,21 @@ func runBootstrapOperation(ctx context.Context, streams IOStreams, b *ory.Bootst
 		fmt.Fprintln(streams.ErrOut, "warning: TLS certificate verification is disabled (--insecure-skip-tls-verify)")
 	}
 	b.Progress = newReporter(streams, progressMode)
+	// Retries of an unreachable API take seconds: say so as they happen.
+	var retryMu sync.Mutex
+	b.OnRetry = func(attempt int, wait time.Duration, err error) {
+		retryMu.Lock() // workers retry concurrently
+		defer retryMu.Unlock()
+		fmt.Fprintf(streams.ErrOut, "retrying in %s (attempt %d of %d failed): %v\n", wait.Round(10*time.Millisecond), attempt, retry.Default.Attempts, err)
+	}
 	sum, runErr := b.Run(ctx)
 	switch {
 	case errors.Is(runErr, ory.ErrSecretOutputRequired):
 		return withHint(runErr, "add --secrets-out FILE (written 0600; Kubernetes Secrets with CLIENT_ID and CLIENT_SECRET)")
 	case sum == nil:
 		return runErr
+	case runErr != nil && sum.Empty() && !isDataFormat(output):
+		return runErr // no all-zero plan before the error
 	}
 	if err := writeSummary(streams, output, b.DryRun, sum); err != nil {
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +105,31 @@ func TestBootstrapRefusesGeneratedSecretsWithoutOutput(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "generated client secrets need an output file") || !strings.Contains(errOut, "try: add --secrets-out FILE") {
 		t.Fatalf("stderr:\n%s", errOut)
+	}
+}
+
+// TestBootstrapAgainstNothingSaysSo: a plan against an admin URL where
+// nothing listens (a stopped port-forward) says that it is retrying while
+// it does, and ends with the error alone: no all-zero plan first.
+func TestBootstrapAgainstNothingSaysSo(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	ids := filepath.Join(t.TempDir(), "ids.yaml")
+	if err := os.WriteFile(ids, []byte("identities:\n  - traits: {email: a@example.com}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "bootstrap", "plan", "--identities", ids, "--kratos-admin-url", closed, "--timeout", "3s", "--progress", "none")
+	if code == 0 {
+		t.Fatal("a plan against nothing succeeded")
+	}
+	if out != "" {
+		t.Errorf("stdout before the error: %q", out)
+	}
+	if !strings.Contains(errOut, "retrying in ") || !strings.Contains(errOut, "connection refused") {
+		t.Errorf("no retry line on stderr:\n%s", errOut)
 	}
 }

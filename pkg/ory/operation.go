@@ -44,6 +44,9 @@ type Bootstrap struct {
 	// Headers are extra request headers for a fronting proxy.
 	Headers map[string]string
 
+	// OnRetry hears of each request that failed and will be retried.
+	OnRetry func(attempt int, wait time.Duration, err error)
+
 	DryRun            bool
 	Prune             bool
 	UpdateCredentials bool
@@ -167,6 +170,7 @@ func (b *Bootstrap) Run(ctx context.Context) (*Summary, error) {
 
 	policy := retry.Default
 	policy.Deadline = b.Timeout
+	policy.OnRetry = b.OnRetry
 	opts := Options{
 		KratosAdminURL:  b.KratosAdminURL,
 		HydraAdminURL:   b.HydraAdminURL,

@@ -94,6 +94,12 @@ type Summary struct {
 	mu sync.Mutex
 }
 
+// Empty reports that nothing was counted, changed or failed: the run
+// stopped before it learned anything.
+func (s *Summary) Empty() bool {
+	return s.Identities == Counts{} && s.Clients == Counts{} && len(s.Changes) == 0 && len(s.Errors) == 0
+}
+
 // Failed reports whether any object failed.
 func (s *Summary) Failed() bool { return len(s.Errors) > 0 }
 

@@ -24,6 +24,9 @@ type Policy struct {
 	Deadline time.Duration
 	// Sleep waits for d or until ctx ends; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// OnRetry, when set, hears of each failed attempt that will be
+	// retried after wait, so a person sees why nothing seems to happen.
+	OnRetry func(attempt int, wait time.Duration, err error)
 }
 
 // Default is the policy used when none is configured.
@@ -82,6 +85,9 @@ func (p Policy) Do(ctx context.Context, op func(ctx context.Context) error) erro
 		wait := Jitter(backoff)
 		if t.after > wait {
 			wait = t.after
+		}
+		if p.OnRetry != nil {
+			p.OnRetry(attempt, wait, t.err)
 		}
 		if err := p.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("gave up after %d attempts (%w): %w", attempt, err, t.err)

@@ -68,3 +68,17 @@ func TestJitterRange(t *testing.T) {
 		}
 	}
 }
+
+// TestOnRetryHearsEachRetry: OnRetry is told of every failed attempt that
+// is retried, with its wait and error, and not of the last one.
+func TestOnRetryHearsEachRetry(t *testing.T) {
+	boom := errors.New("boom")
+	var heard []int
+	p := Policy{Attempts: 3, Initial: time.Millisecond, Max: time.Millisecond,
+		Sleep:   func(context.Context, time.Duration) error { return nil },
+		OnRetry: func(attempt int, wait time.Duration, err error) { heard = append(heard, attempt) }}
+	err := p.Do(context.Background(), func(context.Context) error { return Transient(boom, 0) })
+	if !errors.Is(err, boom) || len(heard) != 2 || heard[0] != 1 || heard[1] != 2 {
+		t.Fatalf("err %v, heard %v", err, heard)
+	}
+}

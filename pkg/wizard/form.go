@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 
@@ -70,6 +71,9 @@ type FormValues struct {
 	file     string
 	// exists is true when file exists: the summary offers to overwrite it.
 	exists bool
+	// plain is true without colours (NO_COLOR): a default is then marked
+	// in words, or it would look like typed text.
+	plain bool
 }
 
 // NewFormValues starts the form from answers (the defaults merged with flags).
@@ -330,9 +334,21 @@ func (v *FormValues) Summary() string {
 // with answers that make a valid profile; the last page is a summary.
 func NewForm(v *FormValues) *huh.Form {
 	d := v.defaults
+	// ph marks a default in words when there is no colour to grey it.
+	ph := func(s string) string {
+		if v.plain && s != "" && !strings.HasPrefix(s, "e.g. ") {
+			return "(default) " + s
+		}
+		return s
+	}
 	socialPH, socialHelp := listPlaceholder(FormatSocial(d.Social), "google=1234.apps.googleusercontent.com")
 	rbPH, rbHelp := listPlaceholder(FormatRoleBindings(d.RoleBindings), "admins=cluster-admin")
-	svcPH, svcHelp := listPlaceholder(FormatServices(d.Services), "grafana."+text(d.Domain, "example.com")+"=http://grafana.monitoring:3000")
+	// The example follows the domain typed on the first page.
+	svcPlaceholder := func() string {
+		ph, _ := listPlaceholder(FormatServices(d.Services), "grafana."+text(v.Domain, text(d.Domain, "example.com"))+"=http://grafana.monitoring:3000")
+		return ph
+	}
+	_, svcHelp := listPlaceholder(FormatServices(d.Services), "")
 	str := func(field string, set func(*FormValues, string)) func(string) error {
 		return func(s string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
 	}
@@ -341,11 +357,11 @@ func NewForm(v *FormValues) *huh.Form {
 	}
 	return huh.NewForm(
 		huh.NewGroup(
-			huh.NewInput().Key(FieldName).Title("Stack name").Description("Prefix of every object name").Placeholder(d.Name).Value(&v.Name).
+			huh.NewInput().Key(FieldName).Title("Stack name").Description("Prefix of every object name").Placeholder(ph(d.Name)).Value(&v.Name).
 				Validate(both(validLabel, str(FieldName, func(c *FormValues, s string) { c.Name = s }))),
-			huh.NewInput().Key(FieldNamespace).Title("Namespace").Placeholder(d.Namespace).Value(&v.Namespace).
+			huh.NewInput().Key(FieldNamespace).Title("Namespace").Placeholder(ph(d.Namespace)).Value(&v.Namespace).
 				Validate(both(validLabel, str(FieldNamespace, func(c *FormValues, s string) { c.Namespace = s }))),
-			huh.NewInput().Key(FieldDomain).Title("Base domain").Description("auth., id. and oauth. hosts derive from it").Placeholder(d.Domain).Value(&v.Domain).
+			huh.NewInput().Key(FieldDomain).Title("Base domain").Description("auth., id. and oauth. hosts derive from it").Placeholder(ph(d.Domain)).Value(&v.Domain).
 				Validate(both(validDomain, str(FieldDomain, func(c *FormValues, s string) { c.Domain = s }))),
 		).Title(stepTitle(0)).Description("Answers become a commented profile; change it later in any editor.\nEmpty fields take the grey default. esc goes back (cancels on the first field)."),
 		huh.NewGroup(
@@ -359,7 +375,7 @@ func NewForm(v *FormValues) *huh.Form {
 		// The gateway's details, on pages of their own shown only for the
 		// targets that need them (still step 2).
 		huh.NewGroup(
-			huh.NewInput().Key(FieldIngressClass).Title("Ingress class").Description("The IngressClass of your ingress controller (kubectl get ingressclass)").Placeholder(d.IngressClass).Value(&v.IngressClass).
+			huh.NewInput().Key(FieldIngressClass).Title("Ingress class").Description("The IngressClass of your ingress controller (kubectl get ingressclass)").Placeholder(ph(d.IngressClass)).Value(&v.IngressClass).
 				Validate(str(FieldIngressClass, func(c *FormValues, s string) { c.IngressClass = s })),
 		).Title(stepTitle(1)).WithHideFunc(func() bool { return v.Gateway != "ingress" }),
 		huh.NewGroup(
@@ -369,20 +385,20 @@ func NewForm(v *FormValues) *huh.Form {
 		huh.NewGroup(
 			huh.NewInput().Key(FieldTLSSecret).Title("TLS Secret name").DescriptionFunc(func() string {
 				return "Create it before the first apply: kubectl -n " + text(v.Namespace, d.Namespace) + " create secret tls NAME --cert=tls.crt --key=tls.key"
-			}, &v.Namespace).PlaceholderFunc(func() string { return text(v.Name, d.Name) + "-tls" }, &v.Name).Value(&v.TLSSecret).
+			}, &v.Namespace).PlaceholderFunc(func() string { return ph(text(v.Name, d.Name) + "-tls") }, &v.Name).Value(&v.TLSSecret).
 				Validate(str(FieldTLSSecret, func(c *FormValues, s string) { c.TLSSecret = s })),
 		).Title(stepTitle(1)).WithHideFunc(func() bool { return !v.needsTLS() || v.TLS == tlsExternal }),
 		huh.NewGroup(
 			huh.NewMultiSelect[string]().Key(FieldMethods).Title("Login methods").Options(huh.NewOptions(MethodChoices...)...).Value(&v.Methods).
 				Validate(strs(FieldMethods, func(c *FormValues, s []string) { c.Methods = s })),
-			huh.NewInput().Key(FieldSocial).Title("Social sign-in").Description("provider=clientID, … (google, github, gitlab, microsoft); "+socialHelp).Placeholder(socialPH).Value(&v.Social).
+			huh.NewInput().Key(FieldSocial).Title("Social sign-in").Description("provider=clientID, … (google, github, gitlab, microsoft); "+socialHelp).Placeholder(ph(socialPH)).Value(&v.Social).
 				Validate(str(FieldSocial, func(c *FormValues, s string) { c.Social = s })),
 			huh.NewConfirm().Key(FieldRegistration).Title("Allow self-service registration?").Value(&v.Registration),
 		).Title(stepTitle(2)),
 		huh.NewGroup(
-			huh.NewInput().Key(FieldRoleBindings).Title("Groups → cluster roles").Description("group=ClusterRole, … for kubectl login; "+rbHelp).Placeholder(rbPH).Value(&v.RoleBindings).
+			huh.NewInput().Key(FieldRoleBindings).Title("Groups → cluster roles").Description("group=ClusterRole, … for kubectl login; "+rbHelp).Placeholder(ph(rbPH)).Value(&v.RoleBindings).
 				Validate(str(FieldRoleBindings, func(c *FormValues, s string) { c.RoleBindings = s })),
-			huh.NewInput().Key(FieldServices).Title("Services to protect").Description("host=upstreamURL, …; "+svcHelp).Placeholder(svcPH).Value(&v.Services).
+			huh.NewInput().Key(FieldServices).Title("Services to protect").Description("host=upstreamURL, …; "+svcHelp).PlaceholderFunc(func() string { return ph(svcPlaceholder()) }, &v.Domain).Value(&v.Services).
 				Validate(str(FieldServices, func(c *FormValues, s string) { c.Services = s })),
 		).Title(stepTitle(3)),
 		huh.NewGroup(
@@ -449,6 +465,7 @@ func NewModel(v *FormValues) (tea.Model, func() bool) {
 func Run(ctx context.Context, in io.Reader, out io.Writer, start Answers, file string, exists bool) (Answers, error) {
 	v := NewFormValues(start).ForFile(file)
 	v.exists = exists
+	v.plain = os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
 	for {
 		v.Write = true
 		m, cancelled := NewModel(v)

@@ -250,11 +250,13 @@ func TestWizardIngressAndOverwriteInTmux(t *testing.T) {
 	}
 	w := wizardTmux{t: t, socket: fmt.Sprintf("authctl-wizard-ingress-%d", os.Getpid())}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", w.socket, "kill-server").Run() })
-	script := fmt.Sprintf("cd %s && %s init -f %s >stdout.txt; echo EXIT=$?; sleep 600", dir, bin, file)
+	// Without colours, defaults are marked in words.
+	script := fmt.Sprintf("cd %s && NO_COLOR=1 %s init -f %s >stdout.txt; echo EXIT=$?; sleep 600", dir, bin, file)
 	w.run("new-session", "-d", "-s", "wizard", "-x", "110", "-y", "50", "sh", "-c", script)
 
 	w.waitFor("step 1 of 5")
-	w.keys("Enter", "Enter", "Enter") // the defaults
+	w.waitFor("(default) dev")
+	w.keys("Enter", "Enter", "acme.example.org", "Enter") // default name and namespace, a domain
 	w.waitFor("Gateway target")
 	w.keys("Enter", "Down", "Down", "Down", "Down", "Enter", "Enter") // every component; ingress; sqlite
 	w.waitFor("Ingress class")
@@ -266,7 +268,9 @@ func TestWizardIngressAndOverwriteInTmux(t *testing.T) {
 	w.waitFor("step 3 of 5")
 	w.keys("Enter", "Enter", "Enter")
 	w.waitFor("step 4 of 5")
-	w.keys("Enter", "Enter")
+	w.keys("Enter")
+	w.waitFor("grafana.acme.example.org") // the example follows the domain typed
+	w.keys("Enter")
 	w.waitFor("step 5 of 5")
 	pane := w.pane()
 	for _, want := range []string{"Ingress:      class traefik", "Secret dev-tls", "it exists", "Overwrite it?"} {

@@ -41,6 +41,8 @@ var profileTemplate = template.Must(template.New("profile").Funcs(template.FuncM
 	"on": func(list []string, v string) bool { return slices.Contains(list, v) },
 }).Parse(`# yaml-language-server: $schema={{.SchemaURL}}
 # Written by ` + "`authctl init`" + `. Every field is documented in docs/profile.md.
+# Offline, the editor schema above comes from this authctl instead:
+#   authctl schema > profile.schema.json   (then $schema=./profile.schema.json)
 # Next: authctl validate -f {{.File}}
 #       authctl secrets generate -f {{.File}}
 #       authctl render -f {{.File}}

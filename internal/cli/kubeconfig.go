@@ -213,7 +213,7 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 		return writeJSON(streams.Out, op.Client())
 	}
 	if o.HydraAdminCA != "" {
-		hc, err := login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA})
+		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,8 @@ import (
 
 // FastPath answers a cache hit: it parses the plugin's flags, reads one
 // cache file and writes the ExecCredential. It reports false (and writes
-// nothing) for anything else, including flag errors and the keyring
-// storage, so the full get-token can handle and report it. It touches no
+// nothing) for anything else, including flag errors, the keyring and
+// none storages, --force-refresh and --log-level debug, so the full get-token can handle and report it. It touches no
 // network and needs none of the login packages.
 func FastPath(args []string, getenv func(string) string, stdout io.Writer, now time.Time) bool {
 	fs := flag.NewFlagSet("get-token", flag.ContinueOnError)
@@ -20,7 +20,7 @@ func FastPath(args []string, getenv func(string) string, stdout io.Writer, now t
 		return false
 	}
 	o.Defaults()
-	if o.Validate() != nil || o.Storage != StorageDisk {
+	if o.Validate() != nil || o.Storage != StorageDisk || o.ForceRefresh || o.Debug() {
 		return false
 	}
 	ei, err := ParseExecInfo(getenv(ExecInfoEnv))

@@ -31,10 +31,19 @@ const (
 	GrantClientCredentials = "client-credentials"
 )
 
-// Token storages.
+// Token storages. StorageNone keeps no token: every call refreshes
+// nothing and logs in (or asks for a client credentials token) again.
 const (
 	StorageDisk    = "disk"
 	StorageKeyring = "keyring"
+	StorageNone    = "none"
+)
+
+// Log levels of --log-level: debug adds what get-token does, step by
+// step, on stderr, with tokens, codes and secrets left out.
+const (
+	LogInfo  = "info"
+	LogDebug = "debug"
 )
 
 // CallbackPath is the path of the loopback redirect URI. Hydra matches it
@@ -74,16 +83,26 @@ type Options struct {
 	// AuthParams are extra authorization request parameters (prompt,
 	// acr_values, …).
 	AuthParams map[string]string
-	CAFile     string
-	// CAData is a PEM bundle (kubeconfig-style base64 is accepted by the flag).
+	// CAFiles are PEM files of CAs trusted for the issuer (all of them).
+	CAFiles []string
+	// CAData is a PEM bundle (kubeconfig-style base64 is accepted by the
+	// flag; several flags are concatenated).
 	CAData   []byte
 	Insecure bool
 
 	// Flow options: they change how a token is obtained, not which one.
-	Listen          []string
-	RedirectHost    string
-	BrowserCommand  string
-	SkipOpenBrowser bool
+	Listen       []string
+	RedirectHost string
+	// RedirectWithoutPath makes the redirect URI http://HOST:PORT, as
+	// kubelogin registers it, instead of http://HOST:PORT/callback.
+	RedirectWithoutPath bool
+	BrowserCommand      string
+	SkipOpenBrowser     bool
+	// ForceRefresh ignores a cached token that is still valid: refresh it
+	// (or log in again when there is no refresh token).
+	ForceRefresh bool
+	// LogLevel is info (default) or debug.
+	LogLevel string
 
 	// Cache options.
 	CacheDir string
@@ -104,6 +123,9 @@ type Options struct {
 	AuthenticationTimeout time.Duration
 }
 
+// Debug reports --log-level debug.
+func (o *Options) Debug() bool { return o.LogLevel == LogDebug }
+
 // Default bounds of a get-token call.
 const (
 	DefaultAuthenticationTimeout = 180 * time.Second
@@ -112,8 +134,13 @@ const (
 
 // Defaults fills unset flow and cache options.
 func (o *Options) Defaults() {
-	if o.Grant == "" {
+	if o.Grant == "" || o.Grant == "auto" {
+		// kubelogin's default grant, auto, is the authorization code
+		// grant when no password is given (and authctl takes none).
 		o.Grant = GrantAuthCode
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = LogInfo
 	}
 	if len(o.Listen) == 0 {
 		o.Listen = slices.Clone(DefaultListen)
@@ -167,8 +194,15 @@ func (o *Options) Validate() error {
 		if o.ClientSecret == "" {
 			return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
 		}
+	case "authcode-keyboard", "password", "device-code":
+		return fmt.Errorf("--grant-type %s (kubelogin's) is not supported by authctl (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
 	default:
 		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	}
+	switch o.LogLevel {
+	case LogInfo, LogDebug:
+	default:
+		return fmt.Errorf("unknown --log-level %q (allowed: %s, %s)", o.LogLevel, LogInfo, LogDebug)
 	}
 	if o.AuthenticationTimeout < 0 {
 		return fmt.Errorf("--authentication-timeout-sec must be positive")
@@ -177,9 +211,9 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("--lock-timeout must be positive")
 	}
 	switch o.Storage {
-	case StorageDisk, StorageKeyring:
+	case StorageDisk, StorageKeyring, StorageNone:
 	default:
-		return fmt.Errorf("unknown --token-cache-storage %q (allowed: %s, %s)", o.Storage, StorageDisk, StorageKeyring)
+		return fmt.Errorf("unknown --token-cache-storage %q (allowed: %s, %s, %s)", o.Storage, StorageDisk, StorageKeyring, StorageNone)
 	}
 	for _, l := range o.Listen {
 		host, _, err := splitHostPort(l)
@@ -227,6 +261,7 @@ type cacheKeyV1 struct {
 	Audiences    []string          `json:"aud,omitempty"`
 	AuthParams   map[string]string `json:"auth_params,omitempty"`
 	CAFile       string            `json:"ca_file,omitempty"`
+	CAFiles      []string          `json:"ca_files,omitempty"`
 	CAData       string            `json:"ca_data_sha256,omitempty"`
 	Insecure     bool              `json:"insecure,omitempty"`
 }
@@ -251,12 +286,18 @@ func (o *Options) CanonicalKey() []byte {
 	if len(o.AuthParams) > 0 {
 		k.AuthParams = o.AuthParams
 	}
-	if o.CAFile != "" {
-		if abs, err := filepath.Abs(o.CAFile); err == nil {
-			k.CAFile = abs
-		} else {
-			k.CAFile = o.CAFile
+	// One file keeps the key it had before several were allowed.
+	var files []string
+	for _, f := range o.CAFiles {
+		if abs, err := filepath.Abs(f); err == nil {
+			f = abs
 		}
+		files = append(files, f)
+	}
+	if files = SortedSet(files); len(files) == 1 {
+		k.CAFile = files[0]
+	} else if len(files) > 1 {
+		k.CAFiles = files
 	}
 	if len(o.CAData) > 0 {
 		k.CAData = sha256Hex(o.CAData)
@@ -310,8 +351,8 @@ func (o *Options) LoginCommand() string {
 	for _, k := range keys {
 		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
 	}
-	if o.CAFile != "" {
-		args = append(args, "--certificate-authority="+o.CAFile)
+	for _, f := range o.CAFiles {
+		args = append(args, "--certificate-authority="+f)
 	}
 	if len(o.CAData) > 0 {
 		args = append(args, "--certificate-authority-data=…")

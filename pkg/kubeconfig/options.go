@@ -188,16 +188,11 @@ func (o *Options) Validate() error {
 	if o.ClientID == "" {
 		return errors.New("--client-id is required")
 	}
-	switch o.Grant {
-	case GrantAuthCode:
-	case GrantClientCredentials:
-		if o.ClientSecret == "" {
-			return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
-		}
-	case "authcode-keyboard", "password", "device-code":
-		return fmt.Errorf("--grant-type %s (kubelogin's) is not supported by authctl (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
-	default:
-		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	if err := o.ValidateGrant(); err != nil {
+		return err
+	}
+	if o.Grant == GrantClientCredentials && o.ClientSecret == "" {
+		return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
 	}
 	switch o.LogLevel {
 	case LogInfo, LogDebug:
@@ -225,6 +220,19 @@ func (o *Options) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidateGrant checks --grant-type alone: authctl's grants, and the
+// reason for kubelogin's others.
+func (o *Options) ValidateGrant() error {
+	switch o.Grant {
+	case GrantAuthCode, GrantClientCredentials:
+		return nil
+	case "authcode-keyboard", "password", "device-code":
+		return fmt.Errorf("--grant-type %s (kubelogin's) is not supported by authctl (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	default:
+		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	}
 }
 
 func splitHostPort(addr string) (string, string, error) {

@@ -166,8 +166,7 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 		Command:         k.Command,
 		Args:            k.Args,
 		InteractiveMode: mode,
-		InstallHint: "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
-			"(or point the exec command at `authctl get-token`)",
+		InstallHint:     installHint,
 	}}
 	cfg.Contexts[k.Context] = &clientcmdapi.Context{Cluster: cluster, AuthInfo: k.User}
 	if k.SetCurrent {
@@ -181,6 +180,10 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 	}
 	return path, nil
 }
+
+// installHint is what kubectl prints when the exec command is missing.
+const installHint = "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
+	"(or point the exec command at `authctl get-token`)"
 
 // Plugin is the exec command a kubeconfig user runs.
 type Plugin struct {

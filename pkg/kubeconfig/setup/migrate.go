@@ -140,15 +140,20 @@ func kubeloginArgs(e *clientcmdapi.ExecConfig) ([]string, bool) {
 	return nil, false
 }
 
-// klogShorthand spells kubelogin's -vN (pflag's shorthand with its value
-// attached, which authctl's cobra command reads too) as -v=N for Go's flag
-// package.
+// klogShorthand spells kubelogin's (klog's) -vN and -v N as -v=N for Go's
+// flag package, which reads -v as a switch.
 func klogShorthand(args []string) []string {
-	out := slices.Clone(args)
-	for i, a := range out {
-		if n, ok := strings.CutPrefix(a, "-v"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
-			out[i] = "-v=" + n
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if n, ok := strings.CutPrefix(a, "-v"); ok && digits(n) {
+			a = "-v=" + n
+		} else if (a == "-v" || a == "--v") && i+1 < len(args) && digits(args[i+1]) {
+			a = "-v=" + args[i+1]
+			i++
 		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -145,12 +145,12 @@ func TestMigrateKubeloginUsers(t *testing.T) {
 }
 
 func TestMigrateDryRunWritesNothing(t *testing.T) {
-	path := writeKubeconfig(t, strings.Replace(kubeloginConfig, " -v1]", " -v=1]", 1))
+	path := writeKubeconfig(t, strings.Replace(kubeloginConfig, " -v1]", " -v, '1']", 1))
 	res, err := (&Migrate{Path: path, Plugin: Plugin{Command: "authctl-get-token"}, DryRun: true}).Run()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != strings.Replace(kubeloginConfig, " -v1]", " -v=1]", 1) {
+	if b, _ := os.ReadFile(path); string(b) != strings.Replace(kubeloginConfig, " -v1]", " -v, '1']", 1) {
 		t.Fatal("--dry-run changed the file")
 	}
 	for _, want := range []string{"-      command: kubectl\n", "+      command: authctl-get-token\n", "-      - --oidc-client-secret=s3cr3t\n", "+      - --redirect-without-path\n"} {

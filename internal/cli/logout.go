@@ -65,7 +65,7 @@ and says how many. When none matched it exits 1 with "nothing matched".
 	// Only the flags of the cache key name a login. The others are still
 	// accepted, so a kubeconfig's exec arguments can be pasted, but --help
 	// does not list them.
-	for _, name := range []string{"listen", "redirect-host", "browser-command", "skip-open-browser", "browser-launch-limit", "browser-launch-window"} {
+	for _, name := range []string{"listen", "redirect-host", "browser-command", "skip-open-browser", "browser-launch-limit", "browser-launch-window", "redirect-without-path", "force-refresh"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	cmd.Flags().BoolVar(&o.All, "all", false, "delete every cached token")

@@ -194,6 +194,7 @@ const noPerson = "no person can log in here (kubectl's spec.interactive is false
 // bound reached becomes an *AuthRequiredError (exit code 4) that names
 // the holder: this call gets no token, and it must not hang kubectl.
 func (s *Session) lock(ctx context.Context, purpose string) (func(), error) {
+	s.debugf("taking the token lock (%s)", purpose)
 	unlock, err := acquire(s.cache, ctx, s.key, lockRequest{
 		Purpose: purpose, Notice: s.Options.LockWaitNotice, Timeout: s.Options.LockTimeout,
 		Stderr: s.Env.Stderr, Now: s.Env.Now,

@@ -157,6 +157,20 @@ func (c Cache) Load(key string) (*TokenSet, error) {
 	return &t, nil
 }
 
+// loadLite is Load for the cache-hit path: the same checks, the entry
+// read by hand (jsonlite.go); an entry it does not understand is a miss,
+// which the full get-token reads with encoding/json.
+func (c Cache) loadLite(key string) (*TokenSet, error) {
+	if err := c.CheckDir(); err != nil {
+		return nil, err
+	}
+	data, err := c.read(c.Path(key, EntrySuffix))
+	if err != nil || data == nil {
+		return nil, err
+	}
+	return decodeTokenSetLite(data)
+}
+
 // read returns a file of the current user's, or nil when there is none.
 func (c Cache) read(path string) ([]byte, error) {
 	f, err := os.Open(path)

@@ -23,7 +23,7 @@ func FastPath(args []string, getenv func(string) string, stdout io.Writer, now t
 	if o.Validate() != nil || o.Storage != StorageDisk || o.ForceRefresh || o.Debug() {
 		return false
 	}
-	ei, err := ParseExecInfo(getenv(ExecInfoEnv))
+	ei, err := parseExecInfoLite(getenv(ExecInfoEnv))
 	if err != nil {
 		return false
 	}
@@ -33,7 +33,7 @@ func FastPath(args []string, getenv func(string) string, stdout io.Writer, now t
 			return false
 		}
 	}
-	ts, err := Cache{Dir: dir}.Load(o.CacheKey())
+	ts, err := Cache{Dir: dir}.loadLite(o.CacheKey())
 	if err != nil || !ts.Valid(now) {
 		return false
 	}

@@ -13,7 +13,6 @@ package kubeconfig
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -254,45 +253,52 @@ func (o *Options) Scopes() []string {
 	return out
 }
 
-// cacheKeyV1 is the canonical form of every token-affecting option. Lists
-// that are sets are sorted and de-duplicated, maps are encoded by
-// encoding/json in key order, and the secret is hashed, so the key does not
-// depend on flag order, map iteration order or Go's encoders (kubelogin
-// #1638 hashed a gob of maps, whose order is random).
-type cacheKeyV1 struct {
-	Version      int               `json:"v"`
-	IssuerURL    string            `json:"iss"`
-	ClientID     string            `json:"client_id"`
-	ClientSecret string            `json:"client_secret_sha256,omitempty"`
-	Grant        string            `json:"grant"`
-	Scopes       []string          `json:"scopes"`
-	Audiences    []string          `json:"aud,omitempty"`
-	AuthParams   map[string]string `json:"auth_params,omitempty"`
-	CAFile       string            `json:"ca_file,omitempty"`
-	CAFiles      []string          `json:"ca_files,omitempty"`
-	CAData       string            `json:"ca_data_sha256,omitempty"`
-	Insecure     bool              `json:"insecure,omitempty"`
-}
-
-// CanonicalKey returns the canonical encoding the cache key hashes.
+// CanonicalKey returns the canonical encoding the cache key hashes: one
+// JSON object of every token-affecting option. Lists that are sets are
+// sorted and de-duplicated, maps are written in key order, and the secret
+// and CA data are hashed, so the key does not depend on flag order, map
+// iteration order or Go's encoders (kubelogin #1638 hashed a gob of maps,
+// whose order is random). It is written by hand for the cache-hit path
+// (jsonlite.go); the bytes are encoding/json's of cacheKeyV1 (version 1 of
+// the key, in the tests), so existing caches keep their names.
 func (o *Options) CanonicalKey() []byte {
-	k := cacheKeyV1{
-		Version:   1,
-		IssuerURL: strings.TrimSuffix(o.IssuerURL, "/"),
-		ClientID:  o.ClientID,
-		Grant:     o.Grant,
-		Scopes:    SortedSet(o.Scopes()),
-		Audiences: SortedSet(o.Audiences),
-		Insecure:  o.Insecure,
+	grant := o.Grant
+	if grant == "" {
+		grant = GrantAuthCode
 	}
-	if k.Grant == "" {
-		k.Grant = GrantAuthCode
-	}
+	b := make([]byte, 0, 256)
+	b = append(b, `{"v":1,"iss":`...)
+	b = appendJSONString(b, strings.TrimSuffix(o.IssuerURL, "/"))
+	b = append(b, `,"client_id":`...)
+	b = appendJSONString(b, o.ClientID)
 	if o.ClientSecret != "" {
-		k.ClientSecret = sha256Hex([]byte(o.ClientSecret))
+		b = append(b, `,"client_secret_sha256":`...)
+		b = appendJSONString(b, sha256Hex([]byte(o.ClientSecret)))
+	}
+	b = append(b, `,"grant":`...)
+	b = appendJSONString(b, grant)
+	b = append(b, `,"scopes":`...)
+	b = appendJSONStrings(b, SortedSet(o.Scopes()))
+	if aud := SortedSet(o.Audiences); len(aud) > 0 {
+		b = append(b, `,"aud":`...)
+		b = appendJSONStrings(b, aud)
 	}
 	if len(o.AuthParams) > 0 {
-		k.AuthParams = o.AuthParams
+		b = append(b, `,"auth_params":{`...)
+		keys := make([]string, 0, len(o.AuthParams))
+		for k := range o.AuthParams {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONString(b, o.AuthParams[k])
+		}
+		b = append(b, '}')
 	}
 	// One file keeps the key it had before several were allowed.
 	var files []string
@@ -303,19 +309,20 @@ func (o *Options) CanonicalKey() []byte {
 		files = append(files, f)
 	}
 	if files = SortedSet(files); len(files) == 1 {
-		k.CAFile = files[0]
+		b = append(b, `,"ca_file":`...)
+		b = appendJSONString(b, files[0])
 	} else if len(files) > 1 {
-		k.CAFiles = files
+		b = append(b, `,"ca_files":`...)
+		b = appendJSONStrings(b, files)
 	}
 	if len(o.CAData) > 0 {
-		k.CAData = sha256Hex(o.CAData)
+		b = append(b, `,"ca_data_sha256":`...)
+		b = appendJSONString(b, sha256Hex(o.CAData))
 	}
-	b, err := json.Marshal(k)
-	if err != nil {
-		// A struct of strings, bools and a string map always encodes.
-		panic(err)
+	if o.Insecure {
+		b = append(b, `,"insecure":true`...)
 	}
-	return b
+	return append(b, '}')
 }
 
 // CacheKey is the hex SHA-256 of CanonicalKey: the cache file's name.

@@ -127,7 +127,13 @@ func checkDir(dir string, fi fs.FileInfo) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("token cache directory %s is not a directory", dir)
 	}
-	if me, owner, ok := fileOwner(fi); ok && owner != me {
+	me, owner, ok := fileOwner(fi)
+	if !ok {
+		// No uid and no mode bits (Windows reports 0777): the profile
+		// directory's ACL keeps other users out.
+		return nil
+	}
+	if owner != me {
 		return &UnsafeCacheDirError{Dir: dir, Reason: fmt.Sprintf("it is owned by uid %d, not by you (uid %d)", owner, me),
 			Fix: "use a directory of your own (--token-cache-dir), or remove " + dir + " and let authctl create it"}
 	}

@@ -16,7 +16,7 @@ func FastPath(args []string, getenv func(string) string, stdout io.Writer, now t
 	fs.SetOutput(io.Discard)
 	o := &Options{}
 	BindFlags(fs, o)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if err := fs.Parse(KlogVerbosity(args)); err != nil || fs.NArg() > 0 {
 		return false
 	}
 	o.Defaults()

@@ -111,6 +111,29 @@ func bindKubeloginFlags(fs *flag.FlagSet, o *Options) {
 	}
 }
 
+// KlogVerbosity spells kubelogin's (klog's) -vN and -v N as -v=N: Go's
+// flag package and pflag read authctl's -v as a switch, so -v1 would be
+// an unknown flag (or shorthand) and -v 1 a stray argument. get-token
+// takes no arguments, so a number after -v is always its level.
+func KlogVerbosity(args []string) []string {
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if n, ok := strings.CutPrefix(a, "-v"); ok && digits(n) {
+			a = "-v=" + n
+		} else if (a == "-v" || a == "--v") && i+1 < len(args) && digits(args[i+1]) {
+			a = "-v=" + args[i+1]
+			i++
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // verbosityValue is -v: bare, or kubelogin's (klog's) -v=N.
 type verbosityValue string
 

@@ -261,3 +261,11 @@ func TestKubeloginFlags(t *testing.T) {
 		}
 	}
 }
+
+// kubelogin's -v1 and -v 1 (klog) reach authctl's -v as -v=1.
+func TestKlogVerbosity(t *testing.T) {
+	got := strings.Join(KlogVerbosity([]string{"-v1", "--client-id=k", "-v", "2", "--v", "3", "-v", "--scope=x", "-v=4", "--", "-v5"}), " ")
+	if want := "-v=1 --client-id=k -v=2 -v=3 -v --scope=x -v=4 -- -v5"; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

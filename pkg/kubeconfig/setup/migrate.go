@@ -140,24 +140,6 @@ func kubeloginArgs(e *clientcmdapi.ExecConfig) ([]string, bool) {
 	return nil, false
 }
 
-// klogShorthand spells kubelogin's (klog's) -vN and -v N as -v=N for Go's
-// flag package, which reads -v as a switch.
-func klogShorthand(args []string) []string {
-	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if n, ok := strings.CutPrefix(a, "-v"); ok && digits(n) {
-			a = "-v=" + n
-		} else if (a == "-v" || a == "--v") && i+1 < len(args) && digits(args[i+1]) {
-			a = "-v=" + args[i+1]
-			i++
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
 // migrateExec maps kubelogin's flags to authctl's through the aliases
 // get-token itself accepts, so a flag authctl refuses fails the same way.
 func (m *Migrate) migrateExec(old *clientcmdapi.ExecConfig, args []string) (*clientcmdapi.ExecConfig, []string, error) {
@@ -165,7 +147,7 @@ func (m *Migrate) migrateExec(old *clientcmdapi.ExecConfig, args []string) (*cli
 	fs.SetOutput(io.Discard)
 	o := &kubeconfig.Options{}
 	kubeconfig.BindFlags(fs, o)
-	if err := fs.Parse(klogShorthand(args)); err != nil {
+	if err := fs.Parse(kubeconfig.KlogVerbosity(args)); err != nil {
 		return nil, nil, err
 	}
 	if fs.NArg() > 0 {

@@ -261,6 +261,23 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 		if err != nil || out != "oidc:admin@example.com" {
 			t.Fatalf("kubectl with the migrated user: %q %v\n%s", out, err, stderr)
 		}
+		// kubelogin's own flag names, as the file had them, name the same
+		// login: authctl-get-token answers from the token the migrated user
+		// cached, and refreshes it at Hydra on --force-refresh.
+		var theirs []string
+		for _, a := range set[9:] {
+			theirs = append(theirs, strings.TrimPrefix(a, "--exec-arg="))
+		}
+		for _, extra := range [][]string{nil, {"--force-refresh"}} {
+			before := p.refreshes()
+			out, stderr, code := kcExec(t, []string{kcNonInteractive}, filepath.Join(p.bin, "authctl-get-token"), append(theirs, extra...)...)
+			if code != 0 || !strings.Contains(out, `"token":"ey`) {
+				t.Fatalf("authctl-get-token with kubelogin's flags %q: exit %d\n%s", extra, code, stderr)
+			}
+			if want := len(extra); p.refreshes()-before != want {
+				t.Fatalf("kubelogin's flags %q: %d refreshes, want %d", extra, p.refreshes()-before, want)
+			}
+		}
 		// Everything else in the file is kept: the admin's client
 		// certificate still works.
 		if out, stderr := kcRun(t, nil, "kubectl", "--kubeconfig", kc, "--context", "e2e", "auth", "can-i", "delete", "nodes"); strings.TrimSpace(out) != "yes" {

@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	args := os.Args[1:]
+	args := kubeconfig.KlogVerbosity(os.Args[1:])
 	if kubeconfig.FastPath(args, os.Getenv, os.Stdout, time.Now()) {
 		return
 	}

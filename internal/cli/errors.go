@@ -65,6 +65,10 @@ func withCode(err error, code int) error {
 	return &exitError{code: code, err: err}
 }
 
+// hinted is an error of pkg/ that knows its fix (pkg/ never imports this
+// package, so it cannot use withHint).
+type hinted interface{ TryHint() string }
+
 // flagError marks usage mistakes: only these print the usage line.
 type flagError struct{ err error }
 
@@ -83,8 +87,12 @@ func printError(w io.Writer, err error) int {
 		code = ee.code
 	}
 	fmt.Fprintf(w, "error: %v\n", err)
-	if ee != nil && ee.hint != "" {
+	var h hinted
+	switch {
+	case ee != nil && ee.hint != "":
 		fmt.Fprintf(w, "try: %s\n", ee.hint)
+	case errors.As(err, &h) && h.TryHint() != "":
+		fmt.Fprintf(w, "try: %s\n", h.TryHint())
 	}
 	return code
 }

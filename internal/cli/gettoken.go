@@ -16,6 +16,11 @@ func addTokenFlags(cmd *cobra.Command, o *kubeconfig.Options) {
 	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
 	kubeconfig.BindFlags(fs, o)
 	cmd.Flags().AddGoFlagSet(fs)
+	// kubelogin's names work (a kubeconfig written for kubelogin runs
+	// unchanged) but help lists authctl's only.
+	for _, k := range kubeconfig.KubeloginFlags {
+		_ = cmd.Flags().MarkHidden(k.Name)
+	}
 }
 
 // authError turns "a person must log in" into exit code 4 with the hint.

@@ -107,8 +107,92 @@ Without a profile the user and context are named oidc-HOST after the issuer.`,
 	f.StringVar(&o.HydraAdminCA, "hydra-admin-certificate-authority", "", "PEM file of CAs trusted for the Hydra admin URL")
 	f.BoolVar(&o.PrintClient, "print-client", false, "print the kubectl client (Hydra JSON) for bootstrap and stop")
 	f.BoolVar(&o.NoLogin, "no-login", false, "write the kubeconfig without logging in first")
-	cmd.AddCommand(s)
+	cmd.AddCommand(s, newKubeconfigMigrateCommand(factory, nil))
 	return cmd
+}
+
+// KubeconfigMigrateOptions are the flags of `authctl kubeconfig migrate`.
+type KubeconfigMigrateOptions struct {
+	Kubeconfig       string
+	DryRun           bool
+	ExecCommand      string
+	ExecAbsolutePath bool
+}
+
+// Validate checks flag combinations.
+func (o *KubeconfigMigrateOptions) Validate() error {
+	if o.ExecCommand != "" && o.ExecAbsolutePath {
+		return flagErrorf("--exec-command and --exec-absolute-path exclude each other")
+	}
+	return nil
+}
+
+func newKubeconfigMigrateCommand(factory *Factory, runF func(*KubeconfigMigrateOptions) error) *cobra.Command {
+	o := &KubeconfigMigrateOptions{}
+	cmd := &cobra.Command{
+		Use:   "migrate [--kubeconfig FILE] [--dry-run]",
+		Short: "Rewrite kubeconfig users that run kubelogin to run authctl-get-token",
+		Long: `migrate rewrites every kubeconfig user whose exec plugin is kubelogin's
+get-token ('kubectl oidc-login get-token', 'kubelogin get-token',
+'kubectl-oidc_login get-token') to run authctl-get-token with the same issuer,
+client id, scopes, CA, listen addresses and redirect URI (kubelogin's
+http://localhost:8000 without a path unless the flags said otherwise), so the
+client registered for kubelogin keeps working. A client secret moves from the
+arguments to the exec env AUTHCTL_CLIENT_SECRET. Every other entry of the file
+is kept; the file is read and written through client-go.
+
+--dry-run prints the unified diff on stdout and writes nothing; without it the
+diff is printed too and the file is replaced atomically. A kubelogin flag
+authctl cannot honour (--username, --oidc-use-access-token, …) stops the
+migration with the reason, before anything is written.`,
+		Example: `  authctl kubeconfig migrate --dry-run
+  authctl kubeconfig migrate --kubeconfig ~/.kube/config`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runKubeconfigMigrate(factory, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file to rewrite (default: first of $KUBECONFIG, or ~/.kube/config)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print the diff and write nothing")
+	f.StringVar(&o.ExecCommand, "exec-command", "", "plugin command to write (default: authctl-get-token if found, else authctl get-token)")
+	f.BoolVar(&o.ExecAbsolutePath, "exec-absolute-path", false, "write the plugin's absolute path instead of its name on PATH")
+	return cmd
+}
+
+func runKubeconfigMigrate(factory *Factory, o *KubeconfigMigrateOptions) error {
+	streams := factory.IOStreams
+	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
+	if o.ExecCommand != "" {
+		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
+	}
+	res, err := (&setup.Migrate{Path: o.Kubeconfig, Plugin: plugin, DryRun: o.DryRun}).Run()
+	if err != nil {
+		return err
+	}
+	if len(res.Users) == 0 {
+		fmt.Fprintf(streams.ErrOut, "nothing to migrate: no user in %s runs kubelogin's get-token\n", res.Path)
+		return nil
+	}
+	fmt.Fprint(streams.Out, res.Diff)
+	for _, u := range res.Users {
+		fmt.Fprintf(streams.ErrOut, "user %q: now runs %s\n", u.Name, plugin.Command)
+		for _, n := range u.Notes {
+			fmt.Fprintf(streams.ErrOut, "  note: %s\n", n)
+		}
+	}
+	if o.DryRun {
+		fmt.Fprintf(streams.ErrOut, "dry run: %s is unchanged\n", res.Path)
+		return nil
+	}
+	fmt.Fprintf(streams.ErrOut, "migrated %d %s in %s\n", len(res.Users), plural(len(res.Users), "user", "users"), res.Path)
+	return nil
 }
 
 // applyProfile fills the token options the flags left unset from the
@@ -213,7 +297,7 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 		return writeJSON(streams.Out, op.Client())
 	}
 	if o.HydraAdminCA != "" {
-		hc, err := login.HTTPClient(&kubeconfig.Options{CAFile: o.HydraAdminCA})
+		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})
 		if err != nil {
 			return err
 		}

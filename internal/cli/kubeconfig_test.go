@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,5 +47,29 @@ func TestKubectlCommandFlags(t *testing.T) {
 		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", name, tc.err, tc.want)
 		}
+	}
+}
+
+// kubeconfig migrate: the diff is data (stdout), the notes are not; a
+// dry run leaves the file alone.
+func TestKubeconfigMigrateDryRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	content := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://c.example.com'}\nusers:\n- name: oidc\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubectl\n      args: [oidc-login, get-token, --oidc-issuer-url=https://i.example.com, --oidc-client-id=k]\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "kubeconfig", "migrate", "--dry-run", "--kubeconfig", path, "--exec-command", "authctl-get-token")
+	if code != ExitOK || !strings.Contains(out, "+      command: authctl-get-token") || strings.Contains(out, "note:") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, `user "oidc": now runs authctl-get-token`) || !strings.Contains(errOut, "dry run: "+path+" is unchanged") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+	if b, _ := os.ReadFile(path); string(b) != content {
+		t.Fatal("the dry run wrote the file")
+	}
+	_, errOut, code = run(t, "kubeconfig", "migrate", "--kubeconfig", path, "--exec-command", "authctl-get-token")
+	if code != ExitOK || !strings.Contains(errOut, "migrated 1 user in "+path) {
+		t.Fatalf("exit %d\n%s", code, errOut)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -28,7 +29,11 @@ func newLogoutCommand(streams IOStreams, runF func(*LogoutOptions) error) *cobra
 	cmd := &cobra.Command{
 		Use:   "logout (--issuer-url URL --client-id ID [flags] | --all)",
 		Short: "Delete cached kubectl tokens",
-		Args:  cobra.NoArgs,
+		Long: `logout deletes every cached token of an issuer and client id, whatever
+scopes, CA or grant they were obtained with (on disk and in the OS keyring),
+and says how many. When none matched it exits 1 with "nothing matched".
+--all deletes every cached token.`,
+		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
 				return err
@@ -44,14 +49,15 @@ func newLogoutCommand(streams IOStreams, runF func(*LogoutOptions) error) *cobra
 				fmt.Fprintf(streams.ErrOut, "deleted %d cached tokens\n", n)
 				return nil
 			}
-			s, err := login.NewSession(&o.Token, login.Env{Stderr: streams.ErrOut})
+			n, err := login.Logout(o.Token.CacheDir, o.Token.IssuerURL, o.Token.ClientID)
+			var nm *login.NothingMatchedError
+			if errors.As(err, &nm) {
+				return withHint(err, "authctl logout --all"+dirFlag(o.Token.CacheDir)+" (or compare --issuer-url and --client-id with the kubeconfig's exec arguments)")
+			}
 			if err != nil {
 				return err
 			}
-			if err := s.Logout(); err != nil {
-				return err
-			}
-			fmt.Fprintln(streams.ErrOut, "logged out: the cached token is deleted")
+			fmt.Fprintf(streams.ErrOut, "logged out: deleted %d cached %s for issuer %s and client id %q\n", n, plural(n, "token", "tokens"), o.Token.IssuerURL, o.Token.ClientID)
 			return nil
 		},
 	}
@@ -59,9 +65,23 @@ func newLogoutCommand(streams IOStreams, runF func(*LogoutOptions) error) *cobra
 	// Only the flags of the cache key name a login. The others are still
 	// accepted, so a kubeconfig's exec arguments can be pasted, but --help
 	// does not list them.
-	for _, name := range []string{"listen", "redirect-host", "browser-command", "skip-open-browser", "browser-launch-limit", "browser-launch-window"} {
+	for _, name := range []string{"listen", "redirect-host", "browser-command", "skip-open-browser", "browser-launch-limit", "browser-launch-window", "redirect-without-path", "force-refresh"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	cmd.Flags().BoolVar(&o.All, "all", false, "delete every cached token")
 	return cmd
+}
+
+func dirFlag(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return " --token-cache-dir=" + dir
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/authctl/authctl/pkg/kubeconfig"
 )
 
 // Build information, set by goreleaser through -ldflags -X.
@@ -31,6 +33,11 @@ func MainWith(args []string, newFactory func(IOStreams) *Factory) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := newFactory(streams)
+	if len(args) > 0 && args[0] == "get-token" {
+		// kubelogin's -v1 in a kubeconfig (pflag would read -v, then an
+		// unknown shorthand 1).
+		args = append([]string{"get-token"}, kubeconfig.KlogVerbosity(args[1:])...)
+	}
 	f.Args = args
 	cmd := NewRootCommandWith(f)
 	cmd.SetArgs(args)

@@ -106,7 +106,7 @@ header and claims when the token is valid and exits 1 when it is not.`,
 	f := verify.Flags()
 	f.StringVar(&o.Issuer.IssuerURL, "issuer-url", "", "issuer the token must come from")
 	f.StringVar(&o.Audience, "audience", "", "audience the token must carry (e.g. the kubectl client id)")
-	f.StringVar(&o.Issuer.CAFile, "certificate-authority", "", "PEM file of CAs trusted for the issuer")
+	f.StringArrayVar(&o.Issuer.CAFiles, "certificate-authority", nil, "PEM file of CAs trusted for the issuer (repeatable)")
 	f.BoolVar(&o.Issuer.Insecure, "insecure-skip-tls-verify", false, "do not verify the issuer's TLS certificate (unsafe)")
 	cmd.AddCommand(verify)
 	return cmd

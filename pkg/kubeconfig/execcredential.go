@@ -59,24 +59,20 @@ type execCredentialStatus struct {
 }
 
 // WriteExecCredential writes one ExecCredential with the API version kubectl
-// asked for (v1 when it did not say).
+// asked for (v1 when it did not say). It is written by hand (jsonlite.go):
+// the bytes are encoding/json's of execCredential and a newline.
 func WriteExecCredential(w io.Writer, apiVersion string, t *TokenSet) error {
 	if apiVersion == "" {
 		apiVersion = ExecAPIv1
 	}
-	ec := execCredential{
-		APIVersion: apiVersion,
-		Kind:       "ExecCredential",
-		Status: execCredentialStatus{
-			ExpirationTimestamp: t.Expiry.UTC().Format(time.RFC3339),
-			Token:               t.Token,
-		},
-	}
-	b, err := json.Marshal(ec)
-	if err != nil {
-		return fmt.Errorf("could not encode ExecCredential: %w", err)
-	}
-	b = append(b, '\n')
+	b := make([]byte, 0, 128+len(t.Token))
+	b = append(b, `{"apiVersion":`...)
+	b = appendJSONString(b, apiVersion)
+	b = append(b, `,"kind":"ExecCredential","status":{"expirationTimestamp":`...)
+	b = appendJSONString(b, t.Expiry.UTC().Format(time.RFC3339))
+	b = append(b, `,"token":`...)
+	b = appendJSONString(b, t.Token)
+	b = append(b, "}}\n"...)
 	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("could not write ExecCredential: %w", err)
 	}

@@ -8,22 +8,22 @@ import (
 
 // FastPath answers a cache hit: it parses the plugin's flags, reads one
 // cache file and writes the ExecCredential. It reports false (and writes
-// nothing) for anything else, including flag errors and the keyring
-// storage, so the full get-token can handle and report it. It touches no
+// nothing) for anything else, including flag errors, the keyring and
+// none storages, --force-refresh and --log-level debug, so the full get-token can handle and report it. It touches no
 // network and needs none of the login packages.
 func FastPath(args []string, getenv func(string) string, stdout io.Writer, now time.Time) bool {
 	fs := flag.NewFlagSet("get-token", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	o := &Options{}
 	BindFlags(fs, o)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if err := fs.Parse(KlogVerbosity(args)); err != nil || fs.NArg() > 0 {
 		return false
 	}
 	o.Defaults()
-	if o.Validate() != nil || o.Storage != StorageDisk {
+	if o.Validate() != nil || o.Storage != StorageDisk || o.ForceRefresh || o.Debug() {
 		return false
 	}
-	ei, err := ParseExecInfo(getenv(ExecInfoEnv))
+	ei, err := parseExecInfoLite(getenv(ExecInfoEnv))
 	if err != nil {
 		return false
 	}
@@ -33,7 +33,7 @@ func FastPath(args []string, getenv func(string) string, stdout io.Writer, now t
 			return false
 		}
 	}
-	ts, err := Cache{Dir: dir}.Load(o.CacheKey())
+	ts, err := Cache{Dir: dir}.loadLite(o.CacheKey())
 	if err != nil || !ts.Valid(now) {
 		return false
 	}

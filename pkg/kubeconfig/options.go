@@ -13,7 +13,6 @@ package kubeconfig
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -31,10 +30,19 @@ const (
 	GrantClientCredentials = "client-credentials"
 )
 
-// Token storages.
+// Token storages. StorageNone keeps no token: every call refreshes
+// nothing and logs in (or asks for a client credentials token) again.
 const (
 	StorageDisk    = "disk"
 	StorageKeyring = "keyring"
+	StorageNone    = "none"
+)
+
+// Log levels of --log-level: debug adds what get-token does, step by
+// step, on stderr, with tokens, codes and secrets left out.
+const (
+	LogInfo  = "info"
+	LogDebug = "debug"
 )
 
 // CallbackPath is the path of the loopback redirect URI. Hydra matches it
@@ -74,16 +82,26 @@ type Options struct {
 	// AuthParams are extra authorization request parameters (prompt,
 	// acr_values, …).
 	AuthParams map[string]string
-	CAFile     string
-	// CAData is a PEM bundle (kubeconfig-style base64 is accepted by the flag).
+	// CAFiles are PEM files of CAs trusted for the issuer (all of them).
+	CAFiles []string
+	// CAData is a PEM bundle (kubeconfig-style base64 is accepted by the
+	// flag; several flags are concatenated).
 	CAData   []byte
 	Insecure bool
 
 	// Flow options: they change how a token is obtained, not which one.
-	Listen          []string
-	RedirectHost    string
-	BrowserCommand  string
-	SkipOpenBrowser bool
+	Listen       []string
+	RedirectHost string
+	// RedirectWithoutPath makes the redirect URI http://HOST:PORT, as
+	// kubelogin registers it, instead of http://HOST:PORT/callback.
+	RedirectWithoutPath bool
+	BrowserCommand      string
+	SkipOpenBrowser     bool
+	// ForceRefresh ignores a cached token that is still valid: refresh it
+	// (or log in again when there is no refresh token).
+	ForceRefresh bool
+	// LogLevel is info (default) or debug.
+	LogLevel string
 
 	// Cache options.
 	CacheDir string
@@ -104,6 +122,9 @@ type Options struct {
 	AuthenticationTimeout time.Duration
 }
 
+// Debug reports --log-level debug.
+func (o *Options) Debug() bool { return o.LogLevel == LogDebug }
+
 // Default bounds of a get-token call.
 const (
 	DefaultAuthenticationTimeout = 180 * time.Second
@@ -112,8 +133,13 @@ const (
 
 // Defaults fills unset flow and cache options.
 func (o *Options) Defaults() {
-	if o.Grant == "" {
+	if o.Grant == "" || o.Grant == "auto" {
+		// kubelogin's default grant, auto, is the authorization code
+		// grant when no password is given (and authctl takes none).
 		o.Grant = GrantAuthCode
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = LogInfo
 	}
 	if len(o.Listen) == 0 {
 		o.Listen = slices.Clone(DefaultListen)
@@ -161,14 +187,16 @@ func (o *Options) Validate() error {
 	if o.ClientID == "" {
 		return errors.New("--client-id is required")
 	}
-	switch o.Grant {
-	case GrantAuthCode:
-	case GrantClientCredentials:
-		if o.ClientSecret == "" {
-			return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
-		}
+	if err := o.ValidateGrant(); err != nil {
+		return err
+	}
+	if o.Grant == GrantClientCredentials && o.ClientSecret == "" {
+		return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
+	}
+	switch o.LogLevel {
+	case LogInfo, LogDebug:
 	default:
-		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+		return fmt.Errorf("unknown --log-level %q (allowed: %s, %s)", o.LogLevel, LogInfo, LogDebug)
 	}
 	if o.AuthenticationTimeout < 0 {
 		return fmt.Errorf("--authentication-timeout-sec must be positive")
@@ -177,9 +205,9 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("--lock-timeout must be positive")
 	}
 	switch o.Storage {
-	case StorageDisk, StorageKeyring:
+	case StorageDisk, StorageKeyring, StorageNone:
 	default:
-		return fmt.Errorf("unknown --token-cache-storage %q (allowed: %s, %s)", o.Storage, StorageDisk, StorageKeyring)
+		return fmt.Errorf("unknown --token-cache-storage %q (allowed: %s, %s, %s)", o.Storage, StorageDisk, StorageKeyring, StorageNone)
 	}
 	for _, l := range o.Listen {
 		host, _, err := splitHostPort(l)
@@ -191,6 +219,19 @@ func (o *Options) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidateGrant checks --grant-type alone: authctl's grants, and the
+// reason for kubelogin's others.
+func (o *Options) ValidateGrant() error {
+	switch o.Grant {
+	case GrantAuthCode, GrantClientCredentials:
+		return nil
+	case "authcode-keyboard", "password", "device-code":
+		return fmt.Errorf("--grant-type %s (kubelogin's) is not supported by authctl (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	default:
+		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	}
 }
 
 func splitHostPort(addr string) (string, string, error) {
@@ -212,61 +253,76 @@ func (o *Options) Scopes() []string {
 	return out
 }
 
-// cacheKeyV1 is the canonical form of every token-affecting option. Lists
-// that are sets are sorted and de-duplicated, maps are encoded by
-// encoding/json in key order, and the secret is hashed, so the key does not
-// depend on flag order, map iteration order or Go's encoders (kubelogin
-// #1638 hashed a gob of maps, whose order is random).
-type cacheKeyV1 struct {
-	Version      int               `json:"v"`
-	IssuerURL    string            `json:"iss"`
-	ClientID     string            `json:"client_id"`
-	ClientSecret string            `json:"client_secret_sha256,omitempty"`
-	Grant        string            `json:"grant"`
-	Scopes       []string          `json:"scopes"`
-	Audiences    []string          `json:"aud,omitempty"`
-	AuthParams   map[string]string `json:"auth_params,omitempty"`
-	CAFile       string            `json:"ca_file,omitempty"`
-	CAData       string            `json:"ca_data_sha256,omitempty"`
-	Insecure     bool              `json:"insecure,omitempty"`
-}
-
-// CanonicalKey returns the canonical encoding the cache key hashes.
+// CanonicalKey returns the canonical encoding the cache key hashes: one
+// JSON object of every token-affecting option. Lists that are sets are
+// sorted and de-duplicated, maps are written in key order, and the secret
+// and CA data are hashed, so the key does not depend on flag order, map
+// iteration order or Go's encoders (kubelogin #1638 hashed a gob of maps,
+// whose order is random). It is written by hand for the cache-hit path
+// (jsonlite.go); the bytes are encoding/json's of cacheKeyV1 (version 1 of
+// the key, in the tests), so existing caches keep their names.
 func (o *Options) CanonicalKey() []byte {
-	k := cacheKeyV1{
-		Version:   1,
-		IssuerURL: strings.TrimSuffix(o.IssuerURL, "/"),
-		ClientID:  o.ClientID,
-		Grant:     o.Grant,
-		Scopes:    SortedSet(o.Scopes()),
-		Audiences: SortedSet(o.Audiences),
-		Insecure:  o.Insecure,
+	grant := o.Grant
+	if grant == "" {
+		grant = GrantAuthCode
 	}
-	if k.Grant == "" {
-		k.Grant = GrantAuthCode
-	}
+	b := make([]byte, 0, 256)
+	b = append(b, `{"v":1,"iss":`...)
+	b = appendJSONString(b, strings.TrimSuffix(o.IssuerURL, "/"))
+	b = append(b, `,"client_id":`...)
+	b = appendJSONString(b, o.ClientID)
 	if o.ClientSecret != "" {
-		k.ClientSecret = sha256Hex([]byte(o.ClientSecret))
+		b = append(b, `,"client_secret_sha256":`...)
+		b = appendJSONString(b, sha256Hex([]byte(o.ClientSecret)))
+	}
+	b = append(b, `,"grant":`...)
+	b = appendJSONString(b, grant)
+	b = append(b, `,"scopes":`...)
+	b = appendJSONStrings(b, SortedSet(o.Scopes()))
+	if aud := SortedSet(o.Audiences); len(aud) > 0 {
+		b = append(b, `,"aud":`...)
+		b = appendJSONStrings(b, aud)
 	}
 	if len(o.AuthParams) > 0 {
-		k.AuthParams = o.AuthParams
-	}
-	if o.CAFile != "" {
-		if abs, err := filepath.Abs(o.CAFile); err == nil {
-			k.CAFile = abs
-		} else {
-			k.CAFile = o.CAFile
+		b = append(b, `,"auth_params":{`...)
+		keys := make([]string, 0, len(o.AuthParams))
+		for k := range o.AuthParams {
+			keys = append(keys, k)
 		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONString(b, o.AuthParams[k])
+		}
+		b = append(b, '}')
+	}
+	// One file keeps the key it had before several were allowed.
+	var files []string
+	for _, f := range o.CAFiles {
+		if abs, err := filepath.Abs(f); err == nil {
+			f = abs
+		}
+		files = append(files, f)
+	}
+	if files = SortedSet(files); len(files) == 1 {
+		b = append(b, `,"ca_file":`...)
+		b = appendJSONString(b, files[0])
+	} else if len(files) > 1 {
+		b = append(b, `,"ca_files":`...)
+		b = appendJSONStrings(b, files)
 	}
 	if len(o.CAData) > 0 {
-		k.CAData = sha256Hex(o.CAData)
+		b = append(b, `,"ca_data_sha256":`...)
+		b = appendJSONString(b, sha256Hex(o.CAData))
 	}
-	b, err := json.Marshal(k)
-	if err != nil {
-		// A struct of strings, bools and a string map always encodes.
-		panic(err)
+	if o.Insecure {
+		b = append(b, `,"insecure":true`...)
 	}
-	return b
+	return append(b, '}')
 }
 
 // CacheKey is the hex SHA-256 of CanonicalKey: the cache file's name.
@@ -310,8 +366,8 @@ func (o *Options) LoginCommand() string {
 	for _, k := range keys {
 		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
 	}
-	if o.CAFile != "" {
-		args = append(args, "--certificate-authority="+o.CAFile)
+	for _, f := range o.CAFiles {
+		args = append(args, "--certificate-authority="+f)
 	}
 	if len(o.CAData) > 0 {
 		args = append(args, "--certificate-authority-data=…")

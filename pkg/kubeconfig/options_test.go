@@ -52,7 +52,8 @@ func TestCacheKeyStable(t *testing.T) {
 		"scope":      func(o *Options) { o.ExtraScopes = append(o.ExtraScopes, "profile") },
 		"auth param": func(o *Options) { o.AuthParams["prompt"] = "consent" },
 		"ca data":    func(o *Options) { o.CAData = []byte("other") },
-		"ca file":    func(o *Options) { o.CAFile = "ca.pem" },
+		"ca file":    func(o *Options) { o.CAFiles = []string{"ca.pem"} },
+		"ca files":   func(o *Options) { o.CAFiles = []string{"ca.pem", "other.pem"} },
 		"insecure":   func(o *Options) { o.Insecure = true },
 		"grant":      func(o *Options) { o.Grant = GrantClientCredentials },
 		"audience":   func(o *Options) { o.Audiences = []string{"kubectl"} },
@@ -206,5 +207,65 @@ func TestParseExecInfo(t *testing.T) {
 	}
 	if _, err := ParseExecInfo(`{"apiVersion":"client.authentication.k8s.io/v1alpha1"}`); err == nil {
 		t.Fatal("v1alpha1 accepted")
+	}
+}
+
+// kubelogin's get-token flags, as `kubectl oidc-login setup` writes them,
+// parse into the same options as authctl's names; flags authctl cannot
+// honour fail with the reason instead of "unknown flag".
+func TestKubeloginFlags(t *testing.T) {
+	parse := func(args ...string) (*Options, error) {
+		fs := flag.NewFlagSet("get-token", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		o := &Options{}
+		BindFlags(fs, o)
+		err := fs.Parse(args)
+		o.Defaults()
+		return o, err
+	}
+	theirs, err := parse("--oidc-issuer-url=https://i/", "--oidc-client-id=kubectl", "--oidc-client-secret=s",
+		"--oidc-extra-scope=email", "--oidc-extra-scope=groups,offline_access", "--oidc-auth-request-extra-params=prompt=login,ui_locales=de",
+		"--listen-address=127.0.0.1:8000", "--listen-address=127.0.0.1:18000", "--oidc-redirect-url-hostname=localhost",
+		"--certificate-authority=a.pem", "--certificate-authority=b.pem", "--grant-type=auto", "--oidc-use-pkce",
+		"--token-cache-dir=/tmp/x", "--force-refresh", "-v=1", "--skip-open-browser", "--authentication-timeout-sec=60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := parse("--issuer-url=https://i/", "--client-id=kubectl", "--client-secret=s",
+		"--scope=email,groups,offline_access", "--auth-param=prompt=login", "--auth-param=ui_locales=de",
+		"--listen=127.0.0.1:8000", "--listen=127.0.0.1:18000", "--redirect-host=localhost",
+		"--certificate-authority=a.pem", "--certificate-authority=b.pem",
+		"--token-cache-dir=/tmp/x", "--force-refresh", "--log-level=debug", "--skip-open-browser", "--authentication-timeout-sec=60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if theirs.CacheKey() != ours.CacheKey() || strings.Join(theirs.Listen, ",") != strings.Join(ours.Listen, ",") ||
+		theirs.RedirectHost != ours.RedirectHost || theirs.Grant != GrantAuthCode || !theirs.Debug() || !theirs.ForceRefresh || len(theirs.CAFiles) != 2 {
+		t.Fatalf("kubelogin's flags:\n%+v\nauthctl's:\n%+v", theirs, ours)
+	}
+	if o, err := parse("--listen-port=8000,18000"); err != nil || strings.Join(o.Listen, ",") != "127.0.0.1:8000,127.0.0.1:18000" {
+		t.Fatalf("--listen-port: %v %v", o.Listen, err)
+	}
+	if o, err := parse("-v"); err != nil || !o.Debug() {
+		t.Fatalf("-v: %v %v", o.LogLevel, err)
+	}
+	for _, args := range [][]string{{"--username=u"}, {"--oidc-use-access-token"}, {"--tls-renegotiation-once"}, {"--local-server-cert=c"}} {
+		if _, err := parse(args...); err == nil || !strings.Contains(err.Error(), "kubelogin's "+strings.SplitN(args[0], "=", 2)[0]+" is not supported") {
+			t.Errorf("%v: err = %v", args, err)
+		}
+	}
+	for _, g := range []string{"password", "device-code", "authcode-keyboard"} {
+		o, _ := parse("--issuer-url=https://i/", "--client-id=k", "--grant-type="+g)
+		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "not supported by authctl") {
+			t.Errorf("--grant-type=%s: %v", g, err)
+		}
+	}
+}
+
+// kubelogin's -v1 and -v 1 (klog) reach authctl's -v as -v=1.
+func TestKlogVerbosity(t *testing.T) {
+	got := strings.Join(KlogVerbosity([]string{"-v1", "--client-id=k", "-v", "2", "--v", "3", "-v", "--scope=x", "-v=4", "--", "-v5"}), " ")
+	if want := "-v=1 --client-id=k -v=2 -v=3 -v --scope=x -v=4 -- -v5"; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }

@@ -1,5 +1,6 @@
 // Package login obtains and caches tokens for kubectl: the authorization
-// code grant with PKCE through a loopback listener (github.com/int128/oauth2cli),
+// code grant with PKCE through a loopback listener of its own (loopback.go:
+// the code is exchanged while the browser waits, so its page shows the result),
 // the refresh token grant and the client credentials grant, with every
 // id_token verified (coreos/go-oidc) before it is cached.
 //

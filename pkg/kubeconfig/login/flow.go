@@ -16,7 +16,6 @@ import (
 	"github.com/authctl/authctl/pkg/kubeconfig"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/int128/oauth2cli"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -37,20 +36,28 @@ type flow struct {
 	stderr  io.Writer
 	browser Browser
 	now     func() time.Time
+	// debugf writes --log-level debug lines (never tokens).
+	debugf func(format string, args ...any)
+}
+
+func (f *flow) debug(format string, args ...any) {
+	if f.debugf != nil {
+		f.debugf(format, args...)
+	}
 }
 
 // HTTPClient returns a client that trusts the options' CAs (in addition
 // to the system pool) or, with Insecure, nothing.
 func HTTPClient(o *kubeconfig.Options) (*http.Client, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.CAFile != "" || len(o.CAData) > 0 {
+	if len(o.CAFiles) > 0 || len(o.CAData) > 0 {
 		var bundles []capool.Bundle
-		if o.CAFile != "" {
-			pem, err := os.ReadFile(o.CAFile)
+		for _, file := range o.CAFiles {
+			pem, err := os.ReadFile(file)
 			if err != nil {
 				return nil, fmt.Errorf("could not read --certificate-authority: %w", err)
 			}
-			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority " + o.CAFile, PEM: pem})
+			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority " + file, PEM: pem})
 		}
 		if len(o.CAData) > 0 {
 			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority-data", PEM: o.CAData})
@@ -137,38 +144,43 @@ func (f *flow) authCodeUnbounded(ctx context.Context) (*kubeconfig.TokenSet, *Cl
 	for k, v := range f.o.AuthParams {
 		authOpts = append(authOpts, oauth2.SetAuthURLParam(k, v))
 	}
-	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		select {
-		case u := <-ready:
-			if f.o.SkipOpenBrowser {
-				fmt.Fprintf(f.stderr, "authctl: open this URL to log in:\n  %s\n", u)
-				return
-			}
-			fmt.Fprintf(f.stderr, "authctl: opening the browser to log in at %s\n", f.o.IssuerURL)
-			if err := f.browser.Open(ctx, u); err != nil {
-				fmt.Fprintf(f.stderr, "authctl: %v\nauthctl: open this URL to log in:\n  %s\n", err, u)
-			}
-		case <-ctx.Done():
-		}
-	}()
-	cfg := oauth2cli.Config{
-		OAuth2Config:            f.oauth2Config(p),
-		AuthCodeOptions:         authOpts,
-		TokenRequestOptions:     []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)},
-		State:                   state,
-		RedirectURLHostname:     f.o.RedirectHost,
-		LocalServerBindAddress:  f.o.Listen,
-		LocalServerCallbackPath: kubeconfig.CallbackPath,
-		LocalServerReadyChan:    ready,
-	}
-	tok, err := oauth2cli.GetToken(f.ctx(ctx), cfg)
+	cfg := f.oauth2Config(p)
+	lb, err := listenLoopback(f.o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("authorization code login failed: %w", err)
 	}
-	return f.tokenSet(ctx, p, tok, nonce, "")
+	cfg.RedirectURL = lb.redirectURL
+	f.debug("listening on %s for the redirect to %s", lb.ln.Addr(), lb.redirectURL)
+	lb.authURL = cfg.AuthCodeURL(state, authOpts...)
+	lb.state = state
+	// The browser's code is exchanged while the browser waits, so that its
+	// page shows the outcome, not a success that the exchange may undo.
+	lb.exchange = func(code string) (*kubeconfig.TokenSet, *Claims, error) {
+		f.debug("exchanging the authorization code at %s", redactURL(cfg.Endpoint.TokenURL))
+		tok, err := cfg.Exchange(f.ctx(ctx), code, oauth2.VerifierOption(verifier))
+		if err != nil {
+			return nil, nil, fmt.Errorf("could not exchange the authorization code: %w", err)
+		}
+		return f.tokenSet(ctx, p, tok, nonce, "")
+	}
+	go func() {
+		u := lb.indexURL
+		if f.o.SkipOpenBrowser {
+			fmt.Fprintf(f.stderr, "authctl: open this URL to log in:\n  %s\n", u)
+			return
+		}
+		fmt.Fprintf(f.stderr, "authctl: opening the browser to log in at %s\n", f.o.IssuerURL)
+		if err := f.browser.Open(ctx, u); err != nil {
+			fmt.Fprintf(f.stderr, "authctl: %v\nauthctl: open this URL to log in:\n  %s\n", err, u)
+		}
+	}()
+	ts, claims, err := lb.serve(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("authorization code login failed: %w", err)
+	}
+	return ts, claims, nil
 }
 
 // tokenSet verifies the id_token (signature through the issuer's JWKS,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"io"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -97,7 +98,55 @@ func NewSession(o *kubeconfig.Options, env Env) (*Session, error) {
 		dir = d
 	}
 	c := kubeconfig.Cache{Dir: dir}
-	return &Session{Options: o, Env: env, cache: c, store: newStore(o, c, env.Stderr), key: o.CacheKey()}, nil
+	s := &Session{Options: o, Env: env, cache: c, store: newStore(o, c, env.Stderr), key: o.CacheKey()}
+	s.debugf("cache key %s (from %s), cache %s, storage %s", s.key, redactKey(o), dir, o.Storage)
+	return s, nil
+}
+
+// debugf writes one --log-level debug line on stderr. Callers pass no
+// token, code or secret: only names, URLs without their queries, times.
+func (s *Session) debugf(format string, args ...any) {
+	if s.Options.Debug() {
+		fmt.Fprintf(s.Env.Stderr, "authctl: debug: "+format+"\n", args...)
+	}
+}
+
+// redactKey is the canonical key for the debug log: it holds hashes of
+// the secret and the CA data, never the values.
+func redactKey(o *kubeconfig.Options) string { return string(o.CanonicalKey()) }
+
+// keyringOrDisk probes the OS keyring before a login depends on it: an
+// unreachable keyring (no D-Bus session, a locked collection) would take
+// the token of a finished login with it. The store falls back to the disk
+// cache, with a note.
+func (s *Session) keyringOrDisk() {
+	ks, ok := s.store.(keyringStore)
+	if !ok {
+		return
+	}
+	if err := ks.probe(); err != nil {
+		s.fallBackToDisk(err)
+		return
+	}
+	s.debugf("the OS keyring answers")
+}
+
+func (s *Session) fallBackToDisk(err error) {
+	fmt.Fprintf(s.Env.Stderr, "authctl: the OS keyring is not available (%v); keeping tokens in %s instead\n", err, s.cache.Dir)
+	s.store = diskStore{s.cache}
+}
+
+// load reads the session's entry; an unreachable keyring falls back to
+// the disk cache.
+func (s *Session) load() (*kubeconfig.TokenSet, error) {
+	ts, err := s.store.Load(s.key)
+	if err != nil {
+		if _, ok := s.store.(keyringStore); ok && s.cache.CheckDir() == nil {
+			s.fallBackToDisk(err)
+			return s.store.Load(s.key)
+		}
+	}
+	return ts, err
 }
 
 // CacheKey is the session's cache key.
@@ -106,12 +155,18 @@ func (s *Session) CacheKey() string { return s.key }
 // Cached returns the cached token when it is valid. It reads one file and
 // makes no network call: this is kubectl's hot path.
 func (s *Session) Cached() (*kubeconfig.TokenSet, error) {
-	ts, err := s.store.Load(s.key)
+	ts, err := s.load()
 	if err != nil {
 		return nil, err
 	}
 	if ts.Valid(s.Env.now()) {
+		s.debugf("cache hit: the token is valid until %s", ts.Expiry.Format(time.RFC3339))
 		return ts, nil
+	}
+	if ts == nil {
+		s.debugf("cache miss: no entry")
+	} else {
+		s.debugf("cache miss: the token expired at %s (refresh token cached: %t)", ts.Expiry.Format(time.RFC3339), ts.RefreshToken != "")
 	}
 	return nil, nil
 }
@@ -121,11 +176,14 @@ func (s *Session) flow() (*flow, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Options.Debug() {
+		c.Transport = debugTransport{next: c.Transport, debugf: s.debugf}
+	}
 	b := s.Env.Browser
 	if b == nil {
 		b = commandBrowser{command: s.Options.BrowserCommand, stderr: s.Env.Stderr}
 	}
-	return &flow{o: s.Options, client: c, stderr: s.Env.Stderr, browser: b, now: s.Env.now}, nil
+	return &flow{o: s.Options, client: c, stderr: s.Env.Stderr, browser: b, now: s.Env.now, debugf: s.debugf}, nil
 }
 
 // noPerson is the reason get-token gives when only a browser login could
@@ -136,6 +194,7 @@ const noPerson = "no person can log in here (kubectl's spec.interactive is false
 // bound reached becomes an *AuthRequiredError (exit code 4) that names
 // the holder: this call gets no token, and it must not hang kubectl.
 func (s *Session) lock(ctx context.Context, purpose string) (func(), error) {
+	s.debugf("taking the token lock (%s)", purpose)
 	unlock, err := acquire(s.cache, ctx, s.key, lockRequest{
 		Purpose: purpose, Notice: s.Options.LockWaitNotice, Timeout: s.Options.LockTimeout,
 		Stderr: s.Env.Stderr, Now: s.Env.Now,
@@ -158,14 +217,18 @@ func (s *Session) lock(ctx context.Context, purpose string) (func(), error) {
 // LockTimeout and every browser login by AuthenticationTimeout, so
 // get-token never hangs kubectl.
 func (s *Session) GetToken(ctx context.Context) (*Result, error) {
-	if ts, err := s.Cached(); err != nil || ts != nil {
+	force := s.Options.ForceRefresh
+	if force {
+		s.debugf("--force-refresh: not using a cached token")
+	} else if ts, err := s.Cached(); err != nil || ts != nil {
 		return &Result{Tokens: ts, Source: FromCache}, err
 	}
 	interactive := s.Env.Interactive()
+	s.debugf("a person can log in here: %t", interactive)
 	purpose := "requesting a client credentials token"
 	if s.Options.Grant == kubeconfig.GrantAuthCode {
 		purpose = "refreshing"
-		cur, err := s.store.Load(s.key)
+		cur, err := s.load()
 		if err != nil {
 			return nil, err
 		}
@@ -182,11 +245,12 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	}
 	defer unlock()
 	// Another process may have refreshed while this one waited.
-	old, err := s.store.Load(s.key)
+	old, err := s.load()
 	if err != nil {
 		return nil, err
 	}
-	if old.Valid(s.Env.now()) {
+	if old.Valid(s.Env.now()) && !force {
+		s.debugf("another process refreshed the token while this one waited")
 		return &Result{Tokens: old, Source: FromCache}, nil
 	}
 	f, err := s.flow()
@@ -198,6 +262,7 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	}
 	var refreshErr error
 	if old != nil && old.RefreshToken != "" {
+		s.debugf("refreshing the token")
 		ts, claims, err := f.refresh(ctx, old)
 		if err == nil {
 			return s.save(ts, claims, nil)(FromRefresh)
@@ -221,6 +286,7 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	if refreshErr != nil {
 		fmt.Fprintln(s.Env.Stderr, "authctl: the refresh failed, so logging in again")
 	}
+	s.keyringOrDisk()
 	if !s.Options.SkipOpenBrowser {
 		ok, err := allowLaunch(s.cache, s.key, s.Env.now(), s.Options.BrowserLaunchLimit, s.Options.BrowserLaunchWindow)
 		if err != nil {
@@ -249,14 +315,12 @@ func (s *Session) Login(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.keyringOrDisk()
 	if s.Options.Grant == kubeconfig.GrantClientCredentials {
 		return s.save(f.clientCredentials(ctx))(FromClientCredentials)
 	}
 	return s.save(f.authCode(ctx))(FromLogin)
 }
-
-// Logout deletes the session's cached tokens.
-func (s *Session) Logout() error { return s.store.Delete(s.key) }
 
 // save caches a verified token set; it is shaped to wrap a flow's results.
 func (s *Session) save(ts *kubeconfig.TokenSet, claims *Claims, err error) func(Source) (*Result, error) {
@@ -264,21 +328,11 @@ func (s *Session) save(ts *kubeconfig.TokenSet, claims *Claims, err error) func(
 		if err != nil {
 			return nil, err
 		}
+		ts.Issuer, ts.ClientID = strings.TrimSuffix(s.Options.IssuerURL, "/"), s.Options.ClientID
 		if err := s.store.Save(s.key, ts); err != nil {
 			return nil, err
 		}
+		s.debugf("got a token from %s, valid until %s; saved to the %s storage", src, ts.Expiry.Format(time.RFC3339), s.Options.Storage)
 		return &Result{Tokens: ts, Claims: claims, Source: src}, nil
 	}
-}
-
-// LogoutAll deletes every cached token in dir (default: kubeconfig.DefaultCacheDir).
-func LogoutAll(dir string) (int, error) {
-	if dir == "" {
-		d, err := kubeconfig.DefaultCacheDir()
-		if err != nil {
-			return 0, err
-		}
-		dir = d
-	}
-	return kubeconfig.Cache{Dir: dir}.DeleteAll()
 }

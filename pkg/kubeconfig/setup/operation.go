@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
@@ -60,9 +61,21 @@ func (s *Setup) Client() map[string]any {
 	return KubectlClient(s.Token.ClientID, kubeconfig.RedirectURIs(host, s.RedirectPorts), s.GroupsScope)
 }
 
+// WithOfflineAccess adds offline_access to the scopes of a browser login:
+// without it Hydra issues no refresh token, and the person would be sent
+// to the browser again every id_token lifetime. Client credentials have no
+// refresh token to ask for.
+func WithOfflineAccess(grant string, scopes []string) []string {
+	if grant == kubeconfig.GrantClientCredentials || slices.Contains(scopes, "offline_access") {
+		return scopes
+	}
+	return append([]string{"offline_access"}, scopes...)
+}
+
 // Run registers, logs in and writes, in that order, and stops at the first
 // failure: nothing is written for a login that failed.
 func (s *Setup) Run(ctx context.Context) (*SetupResult, error) {
+	s.Token.ExtraScopes = WithOfflineAccess(s.Token.Grant, s.Token.ExtraScopes)
 	res := &SetupResult{}
 	logf := func(format string, args ...any) {
 		if s.Log != nil {

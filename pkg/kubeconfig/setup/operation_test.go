@@ -84,3 +84,47 @@ func TestSetupClientRedirectURIs(t *testing.T) {
 		t.Errorf("localhost: %q", uris)
 	}
 }
+
+// Setup asks for offline_access for a browser login, with or without a
+// profile (issue 22): without it Hydra issues no refresh token and the
+// person is sent to the browser every id_token lifetime. The real-Hydra
+// proof is TestKubectlOIDCLogin's "setup without a profile gets a refresh
+// token".
+func TestSetupAsksForOfflineAccess(t *testing.T) {
+	for _, tc := range []struct {
+		grant  string
+		scopes []string
+		want   string
+	}{
+		{"", []string{"email", "groups"}, "offline_access,email,groups"},
+		{"", nil, "offline_access"},
+		{"", []string{"email", "offline_access"}, "email,offline_access"},
+		{kubeconfig.GrantClientCredentials, []string{"api"}, "api"},
+	} {
+		path := filepath.Join(t.TempDir(), "config")
+		if err := os.WriteFile(path, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster: {server: 'https://prod.example.com'}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := &Setup{
+			Token:      kubeconfig.Options{IssuerURL: "https://oauth.example.com/", ClientID: "kubectl", Grant: tc.grant, ExtraScopes: tc.scopes},
+			Plugin:     Plugin{Command: "authctl-get-token", OnPath: true},
+			Kubeconfig: Kubeconfig{Path: path, Cluster: "prod", Context: "c", User: "u"},
+		}
+		if _, err := s.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := clientcmd.LoadFromFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range cfg.AuthInfos["u"].Exec.Args {
+			if v, ok := strings.CutPrefix(a, "--scope="); ok {
+				got = append(got, v)
+			}
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("grant %q scopes %v: exec scopes %v, want %s", tc.grant, tc.scopes, got, tc.want)
+		}
+	}
+}

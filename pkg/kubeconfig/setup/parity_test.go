@@ -20,6 +20,14 @@ func TestExecArgsKeepsEveryGetTokenFlag(t *testing.T) {
 		"client-secret": "never written: CI passes it in AUTHCTL_CLIENT_SECRET",
 		// Carried over by issue 11's change to ExecArgs.
 		"certificate-authority-data": "carried over separately",
+		// For one run: in a kubeconfig they would refresh, or log, on
+		// every kubectl call.
+		"force-refresh": "one run only", "log-level": "one run only", "v": "one run only",
+	}
+	// kubelogin's names are aliases of flags checked here under their
+	// authctl names.
+	for _, k := range kubeconfig.KubeloginFlags {
+		notWritten[k.Name] = "kubelogin alias"
 	}
 	values := map[string]string{
 		"grant-type": kubeconfig.GrantClientCredentials, "redirect-host": "localhost", "token-cache-storage": "keyring",

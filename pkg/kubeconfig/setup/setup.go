@@ -166,8 +166,7 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 		Command:         k.Command,
 		Args:            k.Args,
 		InteractiveMode: mode,
-		InstallHint: "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
-			"(or point the exec command at `authctl get-token`)",
+		InstallHint:     installHint,
 	}}
 	cfg.Contexts[k.Context] = &clientcmdapi.Context{Cluster: cluster, AuthInfo: k.User}
 	if k.SetCurrent {
@@ -181,6 +180,10 @@ func WriteKubeconfig(k Kubeconfig) (string, error) {
 	}
 	return path, nil
 }
+
+// installHint is what kubectl prints when the exec command is missing.
+const installHint = "authctl-get-token is part of authctl: https://authctl.dev/docs/kubectl\n" +
+	"(or point the exec command at `authctl get-token`)"
 
 // Plugin is the exec command a kubeconfig user runs.
 type Plugin struct {
@@ -227,6 +230,8 @@ func PluginCommand(self string, absolute bool) Plugin {
 
 // ExecArgs turns options into plugin arguments, in a stable order. The
 // client secret is never written: CI passes it in AUTHCTL_CLIENT_SECRET.
+// Neither are --force-refresh and --log-level, which are for one run: in
+// a kubeconfig they would refresh, or log, on every kubectl call.
 func ExecArgs(o *kubeconfig.Options) []string {
 	args := []string{"--issuer-url=" + o.IssuerURL, "--client-id=" + o.ClientID}
 	if o.Grant != "" && o.Grant != kubeconfig.GrantAuthCode {
@@ -241,8 +246,8 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	for _, k := range slices.Sorted(maps.Keys(o.AuthParams)) {
 		args = append(args, "--auth-param="+k+"="+o.AuthParams[k])
 	}
-	if o.CAFile != "" {
-		if abs, err := filepath.Abs(o.CAFile); err == nil {
+	for _, f := range o.CAFiles {
+		if abs, err := filepath.Abs(f); err == nil {
 			args = append(args, "--certificate-authority="+abs)
 		}
 	}
@@ -259,6 +264,9 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	}
 	if o.RedirectHost != "" && o.RedirectHost != "127.0.0.1" {
 		args = append(args, "--redirect-host="+o.RedirectHost)
+	}
+	if o.RedirectWithoutPath {
+		args = append(args, "--redirect-without-path")
 	}
 	if o.BrowserCommand != "" {
 		args = append(args, "--browser-command="+o.BrowserCommand)

@@ -24,9 +24,9 @@ func TestExecArgsKeepTheCacheKey(t *testing.T) {
 	}
 	for name, o := range map[string]kubeconfig.Options{
 		"ca data": {IssuerURL: "https://i/", ClientID: "kubectl", ExtraScopes: []string{"offline_access", "email", "groups"}, CAData: ca},
-		"ca file": {IssuerURL: "https://i/", ClientID: "kubectl", CAFile: caFile},
+		"ca file": {IssuerURL: "https://i/", ClientID: "kubectl", CAFiles: []string{caFile}},
 		"everything": {IssuerURL: "https://i/", ClientID: "ci", Grant: kubeconfig.GrantClientCredentials, Audiences: []string{"kubectl"},
-			AuthParams: map[string]string{"prompt": "login"}, CAData: ca, CAFile: caFile, Insecure: true,
+			AuthParams: map[string]string{"prompt": "login"}, CAData: ca, CAFiles: []string{caFile}, Insecure: true,
 			AuthenticationTimeout: 30 * time.Second, LockTimeout: 3 * time.Second},
 	} {
 		t.Run(name, func(t *testing.T) {

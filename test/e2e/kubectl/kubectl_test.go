@@ -656,6 +656,14 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		t.Fatal("no kubectl token cached")
 	})
 
+	// --- kubelogin parity (issue 22), after the hook log was read for
+	// the kubectl client's scopes: these logins ask for other scopes. ---
+	kcParity{
+		bin: bin, caFile: caFile, clusterKC: clusterKC, cacheDir: cacheDir, self: self, adminKC: kube.KubeconfigPath,
+		clientID: p.Spec.Kubernetes.ClientID, groupsScope: p.Spec.Kubernetes.Claims.GroupsScope, redirectPorts: p.Spec.Kubernetes.RedirectPorts,
+		hydra: hydra, e: e, admin: admin, refreshes: refreshes,
+	}.run(run)
+
 	// --- Offboarding (issue 11). ---
 	loginAs := func(t *testing.T, email string) []string {
 		t.Helper()

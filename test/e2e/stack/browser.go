@@ -33,6 +33,9 @@ const (
 	BrowserLaunchLog = "AUTHCTL_KC_LAUNCH_LOG"
 	// BrowserUIHost is the self-service UI's host, which the browser plays.
 	BrowserUIHost = "AUTHCTL_KC_UI_HOST"
+	// BrowserPageLog, when set, is a file that gets the page the plugin's
+	// loopback callback answered with.
+	BrowserPageLog = "AUTHCTL_KC_PAGE_LOG"
 )
 
 // RunBrowserIfAsked turns a test binary into the scripted browser when
@@ -126,8 +129,13 @@ func Browse(start string) error {
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET %s: HTTP %d: %s", u.Redacted(), resp.StatusCode, body)
 		}
-		if u.Hostname() == "127.0.0.1" && u.Path == kcfg.CallbackPath {
-			return nil // the plugin's loopback listener got the code
+		// The plugin's loopback listener got the code: on its own path, or
+		// on kubelogin's redirect URI (localhost, no path) after a migration.
+		if (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost") && (u.Path == kcfg.CallbackPath || u.Query().Has("code")) {
+			if p := os.Getenv(BrowserPageLog); p != "" {
+				_ = os.WriteFile(p, body, 0o600)
+			}
+			return nil
 		}
 		return fmt.Errorf("stopped at %s (HTTP 200) before the callback", u.Redacted())
 	}

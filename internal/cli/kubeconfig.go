@@ -36,7 +36,11 @@ type KubeconfigSetupOptions struct {
 
 	HydraAdminURL string
 	HydraAdminCA  string
-	PrintClient   bool
+	// AdminContext registers the client through a port-forward to Hydra's
+	// admin Service, made through this kubeconfig context (as apply and
+	// doctor --context do).
+	AdminContext string
+	PrintClient  bool
 	NoLogin       bool
 }
 
@@ -47,6 +51,9 @@ func (o *KubeconfigSetupOptions) Validate() error {
 	}
 	if o.ExecCommand != "" && o.ExecAbsolutePath {
 		return flagErrorf("--exec-command and --exec-absolute-path exclude each other")
+	}
+	if o.AdminContext != "" && (o.ProfileFile == "" || o.HydraAdminURL != "" || o.PrintClient) {
+		return flagErrorf("--admin-context forwards the Hydra admin Service the profile names: it needs -f, and excludes --hydra-admin-url and --print-client")
 	}
 	if o.PrintClient && o.HydraAdminURL != "" {
 		return flagErrorf("--print-client and --hydra-admin-url exclude each other: print the client for bootstrap, or register it")
@@ -64,7 +71,8 @@ func newKubeconfigCommand(factory *Factory, runF func(*KubeconfigSetupOptions) e
 any OIDC issuer given as --issuer-url and --client-id (no profile needed, as
 with kubelogin):
 
-  1. it registers the public kubectl client in Hydra (--hydra-admin-url), or
+  1. it registers the public kubectl client in Hydra (--hydra-admin-url, or
+     --admin-context CONTEXT to port-forward Hydra's admin Service itself), or
      prints it for 'authctl bootstrap' (--print-client): PKCE, exact loopback
      redirect URIs, scopes openid offline_access email groups;
   2. it logs in once (skip with --no-login);
@@ -80,6 +88,7 @@ Every get-token flag given here is also written into the exec arguments
 --kubeconfig, else the first file of $KUBECONFIG, else ~/.kube/config.
 Without a profile the user and context are named oidc-HOST after the issuer.`,
 		Example: `  authctl kubeconfig setup -f profile.yaml --hydra-admin-url http://127.0.0.1:4445/ --cluster prod
+  authctl kubeconfig setup -f profile.yaml --admin-context kind-dev --set-current-context
   authctl kubeconfig setup -f profile.yaml --print-client > kubectl-client.json
   authctl kubeconfig setup --issuer-url https://oauth.example.com/ --client-id kubectl --scope email,groups`,
 		Args: cobra.NoArgs,
@@ -105,6 +114,7 @@ Without a profile the user and context are named oidc-HOST after the issuer.`,
 	f.BoolVar(&o.ExecAbsolutePath, "exec-absolute-path", false, "write the plugin's absolute path instead of its name on PATH")
 	f.StringVar(&o.HydraAdminURL, "hydra-admin-url", "", "register the kubectl client through this Hydra admin URL")
 	f.StringVar(&o.HydraAdminCA, "hydra-admin-certificate-authority", "", "PEM file of CAs trusted for the Hydra admin URL")
+	f.StringVar(&o.AdminContext, "admin-context", "", "register the kubectl client through a port-forward to Hydra's admin Service, made through this kubeconfig context (as apply and doctor --context)")
 	f.BoolVar(&o.PrintClient, "print-client", false, "print the kubectl client (Hydra JSON) for bootstrap and stop")
 	f.BoolVar(&o.NoLogin, "no-login", false, "write the kubeconfig without logging in first")
 	cmd.AddCommand(s, newKubeconfigMigrateCommand(factory, nil))
@@ -295,6 +305,21 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 	}
 	if o.PrintClient {
 		return writeJSON(streams.Out, op.Client())
+	}
+	if o.AdminContext != "" {
+		// As apply and doctor: a port-forward that lasts as long as setup.
+		w := p.Wiring()
+		fwd := &ApplyOptions{Kubeconfig: o.Kubeconfig, Context: o.AdminContext, factory: factory}
+		if _, err := fwd.cluster(w.Namespace); err != nil {
+			return err
+		}
+		var url string
+		stop, err := fwd.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{{true, w.HydraAdminService, profile.HydraAdminPort, &url}})
+		if err != nil {
+			return withHint(fmt.Errorf("could not port-forward Hydra's admin Service: %w", err), forwardHint(err, o.Kubeconfig, o.AdminContext, w.Namespace))
+		}
+		defer stop()
+		op.HydraAdminURL = url
 	}
 	if o.HydraAdminCA != "" {
 		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})

@@ -371,8 +371,20 @@ func (d *doctor) clockSkew() Check { return judgeClockSkew(d.o.Now(), d.discover
 // forward the person starts and keeps.
 func (d *doctor) registerClientFix() string {
 	if d.o.Forwarded {
-		return fmt.Sprintf("%s port-forward svc/%s %d:%d, then in another terminal: authctl kubeconfig setup -f %s --hydra-admin-url http://127.0.0.1:%d/ (registers the kubectl client)",
-			d.kubectl(), d.w.HydraAdminService, profile.HydraAdminPort, profile.HydraAdminPort, fileOf(d.o.Profile), profile.HydraAdminPort)
+		// setup forwards Hydra's admin Service itself, as doctor did.
+		fix := "authctl kubeconfig setup -f " + fileOf(d.o.Profile)
+		if d.o.Kubeconfig != "" {
+			fix += " --kubeconfig " + d.o.Kubeconfig
+		}
+		context := d.o.Context
+		if context == "" {
+			kc := "kubectl"
+			if d.o.Kubeconfig != "" {
+				kc += " --kubeconfig " + d.o.Kubeconfig
+			}
+			context = `"$(` + kc + ` config current-context)"`
+		}
+		return fix + " --admin-context " + context + " (registers the kubectl client through a port-forward of its own)"
 	}
 	return "authctl kubeconfig setup -f " + fileOf(d.o.Profile) + " --hydra-admin-url " + d.o.Endpoints.HydraAdmin + " (registers the kubectl client)"
 }

@@ -47,7 +47,7 @@ func TestUnreachableFix(t *testing.T) {
 // TestFixesKeepTheUsersFlags: every kubectl line of a fix carries the
 // --kubeconfig and --context the user gave, and the kubectl client's fix
 // never names the port-forward doctor opened itself (it is closed by the
-// time the person reads it): it names a forward to start and keep.
+// time the person reads it): setup forwards through the same context.
 func TestFixesKeepTheUsersFlags(t *testing.T) {
 	p, err := profile.Load("../../examples/minimal.yaml")
 	if err != nil {
@@ -57,7 +57,7 @@ func TestFixesKeepTheUsersFlags(t *testing.T) {
 	ephemeral := "http://127.0.0.1:45457/"
 	d := &doctor{w: w, o: Options{Profile: p, Endpoints: Endpoints{HydraAdmin: ephemeral}, Kubeconfig: "/k/config", Context: "kind-dev", Forwarded: true}}
 	fix := d.registerClientFix()
-	want := "kubectl --kubeconfig /k/config --context kind-dev -n " + w.Namespace + " port-forward svc/" + w.HydraAdminService + " 4445:4445, then in another terminal: authctl kubeconfig setup -f ../../examples/minimal.yaml --hydra-admin-url http://127.0.0.1:4445/"
+	want := "authctl kubeconfig setup -f ../../examples/minimal.yaml --kubeconfig /k/config --admin-context kind-dev "
 	if !strings.HasPrefix(fix, want) || strings.Contains(fix, ephemeral) {
 		t.Errorf("fix %q\nwant prefix %q and no %s", fix, want, ephemeral)
 	}

@@ -59,6 +59,32 @@ func TestClusterApplySQLite(t *testing.T) {
 	if t.Failed() {
 		t.Log(n.Describe("auth"))
 	}
+
+	// doctor --context, as the quickstart has it, finds no kubectl client
+	// yet; its fix works when followed as printed (setup port-forwards
+	// Hydra's admin Service itself), and doctor then passes that check.
+	kctx, err := n.Kubectl("config", "current-context")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kctx = strings.TrimSpace(kctx)
+	r := st.Run(t, "doctor", "-f", st.Profile, "--context", kctx)
+	fix := ""
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if f, ok := strings.CutPrefix(strings.TrimSpace(line), "fix: authctl kubeconfig setup "); ok && fix == "" {
+			fix, _, _ = strings.Cut(f, " (")
+		}
+	}
+	if r.Code == 0 || !strings.Contains(r.Stdout, "✘ kubectl-redirect-uris") || fix == "" {
+		t.Fatalf("doctor before setup: exit %d, no kubectl-redirect-uris fix:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	args := append([]string{"kubeconfig", "setup"}, strings.Fields(fix)...)
+	if r := e2e.Run(t, st.Bin, e2e.NoOutsideTraffic, append(args, "--no-login")...); r.Code != 0 {
+		t.Fatalf("following doctor's fix %q: exit %d\n%s", fix, r.Code, r.Stderr)
+	}
+	if r := st.Run(t, "doctor", "-f", st.Profile, "--context", kctx); !strings.Contains(r.Stdout, "✔ kubectl-redirect-uris") {
+		t.Errorf("doctor after following its fix:\n%s%s", r.Stdout, r.Stderr)
+	}
 }
 
 func tailLines(s string, n int) string {

@@ -4,9 +4,12 @@
 //
 // kubectl runs the plugin before every request, so its cache hit must cost
 // about as much as starting a process. Go runs the initialisers of every
-// linked package, and authctl links helm, kustomize and client-go (~50 ms,
-// ~70 MB before main). This binary links only pkg/kubeconfig's cache-hit
-// path (no net/http, no TLS). On a miss it hands the same arguments,
+// linked package, and authctl links kustomize, the Ory clients, the
+// terminal UI and the render (Helm's action and client-go live in
+// authctl-cluster). This binary links only pkg/kubeconfig's cache-hit
+// path (no net/http, no TLS: deps_test.go keeps it so; the cache hit
+// itself reads and writes its JSON by hand, see pkg/kubeconfig/jsonlite.go).
+// On a miss it hands the same arguments,
 // environment and standard streams to `authctl get-token`, which refreshes
 // or logs in under the cache lock and prints the ExecCredential.
 //

@@ -56,12 +56,15 @@ type UI struct {
 	CSRFCookie string `yaml:"csrfCookie,omitempty" json:"csrfCookie,omitempty"`
 }
 
-// Oathkeeper holds the id_token signing keys and the shared header secret.
+// Oathkeeper holds the id_token signing keys and the gateway's master
+// secret.
 type Oathkeeper struct {
 	// JWKS is a JSON Web Key Set with private keys; the first key signs.
 	JWKS string `yaml:"jwks,omitempty" json:"jwks,omitempty"`
-	// HeaderSecret is sent to upstreams in headers mode so they can check
-	// that a request came through the gateway.
+	// HeaderSecret is the master secret every headers-mode upstream's own
+	// gateway secret is derived from (render.UpstreamSecret: no upstream
+	// sees this value, only its own derivation, so one upstream cannot
+	// impersonate users to another).
 	HeaderSecret string `yaml:"headerSecret,omitempty" json:"headerSecret,omitempty"`
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -125,11 +124,8 @@ func tokenArg(in io.Reader, arg string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+// writeJSON is printData as JSON: the one printer.
+func writeJSON(w io.Writer, v any) error { return printData(w, outputJSON, v) }
 
 // printTokenTimes writes the claims that are times (seconds since the
 // epoch) as dates, and how far they are from now.

@@ -79,6 +79,10 @@ func TestWizardInTmux(t *testing.T) {
 	w.waitFor("Login methods")
 	w.keys("Down", "x", "Enter", "Enter", "n") // + totp; no social; no registration
 	w.waitFor("Groups")
+	// "n" answers the question and moves on to the next field, not past it.
+	if pane := w.pane(); !strings.Contains(pane, "┃ Groups") {
+		t.Fatalf("after n on a yes/no field the focus is not on the next field:\n%s", pane)
+	}
 	w.keys("Enter", "grafana.acme.example.org=http://grafana.monitoring:3000", "Enter")
 	w.waitFor("step 5 of 5")
 	w.keys("Enter") // Write, on the summary

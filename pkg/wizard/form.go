@@ -74,6 +74,10 @@ type FormValues struct {
 	// plain is true without colours (NO_COLOR): a default is then marked
 	// in words, or it would look like typed text.
 	plain bool
+	// back is true while the person goes back (esc): a field left that
+	// way is not judged, so its error does not stay on the screen of the
+	// field they went back to; it is judged again when they move forward.
+	back bool
 }
 
 // NewFormValues starts the form from answers (the defaults merged with flags).
@@ -242,15 +246,6 @@ func validDomain(s string) error {
 	return nil
 }
 
-// both runs a syntax check, then the profile validation of the field.
-func both(syntax func(string) error, field func(string) error) func(string) error {
-	return func(s string) error {
-		if err := syntax(s); err != nil {
-			return err
-		}
-		return field(s)
-	}
-}
 
 // listPlaceholder shows a list field's default, or an example.
 func listPlaceholder(def, example string) (placeholder, help string) {
@@ -350,10 +345,32 @@ func NewForm(v *FormValues) *huh.Form {
 	}
 	_, svcHelp := listPlaceholder(FormatServices(d.Services), "")
 	str := func(field string, set func(*FormValues, string)) func(string) error {
-		return func(s string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
+		return func(s string) error {
+			if v.back {
+				return nil
+			}
+			return v.check(field, func(c *FormValues) { set(c, s) })
+		}
 	}
 	strs := func(field string, set func(*FormValues, []string)) func([]string) error {
-		return func(s []string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
+		return func(s []string) error {
+			if v.back {
+				return nil
+			}
+			return v.check(field, func(c *FormValues) { set(c, s) })
+		}
+	}
+	// both runs a syntax check, then the profile validation of the field.
+	both := func(syntax func(string) error, field func(string) error) func(string) error {
+		return func(s string) error {
+			if v.back {
+				return nil
+			}
+			if err := syntax(s); err != nil {
+				return err
+			}
+			return field(s)
+		}
 	}
 	return huh.NewForm(
 		huh.NewGroup(
@@ -421,12 +438,17 @@ func (v *FormValues) writeConfirm() *huh.Confirm {
 // there is nothing to go back to.
 type formModel struct {
 	form      *huh.Form
+	values    *FormValues
 	cancelled bool
 }
 
 func (m *formModel) Init() tea.Cmd { return m.form.Init() }
 
 func (m *formModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		// Until the next key, fields left are left going back.
+		m.values.back = k.Type == tea.KeyEsc || k.Type == tea.KeyShiftTab
+	}
 	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyEsc {
 		if f := m.form.GetFocusedField(); f != nil && f.GetKey() == FieldName {
 			m.cancelled = true
@@ -450,7 +472,7 @@ func (m *formModel) View() string {
 // NewModel is the bubbletea model `authctl init` runs: the form, plus esc
 // to cancel on the first field. Cancelled reports that.
 func NewModel(v *FormValues) (tea.Model, func() bool) {
-	m := &formModel{form: NewForm(v)}
+	m := &formModel{form: NewForm(v), values: v}
 	m.form.SubmitCmd = tea.Quit
 	m.form.CancelCmd = tea.Quit
 	return m, func() bool { return m.cancelled || m.form.State == huh.StateAborted }

@@ -162,6 +162,12 @@ func TestWizardGuidesInTmux(t *testing.T) {
 	w.waitFor("step 4 of 5")
 	w.keys("Enter", "app.dev.example.com=notaurl", "Enter")
 	w.waitFor(`bad URL "notaurl"`)
+	// Going back to the field before: the error does not stay on screen.
+	w.keys("Escape")
+	if pane := w.pane(); strings.Contains(pane, `bad URL "notaurl"`) || !strings.Contains(pane, "┃ Groups") {
+		t.Fatalf("after esc the services error is still shown (or the focus is elsewhere):\n%s", pane)
+	}
+	w.keys("Enter") // forward again, onto the services field
 	w.keys("C-u", "app.dev.example.com=http://app.default:8080", "Enter")
 	w.waitFor("step 5 of 5")
 	pane := w.pane()

@@ -28,6 +28,10 @@ func TestOneMeaningPerFlagName(t *testing.T) {
 				if f.Deprecated == "" && (strings.Contains(f.Usage, "request") || strings.Contains(f.Usage, "each")) {
 					t.Errorf("%s bounds one request (%q): that is --request-timeout", path, f.Usage)
 				}
+			case "context", "user":
+				if f.Deprecated == "" && strings.Contains(f.Usage, "to write") {
+					t.Errorf("%s names an entry to write (%q): --context and --user select an existing one", path, f.Usage)
+				}
 			case "request-timeout":
 				if !strings.Contains(f.Usage, "one request") {
 					t.Errorf("%s: %q", path, f.Usage)

@@ -107,8 +107,14 @@ Without a profile the user and context are named oidc-HOST after the issuer.`,
 	f.StringVarP(&o.ProfileFile, "filename", "f", "", "profile file")
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file to write (default: first of $KUBECONFIG, or ~/.kube/config)")
 	f.StringVar(&o.Cluster, "cluster", "", "existing kubeconfig cluster for the context (default: the current context's)")
-	f.StringVar(&o.Context, "context", "", "context name (default: PROFILE-oidc)")
-	f.StringVar(&o.User, "user", "", "user name (default: PROFILE-oidc)")
+	// --context and --user select an existing entry on every other
+	// command (and in kubectl); here they name the entries setup writes.
+	f.StringVar(&o.Context, "context-name", "", "name of the context to write (default: PROFILE-oidc)")
+	f.StringVar(&o.User, "user-name", "", "name of the user to write (default: PROFILE-oidc)")
+	f.StringVar(&o.Context, "context", "", "name of the context to write")
+	f.StringVar(&o.User, "user", "", "name of the user to write")
+	_ = f.MarkDeprecated("context", "use --context-name (--context selects an existing context elsewhere)")
+	_ = f.MarkDeprecated("user", "use --user-name (--user selects an existing user elsewhere)")
 	f.BoolVar(&o.SetCurrent, "set-current-context", false, "make the new context the current one")
 	f.StringVar(&o.ExecCommand, "exec-command", "", "plugin command to write (default: authctl-get-token if found, else authctl get-token)")
 	f.BoolVar(&o.ExecAbsolutePath, "exec-absolute-path", false, "write the plugin's absolute path instead of its name on PATH")

@@ -551,7 +551,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		kcRun(t, nil, filepath.Join(bin, "authctl"), "kubeconfig", "setup", "-f", profileFile,
 			"--issuer-url", hydra.IssuerURL, "--certificate-authority", caFile,
 			"--grant-type", "client-credentials", "--client-id", "ci", "--audience", p.Spec.Kubernetes.ClientID,
-			"--kubeconfig", clusterKC, "--cluster", "e2e", "--context", "ci", "--user", "ci",
+			"--kubeconfig", clusterKC, "--cluster", "e2e", "--context-name", "ci", "--user-name", "ci",
 			"--token-cache-dir", cacheDir, "--no-login")
 		out, stderr, err := e.kubectl(false, []string{kubeconfig.ClientSecretEnv + "=ci-secret-0123456789abcdef"},
 			"--context", "ci", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")

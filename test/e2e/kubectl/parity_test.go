@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
@@ -116,7 +117,7 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 		dir := filepath.Join(t.TempDir(), "tokens")
 		kcRun(t, p.browserEnv(), authctl, "kubeconfig", "setup", "--issuer-url", p.hydra.IssuerURL, "--client-id", p.clientID,
 			"--scope", "email,"+p.groupsScope, "--certificate-authority", p.caFile, "--kubeconfig", p.clusterKC, "--cluster", "e2e",
-			"--context", "no-profile", "--user", "no-profile", "--listen", "127.0.0.1:0", "--browser-command", p.self, "--token-cache-dir", dir)
+			"--context-name", "no-profile", "--user-name", "no-profile", "--listen", "127.0.0.1:0", "--browser-command", p.self, "--token-cache-dir", dir)
 		files := kcCacheFiles(t, dir)
 		if len(files) != 1 || kcReadEntry(t, files[0]).RefreshToken == "" {
 			t.Fatalf("no refresh token cached after setup without a profile: %v", files)
@@ -181,7 +182,7 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 		dir := filepath.Join(t.TempDir(), "tokens")
 		kcRun(t, nil, authctl, "kubeconfig", "setup", "--issuer-url", p.hydra.IssuerURL, "--certificate-authority", p.caFile,
 			"--grant-type", "client-credentials", "--client-id", "ci", "--audience", p.clientID,
-			"--kubeconfig", p.clusterKC, "--cluster", "e2e", "--context", "ci-none", "--user", "ci-none",
+			"--kubeconfig", p.clusterKC, "--cluster", "e2e", "--context-name", "ci-none", "--user-name", "ci-none",
 			"--token-cache-dir", dir, "--token-cache-storage", "none", "--no-login")
 		for range 2 {
 			out, stderr, err := p.e.kubectl(false, []string{kubeconfig.ClientSecretEnv + "=ci-secret-0123456789abcdef"},
@@ -215,7 +216,15 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 		dir := filepath.Join(t.TempDir(), "tokens")
 		page := filepath.Join(t.TempDir(), "page.html")
 		kcRun(t, p.browserEnv(stack.BrowserPageLog+"="+page), authctl, p.loginArgs(dir, "--certificate-authority", p.caFile)...)
-		b, err := os.ReadFile(page)
+		// The browser is its own process: it may write the page it got
+		// just after the plugin, which answered it, has exited.
+		var b []byte
+		var err error
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if b, err = os.ReadFile(page); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
 		if err != nil || !strings.Contains(string(b), "authctl is logged in as admin@example.com") {
 			t.Fatalf("callback page: %v\n%s", err, b)
 		}

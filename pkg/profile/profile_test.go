@@ -82,6 +82,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		OathkeeperProxyOpen:       true,
 		OathkeeperProxyNamespaces: []string{},
 		HydraCORSOrigins:          []string{},
+		ProtectedReturnURLs:       []string{},
 	}
 	got := p.Wiring()
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)

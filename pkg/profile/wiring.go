@@ -89,6 +89,12 @@ type Wiring struct {
 	// calls TokenHookURL.
 	TokenHookService string `json:"tokenHookService"`
 	TokenHookURL     string `json:"tokenHookURL"`
+	// ProtectedReturnURLs are scheme://HOST/ of every host whose service
+	// sends browsers to the login page (onFailure: redirect). Oathkeeper's
+	// redirect names the page asked for in return_to, and Kratos honours a
+	// return_to only under an allowed URL: without these a person lands on
+	// the default page after login, not on the tool.
+	ProtectedReturnURLs []string `json:"protectedReturnURLs"`
 	// KubectlRedirectURIs are the loopback redirect URIs of the kubectl
 	// client for spec.kubernetes.redirectPorts (host 127.0.0.1).
 	KubectlRedirectURIs []string `json:"kubectlRedirectURIs"`
@@ -129,6 +135,7 @@ func (p *Profile) Wiring() Wiring {
 	out := *w
 	out.HydraCORSOrigins = slices.Clone(w.HydraCORSOrigins)
 	out.KubectlRedirectURIs = slices.Clone(w.KubectlRedirectURIs)
+	out.ProtectedReturnURLs = slices.Clone(w.ProtectedReturnURLs)
 	out.KratosAdminPeers = slices.Clone(w.KratosAdminPeers)
 	out.HydraAdminPeers = slices.Clone(w.HydraAdminPeers)
 	out.OathkeeperAPIPeers = slices.Clone(w.OathkeeperAPIPeers)
@@ -198,6 +205,17 @@ func (p *Profile) computeWiring() Wiring {
 	w.TokenHookService = svc("token-hook")
 	w.TokenHookURL = internal(w.TokenHookService, TokenHookPort) + "/token-hook"
 	w.KubectlRedirectURIs = kubeconfig.RedirectURIs("127.0.0.1", s.Kubernetes.RedirectPorts)
+	w.ProtectedReturnURLs = []string{}
+	for _, sv := range s.Services {
+		if sv.OnFailure != "redirect" {
+			continue
+		}
+		for _, h := range sv.Hosts {
+			if u := scheme + "://" + strings.ToLower(h) + "/"; !slices.Contains(w.ProtectedReturnURLs, u) {
+				w.ProtectedReturnURLs = append(w.ProtectedReturnURLs, u)
+			}
+		}
+	}
 	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()

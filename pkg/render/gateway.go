@@ -416,12 +416,14 @@ func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) 
 
 // istioHosts turns host names into AuthorizationPolicy hosts. Istio matches
 // the Host header exactly (ignoring case, pilot/pkg/security/authz/matcher
-// HostMatcher), so "h" alone would let "h:443" past the policy: each host
-// also gets "h:*", a prefix match on "h:".
+// HostMatcher), stripping neither a port nor a trailing dot, so "h" alone
+// would let "h:443", "h." and "h.:443" past the policy wherever a route
+// serves them: each host also gets "h:*" (a prefix match on "h:"), "h."
+// and "h.:*".
 func istioHosts(hosts []string) []string {
 	var out []string
 	for _, h := range hosts {
-		out = append(out, h, h+":*")
+		out = append(out, h, h+":*", h+".", h+".:*")
 	}
 	return out
 }

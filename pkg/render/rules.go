@@ -36,8 +36,35 @@ var IdentityHeaders = []string{profile.DefaultSubjectHeader, profile.DefaultEmai
 // method than the one Oathkeeper decided on (Symfony and IIS read
 // X-Original-URL and X-Rewrite-URL, Rails, Express and Spring honour the
 // method-override headers, forward-auth proxies read X-Forwarded-Uri and
-// X-Forwarded-Method). No client may send them to an upstream.
-var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override", "X-Forwarded-Uri", "X-Forwarded-Method"}
+// X-Forwarded-Method, nginx's auth_request passes X-Original-URI and
+// X-Original-Method). No client may send them to an upstream.
+var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+	"X-Forwarded-Uri", "X-Forwarded-Method", "X-Original-Uri", "X-Original-Method"}
+
+// HeaderSpellings are the names a server may read as header h: every
+// choice of "-" or "_" at each separator (CGI, WSGI, Rack and PHP turn both
+// into "_", so X_User_Groups and x-user_groups arrive as HTTP_X_USER_GROUPS),
+// in Go's canonical form (what Oathkeeper's Header.Set writes; every data
+// plane compares header names ignoring case). h itself comes first.
+func HeaderSpellings(h string) []string {
+	h = textproto.CanonicalMIMEHeaderKey(h)
+	out := []string{""}
+	for _, r := range h {
+		var next []string
+		for _, prefix := range out {
+			if r == '-' || r == '_' {
+				next = append(next, prefix+"-", prefix+"_")
+			} else {
+				next = append(next, prefix+string(r))
+			}
+		}
+		out = next
+	}
+	for i := range out {
+		out[i] = textproto.CanonicalMIMEHeaderKey(out[i])
+	}
+	return out
+}
 
 // NeutralizedHeaders are the default IdentityHeaders, every identity header
 // name any of the services uses (forward.headers), and OverrideHeaders, in
@@ -266,9 +293,13 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		// Every allowing rule sets every neutralized header: the real
 		// value where the service gets one, empty otherwise, so a client's
 		// own copy never reaches the upstream, whatever the route.
+		// Every spelling a server may fold into the same name is set too:
+		// Istio and ingress controllers pass names with underscores.
 		set := map[string]string{}
 		for _, h := range neutral {
-			set[h] = ""
+			for _, sp := range HeaderSpellings(h) {
+				set[sp] = ""
+			}
 		}
 		switch s.Forward.Mode {
 		case "headers":
@@ -289,8 +320,9 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		case "reissue":
 			r.Mutators = append(r.Mutators, Handler{Handler: "id_token", Config: map[string]any{
 				"ttl": s.Forward.TTL,
-				"claims": `{"aud": ` + templateLiteral(mustJSON(s.Forward.Audience)) +
-					`, "email": {{ toJson ` + emailField(s) + ` }}, "groups": {{ ` + groupsJSON(s) + ` }}}`,
+				"claims": verifiedEmail(s) + extraLookup("groups", "list", groupsPath(s)) +
+					`{"aud": ` + templateLiteral(mustJSON(s.Forward.Audience)) +
+					`, "email": {{ toJson $email }}, "groups": ` + groupsJSON + `}`,
 			}})
 			headers["authorization"] = true
 			rs.UsesIDToken = true
@@ -572,11 +604,14 @@ const KratosSessionCookie = "ory_kratos_session"
 // cookiesWithoutSession is the header mutator template (Oathkeeper's
 // text/template with sprig) for the Cookie header an upstream gets: every
 // cookie the request carried, from every Cookie header line, except the
-// Kratos session.
+// Kratos session. A cookie's name is compared as Kratos reads it (Go's
+// net/http readCookies: split on ";", the name is what precedes the first
+// "=", trimmed), so "ory_kratos_session =v" goes too; sprig's trim removes
+// at least the white space textproto.TrimString does.
 const cookiesWithoutSession = `{{- $kept := list -}}` +
 	`{{- range splitList ";" (join ";" (.MatchContext.Header.Values "Cookie")) -}}` +
 	`{{- $c := trim . -}}` +
-	`{{- if and $c (not (hasPrefix "` + KratosSessionCookie + `=" $c)) }}{{ $kept = append $kept $c }}{{ end -}}` +
+	`{{- if and $c (ne (trim (index (splitList "=" $c) 0)) "` + KratosSessionCookie + `") }}{{ $kept = append $kept $c }}{{ end -}}` +
 	`{{- end -}}` +
 	`{{- join "; " $kept -}}`
 
@@ -591,42 +626,74 @@ func usesSession(s profile.Service) bool {
 	return false
 }
 
-func emailField(s profile.Service) string {
-	if usesSession(s) {
-		return ".Extra.identity.traits.email"
+// extraLookup is a template that sets $name to the value at the dotted
+// path below .Extra, or leaves it at init. Every step is checked to be a
+// map holding the next key: Kratos sends "metadata_public": null for an
+// identity nobody gave any (everyone who registered or came through SSO),
+// and a plain .Extra.identity.metadata_public.groups then fails the
+// template, which Oathkeeper answers with 500.
+func extraLookup(name, init, path string) string {
+	var open, closing strings.Builder
+	open.WriteString(`{{ $` + name + ` := ` + init + ` }}{{ with .Extra }}`)
+	for _, k := range strings.Split(path, ".") {
+		open.WriteString(`{{ if kindIs "map" . }}{{ with index . ` + templateLiteral(mustJSON(k)) + ` }}`)
+		closing.WriteString(`{{ end }}{{ end }}`)
 	}
-	return ".Extra.email"
+	return open.String() + `{{ $` + name + ` = . }}` + closing.String() + `{{ end }}`
 }
 
-func emailTemplate(s profile.Service) string { return "{{ print " + emailField(s) + " }}" }
+// verifiedEmail is a template that sets $email to the address an upstream
+// may rely on, or "". From a Kratos session: traits.email only when
+// Kratos' verifiable_addresses marks that address verified (a person can
+// change traits.email to anything in the settings flow; the new address is
+// unverified until they prove it). From a token: the email claim only when
+// email_verified is true (the token hook sets it from the same list).
+func verifiedEmail(s profile.Service) string {
+	if !usesSession(s) {
+		return extraLookup("claim", `""`, "email") + extraLookup("claimVerified", `""`, "email_verified") +
+			`{{ $email := "" }}{{ if eq (toString $claimVerified) "true" }}{{ $email = toString $claim }}{{ end }}`
+	}
+	return extraLookup("trait", `""`, "identity.traits.email") + extraLookup("addresses", "list", "identity.verifiable_addresses") +
+		`{{ $email := "" }}{{ $want := lower (trim (toString $trait)) }}` +
+		`{{ if and $want (kindIs "slice" $addresses) }}{{ range $addresses }}` +
+		`{{ if and (kindIs "map" .) (eq (toString (index . "verified")) "true") (eq (lower (trim (toString (index . "value")))) $want) }}{{ $email = $want }}{{ end }}` +
+		`{{ end }}{{ end }}`
+}
+
+func emailTemplate(s profile.Service) string { return verifiedEmail(s) + `{{ $email }}` }
 
 // preferredUsernameTemplate prints forward.claims.preferredUsername, or the
-// email when the identity or token has none.
+// verified email when the identity or token has none. The value is what the
+// person or the token says (traits are self-service): a display name, never
+// a basis for access.
 func preferredUsernameTemplate(s profile.Service) string {
-	field := ".Extra." + s.Forward.Claims.PreferredUsername
+	path := s.Forward.Claims.PreferredUsername
 	if usesSession(s) {
-		field = ".Extra.identity." + s.Forward.Claims.PreferredUsername
+		path = "identity." + path
 	}
-	return "{{ with " + field + " }}{{ print . }}{{ else }}" + emailTemplate(s) + "{{ end }}"
+	return extraLookup("name", `""`, path) + verifiedEmail(s) +
+		`{{ if $name }}{{ print $name }}{{ else }}{{ $email }}{{ end }}`
 }
 
-func groupsField(s profile.Service) string {
+func groupsPath(s profile.Service) string {
 	if usesSession(s) {
-		return ".Extra.identity.metadata_public.groups"
+		return "identity.metadata_public.groups"
 	}
-	return ".Extra.groups"
+	return "groups"
 }
 
 func groupsTemplate(s profile.Service) string {
-	return "{{ if " + groupsField(s) + " }}{{ join \",\" " + groupsField(s) + " }}{{ end }}"
+	return extraLookup("groups", "list", groupsPath(s)) + `{{ if kindIs "slice" $groups }}{{ join "," $groups }}{{ end }}`
 }
 
-func groupsJSON(s profile.Service) string {
-	return "if " + groupsField(s) + " }}{{ toJson " + groupsField(s) + " }}{{ else }}[]{{ end"
-}
+// groupsJSON prints $groups as a JSON list ([] when the identity or token
+// has none, or something that is no list).
+// The template sets $groups first (extraLookup), then prints them.
+const groupsJSON = `{{ if kindIs "slice" $groups }}{{ toJson $groups }}{{ else }}[]{{ end }}`
 
 func groupsPayload(s profile.Service) string {
-	return `{"subject": {{ toJson .Subject }}, "groups": {{ ` + groupsJSON(s) + ` }}, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
+	return extraLookup("groups", "list", groupsPath(s)) +
+		`{"subject": {{ toJson .Subject }}, "groups": ` + groupsJSON + `, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
 }
 
 // buildHandlers enables exactly the handlers the rules reference and gives
@@ -652,15 +719,20 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 		"cookie_session": map[string]any{"enabled": used["authn:cookie_session"], "config": map[string]any{
 			"check_session_url": w.CheckSessionURL,
 			"preserve_path":     true,
-			"extra_from":        "@this",
-			"subject_from":      "identity.id",
-			"only":              []string{KratosSessionCookie},
+			// Oathkeeper asks with the request's own method otherwise
+			// (authn.PrepareRequest); Kratos answers HEAD on whoami with
+			// no body, which Oathkeeper cannot read: 500 for HEAD.
+			"force_method": "GET",
+			"extra_from":   "@this",
+			"subject_from": "identity.id",
+			"only":         []string{KratosSessionCookie},
 		}},
 	}
 	if used["authn:bearer_token"] {
 		authn["bearer_token"] = map[string]any{"enabled": true, "config": map[string]any{
 			"check_session_url": w.CheckSessionURL,
 			"preserve_path":     true,
+			"force_method":      "GET",
 			"extra_from":        "@this",
 			"subject_from":      "identity.id",
 		}}

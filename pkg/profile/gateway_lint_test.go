@@ -90,7 +90,7 @@ func TestAPIPeers(t *testing.T) {
 		kratosAdmin, hydraAdmin, oathkeeper []string
 		namespaces                          []string
 	}{
-		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection]}\n",
+		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection], audience: [https://a.example.com]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
 		{"envoy gateway", "  gateway: {target: envoy-gateway, tlsSecretName: example-com-tls}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},

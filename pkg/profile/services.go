@@ -10,6 +10,32 @@ import (
 	"strings"
 )
 
+// validateAudiences refuses a token audience that is a client id of the
+// profile: Hydra puts the client id in the aud of every id_token it issues
+// to that client, so the kubectl client's (or an SPA's) id_tokens would
+// open the service. clientIDs are the kubectl client and the bootstrapped
+// clients.
+func (p *Profile) validateAudiences(clientIDs map[string]string) ErrorList {
+	var errs ErrorList
+	for i, sv := range p.Spec.Services {
+		for j, a := range sv.Audience {
+			if who, ok := clientIDs[a]; ok {
+				errs = append(errs, p.Errorf(fmt.Sprintf("spec.services[%d].audience[%d]", i, j),
+					"use an audience no client is named after, such as https://"+firstOr(sv.Hosts, sv.Name),
+					"audience %q is the client id of %s: every id_token Hydra issues to that client carries it as aud and would open this service", a, who))
+			}
+		}
+	}
+	return errs
+}
+
+func firstOr(list []string, fallback string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return fallback
+}
+
 // validateServices checks the protected services and lints the access rules
 // they become: Oathkeeper rejects a request that two rules match, so any
 // overlap is an error, and a service whose every request another service
@@ -96,8 +122,13 @@ func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 		if onlyAnonymous && sv.Forward.Mode != "passthrough" {
 			add(path+".forward.mode", "anonymous requests have no identity to forward; use passthrough", "%s needs an authenticated subject", sv.Forward.Mode)
 		}
-		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !slices.Contains(sv.Allow, "jwt") && !slices.Contains(sv.Allow, "oauth2_introspection") {
+		tokens := slices.Contains(sv.Allow, "jwt") || slices.Contains(sv.Allow, "oauth2_introspection")
+		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !tokens {
 			add(path+".requiredScopes", "scopes and audience are checked by jwt or oauth2_introspection", "requiredScopes/audience without a token authenticator")
+		}
+		if tokens && len(sv.Audience) == 0 {
+			add(path+".allow", "set audience: [https://"+firstOr(sv.Hosts, sv.Name)+"] (any name no client has) and let only the clients that may call it request that audience",
+				"a token service without audience accepts every token Hydra signs: every engineer's kubectl id_token and every client's own token")
 		}
 		errs = append(errs, p.validateForwardHeaders(path, sv)...)
 		if sv.Forward.Mode == "reissue" {

@@ -212,9 +212,14 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	}
 	errs = append(errs, svcErrs...)
 	errs = append(errs, p.validateTLS()...)
-	if !opts.SkipBootstrapInputs {
-		errs = append(errs, p.validateBootstrap(opts.CheckIdentities)...)
+	clientIDs := map[string]string{}
+	if On(s.Kubernetes.Enabled) && s.Kubernetes.ClientID != "" {
+		clientIDs[s.Kubernetes.ClientID] = "the kubectl client (spec.kubernetes.clientID)"
 	}
+	if !opts.SkipBootstrapInputs {
+		errs = append(errs, p.validateBootstrap(opts.CheckIdentities, clientIDs)...)
+	}
+	errs = append(errs, p.validateAudiences(clientIDs)...)
 	for i, o := range s.Hydra.CORSAllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			add(fmt.Sprintf("spec.hydra.corsAllowedOrigins[%d]", i), "use an origin such as https://app.example.com (scheme, host and port only)", "bad origin %q: %v", o, err)
@@ -296,8 +301,9 @@ func (p *Profile) validateTLS() ErrorList {
 // validateBootstrap reads the bootstrap input files the way `authctl
 // bootstrap` will, so a missing file or a bad item fails now, not against a
 // server: the clients file always, the identities file (which may be large)
-// when asked. Secrets named by client_secret_env need not be set yet.
-func (p *Profile) validateBootstrap(identities bool) ErrorList {
+// when asked. Secrets named by client_secret_env need not be set yet. The
+// clients' ids are added to clientIDs.
+func (p *Profile) validateBootstrap(identities bool, clientIDs map[string]string) ErrorList {
 	var errs ErrorList
 	b := p.Spec.Bootstrap
 	report := func(field string, err error) {
@@ -322,6 +328,9 @@ func (p *Profile) validateBootstrap(identities bool) ErrorList {
 			report("spec.bootstrap.clients", err)
 		}
 		p.browserOrigins = browserOrigins(clients)
+		for _, c := range clients {
+			clientIDs[c.ID] = fmt.Sprintf("the client in %s line %d", b.Clients, c.Source.Line)
+		}
 	}
 	return errs
 }

@@ -27,6 +27,7 @@ spec:
       hosts: [docs.example.com]
       upstream: {service: docs, port: 80}
       allow: [jwt]
+      audience: [https://docs.example.com]
       forward:
         mode: headers
         headers: {subject: x-auth-request-user, email: X-Auth-Request-Email, groups: X-Auth-Request-Groups, preferredUsername: X-Auth-Request-Preferred-Username}

@@ -754,3 +754,42 @@ func browserClientIDToken(t *testing.T, h *stack.Hydra) string {
 	}
 	return tok.IDToken
 }
+
+// TestProtectedHostsAreReturnURLs: Oathkeeper's login redirect names the
+// page asked for in return_to; the real Kratos, with the rendered config,
+// accepts a browser login flow for it and keeps it as the flow's
+// return_to, so the person comes back to the tool after logging in. A host
+// no service declares stays refused.
+func TestProtectedHostsAreReturnURLs(t *testing.T) {
+	stack.Require(t)
+	r := renderAttackProfile(t, "ingress")
+	k := e2e.StartKratos(t, r, nil)
+	for _, tc := range []struct {
+		returnTo string
+		ok       bool
+	}{
+		{"https://" + wiki + "/wiki/Home?tab=1", true},
+		{"https://" + grafana + "/d/1", true},
+		{"https://" + docs + "/guide", true},
+		{"https://evil.example.org/x", false},
+		{"https://secret.corp.example.com/x", false},
+	} {
+		req, _ := http.NewRequest("GET", k.PublicURL+"self-service/login/browser?return_to="+url.QueryEscape(tc.returnTo), nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flow struct {
+			ReturnTo string `json:"return_to"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&flow)
+		resp.Body.Close()
+		switch {
+		case tc.ok && (resp.StatusCode != http.StatusOK || err != nil || flow.ReturnTo != tc.returnTo):
+			t.Errorf("return_to %s: HTTP %d, flow return_to %q (%v); want the flow to keep it", tc.returnTo, resp.StatusCode, flow.ReturnTo, err)
+		case !tc.ok && resp.StatusCode == http.StatusOK:
+			t.Errorf("return_to %s: Kratos accepted a host no service declares", tc.returnTo)
+		}
+	}
+}

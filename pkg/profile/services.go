@@ -145,6 +145,11 @@ func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 		}
 		i, j := pair[0], pair[1]
 		a, b := s.Services[i], s.Services[j]
+		if splitsMethods(a, b) {
+			add(fmt.Sprintf("spec.services[%d].methods", j), "serve all methods of these paths from one service, or give the POST service the same or narrower allow, requiredGroups, requiredScopes and audience",
+				"services %q and %q split the methods of the same paths, and the one that takes POST lets in people the other does not: a form field _method=%s (Rails, Laravel, Symfony) makes the upstream run the other's method with the POST's access",
+				a.Name, b.Name, firstOther(a, b))
+		}
 		if !overlaps(a, b) {
 			continue
 		}
@@ -318,6 +323,51 @@ func overlaps(a, b Service) bool {
 		}
 	}
 	return false
+}
+
+// splitsMethods reports whether a and b serve the same paths of a host
+// with different methods, one of them takes POST, and that one lets in
+// someone the other does not: the body of a POST can name another method
+// (_method), which the gateway cannot see.
+func splitsMethods(a, b Service) bool {
+	if !intersects(a.Hosts, b.Hosts) || intersects(methodsOf(a), methodsOf(b)) {
+		return false
+	}
+	post, other := a, b
+	switch {
+	case slices.Contains(methodsOf(b), "POST"):
+		post, other = b, a
+	case !slices.Contains(methodsOf(a), "POST"):
+		return false
+	}
+	if narrower(post, other) {
+		return false
+	}
+	for _, pa := range a.Paths {
+		for _, pb := range b.Paths {
+			if pathCovers(pa, pb) || pathCovers(pb, pa) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// narrower reports whether everyone service a lets in is also let in by
+// b: a's authenticators are among b's, a's required groups among b's (any
+// one of them admits) or b requires none, and a asks at least b's scopes
+// and audiences.
+func narrower(a, b Service) bool {
+	groups := len(b.RequiredGroups) == 0 || (len(a.RequiredGroups) > 0 && subset(a.RequiredGroups, b.RequiredGroups))
+	return subset(a.Allow, b.Allow) && groups && subset(b.RequiredScopes, a.RequiredScopes) && subset(b.Audience, a.Audience)
+}
+
+// firstOther is a method of the service that does not take POST.
+func firstOther(a, b Service) string {
+	if slices.Contains(methodsOf(a), "POST") {
+		a = b
+	}
+	return methodsOf(a)[0]
 }
 
 // covers reports whether a matches every request b matches.

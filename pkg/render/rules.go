@@ -41,6 +41,22 @@ var IdentityHeaders = []string{profile.DefaultSubjectHeader, profile.DefaultEmai
 var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
 	"X-Forwarded-Uri", "X-Forwarded-Method", "X-Original-Uri", "X-Original-Method"}
 
+// methodOverrideHeader carries the refusal of a _method query parameter:
+// every allowing rule sets it (empty), so its template runs on every
+// request a rule allows.
+const methodOverrideHeader = "X-Http-Method-Override"
+
+// MethodParameter is the query parameter Rails, Laravel and Symfony read
+// as the method of a POST (POST /x?_method=DELETE runs DELETE). The
+// query is the one part of the request no rule matches (Oathkeeper matches
+// scheme://host/path), so the header mutator refuses it: its template
+// fails and Oathkeeper answers 500 instead of forwarding, on every target.
+const MethodParameter = "_method"
+
+// refuseMethodParameter is that template; it prints nothing otherwise.
+const refuseMethodParameter = `{{ if .MatchContext.URL.Query.Has "` + MethodParameter + `" }}` +
+	`{{ fail "the query names a method (` + MethodParameter + `): refused, the rule decided on the request's own method" }}{{ end }}`
+
 // HeaderSpellings are the names a server may read as header h: every
 // choice of "-" or "_" at each separator (CGI, WSGI, Rack and PHP turn both
 // into "_", so X_User_Groups and x-user_groups arrive as HTTP_X_USER_GROUPS),
@@ -202,12 +218,21 @@ var authenticatorFor = map[string]string{
 }
 
 // safeTail matches the rest of a path below a prefix, one segment at a time.
-// Oathkeeper matches the percent-decoded path, so a segment that is "." or
-// "..", "..;" (Tomcat), or holds a backslash, a "%" (left over from double
-// encoding), a control character or nothing (a double slash) is refused: such
-// a path may name another resource once the upstream normalises it, so it
-// falls to the default deny instead of matching an allow rule.
-const safeTail = `(?:/(?!\.{1,2}(?:[;/]|$))[^/\\%\x00-\x1f\x7f]+)*/?`
+// Oathkeeper matches the percent-decoded path, so a segment made only of
+// dots and spaces ("." and "..", also "...", ".. " and ". .", which Windows
+// servers trim to a dot segment), such a segment with a path parameter
+// ("..;", Tomcat), or a segment that holds a backslash, a "%" (left over
+// from double encoding), a control character, a non-ASCII look-alike of
+// "." (one and two dot leader, ellipsis, small, fullwidth, ideographic and
+// halfwidth ideographic full stops, which best-fit mappings turn into ".")
+// or nothing (a double slash) is refused: such a path may name another
+// resource once the upstream normalises it, so it falls to the default deny
+// instead of matching an allow rule. The look-alikes are written as
+// themselves, which regexp2 and Go's regexp read alike.
+const safeTail = `(?:/(?![. ]*(?:[;/]|$))[^/\\%\x00-\x1f\x7f` + dotLookalikes + `]+)*/?`
+
+// dotLookalikes are the non-ASCII characters that some servers map to ".".
+const dotLookalikes = "\u2024\u2025\u2026\ufe52\uff0e\u3002\uff61"
 
 // URLPattern is the regular expression (regexp2 syntax, no delimiters) that
 // matches the URLs of a service: scheme://host[:port]/path, where the path is
@@ -301,6 +326,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 				set[sp] = ""
 			}
 		}
+		set[methodOverrideHeader] = refuseMethodParameter
 		switch s.Forward.Mode {
 		case "headers":
 			names := s.Forward.Headers

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -128,6 +129,52 @@ spec:
 	}
 }
 
+// oathkeeperSession is the part of Oathkeeper's AuthenticationSession the
+// templates read.
+type oathkeeperSession struct {
+	Subject      string
+	Extra        map[string]any
+	MatchContext struct {
+		URL    *url.URL
+		Header http.Header
+	}
+}
+
+// TestMethodParameterRefused: every allowing rule's header mutator fails
+// (Oathkeeper then forwards nothing) when the query names a method, in
+// any spelling a framework decodes to _method, and prints nothing
+// otherwise.
+func TestMethodParameterRefused(t *testing.T) {
+	p, err := profile.Parse("p.yaml", t.TempDir(), []byte(`apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata: {name: dev}
+spec:
+  domain: example.com
+  services:
+    - {name: a, hosts: [a.example.com], upstream: {url: "http://up:80"}, allow: [anonymous], forward: {mode: passthrough}}
+    - {name: b, hosts: [b.example.com], upstream: {url: "http://up:80"}, allow: [session]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range render.BuildRules(p).Rules {
+		if r.Authorizer.Handler == "deny" {
+			continue
+		}
+		tmpl := r.Mutators[len(r.Mutators)-1].Config["headers"].(map[string]string)["X-Http-Method-Override"]
+		for query, refused := range map[string]bool{"": false, "x=1": false, "method=DELETE": false, "_method=DELETE": true,
+			"a=1&_method=PUT": true, "%5Fmethod=DELETE": true, "_method": true, "_Method=DELETE": false} {
+			var sess oathkeeperSession
+			sess.MatchContext.URL = &url.URL{Scheme: "https", Host: "a.example.com", Path: "/x", RawQuery: query}
+			var out bytes.Buffer
+			err := oathkeeperTemplate(t, tmpl).Execute(&out, sess)
+			if (err != nil) != refused || out.String() != "" {
+				t.Errorf("rule %s, query %q: error %v, output %q; want refused %t", r.ID, query, err, out.String(), refused)
+			}
+		}
+	}
+}
+
 // TestRuleTemplatesForIdentitiesAsPeopleAre executes every template of the
 // header, reissue and remote_json handlers for identities as Kratos
 // returns them for people who were not bootstrapped: no metadata_public
@@ -186,11 +233,8 @@ spec:
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sess := struct {
-				Subject      string
-				Extra        map[string]any
-				MatchContext struct{ Header http.Header }
-			}{Subject: "id-1", Extra: map[string]any{"identity": c.identity}}
+			sess := oathkeeperSession{Subject: "id-1", Extra: map[string]any{"identity": c.identity}}
+			sess.MatchContext.URL, _ = url.Parse("https://a.example.com/x?y=1")
 			run := func(text string) string {
 				var out bytes.Buffer
 				if err := oathkeeperTemplate(t, text).Execute(&out, sess); err != nil {

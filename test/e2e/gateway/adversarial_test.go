@@ -25,7 +25,8 @@ import (
 
 // attackProfile protects the same services on every target: grafana needs
 // the admins group and gets the user in headers, the wiki needs a session,
-// its /status is public (GET and HEAD), reports gets a reissued JWT, docs
+// its /status is public (GET and HEAD) and so are its /forms (GET and
+// POST; every other method is denied), reports gets a reissued JWT, docs
 // reads oauth2-proxy's X-Auth-Request-* headers, and api takes Hydra's JWTs
 // for its own audience.
 const attackProfile = `apiVersion: authctl.dev/v1alpha1
@@ -61,6 +62,13 @@ spec:
       hosts: [wiki.corp.example.com]
       paths: [/status]
       methods: [GET, HEAD]
+      upstream: {url: "http://wiki.tools.svc.cluster.local:8080"}
+      allow: [anonymous]
+      forward: {mode: passthrough}
+    - name: forms
+      hosts: [wiki.corp.example.com]
+      paths: [/forms]
+      methods: [GET, POST]
       upstream: {url: "http://wiki.tools.svc.cluster.local:8080"}
       allow: [anonymous]
       forward: {mode: passthrough}
@@ -532,6 +540,17 @@ func attackCases(s sessions, master string) []attackCase {
 		{"the Kratos session cookie quoted and tab-spaced on a reissue route",
 			get1(reports, "/q1", "Cookie", "a=1; "+s.admin), allowedWith(map[string]string{"Cookie": "a=1"}),
 			get1(reports, "/q1", "Cookie", "a=1; "+strings.Replace(s.admin, "=", "\t=\"", 1)+`"`), allowedWith(map[string]string{"Cookie": "a=1"})},
+		// No method override by parameter (issue 20 #3): Rails, Laravel and
+		// Symfony run POST ?_method=DELETE as DELETE, which no rule allows.
+		{"a method named in the query on a public POST route",
+			attack{"POST", wiki, "/forms/1", header(json...)}, allowed,
+			attack{"POST", wiki, "/forms/1?_method=DELETE", header(json...)}, denied},
+		{"a percent-encoded method parameter after another one",
+			attack{"POST", wiki, "/forms/1?a=1", header(json...)}, allowed,
+			attack{"POST", wiki, "/forms/1?a=1&%5Fmethod=DELETE", header(json...)}, denied},
+		{"a method named in the query with a valid session",
+			attack{"POST", wiki, "/api/pages", header(with("Cookie", s.staff)...)}, allowed,
+			attack{"POST", wiki, "/api/pages?_method=PUT", header(with("Cookie", s.staff)...)}, denied},
 		// Istio strips neither a trailing dot nor a port (issue 20 #7).
 		{"trailing dot and port", get1(wiki, "/api/pages", json...), status(401), get1(wiki+".:443", "/api/pages", json...), denied},
 		{"trailing dot on a group-protected host", get1(grafana, "/d/1", with("Cookie", s.staff)...), status(403),
@@ -600,7 +619,7 @@ func TestAdversarialGateways(t *testing.T) {
 	t.Cleanup(authzSrv.Close)
 	master := base.Secrets.Oathkeeper.HeaderSecret
 	cases := attackCases(s, master)
-	if len(cases) < 60 {
+	if len(cases) < 70 {
 		t.Fatalf("only %d attacks", len(cases))
 	}
 	for _, target := range gatewayTargets {

@@ -3,6 +3,7 @@ package profile
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -393,6 +394,10 @@ func covers(a, b Service) bool {
 // internal APIs (Kratos or Hydra admin, Oathkeeper's decision API or proxy,
 // the authz and token-hook servers), which must never be published. It
 // returns the offending field and a description, or "".
+// internalPorts are the ports of the stack's internal APIs.
+var internalPorts = map[int]string{KratosAdminPort: "the Kratos admin port", HydraAdminPort: "the Hydra admin port", OathkeeperAPIPort: "Oathkeeper's API port",
+	OathkeeperProxyPort: "Oathkeeper's proxy port", AuthzPort: "the group-check port", TokenHookPort: "the token hook's port"}
+
 func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 	internal := map[string]string{
 		w.KratosAdminService:     "the Kratos admin API",
@@ -421,14 +426,23 @@ func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 			return "", ""
 		}
 		host := strings.ToLower(strings.TrimSuffix(pu.Hostname(), "."))
+		port, _ := strconv.Atoi(pu.Port())
+		if ip := net.ParseIP(host); ip != nil {
+			// A ClusterIP or pod IP: which Service it belongs to is not in
+			// the profile, so an admin or decision port is refused.
+			if d, ok := internalPorts[port]; ok {
+				return "url", "an IP address on " + d + ", which may be the stack's own"
+			}
+			return "", ""
+		}
 		service, rest, _ := strings.Cut(host, ".")
-		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && rest != w.Namespace+".svc.cluster.local" {
+		// NAME, NAME.NS, NAME.NS.svc and NAME.NS.svc.<any cluster domain>.
+		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && !strings.HasPrefix(rest, w.Namespace+".svc.") {
 			return "", ""
 		}
 		if d, ok := internal[service]; ok {
 			return "url", d
 		}
-		port, _ := strconv.Atoi(pu.Port())
 		if d, ok := adminPorts[port]; ok && ours(service) {
 			return "url", d + " of the stack's Service " + service
 		}

@@ -83,6 +83,11 @@ var lintCases = []lintCase{
 	{"multi-host: second host outside cookie domain", svc("a", "a.example.com, a.other.org", "", "", "session"), `spec.services[0].hosts[1]: host "a.other.org" is outside the cookie domain`},
 	{"multi-host: second host is the stack's", svc("a", "a.example.com, oauth.example.com", "", "", "session"), `spec.services[0].hosts[1]: host "oauth.example.com" belongs to the auth stack`},
 	// The stack's internal APIs are never upstreams (more in gateway_lint_test.go).
+	{"upstream URL port out of range", raw("a", `{url: "http://up:99999"}`, "session", ""), `spec.services[0].upstream.url: bad URL "http://up:99999": port 99999 is outside 1-65535`},
+	{"upstream is an IP on the hydra admin port", raw("a", `{url: "http://10.96.12.34:4445"}`, "anonymous", "      forward: {mode: passthrough}\n"), "spec.services[0].upstream.url: upstream is an IP address on the Hydra admin port"},
+	{"upstream is an IPv6 literal on the decision port", raw("a", `{url: "http://[fd00::1]:4456"}`, "anonymous", "      forward: {mode: passthrough}\n"), "upstream is an IP address on Oathkeeper's API port"},
+	{"upstream IP on another port", raw("a", `{url: "http://10.96.12.34:8080"}`, "anonymous", "      forward: {mode: passthrough}\n"), ""},
+	{"upstream is the admin API under another cluster domain", raw("a", `{url: "http://dev-kratos-admin.dev.svc.corp.internal:4434"}`, "anonymous", "      forward: {mode: passthrough}\n"), "upstream is the Kratos admin API"},
 	{"upstream is the kratos admin API", "    - name: a\n      hosts: [a.example.com]\n      upstream: {service: dev-kratos-admin, port: 4434}\n      allow: [anonymous]\n", "spec.services[0].upstream.service: upstream is the Kratos admin API"},
 	{"istio without a selector", svc("a", "a.example.com", "", "", "session") + "  gateway:\n    target: istio\n    selector: {}\n", "spec.gateway.selector: an Istio policy without a selector applies to every workload"},
 	{"istio selector picks the stack", svc("a", "a.example.com", "", "", "session") + "  gateway:\n    target: istio\n    selector: {app.kubernetes.io/part-of: authctl}\n", "spec.gateway.selector: the selector picks the stack's own pods"},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -270,6 +271,11 @@ func checkURL(v string, httpsOnly bool) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("missing host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is outside 1-65535", p)
+		}
 	}
 	return nil
 }

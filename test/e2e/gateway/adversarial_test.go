@@ -819,3 +819,37 @@ func TestProtectedHostsAreReturnURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestIstioWithoutServices: a profile that protects nothing yet (init
+// --defaults --gateway istio) leaves the ingress gateway alone: the login
+// pages and other apps are served, nothing is sent to Oathkeeper. A CUSTOM
+// policy without hosts would match every host and have the real
+// Oathkeeper, which has no rule but the default deny, refuse them all.
+func TestIstioWithoutServices(t *testing.T) {
+	stack.Require(t)
+	for _, denyAll := range []bool{false, true} {
+		t.Run(fmt.Sprintf("denyAll=%t", denyAll), func(t *testing.T) {
+			p, err := profile.Parse("istio-empty.yaml", t.TempDir(), []byte(fmt.Sprintf(`apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata: {name: tools, namespace: auth}
+spec:
+  domain: corp.example.com
+  kubernetes: {enabled: false}
+  gateway: {target: istio, denyAll: %t}
+`, denyAll)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := e2e.RenderProfile(t, "istio-empty", p)
+			k := e2e.StartKratos(t, r, nil)
+			o := startOathkeeperFor(t, r, k, "http://127.0.0.1:9/authorize", "http://127.0.0.1:9")
+			gw := istioDataPlane(t, r, strings.TrimSuffix(strings.TrimPrefix(o.APIURL, "http://"), "/"))
+			w := r.Profile.Wiring()
+			for _, host := range []string{w.AuthHost, w.KratosHost, w.HydraHost} {
+				if out := gw.do(t, get1(host, "/login")); out.status != http.StatusOK || out.upstream == nil {
+					t.Errorf("%s/login: %s; want it served without asking Oathkeeper", host, out)
+				}
+			}
+		})
+	}
+}

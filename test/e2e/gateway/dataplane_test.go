@@ -541,7 +541,12 @@ func istioDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPla
 		var hosts []string
 		for _, rule := range list(e2e.Get(m, "spec.rules")) {
 			for _, to := range list(rule.(map[string]any)["to"]) {
-				hosts = append(hosts, strs(e2e.Get(to.(map[string]any), "operation.hosts"))...)
+				h := strs(e2e.Get(to.(map[string]any), "operation.hosts"))
+				if len(h) == 0 {
+					// An operation that names no hosts matches every host.
+					h = []string{"*"}
+				}
+				hosts = append(hosts, h...)
 			}
 		}
 		switch str(e2e.Get(m, "spec.action")) {

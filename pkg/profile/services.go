@@ -313,9 +313,12 @@ func pathCovers(p, q string) bool {
 }
 
 func overlaps(a, b Service) bool {
-	if !intersects(a.Hosts, b.Hosts) || !intersects(methodsOf(a), methodsOf(b)) {
-		return false
-	}
+	return intersects(a.Hosts, b.Hosts) && intersects(methodsOf(a), methodsOf(b)) && pathsOverlap(a, b)
+}
+
+// pathsOverlap reports whether a path of a and a path of b share requests
+// (one covers the other).
+func pathsOverlap(a, b Service) bool {
 	for _, pa := range a.Paths {
 		for _, pb := range b.Paths {
 			if pathCovers(pa, pb) || pathCovers(pb, pa) {
@@ -341,17 +344,7 @@ func splitsMethods(a, b Service) bool {
 	case !slices.Contains(methodsOf(a), "POST"):
 		return false
 	}
-	if narrower(post, other) {
-		return false
-	}
-	for _, pa := range a.Paths {
-		for _, pb := range b.Paths {
-			if pathCovers(pa, pb) || pathCovers(pb, pa) {
-				return true
-			}
-		}
-	}
-	return false
+	return !narrower(post, other) && pathsOverlap(a, b)
 }
 
 // narrower reports whether everyone service a lets in is also let in by

@@ -83,6 +83,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		OathkeeperProxyNamespaces: []string{},
 		HydraCORSOrigins:          []string{},
 		ProtectedReturnURLs:       []string{},
+		ClusterDomain:             "cluster.local",
 	}
 	got := p.Wiring()
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,15 +24,18 @@ const (
 	TokenHookPort = 4460
 )
 
+// DefaultClusterDomain is Kubernetes' default cluster DNS domain.
+const DefaultClusterDomain = "cluster.local"
+
 // ServiceHost is the in-cluster DNS name of a Service.
-func ServiceHost(service, namespace string) string {
-	return service + "." + namespace + ".svc.cluster.local"
+func ServiceHost(service, namespace, clusterDomain string) string {
+	return service + "." + namespace + ".svc." + clusterDomain
 }
 
 // ServiceURL is the in-cluster http URL of a Service port (no trailing
 // slash).
-func ServiceURL(service, namespace string, port int) string {
-	return fmt.Sprintf("http://%s:%d", ServiceHost(service, namespace), port)
+func ServiceURL(service, namespace, clusterDomain string, port int) string {
+	return fmt.Sprintf("http://%s:%d", ServiceHost(service, namespace, clusterDomain), port)
 }
 
 // Wiring is every name and URL that connects the components. It is
@@ -39,6 +43,9 @@ func ServiceURL(service, namespace string, port int) string {
 type Wiring struct {
 	Name         string `json:"name"`
 	Namespace    string `json:"namespace"`
+	// ClusterDomain ends every in-cluster Service name (spec.clusterDomain,
+	// default cluster.local).
+	ClusterDomain string `json:"clusterDomain"`
 	Scheme       string `json:"scheme"`
 	CookieDomain string `json:"cookieDomain"`
 
@@ -161,13 +168,14 @@ func (p *Profile) computeWiring() Wiring {
 		scheme = "http"
 	}
 	name, ns := p.Metadata.Name, p.Metadata.Namespace
+	domain := cmp.Or(s.ClusterDomain, DefaultClusterDomain)
 	svc := func(suffix string) string { return name + "-" + suffix }
 	internal := func(service string, port int) string {
-		return ServiceURL(service, ns, port)
+		return ServiceURL(service, ns, domain, port)
 	}
 	ui := scheme + "://" + s.Hosts.Auth
 	w := Wiring{
-		Name: name, Namespace: ns, Scheme: scheme,
+		Name: name, Namespace: ns, ClusterDomain: domain, Scheme: scheme,
 		CookieDomain: s.Domain,
 		AuthHost:     s.Hosts.Auth, KratosHost: s.Hosts.Kratos, HydraHost: s.Hosts.Hydra,
 
@@ -216,7 +224,7 @@ func (p *Profile) computeWiring() Wiring {
 			}
 		}
 	}
-	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
+	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns, domain)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
 	w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces = p.proxyCallers()

@@ -76,7 +76,7 @@ func publicRoutes(p *profile.Profile) []vhost {
 	w := p.Wiring()
 	var out []vhost
 	for _, e := range ownEndpoints(p) {
-		up := profile.ServiceURL(e.service, w.Namespace, e.port)
+		up := profile.ServiceURL(e.service, w.Namespace, w.ClusterDomain, e.port)
 		out = append(out, vhost{Name: e.service, Domain: e.host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
 	}
 	return out
@@ -125,8 +125,9 @@ func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
 		addCluster(clusterFor(h.upstream))
 	}
 	index := map[string]int{}
+	w := p.Wiring()
 	for _, s := range p.Spec.Services {
-		cl := clusterFor(UpstreamURL(s))
+		cl := clusterFor(UpstreamURL(w, s))
 		addCluster(cl)
 		for _, h := range s.Hosts {
 			i, ok := index[h]

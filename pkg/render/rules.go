@@ -255,11 +255,11 @@ func URLPattern(s profile.Service) string {
 }
 
 // UpstreamURL is the in-cluster URL of a service's upstream.
-func UpstreamURL(s profile.Service) string {
+func UpstreamURL(w profile.Wiring, s profile.Service) string {
 	if s.Upstream.URL != "" {
 		return strings.TrimSuffix(s.Upstream.URL, "/")
 	}
-	return profile.ServiceURL(s.Upstream.Service, s.Upstream.Namespace, s.Upstream.Port)
+	return profile.ServiceURL(s.Upstream.Service, s.Upstream.Namespace, w.ClusterDomain, s.Upstream.Port)
 }
 
 // IDTokenIssuer is the iss of tokens Oathkeeper reissues; their keys are
@@ -288,7 +288,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			ID:          p.Metadata.Name + ":" + s.Name,
 			Description: "Protects " + strings.Join(s.Hosts, ", ") + ".",
 			Match:       Match{URL: "<" + pattern + ">", Methods: methods},
-			Upstream:    &Upstream{URL: UpstreamURL(s), PreserveHost: true},
+			Upstream:    &Upstream{URL: UpstreamURL(w, s), PreserveHost: true},
 			Authorizer:  Handler{Handler: "allow"},
 		}
 		for _, a := range s.Allow {

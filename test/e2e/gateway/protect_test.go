@@ -101,7 +101,7 @@ func startOathkeeperWith(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, hyd
 		rulesText = strings.ReplaceAll(rulesText, `"`+w.IssuerURL+`"`, `"`+hydra.IssuerURL+`"`)
 	}
 	for _, s := range r.Profile.Spec.Services {
-		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(s)+`"`, `"url": "`+upstreamURL+`"`)
+		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(w, s)+`"`, `"url": "`+upstreamURL+`"`)
 	}
 	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{[]byte(rulesText)},
 		Env: []string{render.GatewaySecretEnv + "=" + r.Secrets.Oathkeeper.HeaderSecret}})

@@ -41,13 +41,13 @@ func ServiceURL(service, namespace, clusterDomain string, port int) string {
 // Wiring is every name and URL that connects the components. It is
 // computed once, here; no other package works out a URL again.
 type Wiring struct {
-	Name         string `json:"name"`
-	Namespace    string `json:"namespace"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
 	// ClusterDomain ends every in-cluster Service name (spec.clusterDomain,
 	// default cluster.local).
 	ClusterDomain string `json:"clusterDomain"`
-	Scheme       string `json:"scheme"`
-	CookieDomain string `json:"cookieDomain"`
+	Scheme        string `json:"scheme"`
+	CookieDomain  string `json:"cookieDomain"`
 
 	AuthHost   string `json:"authHost"`
 	KratosHost string `json:"kratosHost"`

@@ -32,7 +32,6 @@ func TestSchemaLimitsEnforced(t *testing.T) {
 		{"replicas zero", header + "  scaling:\n    replicas: 0\n", []string{"p.yaml:8:15:", "spec.scaling.replicas", "0 is out of range", "allowed: 1 or more"}},
 		{"cpu over 100", header + "  scaling:\n    targetCPUUtilization: 150\n", []string{"p.yaml:8:27:", "150 is out of range", "allowed: 1 to 100"}},
 		{"redirect port", header + "  kubernetes:\n    redirectPorts: [18000, 99999]\n", []string{"p.yaml:8:28:", "spec.kubernetes.redirectPorts[1]", "99999 is out of range"}},
-		{"cluster domain pattern", header + "  clusterDomain: Cluster_Local\n", []string{"p.yaml:7:18:", "spec.clusterDomain", "must match"}},
 		{"version pattern", header + "  kubernetes:\n    version: \"1.x\"\n", []string{"p.yaml:8:14:", "spec.kubernetes.version", "must match"}},
 		{"required field", header + "  kubernetes:\n    roleBindings:\n      - group: admins\n", []string{"p.yaml:9:9:", "spec.kubernetes.roleBindings[0]", "roleBindings[0].clusterRole: required field is missing"}},
 		{"required service field", header + "  services:\n    - name: a\n      hosts: [a.example.com]\n      upstream: {url: \"http://a:80\"}\n", []string{"p.yaml:8:7:", "spec.services[0]", "services[0].allow: required field is missing"}},

@@ -42,7 +42,7 @@ type Spec struct {
 	Domain string `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
 	// ClusterDomain is the cluster's DNS domain, which in-cluster Service
 	// names end in (NAME.NS.svc.CLUSTERDOMAIN).
-	ClusterDomain string `yaml:"clusterDomain,omitempty" json:"clusterDomain,omitempty" jsonschema:"description=The cluster's DNS domain of in-cluster Service names (default cluster.local),pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$,maxLength=253"`
+	ClusterDomain string `yaml:"clusterDomain,omitempty" json:"clusterDomain,omitempty" jsonschema:"description=The cluster's DNS domain of in-cluster Service names (default cluster.local),maxLength=253"`
 	Hosts         Hosts  `yaml:"hosts,omitempty" json:"hosts,omitempty"`
 	TLS           *bool  `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
 	// AllowPlainHTTP is the development switch that tls: false needs: plain

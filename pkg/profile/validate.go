@@ -21,10 +21,12 @@ import (
 )
 
 var (
-	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dnsName   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	digestRe  = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// clusterDomain is a DNS-1123 subdomain (one label allowed).
+	clusterDomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dnsName       = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	digestRe      = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	envNameRe     = regexp.MustCompile(`[^A-Z0-9]+`)
 )
 
 func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
@@ -47,6 +49,9 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	// A missing domain is reported once, while decoding (a required field).
 	if s.Domain != "" && !dnsName.MatchString(s.Domain) {
 		add("spec.domain", "use a DNS name such as example.com", "invalid domain %q", s.Domain)
+	}
+	if s.ClusterDomain != "" && !clusterDomain.MatchString(s.ClusterDomain) {
+		add("spec.clusterDomain", "use the cluster's DNS domain (the kubelet's --cluster-domain), for example cluster.local", "invalid cluster domain %q", s.ClusterDomain)
 	}
 	hosts := map[string]string{}
 	for _, h := range []struct{ path, value string }{

@@ -61,7 +61,8 @@ const refuseMethodParameter = `{{ if .MatchContext.URL.Query.Has "` + MethodPara
 // choice of "-" or "_" at each separator (CGI, WSGI, Rack and PHP turn both
 // into "_", so X_User_Groups and x-user_groups arrive as HTTP_X_USER_GROUPS),
 // in Go's canonical form (what Oathkeeper's Header.Set writes; every data
-// plane compares header names ignoring case). h itself comes first.
+// plane compares header names ignoring case). h itself comes first; it is
+// the only one without "_".
 func HeaderSpellings(h string) []string {
 	h = textproto.CanonicalMIMEHeaderKey(h)
 	out := []string{""}
@@ -185,6 +186,10 @@ type RuleSet struct {
 	// (NeutralizedHeaders of the profile's services), lower-case, computed
 	// once so every gateway and every rule use the same set.
 	Neutralized []string
+	// SpellingsSetEmpty are the other spellings of the neutralized headers
+	// (HeaderSpellings with "_"), set empty for every rule through the
+	// header mutator's global config.
+	SpellingsSetEmpty map[string]string
 	// UsesHeaderSecret reports whether a headers-mode service exists.
 	UsesHeaderSecret bool
 	// UsesIDToken reports whether a reissue-mode service exists.
@@ -274,8 +279,19 @@ func IDTokenIssuer(w profile.Wiring) string { return w.OathkeeperAPIInternalURL 
 func BuildRules(p *profile.Profile) *RuleSet {
 	w := p.Wiring()
 	neutral := NeutralizedHeaders(p.Spec.Services)
-	rs := &RuleSet{Neutralized: lowerAll(neutral)}
+	rs := &RuleSet{Neutralized: lowerAll(neutral), SpellingsSetEmpty: map[string]string{}}
 	headers := map[string]bool{}
+	// Every other spelling a server may fold into a neutralized name is set
+	// empty too (Istio and ingress controllers pass names with
+	// underscores), once, in the header mutator's global config, which
+	// Oathkeeper merges into every rule's (PipelineConfig): no rule sets a
+	// real value under such a name, and 3,000 rules stay the size they were.
+	for _, h := range neutral {
+		for _, sp := range HeaderSpellings(h)[1:] {
+			rs.SpellingsSetEmpty[sp] = ""
+			headers[strings.ToLower(sp)] = true
+		}
+	}
 	var allows []allowEntry
 	for _, s := range p.Spec.Services {
 		pattern := URLPattern(s)
@@ -318,13 +334,9 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		// Every allowing rule sets every neutralized header: the real
 		// value where the service gets one, empty otherwise, so a client's
 		// own copy never reaches the upstream, whatever the route.
-		// Every spelling a server may fold into the same name is set too:
-		// Istio and ingress controllers pass names with underscores.
 		set := map[string]string{}
 		for _, h := range neutral {
-			for _, sp := range HeaderSpellings(h) {
-				set[sp] = ""
-			}
+			set[h] = ""
 		}
 		set[methodOverrideHeader] = refuseMethodParameter
 		switch s.Forward.Mode {
@@ -798,9 +810,10 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 		mut["noop"] = map[string]any{"enabled": true}
 	}
 	if used["mut:header"] {
-		// The shared-secret header is added from the environment (a Secret)
-		// and merged with each rule's headers by Oathkeeper.
-		mut["header"] = map[string]any{"enabled": true, "config": map[string]any{"headers": map[string]string{}}}
+		// Oathkeeper merges this config into each rule's (koanf Merge in
+		// driver/configuration PipelineConfig): the other spellings of the
+		// neutralized headers, set empty for every rule.
+		mut["header"] = map[string]any{"enabled": true, "config": map[string]any{"headers": rs.SpellingsSetEmpty}}
 	}
 	if used["mut:id_token"] {
 		mut["id_token"] = map[string]any{"enabled": true, "config": map[string]any{

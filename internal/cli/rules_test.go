@@ -40,6 +40,22 @@ func TestRulesTest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "matched tools:default-deny\n") {
 		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
 	}
+	// "#" is part of a request target's path for Oathkeeper (Go's
+	// ParseRequestURI), not a fragment; and dot-only, dot-space and
+	// look-alike-dot segments leave the public prefix too.
+	for _, target := range []string{"/status#/../api/pages", "/status/.../api", "/status/.. /api", "/status/. ./api",
+		"/status/..;x/api", "/status/\uff0e\uff0e/api", "/status/\u2025/api", "/status/%E2%80%A4%E2%80%A4/api"} {
+		out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com"+target)
+		if code != 0 || !strings.Contains(out, "matched tools:default-deny\n") {
+			t.Errorf("%s: code %d\n%s\n%s", target, code, out, errOut)
+		}
+	}
+	for _, target := range []string{"/status/a.b", "/status/.well-known", "/status/v1.2..3", "/status/caf\u00e9"} {
+		out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com"+target)
+		if code != 0 || !strings.Contains(out, "matched tools:status") {
+			t.Errorf("%s: code %d\n%s\n%s", target, code, out, errOut)
+		}
+	}
 	// A method outside every rule: no rule matches, exit 1.
 	out, errOut, code = run(t, "rules", "test", "-f", p, "--url", "https://wiki.corp.example.com/status", "-X", "BREW")
 	if code != ExitError || !strings.Contains(out, "no rule matches") || !strings.Contains(errOut, "no rule matches") {

@@ -2,6 +2,7 @@ package profile_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,5 +141,24 @@ func TestHydraCORSOrigins(t *testing.T) {
 	_, err = profile.Parse("p.yaml", dir, []byte(header+"  hydra: {corsAllowedOrigins: [\"https://other.example.com/app\"]}\n"))
 	if err == nil || !strings.Contains(err.Error(), "spec.hydra.corsAllowedOrigins[0]: bad origin") {
 		t.Errorf("a path in an origin must fail: %v", err)
+	}
+}
+
+// TestAudienceIsNoClientID: a token service's audience may not be the id
+// of a bootstrapped client, whose id_tokens carry it as aud.
+func TestAudienceIsNoClientID(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "clients.yaml"), []byte("clients:\n  - client_id: ci\n    grant_types: [client_credentials]\n  - client_id: spa\n    grant_types: [authorization_code]\n    token_endpoint_auth_method: none\n    redirect_uris: [https://app.example.com/callback]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc := "  services:\n    - {name: api, hosts: [api.example.com], upstream: {url: \"http://up:80\"}, allow: [jwt], audience: [%s]}\n"
+	for aud, want := range map[string]string{
+		"spa":                     `p.yaml:9:103: spec.services[0].audience[0]: audience "spa" is the client id of the client in clients.yaml line 4`,
+		"https://api.example.com": "",
+	} {
+		_, err := profile.Parse("p.yaml", dir, []byte(header+"  bootstrap: {clients: clients.yaml}\n"+fmt.Sprintf(svc, aud)))
+		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("audience %s: error %v, want %q", aud, err, want)
+		}
 	}
 }

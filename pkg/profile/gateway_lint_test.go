@@ -84,13 +84,32 @@ func TestIstioSelectorLint(t *testing.T) {
 
 // TestAPIPeers pins who may call each internal API: the NetworkPolicies are
 // rendered from these lists.
+// TestClusterDomain: every in-cluster name ends in spec.clusterDomain, and
+// the admin-API lint knows the stack's Services under it.
+func TestClusterDomain(t *testing.T) {
+	p, err := profile.Parse("p.yaml", t.TempDir(), []byte(header+"  clusterDomain: corp.internal\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.Wiring()
+	for _, u := range []string{w.KratosAdminInternalURL, w.HydraAdminInternalURL, w.OathkeeperAPIInternalURL, w.CheckSessionURL, w.AuthzURL, w.TokenHookURL, w.OathkeeperAPIHost} {
+		if !strings.Contains(u, ".dev.svc.corp.internal") {
+			t.Errorf("%s does not end in the cluster domain", u)
+		}
+	}
+	_, err = profile.Parse("p.yaml", t.TempDir(), []byte(header+"  clusterDomain: corp.internal\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://dev-hydra-admin.dev.svc.corp.internal:4445\"}, allow: [anonymous], forward: {mode: passthrough}}\n"))
+	if err == nil || !strings.Contains(err.Error(), "upstream is the Hydra admin API") {
+		t.Errorf("the Hydra admin API under the cluster domain: %v", err)
+	}
+}
+
 func TestAPIPeers(t *testing.T) {
 	cases := []struct {
 		name, spec                          string
 		kratosAdmin, hydraAdmin, oathkeeper []string
 		namespaces                          []string
 	}{
-		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection]}\n",
+		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection], audience: [https://a.example.com]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
 		{"envoy gateway", "  gateway: {target: envoy-gateway, tlsSecretName: example-com-tls}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
 			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},

@@ -82,6 +82,8 @@ func TestDefaultsAndWiring(t *testing.T) {
 		OathkeeperProxyOpen:       true,
 		OathkeeperProxyNamespaces: []string{},
 		HydraCORSOrigins:          []string{},
+		ProtectedReturnURLs:       []string{},
+		ClusterDomain:             "cluster.local",
 	}
 	got := p.Wiring()
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
@@ -111,6 +113,7 @@ var errorCases = []errorCase{
 	{"wrong type", header + "  scaling:\n    replicas: three\n", []string{"p.yaml:8:15:", "spec.scaling.replicas", "expected a whole number"}},
 	{"wrong kind", header + "  kratos:\n    methods: password\n", []string{"p.yaml:8:14:", "expected a list"}},
 	{"unknown method", header + "  kratos:\n    methods: [password, sms]\n", []string{"p.yaml:8:25:", "spec.kratos.methods[1]", `unknown value "sms"`, "allowed: password, totp, webauthn, passkey"}},
+	{"bad cluster domain", header + "  clusterDomain: Cluster_Local\n", []string{"p.yaml:7:18:", "spec.clusterDomain", `invalid cluster domain "Cluster_Local"`, "for example cluster.local"}},
 	{"bad url", header + "  kratos:\n    allowedReturnURLs: [\"ftp//x\"]\n", []string{"p.yaml:8:25:", "spec.kratos.allowedReturnURLs[0]", "bad URL"}},
 	{"duplicate hosts", header + "  hosts:\n    auth: login.example.com\n    kratos: login.example.com\n", []string{"p.yaml:9:13:", "spec.hosts.kratos", "already used by spec.hosts.auth"}},
 	{"host outside domain", header + "  hosts:\n    hydra: auth.other.org\n", []string{"p.yaml:8:12:", "outside the domain"}},

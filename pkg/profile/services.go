@@ -3,12 +3,39 @@ package profile
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// validateAudiences refuses a token audience that is a client id of the
+// profile: Hydra puts the client id in the aud of every id_token it issues
+// to that client, so the kubectl client's (or an SPA's) id_tokens would
+// open the service. clientIDs are the kubectl client and the bootstrapped
+// clients.
+func (p *Profile) validateAudiences(clientIDs map[string]string) ErrorList {
+	var errs ErrorList
+	for i, sv := range p.Spec.Services {
+		for j, a := range sv.Audience {
+			if who, ok := clientIDs[a]; ok {
+				errs = append(errs, p.Errorf(fmt.Sprintf("spec.services[%d].audience[%d]", i, j),
+					"use an audience no client is named after, such as https://"+firstOr(sv.Hosts, sv.Name),
+					"audience %q is the client id of %s: every id_token Hydra issues to that client carries it as aud and would open this service", a, who))
+			}
+		}
+	}
+	return errs
+}
+
+func firstOr(list []string, fallback string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return fallback
+}
 
 // validateServices checks the protected services and lints the access rules
 // they become: Oathkeeper rejects a request that two rules match, so any
@@ -96,8 +123,13 @@ func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 		if onlyAnonymous && sv.Forward.Mode != "passthrough" {
 			add(path+".forward.mode", "anonymous requests have no identity to forward; use passthrough", "%s needs an authenticated subject", sv.Forward.Mode)
 		}
-		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !slices.Contains(sv.Allow, "jwt") && !slices.Contains(sv.Allow, "oauth2_introspection") {
+		tokens := slices.Contains(sv.Allow, "jwt") || slices.Contains(sv.Allow, "oauth2_introspection")
+		if (len(sv.RequiredScopes) > 0 || len(sv.Audience) > 0) && !tokens {
 			add(path+".requiredScopes", "scopes and audience are checked by jwt or oauth2_introspection", "requiredScopes/audience without a token authenticator")
+		}
+		if tokens && len(sv.Audience) == 0 {
+			add(path+".allow", "set audience: [https://"+firstOr(sv.Hosts, sv.Name)+"] (any name no client has) and let only the clients that may call it request that audience",
+				"a token service without audience accepts every token Hydra signs: every engineer's kubectl id_token and every client's own token")
 		}
 		errs = append(errs, p.validateForwardHeaders(path, sv)...)
 		if sv.Forward.Mode == "reissue" {
@@ -114,6 +146,11 @@ func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 		}
 		i, j := pair[0], pair[1]
 		a, b := s.Services[i], s.Services[j]
+		if splitsMethods(a, b) {
+			add(fmt.Sprintf("spec.services[%d].methods", j), "serve all methods of these paths from one service, or give the POST service the same or narrower allow, requiredGroups, requiredScopes and audience",
+				"services %q and %q split the methods of the same paths, and the one that takes POST lets in people the other does not: a form field _method=%s (Rails, Laravel, Symfony) makes the upstream run the other's method with the POST's access",
+				a.Name, b.Name, firstOther(a, b))
+		}
 		if !overlaps(a, b) {
 			continue
 		}
@@ -276,9 +313,12 @@ func pathCovers(p, q string) bool {
 }
 
 func overlaps(a, b Service) bool {
-	if !intersects(a.Hosts, b.Hosts) || !intersects(methodsOf(a), methodsOf(b)) {
-		return false
-	}
+	return intersects(a.Hosts, b.Hosts) && intersects(methodsOf(a), methodsOf(b)) && pathsOverlap(a, b)
+}
+
+// pathsOverlap reports whether a path of a and a path of b share requests
+// (one covers the other).
+func pathsOverlap(a, b Service) bool {
 	for _, pa := range a.Paths {
 		for _, pb := range b.Paths {
 			if pathCovers(pa, pb) || pathCovers(pb, pa) {
@@ -287,6 +327,41 @@ func overlaps(a, b Service) bool {
 		}
 	}
 	return false
+}
+
+// splitsMethods reports whether a and b serve the same paths of a host
+// with different methods, one of them takes POST, and that one lets in
+// someone the other does not: the body of a POST can name another method
+// (_method), which the gateway cannot see.
+func splitsMethods(a, b Service) bool {
+	if !intersects(a.Hosts, b.Hosts) || intersects(methodsOf(a), methodsOf(b)) {
+		return false
+	}
+	post, other := a, b
+	switch {
+	case slices.Contains(methodsOf(b), "POST"):
+		post, other = b, a
+	case !slices.Contains(methodsOf(a), "POST"):
+		return false
+	}
+	return !narrower(post, other) && pathsOverlap(a, b)
+}
+
+// narrower reports whether everyone service a lets in is also let in by
+// b: a's authenticators are among b's, a's required groups among b's (any
+// one of them admits) or b requires none, and a asks at least b's scopes
+// and audiences.
+func narrower(a, b Service) bool {
+	groups := len(b.RequiredGroups) == 0 || (len(a.RequiredGroups) > 0 && subset(a.RequiredGroups, b.RequiredGroups))
+	return subset(a.Allow, b.Allow) && groups && subset(b.RequiredScopes, a.RequiredScopes) && subset(b.Audience, a.Audience)
+}
+
+// firstOther is a method of the service that does not take POST.
+func firstOther(a, b Service) string {
+	if slices.Contains(methodsOf(a), "POST") {
+		a = b
+	}
+	return methodsOf(a)[0]
 }
 
 // covers reports whether a matches every request b matches.
@@ -312,6 +387,10 @@ func covers(a, b Service) bool {
 // internal APIs (Kratos or Hydra admin, Oathkeeper's decision API or proxy,
 // the authz and token-hook servers), which must never be published. It
 // returns the offending field and a description, or "".
+// internalPorts are the ports of the stack's internal APIs.
+var internalPorts = map[int]string{KratosAdminPort: "the Kratos admin port", HydraAdminPort: "the Hydra admin port", OathkeeperAPIPort: "Oathkeeper's API port",
+	OathkeeperProxyPort: "Oathkeeper's proxy port", AuthzPort: "the group-check port", TokenHookPort: "the token hook's port"}
+
 func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 	internal := map[string]string{
 		w.KratosAdminService:     "the Kratos admin API",
@@ -340,14 +419,23 @@ func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 			return "", ""
 		}
 		host := strings.ToLower(strings.TrimSuffix(pu.Hostname(), "."))
+		port, _ := strconv.Atoi(pu.Port())
+		if ip := net.ParseIP(host); ip != nil {
+			// A ClusterIP or pod IP: which Service it belongs to is not in
+			// the profile, so an admin or decision port is refused.
+			if d, ok := internalPorts[port]; ok {
+				return "url", "an IP address on " + d + ", which may be the stack's own"
+			}
+			return "", ""
+		}
 		service, rest, _ := strings.Cut(host, ".")
-		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && rest != w.Namespace+".svc.cluster.local" {
+		// NAME, NAME.NS, NAME.NS.svc and NAME.NS.svc.<any cluster domain>.
+		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && !strings.HasPrefix(rest, w.Namespace+".svc.") {
 			return "", ""
 		}
 		if d, ok := internal[service]; ok {
 			return "url", d
 		}
-		port, _ := strconv.Atoi(pu.Port())
 		if d, ok := adminPorts[port]; ok && ours(service) {
 			return "url", d + " of the stack's Service " + service
 		}

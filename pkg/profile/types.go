@@ -40,8 +40,11 @@ type Metadata struct {
 // Spec is the desired stack.
 type Spec struct {
 	Domain string `yaml:"domain" json:"domain" jsonschema:"description=Public base domain; hosts derive from it"`
-	Hosts  Hosts  `yaml:"hosts,omitempty" json:"hosts,omitempty"`
-	TLS    *bool  `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
+	// ClusterDomain is the cluster's DNS domain, which in-cluster Service
+	// names end in (NAME.NS.svc.CLUSTERDOMAIN).
+	ClusterDomain string `yaml:"clusterDomain,omitempty" json:"clusterDomain,omitempty" jsonschema:"description=The cluster's DNS domain of in-cluster Service names (default cluster.local),maxLength=253"`
+	Hosts         Hosts  `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	TLS           *bool  `yaml:"tls,omitempty" json:"tls,omitempty" jsonschema:"description=Public URLs use https (default true)"`
 	// AllowPlainHTTP is the development switch that tls: false needs: plain
 	// HTTP sends session cookies and tokens in clear, and kube-apiserver
 	// refuses an http:// issuer, so it never happens by accident.

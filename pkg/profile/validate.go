@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,10 +21,12 @@ import (
 )
 
 var (
-	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dnsName   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	digestRe  = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	envNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// clusterDomain is a DNS-1123 subdomain (one label allowed).
+	clusterDomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dnsName       = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	digestRe      = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	envNameRe     = regexp.MustCompile(`[^A-Z0-9]+`)
 )
 
 func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
@@ -46,6 +49,9 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	// A missing domain is reported once, while decoding (a required field).
 	if s.Domain != "" && !dnsName.MatchString(s.Domain) {
 		add("spec.domain", "use a DNS name such as example.com", "invalid domain %q", s.Domain)
+	}
+	if s.ClusterDomain != "" && !clusterDomain.MatchString(s.ClusterDomain) {
+		add("spec.clusterDomain", "use the cluster's DNS domain (the kubelet's --cluster-domain), for example cluster.local", "invalid cluster domain %q", s.ClusterDomain)
 	}
 	hosts := map[string]string{}
 	for _, h := range []struct{ path, value string }{
@@ -212,9 +218,14 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	}
 	errs = append(errs, svcErrs...)
 	errs = append(errs, p.validateTLS()...)
-	if !opts.SkipBootstrapInputs {
-		errs = append(errs, p.validateBootstrap(opts.CheckIdentities)...)
+	clientIDs := map[string]string{}
+	if On(s.Kubernetes.Enabled) && s.Kubernetes.ClientID != "" {
+		clientIDs[s.Kubernetes.ClientID] = "the kubectl client (spec.kubernetes.clientID)"
 	}
+	if !opts.SkipBootstrapInputs {
+		errs = append(errs, p.validateBootstrap(opts.CheckIdentities, clientIDs)...)
+	}
+	errs = append(errs, p.validateAudiences(clientIDs)...)
 	for i, o := range s.Hydra.CORSAllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			add(fmt.Sprintf("spec.hydra.corsAllowedOrigins[%d]", i), "use an origin such as https://app.example.com (scheme, host and port only)", "bad origin %q: %v", o, err)
@@ -266,6 +277,11 @@ func checkURL(v string, httpsOnly bool) error {
 	if u.Host == "" {
 		return fmt.Errorf("missing host")
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is outside 1-65535", p)
+		}
+	}
 	return nil
 }
 
@@ -296,8 +312,9 @@ func (p *Profile) validateTLS() ErrorList {
 // validateBootstrap reads the bootstrap input files the way `authctl
 // bootstrap` will, so a missing file or a bad item fails now, not against a
 // server: the clients file always, the identities file (which may be large)
-// when asked. Secrets named by client_secret_env need not be set yet.
-func (p *Profile) validateBootstrap(identities bool) ErrorList {
+// when asked. Secrets named by client_secret_env need not be set yet. The
+// clients' ids are added to clientIDs.
+func (p *Profile) validateBootstrap(identities bool, clientIDs map[string]string) ErrorList {
 	var errs ErrorList
 	b := p.Spec.Bootstrap
 	report := func(field string, err error) {
@@ -322,6 +339,9 @@ func (p *Profile) validateBootstrap(identities bool) ErrorList {
 			report("spec.bootstrap.clients", err)
 		}
 		p.browserOrigins = browserOrigins(clients)
+		for _, c := range clients {
+			clientIDs[c.ID] = fmt.Sprintf("the client in %s line %d", b.Clients, c.Source.Line)
+		}
 	}
 	return errs
 }

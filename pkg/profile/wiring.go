@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,24 +24,30 @@ const (
 	TokenHookPort = 4460
 )
 
+// DefaultClusterDomain is Kubernetes' default cluster DNS domain.
+const DefaultClusterDomain = "cluster.local"
+
 // ServiceHost is the in-cluster DNS name of a Service.
-func ServiceHost(service, namespace string) string {
-	return service + "." + namespace + ".svc.cluster.local"
+func ServiceHost(service, namespace, clusterDomain string) string {
+	return service + "." + namespace + ".svc." + clusterDomain
 }
 
 // ServiceURL is the in-cluster http URL of a Service port (no trailing
 // slash).
-func ServiceURL(service, namespace string, port int) string {
-	return fmt.Sprintf("http://%s:%d", ServiceHost(service, namespace), port)
+func ServiceURL(service, namespace, clusterDomain string, port int) string {
+	return fmt.Sprintf("http://%s:%d", ServiceHost(service, namespace, clusterDomain), port)
 }
 
 // Wiring is every name and URL that connects the components. It is
 // computed once, here; no other package works out a URL again.
 type Wiring struct {
-	Name         string `json:"name"`
-	Namespace    string `json:"namespace"`
-	Scheme       string `json:"scheme"`
-	CookieDomain string `json:"cookieDomain"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	// ClusterDomain ends every in-cluster Service name (spec.clusterDomain,
+	// default cluster.local).
+	ClusterDomain string `json:"clusterDomain"`
+	Scheme        string `json:"scheme"`
+	CookieDomain  string `json:"cookieDomain"`
 
 	AuthHost   string `json:"authHost"`
 	KratosHost string `json:"kratosHost"`
@@ -89,6 +96,12 @@ type Wiring struct {
 	// calls TokenHookURL.
 	TokenHookService string `json:"tokenHookService"`
 	TokenHookURL     string `json:"tokenHookURL"`
+	// ProtectedReturnURLs are scheme://HOST/ of every host whose service
+	// sends browsers to the login page (onFailure: redirect). Oathkeeper's
+	// redirect names the page asked for in return_to, and Kratos honours a
+	// return_to only under an allowed URL: without these a person lands on
+	// the default page after login, not on the tool.
+	ProtectedReturnURLs []string `json:"protectedReturnURLs"`
 	// KubectlRedirectURIs are the loopback redirect URIs of the kubectl
 	// client for spec.kubernetes.redirectPorts (host 127.0.0.1).
 	KubectlRedirectURIs []string `json:"kubectlRedirectURIs"`
@@ -129,6 +142,7 @@ func (p *Profile) Wiring() Wiring {
 	out := *w
 	out.HydraCORSOrigins = slices.Clone(w.HydraCORSOrigins)
 	out.KubectlRedirectURIs = slices.Clone(w.KubectlRedirectURIs)
+	out.ProtectedReturnURLs = slices.Clone(w.ProtectedReturnURLs)
 	out.KratosAdminPeers = slices.Clone(w.KratosAdminPeers)
 	out.HydraAdminPeers = slices.Clone(w.HydraAdminPeers)
 	out.OathkeeperAPIPeers = slices.Clone(w.OathkeeperAPIPeers)
@@ -154,13 +168,14 @@ func (p *Profile) computeWiring() Wiring {
 		scheme = "http"
 	}
 	name, ns := p.Metadata.Name, p.Metadata.Namespace
+	domain := cmp.Or(s.ClusterDomain, DefaultClusterDomain)
 	svc := func(suffix string) string { return name + "-" + suffix }
 	internal := func(service string, port int) string {
-		return ServiceURL(service, ns, port)
+		return ServiceURL(service, ns, domain, port)
 	}
 	ui := scheme + "://" + s.Hosts.Auth
 	w := Wiring{
-		Name: name, Namespace: ns, Scheme: scheme,
+		Name: name, Namespace: ns, ClusterDomain: domain, Scheme: scheme,
 		CookieDomain: s.Domain,
 		AuthHost:     s.Hosts.Auth, KratosHost: s.Hosts.Kratos, HydraHost: s.Hosts.Hydra,
 
@@ -198,7 +213,18 @@ func (p *Profile) computeWiring() Wiring {
 	w.TokenHookService = svc("token-hook")
 	w.TokenHookURL = internal(w.TokenHookService, TokenHookPort) + "/token-hook"
 	w.KubectlRedirectURIs = kubeconfig.RedirectURIs("127.0.0.1", s.Kubernetes.RedirectPorts)
-	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns)
+	w.ProtectedReturnURLs = []string{}
+	for _, sv := range s.Services {
+		if sv.OnFailure != "redirect" {
+			continue
+		}
+		for _, h := range sv.Hosts {
+			if u := scheme + "://" + strings.ToLower(h) + "/"; !slices.Contains(w.ProtectedReturnURLs, u) {
+				w.ProtectedReturnURLs = append(w.ProtectedReturnURLs, u)
+			}
+		}
+	}
+	w.OathkeeperAPIHost = ServiceHost(w.OathkeeperAPIService, ns, domain)
 	w.AuthzURL = internal(w.AuthzService, AuthzPort) + "/authorize"
 	w.KratosAdminPeers, w.HydraAdminPeers, w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces = p.apiPeers()
 	w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces = p.proxyCallers()

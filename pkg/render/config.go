@@ -27,6 +27,11 @@ func KratosConfig(p *profile.Profile) map[string]any {
 	uiOrigin := w.UIURL
 	allowed := []string{uiOrigin + "/"}
 	allowed = append(allowed, k.AllowedReturnURLs...)
+	for _, u := range w.ProtectedReturnURLs {
+		if !slices.Contains(allowed, u) {
+			allowed = append(allowed, u)
+		}
+	}
 	methods := map[string]any{}
 	for _, m := range k.Methods {
 		switch m {
@@ -171,9 +176,11 @@ func HydraConfig(p *profile.Profile) map[string]any {
 		"serve": map[string]any{
 			"public": map[string]any{"port": profile.HydraPublicPort, "cors": cors},
 			"admin":  map[string]any{"port": profile.HydraAdminPort},
+			// No domain: Hydra's login-session and CSRF cookies stay
+			// host-only on Hydra's own host. With spec.domain the browser
+			// sent them to every upstream under it.
 			"cookies": map[string]any{
 				"same_site_mode": "Lax",
-				"domain":         w.CookieDomain,
 				"secure":         w.Scheme == "https",
 			},
 		},

@@ -29,6 +29,13 @@ func TestCookiesWithoutSession(t *testing.T) {
 		{[]string{"ory_kratos_session=a", "ory_kratos_session=b"}, ""},
 		{[]string{"ory_kratos_session_app=1; xory_kratos_session=2"}, "ory_kratos_session_app=1; xory_kratos_session=2"},
 		{[]string{" ; ;theme=dark;; "}, "theme=dark"},
+		// Spellings Kratos reads as its session (Go's readCookies trims
+		// the name, and the value's quotes).
+		{[]string{"theme=dark; ory_kratos_session =abc"}, "theme=dark"},
+		{[]string{"ory_kratos_session\t=abc;lang=en"}, "lang=en"},
+		{[]string{`ory_kratos_session="abc"`}, ""},
+		{[]string{"ory_kratos_session; a=1"}, "a=1"},
+		{[]string{"Ory_Kratos_Session=abc"}, "Ory_Kratos_Session=abc"},
 	} {
 		h := http.Header{}
 		for _, l := range tc.lines {
@@ -41,6 +48,12 @@ func TestCookiesWithoutSession(t *testing.T) {
 		}
 		if b.String() != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.lines, b.String(), tc.want)
+		}
+		// What the upstream gets holds no cookie Go's parser (Kratos')
+		// would take for the session, whatever the input.
+		r := &http.Request{Header: http.Header{"Cookie": {b.String()}}}
+		if c, err := r.Cookie(KratosSessionCookie); err == nil {
+			t.Errorf("%q: the upstream would still get the session %q", tc.lines, c.Value)
 		}
 	}
 }

@@ -76,7 +76,7 @@ func publicRoutes(p *profile.Profile) []vhost {
 	w := p.Wiring()
 	var out []vhost
 	for _, e := range ownEndpoints(p) {
-		up := profile.ServiceURL(e.service, w.Namespace, e.port)
+		up := profile.ServiceURL(e.service, w.Namespace, w.ClusterDomain, e.port)
 		out = append(out, vhost{Name: e.service, Domain: e.host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
 	}
 	return out
@@ -125,8 +125,9 @@ func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
 		addCluster(clusterFor(h.upstream))
 	}
 	index := map[string]int{}
+	w := p.Wiring()
 	for _, s := range p.Spec.Services {
-		cl := clusterFor(UpstreamURL(s))
+		cl := clusterFor(UpstreamURL(w, s))
 		addCluster(cl)
 		for _, h := range s.Hosts {
 			i, ok := index[h]
@@ -416,12 +417,14 @@ func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) 
 
 // istioHosts turns host names into AuthorizationPolicy hosts. Istio matches
 // the Host header exactly (ignoring case, pilot/pkg/security/authz/matcher
-// HostMatcher), so "h" alone would let "h:443" past the policy: each host
-// also gets "h:*", a prefix match on "h:".
+// HostMatcher), stripping neither a port nor a trailing dot, so "h" alone
+// would let "h:443", "h." and "h.:443" past the policy wherever a route
+// serves them: each host also gets "h:*" (a prefix match on "h:"), "h."
+// and "h.:*".
 func istioHosts(hosts []string) []string {
 	var out []string
 	for _, h := range hosts {
-		out = append(out, h, h+":*")
+		out = append(out, h, h+":*", h+".", h+".:*")
 	}
 	return out
 }

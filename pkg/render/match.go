@@ -22,7 +22,10 @@ type MatchResult struct {
 // regexp strategy does: the same engine (regexp2), anchored patterns, the
 // method list, and scheme://host/path without the query.
 func (rs *RuleSet) Match(method, rawURL string) (*MatchResult, error) {
-	u, err := url.Parse(rawURL)
+	// A request target has no fragment: Go's server (so Oathkeeper)
+	// parses it with ParseRequestURI, which keeps "#" in the path, where
+	// url.Parse would cut "/status#/../api" down to "/status".
+	u, err := url.ParseRequestURI(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("invalid URL %q: use an absolute http or https URL", rawURL)
 	}

@@ -36,8 +36,52 @@ var IdentityHeaders = []string{profile.DefaultSubjectHeader, profile.DefaultEmai
 // method than the one Oathkeeper decided on (Symfony and IIS read
 // X-Original-URL and X-Rewrite-URL, Rails, Express and Spring honour the
 // method-override headers, forward-auth proxies read X-Forwarded-Uri and
-// X-Forwarded-Method). No client may send them to an upstream.
-var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override", "X-Forwarded-Uri", "X-Forwarded-Method"}
+// X-Forwarded-Method, nginx's auth_request passes X-Original-URI and
+// X-Original-Method). No client may send them to an upstream.
+var OverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+	"X-Forwarded-Uri", "X-Forwarded-Method", "X-Original-Uri", "X-Original-Method"}
+
+// methodOverrideHeader carries the refusal of a _method query parameter:
+// every allowing rule sets it (empty), so its template runs on every
+// request a rule allows.
+const methodOverrideHeader = "X-Http-Method-Override"
+
+// MethodParameter is the query parameter Rails, Laravel and Symfony read
+// as the method of a POST (POST /x?_method=DELETE runs DELETE). The
+// query is the one part of the request no rule matches (Oathkeeper matches
+// scheme://host/path), so the header mutator refuses it: its template
+// fails and Oathkeeper answers 500 instead of forwarding, on every target.
+const MethodParameter = "_method"
+
+// refuseMethodParameter is that template; it prints nothing otherwise.
+const refuseMethodParameter = `{{ if .MatchContext.URL.Query.Has "` + MethodParameter + `" }}` +
+	`{{ fail "the query names a method (` + MethodParameter + `): refused, the rule decided on the request's own method" }}{{ end }}`
+
+// HeaderSpellings are the names a server may read as header h: every
+// choice of "-" or "_" at each separator (CGI, WSGI, Rack and PHP turn both
+// into "_", so X_User_Groups and x-user_groups arrive as HTTP_X_USER_GROUPS),
+// in Go's canonical form (what Oathkeeper's Header.Set writes; every data
+// plane compares header names ignoring case). h itself comes first; it is
+// the only one without "_".
+func HeaderSpellings(h string) []string {
+	h = textproto.CanonicalMIMEHeaderKey(h)
+	out := []string{""}
+	for _, r := range h {
+		var next []string
+		for _, prefix := range out {
+			if r == '-' || r == '_' {
+				next = append(next, prefix+"-", prefix+"_")
+			} else {
+				next = append(next, prefix+string(r))
+			}
+		}
+		out = next
+	}
+	for i := range out {
+		out[i] = textproto.CanonicalMIMEHeaderKey(out[i])
+	}
+	return out
+}
 
 // NeutralizedHeaders are the default IdentityHeaders, every identity header
 // name any of the services uses (forward.headers), and OverrideHeaders, in
@@ -142,6 +186,10 @@ type RuleSet struct {
 	// (NeutralizedHeaders of the profile's services), lower-case, computed
 	// once so every gateway and every rule use the same set.
 	Neutralized []string
+	// SpellingsSetEmpty are the other spellings of the neutralized headers
+	// (HeaderSpellings with "_"), set empty for every rule through the
+	// header mutator's global config.
+	SpellingsSetEmpty map[string]string
 	// UsesHeaderSecret reports whether a headers-mode service exists.
 	UsesHeaderSecret bool
 	// UsesIDToken reports whether a reissue-mode service exists.
@@ -175,12 +223,21 @@ var authenticatorFor = map[string]string{
 }
 
 // safeTail matches the rest of a path below a prefix, one segment at a time.
-// Oathkeeper matches the percent-decoded path, so a segment that is "." or
-// "..", "..;" (Tomcat), or holds a backslash, a "%" (left over from double
-// encoding), a control character or nothing (a double slash) is refused: such
-// a path may name another resource once the upstream normalises it, so it
-// falls to the default deny instead of matching an allow rule.
-const safeTail = `(?:/(?!\.{1,2}(?:[;/]|$))[^/\\%\x00-\x1f\x7f]+)*/?`
+// Oathkeeper matches the percent-decoded path, so a segment made only of
+// dots and spaces ("." and "..", also "...", ".. " and ". .", which Windows
+// servers trim to a dot segment), such a segment with a path parameter
+// ("..;", Tomcat), or a segment that holds a backslash, a "%" (left over
+// from double encoding), a control character, a non-ASCII look-alike of
+// "." (one and two dot leader, ellipsis, small, fullwidth, ideographic and
+// halfwidth ideographic full stops, which best-fit mappings turn into ".")
+// or nothing (a double slash) is refused: such a path may name another
+// resource once the upstream normalises it, so it falls to the default deny
+// instead of matching an allow rule. The look-alikes are written as
+// themselves, which regexp2 and Go's regexp read alike.
+const safeTail = `(?:/(?![. ]*(?:[;/]|$))[^/\\%\x00-\x1f\x7f` + dotLookalikes + `]+)*/?`
+
+// dotLookalikes are the non-ASCII characters that some servers map to ".".
+const dotLookalikes = "\u2024\u2025\u2026\ufe52\uff0e\u3002\uff61"
 
 // URLPattern is the regular expression (regexp2 syntax, no delimiters) that
 // matches the URLs of a service: scheme://host[:port]/path, where the path is
@@ -203,11 +260,11 @@ func URLPattern(s profile.Service) string {
 }
 
 // UpstreamURL is the in-cluster URL of a service's upstream.
-func UpstreamURL(s profile.Service) string {
+func UpstreamURL(w profile.Wiring, s profile.Service) string {
 	if s.Upstream.URL != "" {
 		return strings.TrimSuffix(s.Upstream.URL, "/")
 	}
-	return profile.ServiceURL(s.Upstream.Service, s.Upstream.Namespace, s.Upstream.Port)
+	return profile.ServiceURL(s.Upstream.Service, s.Upstream.Namespace, w.ClusterDomain, s.Upstream.Port)
 }
 
 // IDTokenIssuer is the iss of tokens Oathkeeper reissues; their keys are
@@ -222,8 +279,19 @@ func IDTokenIssuer(w profile.Wiring) string { return w.OathkeeperAPIInternalURL 
 func BuildRules(p *profile.Profile) *RuleSet {
 	w := p.Wiring()
 	neutral := NeutralizedHeaders(p.Spec.Services)
-	rs := &RuleSet{Neutralized: lowerAll(neutral)}
+	rs := &RuleSet{Neutralized: lowerAll(neutral), SpellingsSetEmpty: map[string]string{}}
 	headers := map[string]bool{}
+	// Every other spelling a server may fold into a neutralized name is set
+	// empty too (Istio and ingress controllers pass names with
+	// underscores), once, in the header mutator's global config, which
+	// Oathkeeper merges into every rule's (PipelineConfig): no rule sets a
+	// real value under such a name, and 3,000 rules stay the size they were.
+	for _, h := range neutral {
+		for _, sp := range HeaderSpellings(h)[1:] {
+			rs.SpellingsSetEmpty[sp] = ""
+			headers[strings.ToLower(sp)] = true
+		}
+	}
 	var allows []allowEntry
 	for _, s := range p.Spec.Services {
 		pattern := URLPattern(s)
@@ -236,7 +304,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			ID:          p.Metadata.Name + ":" + s.Name,
 			Description: "Protects " + strings.Join(s.Hosts, ", ") + ".",
 			Match:       Match{URL: "<" + pattern + ">", Methods: methods},
-			Upstream:    &Upstream{URL: UpstreamURL(s), PreserveHost: true},
+			Upstream:    &Upstream{URL: UpstreamURL(w, s), PreserveHost: true},
 			Authorizer:  Handler{Handler: "allow"},
 		}
 		for _, a := range s.Allow {
@@ -270,6 +338,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		for _, h := range neutral {
 			set[h] = ""
 		}
+		set[methodOverrideHeader] = refuseMethodParameter
 		switch s.Forward.Mode {
 		case "headers":
 			names := s.Forward.Headers
@@ -289,8 +358,9 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		case "reissue":
 			r.Mutators = append(r.Mutators, Handler{Handler: "id_token", Config: map[string]any{
 				"ttl": s.Forward.TTL,
-				"claims": `{"aud": ` + templateLiteral(mustJSON(s.Forward.Audience)) +
-					`, "email": {{ toJson ` + emailField(s) + ` }}, "groups": {{ ` + groupsJSON(s) + ` }}}`,
+				"claims": verifiedEmail(s) + extraLookup("groups", "list", groupsPath(s)) +
+					`{"aud": ` + templateLiteral(mustJSON(s.Forward.Audience)) +
+					`, "email": {{ toJson $email }}, "groups": ` + groupsJSON + `}`,
 			}})
 			headers["authorization"] = true
 			rs.UsesIDToken = true
@@ -572,11 +642,14 @@ const KratosSessionCookie = "ory_kratos_session"
 // cookiesWithoutSession is the header mutator template (Oathkeeper's
 // text/template with sprig) for the Cookie header an upstream gets: every
 // cookie the request carried, from every Cookie header line, except the
-// Kratos session.
+// Kratos session. A cookie's name is compared as Kratos reads it (Go's
+// net/http readCookies: split on ";", the name is what precedes the first
+// "=", trimmed), so "ory_kratos_session =v" goes too; sprig's trim removes
+// at least the white space textproto.TrimString does.
 const cookiesWithoutSession = `{{- $kept := list -}}` +
 	`{{- range splitList ";" (join ";" (.MatchContext.Header.Values "Cookie")) -}}` +
 	`{{- $c := trim . -}}` +
-	`{{- if and $c (not (hasPrefix "` + KratosSessionCookie + `=" $c)) }}{{ $kept = append $kept $c }}{{ end -}}` +
+	`{{- if and $c (ne (trim (index (splitList "=" $c) 0)) "` + KratosSessionCookie + `") }}{{ $kept = append $kept $c }}{{ end -}}` +
 	`{{- end -}}` +
 	`{{- join "; " $kept -}}`
 
@@ -591,42 +664,74 @@ func usesSession(s profile.Service) bool {
 	return false
 }
 
-func emailField(s profile.Service) string {
-	if usesSession(s) {
-		return ".Extra.identity.traits.email"
+// extraLookup is a template that sets $name to the value at the dotted
+// path below .Extra, or leaves it at init. Every step is checked to be a
+// map holding the next key: Kratos sends "metadata_public": null for an
+// identity nobody gave any (everyone who registered or came through SSO),
+// and a plain .Extra.identity.metadata_public.groups then fails the
+// template, which Oathkeeper answers with 500.
+func extraLookup(name, init, path string) string {
+	var open, closing strings.Builder
+	open.WriteString(`{{ $` + name + ` := ` + init + ` }}{{ with .Extra }}`)
+	for _, k := range strings.Split(path, ".") {
+		open.WriteString(`{{ if kindIs "map" . }}{{ with index . ` + templateLiteral(mustJSON(k)) + ` }}`)
+		closing.WriteString(`{{ end }}{{ end }}`)
 	}
-	return ".Extra.email"
+	return open.String() + `{{ $` + name + ` = . }}` + closing.String() + `{{ end }}`
 }
 
-func emailTemplate(s profile.Service) string { return "{{ print " + emailField(s) + " }}" }
+// verifiedEmail is a template that sets $email to the address an upstream
+// may rely on, or "". From a Kratos session: traits.email only when
+// Kratos' verifiable_addresses marks that address verified (a person can
+// change traits.email to anything in the settings flow; the new address is
+// unverified until they prove it). From a token: the email claim only when
+// email_verified is true (the token hook sets it from the same list).
+func verifiedEmail(s profile.Service) string {
+	if !usesSession(s) {
+		return extraLookup("claim", `""`, "email") + extraLookup("claimVerified", `""`, "email_verified") +
+			`{{ $email := "" }}{{ if eq (toString $claimVerified) "true" }}{{ $email = toString $claim }}{{ end }}`
+	}
+	return extraLookup("trait", `""`, "identity.traits.email") + extraLookup("addresses", "list", "identity.verifiable_addresses") +
+		`{{ $email := "" }}{{ $want := lower (trim (toString $trait)) }}` +
+		`{{ if and $want (kindIs "slice" $addresses) }}{{ range $addresses }}` +
+		`{{ if and (kindIs "map" .) (eq (toString (index . "verified")) "true") (eq (lower (trim (toString (index . "value")))) $want) }}{{ $email = $want }}{{ end }}` +
+		`{{ end }}{{ end }}`
+}
+
+func emailTemplate(s profile.Service) string { return verifiedEmail(s) + `{{ $email }}` }
 
 // preferredUsernameTemplate prints forward.claims.preferredUsername, or the
-// email when the identity or token has none.
+// verified email when the identity or token has none. The value is what the
+// person or the token says (traits are self-service): a display name, never
+// a basis for access.
 func preferredUsernameTemplate(s profile.Service) string {
-	field := ".Extra." + s.Forward.Claims.PreferredUsername
+	path := s.Forward.Claims.PreferredUsername
 	if usesSession(s) {
-		field = ".Extra.identity." + s.Forward.Claims.PreferredUsername
+		path = "identity." + path
 	}
-	return "{{ with " + field + " }}{{ print . }}{{ else }}" + emailTemplate(s) + "{{ end }}"
+	return extraLookup("name", `""`, path) + verifiedEmail(s) +
+		`{{ if $name }}{{ print $name }}{{ else }}{{ $email }}{{ end }}`
 }
 
-func groupsField(s profile.Service) string {
+func groupsPath(s profile.Service) string {
 	if usesSession(s) {
-		return ".Extra.identity.metadata_public.groups"
+		return "identity.metadata_public.groups"
 	}
-	return ".Extra.groups"
+	return "groups"
 }
 
 func groupsTemplate(s profile.Service) string {
-	return "{{ if " + groupsField(s) + " }}{{ join \",\" " + groupsField(s) + " }}{{ end }}"
+	return extraLookup("groups", "list", groupsPath(s)) + `{{ if kindIs "slice" $groups }}{{ join "," $groups }}{{ end }}`
 }
 
-func groupsJSON(s profile.Service) string {
-	return "if " + groupsField(s) + " }}{{ toJson " + groupsField(s) + " }}{{ else }}[]{{ end"
-}
+// groupsJSON prints $groups as a JSON list ([] when the identity or token
+// has none, or something that is no list).
+// The template sets $groups first (extraLookup), then prints them.
+const groupsJSON = `{{ if kindIs "slice" $groups }}{{ toJson $groups }}{{ else }}[]{{ end }}`
 
 func groupsPayload(s profile.Service) string {
-	return `{"subject": {{ toJson .Subject }}, "groups": {{ ` + groupsJSON(s) + ` }}, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
+	return extraLookup("groups", "list", groupsPath(s)) +
+		`{"subject": {{ toJson .Subject }}, "groups": ` + groupsJSON + `, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
 }
 
 // buildHandlers enables exactly the handlers the rules reference and gives
@@ -652,15 +757,20 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 		"cookie_session": map[string]any{"enabled": used["authn:cookie_session"], "config": map[string]any{
 			"check_session_url": w.CheckSessionURL,
 			"preserve_path":     true,
-			"extra_from":        "@this",
-			"subject_from":      "identity.id",
-			"only":              []string{KratosSessionCookie},
+			// Oathkeeper asks with the request's own method otherwise
+			// (authn.PrepareRequest); Kratos answers HEAD on whoami with
+			// no body, which Oathkeeper cannot read: 500 for HEAD.
+			"force_method": "GET",
+			"extra_from":   "@this",
+			"subject_from": "identity.id",
+			"only":         []string{KratosSessionCookie},
 		}},
 	}
 	if used["authn:bearer_token"] {
 		authn["bearer_token"] = map[string]any{"enabled": true, "config": map[string]any{
 			"check_session_url": w.CheckSessionURL,
 			"preserve_path":     true,
+			"force_method":      "GET",
 			"extra_from":        "@this",
 			"subject_from":      "identity.id",
 		}}
@@ -700,9 +810,10 @@ func buildHandlers(p *profile.Profile, w profile.Wiring, rs *RuleSet) Handlers {
 		mut["noop"] = map[string]any{"enabled": true}
 	}
 	if used["mut:header"] {
-		// The shared-secret header is added from the environment (a Secret)
-		// and merged with each rule's headers by Oathkeeper.
-		mut["header"] = map[string]any{"enabled": true, "config": map[string]any{"headers": map[string]string{}}}
+		// Oathkeeper merges this config into each rule's (koanf Merge in
+		// driver/configuration PipelineConfig): the other spellings of the
+		// neutralized headers, set empty for every rule.
+		mut["header"] = map[string]any{"enabled": true, "config": map[string]any{"headers": rs.SpellingsSetEmpty}}
 	}
 	if used["mut:id_token"] {
 		mut["id_token"] = map[string]any{"enabled": true, "config": map[string]any{

@@ -123,7 +123,7 @@ spec:
     - {name: b, hosts: [b.example.com], paths: [/api], methods: [GET], upstream: {url: "http://up:80"}, allow: [session]}
     - {name: c, hosts: [b.example.com], paths: [/web], upstream: {url: "http://up:80"}, allow: [anonymous]}
     - {name: d, hosts: [d.example.com, e.example.com], paths: [/d], upstream: {url: "http://up:80"}, allow: [session]}
-    - {name: e, hosts: [e.example.com], paths: [/x], methods: [POST], upstream: {url: "http://up:80"}, allow: [jwt]}
+    - {name: e, hosts: [e.example.com], paths: [/x], methods: [POST], upstream: {url: "http://up:80"}, allow: [jwt], audience: [e]}
 `
 	for i := 0; i < 8; i++ {
 		text += fmt.Sprintf("    - {name: f%d, hosts: [f%d.example.com], paths: [/p], upstream: {url: \"http://up:80\"}, allow: [session]}\n", i, i)

@@ -489,8 +489,8 @@ func usesAuthz(p *profile.Profile) bool {
 }
 
 // mapperJsonnet is the claims mapper for social sign-in. It takes the
-// email only when the provider verified it, and with a hosted domain it
-// rejects accounts from any other Google Workspace.
+// email only when the provider verified it, and then as a verified address;
+// with a hosted domain it rejects accounts from any other Google Workspace.
 func mapperJsonnet(provider, hostedDomain string) string {
 	verified := "'email' in claims && claims.email_verified"
 	if provider == "github" {
@@ -501,12 +501,17 @@ func mapperJsonnet(provider, hostedDomain string) string {
 	if hostedDomain != "" {
 		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'only %s accounts may sign in';\n", hostedDomain, hostedDomain)
 	}
+	// verified_addresses (Kratos' selfservice/strategy/oidc
+	// VerifiedAddressesKey) marks the address verified at registration, so
+	// the gateway forwards it and kubectl maps it, as for a colleague an
+	// admin vouched for.
 	src += `{
   identity: {
     traits: {
       [if ` + verified + ` then 'email' else null]: claims.email,
       [if 'name' in claims then 'name' else null]: claims.name,
     },
+    [if ` + verified + ` then 'verified_addresses' else null]: [{ value: claims.email, via: 'email' }],
   },
 }
 `

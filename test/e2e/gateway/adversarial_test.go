@@ -1,16 +1,20 @@
 package gateway_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
@@ -21,8 +25,10 @@ import (
 
 // attackProfile protects the same services on every target: grafana needs
 // the admins group and gets the user in headers, the wiki needs a session,
-// its /status is public (GET and HEAD), reports gets a reissued JWT, and
-// docs reads oauth2-proxy's X-Auth-Request-* headers.
+// its /status is public (GET and HEAD) and so are its /forms (GET and
+// POST; every other method is denied), reports gets a reissued JWT, docs
+// reads oauth2-proxy's X-Auth-Request-* headers, and api takes Hydra's JWTs
+// for its own audience.
 const attackProfile = `apiVersion: authctl.dev/v1alpha1
 kind: Profile
 metadata:
@@ -32,6 +38,8 @@ spec:
   domain: corp.example.com
   kubernetes:
     enabled: false
+  hydra:
+    accessTokenStrategy: jwt
   gateway:
     target: %s
     ingressClassName: nginx
@@ -57,6 +65,13 @@ spec:
       upstream: {url: "http://wiki.tools.svc.cluster.local:8080"}
       allow: [anonymous]
       forward: {mode: passthrough}
+    - name: forms
+      hosts: [wiki.corp.example.com]
+      paths: [/forms]
+      methods: [GET, POST]
+      upstream: {url: "http://wiki.tools.svc.cluster.local:8080"}
+      allow: [anonymous]
+      forward: {mode: passthrough}
     - name: reports
       hosts: [reports.corp.example.com]
       upstream: {service: reports, namespace: tools, port: 8080}
@@ -75,6 +90,12 @@ spec:
           preferredUsername: X-Auth-Request-Preferred-Username
         claims:
           preferredUsername: traits.name
+    - name: api
+      hosts: [api.corp.example.com]
+      upstream: {url: "http://api.tools.svc.cluster.local:8080"}
+      allow: [jwt]
+      audience: [https://api.corp.example.com]
+      forward: {mode: headers}
 `
 
 // gatewayTargets are every target that puts Oathkeeper in front of
@@ -151,11 +172,20 @@ func ingressGateway(o *stack.Oathkeeper, up *echoUpstream) gatewayUnderTest {
 	}
 }
 
-// sessions are the real Kratos sessions the attacks use.
+// sessions are the real Kratos sessions and Hydra tokens the attacks use.
 type sessions struct {
 	admin, staff, leaver, loggedOut string // Cookie header values
 	adminID                         string
 	adminToken                      string // a Kratos session token (API login)
+	// newcomer registered themselves: no metadata_public, no name, an
+	// unverified email. changer was vouched for, then changed traits.email
+	// (unverified) and traits.name.
+	newcomer, changer     string
+	newcomerID, changerID string
+	// Hydra: a client-credentials token for api's audience, one of a
+	// client that may not ask for it, and an id_token of a browser client.
+	apiToken, otherClientToken, idToken string
+	apiClient                           string
 }
 
 // verdict checks one outcome; it returns "" when it holds.
@@ -255,7 +285,53 @@ const (
 	docs    = "docs.corp.example.com"
 	grafana = "grafana.corp.example.com"
 	reports = "reports.corp.example.com"
+	api     = "api.corp.example.com"
 )
+
+// jwtClaims: allowed, and the reissued JWT in the upstream's
+// Authorization carries these claims (compared as JSON).
+func jwtClaims(want map[string]string) verdict {
+	return func(o outcome) string {
+		if msg := allowed(o); msg != "" {
+			return msg
+		}
+		tok, ok := strings.CutPrefix(o.upstream.header.Get("Authorization"), "Bearer ")
+		parts := strings.Split(tok, ".")
+		if !ok || len(parts) != 3 {
+			return "the upstream got no reissued JWT: " + o.upstream.header.Get("Authorization")
+		}
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		var claims map[string]any
+		if err == nil {
+			err = json.Unmarshal(payload, &claims)
+		}
+		if err != nil {
+			return "the reissued JWT does not decode: " + err.Error()
+		}
+		for k, v := range want {
+			if got, _ := json.Marshal(claims[k]); string(got) != v {
+				return fmt.Sprintf("the reissued JWT says %s = %s, want %s", k, got, v)
+			}
+		}
+		return ""
+	}
+}
+
+// either: one of the verdicts holds (a data plane that refuses a request
+// and one that neutralizes it are both safe).
+func either(vs ...verdict) verdict {
+	return func(o outcome) string {
+		var msgs []string
+		for _, v := range vs {
+			msg := v(o)
+			if msg == "" {
+				return ""
+			}
+			msgs = append(msgs, msg)
+		}
+		return strings.Join(msgs, "; or ")
+	}
+}
 
 func attackCases(s sessions, master string) []attackCase {
 	json := []string{"Accept", "application/json"}
@@ -373,6 +449,13 @@ func attackCases(s sessions, master string) []attackCase {
 			get1(wiki, "http://"+wiki+"/status/../api/pages", json...), neverServes("/api")},
 		{"absolute-form target naming another host", get1(grafana, "/d/1", with("Cookie", s.staff)...), status(403),
 			get1(wiki, "http://"+grafana+"/d/1", with("Cookie", s.staff)...), denied},
+		// Segments some servers resolve as "..", and look-alikes of "."
+		// that best-fit mappings turn into one (issue 20 #10): not under
+		// the public rule.
+		{"three dots", get1(wiki, "/status/x", json...), allowed, get1(wiki, "/status/.../api/pages", json...), denied},
+		{"dots and a space", get1(wiki, "/status/x", json...), allowed, get1(wiki, "/status/..%20/api/pages", json...), denied},
+		{"fullwidth full stops", get1(wiki, "/status/x", json...), allowed, get1(wiki, "/status/%EF%BC%8E%EF%BC%8E/api/pages", json...), denied},
+		{"two dot leader", get1(wiki, "/status/x", json...), allowed, get1(wiki, "/status/%E2%80%A5/api/pages", json...), denied},
 		// Host tricks.
 		{"trailing dot", get1(wiki, "/api/pages", json...), status(401), get1(wiki+".", "/api/pages", json...), denied},
 		{"mixed case", get1(wiki, "/api/pages", json...), status(401), get1("WIKI.Corp.Example.com", "/api/pages", json...), denied},
@@ -401,6 +484,84 @@ func attackCases(s sessions, master string) []attackCase {
 			get1(wiki, "/api/pages", with("Cookie", s.leaver)...), status(401)},
 		{"the session cookie as a bearer token", get1(wiki, "/api/pages", with("Cookie", s.admin)...), allowed,
 			get1(wiki, "/api/pages", with("Authorization", "Bearer "+strings.TrimPrefix(s.admin, "ory_kratos_session="))...), status(401)},
+		// People as they are (issue 19): no metadata_public, no name, an
+		// unverified or changed email, HEAD. Never 500; requiredGroups 403;
+		// only a verified address forwarded.
+		{"an identity without metadata_public on a headers route",
+			get1(wiki, "/api/pages", "Cookie", s.admin), allowedWith(map[string]string{"X-User-Email": "admin@corp.example.com", "X-User-Groups": "admins"}),
+			get1(wiki, "/api/pages", "Cookie", s.newcomer), allowedWith(map[string]string{"X-User-Id": s.newcomerID, "X-User-Email": "", "X-User-Groups": ""})},
+		{"an identity without metadata_public on a requiredGroups route",
+			get1(grafana, "/d/1", with("Cookie", s.staff)...), status(403),
+			get1(grafana, "/d/1", with("Cookie", s.newcomer)...), status(403)},
+		{"an identity without name or metadata_public on renamed headers",
+			get1(docs, "/guide", "Cookie", s.admin), allowedWith(docsAdmin),
+			get1(docs, "/guide", "Cookie", s.newcomer), allowedWith(map[string]string{"X-Auth-Request-User": s.newcomerID, "X-Auth-Request-Email": "", "X-Auth-Request-Groups": "", "X-Auth-Request-Preferred-Username": ""})},
+		{"an identity without metadata_public on a reissue route",
+			get1(reports, "/q1", "Cookie", s.admin), jwtClaims(map[string]string{"email": `"admin@corp.example.com"`, "groups": `["admins"]`}),
+			get1(reports, "/q1", "Cookie", s.newcomer), jwtClaims(map[string]string{"sub": `"` + s.newcomerID + `"`, "email": `""`, "groups": `[]`})},
+		{"HEAD with a valid session on a headers route",
+			get1(wiki, "/api/pages", "Cookie", s.admin), allowed,
+			attack{"HEAD", wiki, "/api/pages", header("Cookie", s.admin)}, allowedWith(map[string]string{"X-User-Id": s.adminID})},
+		{"HEAD with a valid session on a requiredGroups route",
+			get1(grafana, "/d/1", "Cookie", s.admin), allowed,
+			attack{"HEAD", grafana, "/d/1", header("Cookie", s.admin)}, allowedWith(map[string]string{"X-User-Groups": "admins"})},
+		{"HEAD with a valid session on a reissue route",
+			get1(reports, "/q1", "Cookie", s.admin), allowed,
+			attack{"HEAD", reports, "/q1", header("Cookie", s.admin)}, jwtClaims(map[string]string{"groups": `["admins"]`})},
+		{"an email changed to an unverified address is not forwarded",
+			get1(wiki, "/api/pages", "Cookie", s.staff), allowedWith(map[string]string{"X-User-Email": "staff@corp.example.com"}),
+			get1(wiki, "/api/pages", "Cookie", s.changer), allowedWith(map[string]string{"X-User-Id": s.changerID, "X-User-Email": "", "X-User-Groups": "staff"})},
+		{"an email changed to an unverified address is not reissued",
+			get1(reports, "/q1", "Cookie", s.staff), jwtClaims(map[string]string{"email": `"staff@corp.example.com"`}),
+			get1(reports, "/q1", "Cookie", s.changer), jwtClaims(map[string]string{"email": `""`})},
+		// Tokens only for their audience (issue 20 #1).
+		{"an id_token of a browser client on a jwt route",
+			get1(api, "/v1/orders", with("Authorization", "Bearer "+s.apiToken)...), allowedWith(map[string]string{"X-User-Id": s.apiClient}),
+			get1(api, "/v1/orders", with("Authorization", "Bearer "+s.idToken)...), status(401)},
+		{"another client's own token on a jwt route",
+			get1(api, "/v1/orders", with("Authorization", "Bearer "+s.apiToken)...), allowed,
+			get1(api, "/v1/orders", with("Authorization", "Bearer "+s.otherClientToken)...), status(401)},
+		// Underscore and mixed spellings (issue 20 #2): refused at the edge
+		// (Envoy, Envoy Gateway) or set empty over the client's (Istio,
+		// ingress), duplicates included.
+		{"underscore spellings of identity headers on a public route",
+			get1(wiki, "/status"), allowedWith(neutral),
+			get1(wiki, "/status", "X_User_Groups", "admins", "X_Authctl_Gateway_Secret", master, "x-user_id", "admin", "X_Auth-Request_Email", "boss@corp.example.com"),
+			either(status(400), allowedWith(map[string]string{"X_user_groups": "", "X_authctl_gateway_secret": "", "X-User_id": "", "X_auth-Request_email": ""}))},
+		{"underscore spellings next to a real session",
+			get1(wiki, "/api/pages", "Cookie", s.staff), allowedWith(map[string]string{"X-User-Groups": "staff"}),
+			attack{"GET", wiki, "/api/pages", http.Header{"Cookie": {s.staff}, "X_User_Groups": {"admins"}, "X_USER_GROUPS": {"root"}, "X-User_Email": {"boss@corp.example.com"}}},
+			either(status(400), allowedWith(map[string]string{"X_user_groups": "", "X-User_email": "", "X-User-Groups": "staff"}))},
+		{"underscore spellings of the override headers",
+			get1(wiki, "/status"), allowed,
+			get1(wiki, "/status", "X_HTTP_Method_Override", "DELETE", "X_Original_URL", "/api/pages/1", "X-Forwarded_Method", "DELETE"),
+			either(status(400), allowedWith(map[string]string{"X_http_method_override": "", "X_original_url": "", "X-Forwarded_method": ""}))},
+		{"x-original-uri and x-original-method never reach the upstream",
+			get1(wiki, "/status"), allowed,
+			get1(wiki, "/status", "X-Original-URI", "/api/pages/1", "X-Original-Method", "DELETE"),
+			allowedWith(map[string]string{"X-Original-Uri": "", "X-Original-Method": ""})},
+		// The session cookie in every spelling Kratos reads (issue 20 #5).
+		{"the Kratos session cookie with a space before '='",
+			get1(wiki, "/api/pages", "Cookie", "theme=dark; "+s.admin), allowedWith(map[string]string{"Cookie": "theme=dark", "X-User-Id": s.adminID}),
+			get1(wiki, "/api/pages", "Cookie", "theme=dark; "+strings.Replace(s.admin, "=", " =", 1)), allowedWith(map[string]string{"Cookie": "theme=dark", "X-User-Id": s.adminID})},
+		{"the Kratos session cookie quoted and tab-spaced on a reissue route",
+			get1(reports, "/q1", "Cookie", "a=1; "+s.admin), allowedWith(map[string]string{"Cookie": "a=1"}),
+			get1(reports, "/q1", "Cookie", "a=1; "+strings.Replace(s.admin, "=", "\t=\"", 1)+`"`), allowedWith(map[string]string{"Cookie": "a=1"})},
+		// No method override by parameter (issue 20 #3): Rails, Laravel and
+		// Symfony run POST ?_method=DELETE as DELETE, which no rule allows.
+		{"a method named in the query on a public POST route",
+			attack{"POST", wiki, "/forms/1", header(json...)}, allowed,
+			attack{"POST", wiki, "/forms/1?_method=DELETE", header(json...)}, denied},
+		{"a percent-encoded method parameter after another one",
+			attack{"POST", wiki, "/forms/1?a=1", header(json...)}, allowed,
+			attack{"POST", wiki, "/forms/1?a=1&%5Fmethod=DELETE", header(json...)}, denied},
+		{"a method named in the query with a valid session",
+			attack{"POST", wiki, "/api/pages", header(with("Cookie", s.staff)...)}, allowed,
+			attack{"POST", wiki, "/api/pages?_method=PUT", header(with("Cookie", s.staff)...)}, denied},
+		// Istio strips neither a trailing dot nor a port (issue 20 #7).
+		{"trailing dot and port", get1(wiki, "/api/pages", json...), status(401), get1(wiki+".:443", "/api/pages", json...), denied},
+		{"trailing dot on a group-protected host", get1(grafana, "/d/1", with("Cookie", s.staff)...), status(403),
+			get1(grafana+".", "/d/1", with("Cookie", s.staff)...), denied},
 	}
 }
 
@@ -429,6 +590,31 @@ func TestAdversarialGateways(t *testing.T) {
 		loggedOut:  cookie(ps.browserLogin(t, "gone@corp.example.com", "a-long-test-password-4")),
 		adminToken: ps.apiLogin(t, "admin@corp.example.com", "a-long-test-password-1"),
 	}
+	// A newcomer as self-registration or SSO leaves them: an email nobody
+	// verified, no name, no metadata_public.
+	s.newcomerID = ps.createIdentityAs(t, map[string]any{"schema_id": "default", "traits": map[string]any{"email": "newcomer@corp.example.com"},
+		"credentials": map[string]any{"password": map[string]any{"config": map[string]any{"password": "a-long-test-password-5"}}}})
+	s.newcomer = cookie(ps.browserLogin(t, "newcomer@corp.example.com", "a-long-test-password-5"))
+	// A vouched-for colleague logs in, then changes their email (now
+	// unverified) and name in Kratos' own settings flow, as anyone may.
+	s.changerID = ps.createIdentity(t, "changer@corp.example.com", "a-long-test-password-6", []string{"staff"})
+	s.changer = cookie(ps.browserLogin(t, "changer@corp.example.com", "a-long-test-password-6"))
+	settingsProfile(t, k, ps.apiLogin(t, "changer@corp.example.com", "a-long-test-password-6"),
+		map[string]any{"email": "ceo-office@corp.example.com", "name": "admin"})
+	var changed struct {
+		VerifiableAddresses []struct {
+			Value    string
+			Verified bool
+		} `json:"verifiable_addresses"`
+	}
+	e2e.DoJSON(t, http.DefaultClient, "GET", k.AdminURL+"admin/identities/"+s.changerID, nil, http.StatusOK, &changed)
+	if len(changed.VerifiableAddresses) != 1 || changed.VerifiableAddresses[0].Value != "ceo-office@corp.example.com" || changed.VerifiableAddresses[0].Verified {
+		t.Fatalf("Kratos did not make the changed address unverified: %+v", changed.VerifiableAddresses)
+	}
+	h := startAttackHydra(t, base)
+	s.apiClient, s.apiToken = clientCredentials(t, h, "orders-batch", "https://api.corp.example.com")
+	_, s.otherClientToken = clientCredentials(t, h, "ci-deploy", "")
+	s.idToken = browserClientIDToken(t, h)
 	// The leaver is deactivated; the other user logs out (all sessions revoked).
 	e2e.DoJSON(t, http.DefaultClient, "PATCH", k.AdminURL+"admin/identities/"+leaverID, []map[string]any{{"op": "replace", "path": "/state", "value": "inactive"}}, http.StatusOK, nil)
 	var gone []struct{ ID string }
@@ -439,14 +625,14 @@ func TestAdversarialGateways(t *testing.T) {
 	t.Cleanup(authzSrv.Close)
 	master := base.Secrets.Oathkeeper.HeaderSecret
 	cases := attackCases(s, master)
-	if len(cases) < 25 {
+	if len(cases) < 74 {
 		t.Fatalf("only %d attacks", len(cases))
 	}
 	for _, target := range gatewayTargets {
 		t.Run(target, func(t *testing.T) {
 			r := renderAttackProfile(t, target)
 			up := newEchoUpstream(t)
-			o := startOathkeeperFor(t, r, k, authzSrv.URL+"/authorize", up.URL)
+			o := startOathkeeperWith(t, r, k, h, authzSrv.URL+"/authorize", up.URL)
 			api := strings.TrimSuffix(strings.TrimPrefix(o.APIURL, "http://"), "/")
 			var gw gatewayUnderTest
 			switch target {
@@ -470,5 +656,236 @@ func TestAdversarialGateways(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// startAttackHydra starts the real Hydra with the render's config, on plain
+// HTTP (Oathkeeper fetches its JWKS without the harness CA).
+func startAttackHydra(t *testing.T, r e2e.Rendered) *stack.Hydra {
+	t.Helper()
+	h, err := stack.TryStartHydra(t, stack.HydraOptions{Config: e2e.HydraConfig(t, r), PlainHTTP: true, Dev: true})
+	if err != nil {
+		t.Fatalf("real Hydra rejected the rendered config: %v", err)
+	}
+	e2e.LogRewrites(t, "hydra", e2e.HydraRewrites, h.Rewrites())
+	return h
+}
+
+// clientCredentials creates a confidential client that may ask for
+// audience (none when "") and returns its id and a token (with audience
+// when one is given).
+func clientCredentials(t *testing.T, h *stack.Hydra, id, audience string) (string, string) {
+	t.Helper()
+	client := map[string]any{"client_id": id, "client_secret": "a-long-client-secret-" + id, "grant_types": []string{"client_credentials"},
+		"token_endpoint_auth_method": "client_secret_post", "access_token_strategy": "jwt"}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {"a-long-client-secret-" + id}}
+	if audience != "" {
+		client["audience"] = []string{audience}
+		form.Set("audience", audience)
+	}
+	h.CreateClient(t, client)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	resp, err := h.HTTPClient.PostForm(h.PublicURL+"oauth2/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("client credentials of %s: HTTP %d, %v", id, resp.StatusCode, err)
+	}
+	return id, tok.AccessToken
+}
+
+// browserClientIDToken runs Hydra's authorization-code flow for a browser
+// client (a single-page app, or kubectl) as a person who logs in and
+// consents (Hydra's admin API accepts both, as the login UI does) and
+// returns the id_token, whose aud is the client id. On the way it checks
+// that Hydra's cookies stay on Hydra's host: a browser that got them from
+// oauth.corp.example.com must not send them to any protected host.
+func browserClientIDToken(t *testing.T, h *stack.Hydra) string {
+	t.Helper()
+	const id, secret, redirect = "team-spa", "a-long-client-secret-spa", "http://127.0.0.1:9/callback"
+	h.CreateClient(t, map[string]any{"client_id": id, "client_secret": secret, "grant_types": []string{"authorization_code"},
+		"response_types": []string{"code"}, "scope": "openid email", "redirect_uris": []string{redirect}, "token_endpoint_auth_method": "client_secret_post"})
+	// Cookies are carried by hand (name=value): Hydra marks them Secure
+	// and the harness serves plain HTTP.
+	jar := map[string]string{}
+	browserJar, _ := cookiejar.New(nil)
+	hydraHost, _ := url.Parse("https://oauth.corp.example.com/")
+	step := func(method, u string, body any) string {
+		t.Helper()
+		if method != "GET" {
+			var out struct {
+				RedirectTo string `json:"redirect_to"`
+			}
+			e2e.DoJSON(t, h.HTTPClient, method, u, body, http.StatusOK, &out)
+			return out.RedirectTo
+		}
+		req, _ := http.NewRequest("GET", u, nil)
+		for k, v := range jar {
+			req.AddCookie(&http.Cookie{Name: k, Value: v})
+		}
+		c := &http.Client{Transport: h.HTTPClient.Transport, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for _, ck := range resp.Cookies() {
+			jar[ck.Name] = ck.Value
+		}
+		browserJar.SetCookies(hydraHost, resp.Cookies())
+		if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("GET %s: HTTP %d", u, resp.StatusCode)
+		}
+		return resp.Header.Get("Location")
+	}
+	challenge := func(loc, name string) string {
+		u, err := url.Parse(loc)
+		if err != nil || u.Query().Get(name) == "" {
+			t.Fatalf("no %s in %s", name, loc)
+		}
+		return url.QueryEscape(u.Query().Get(name))
+	}
+	loc := step("GET", h.PublicURL+"oauth2/auth?"+url.Values{"client_id": {id}, "response_type": {"code"}, "scope": {"openid email"},
+		"redirect_uri": {redirect}, "state": {"state-of-the-art"}}.Encode(), nil)
+	loc = step("PUT", h.AdminURL+"admin/oauth2/auth/requests/login/accept?login_challenge="+challenge(loc, "login_challenge"), map[string]any{"subject": "a-person"})
+	loc = step("GET", loc, nil)
+	loc = step("PUT", h.AdminURL+"admin/oauth2/auth/requests/consent/accept?consent_challenge="+challenge(loc, "consent_challenge"), map[string]any{"grant_scope": []string{"openid", "email"}})
+	loc = step("GET", loc, nil)
+	code, _ := url.QueryUnescape(challenge(loc, "code"))
+	if len(jar) == 0 {
+		t.Fatal("Hydra set no cookie during the flow")
+	}
+	for _, host := range []string{wiki, grafana, reports, docs, api} {
+		if leaked := browserJar.Cookies(&url.URL{Scheme: "https", Host: host, Path: "/"}); len(leaked) > 0 {
+			t.Errorf("a browser sends Hydra's cookies %v to %s", leaked, host)
+		}
+	}
+	resp, err := h.HTTPClient.PostForm(h.PublicURL+"oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {redirect}, "client_id": {id}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		IDToken string `json:"id_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.IDToken == "" {
+		t.Fatalf("code exchange: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return tok.IDToken
+}
+
+// TestProtectedHostsAreReturnURLs: Oathkeeper's login redirect names the
+// page asked for in return_to; the real Kratos, with the rendered config,
+// accepts a browser login flow for it and keeps it as the flow's
+// return_to, so the person comes back to the tool after logging in. A host
+// no service declares stays refused.
+func TestProtectedHostsAreReturnURLs(t *testing.T) {
+	stack.Require(t)
+	r := renderAttackProfile(t, "ingress")
+	k := e2e.StartKratos(t, r, nil)
+	for _, tc := range []struct {
+		returnTo string
+		ok       bool
+	}{
+		{"https://" + wiki + "/wiki/Home?tab=1", true},
+		{"https://" + grafana + "/d/1", true},
+		{"https://" + docs + "/guide", true},
+		{"https://evil.example.org/x", false},
+		{"https://secret.corp.example.com/x", false},
+	} {
+		req, _ := http.NewRequest("GET", k.PublicURL+"self-service/login/browser?return_to="+url.QueryEscape(tc.returnTo), nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flow struct {
+			ReturnTo string `json:"return_to"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&flow)
+		resp.Body.Close()
+		switch {
+		case tc.ok && (resp.StatusCode != http.StatusOK || err != nil || flow.ReturnTo != tc.returnTo):
+			t.Errorf("return_to %s: HTTP %d, flow return_to %q (%v); want the flow to keep it", tc.returnTo, resp.StatusCode, flow.ReturnTo, err)
+		case !tc.ok && resp.StatusCode == http.StatusOK:
+			t.Errorf("return_to %s: Kratos accepted a host no service declares", tc.returnTo)
+		}
+	}
+}
+
+// TestIstioWithoutServices: a profile that protects nothing yet (init
+// --defaults --gateway istio) leaves the ingress gateway alone: the login
+// pages and other apps are served, nothing is sent to Oathkeeper. A CUSTOM
+// policy without hosts would match every host and have the real
+// Oathkeeper, which has no rule but the default deny, refuse them all.
+func TestIstioWithoutServices(t *testing.T) {
+	stack.Require(t)
+	for _, denyAll := range []bool{false, true} {
+		t.Run(fmt.Sprintf("denyAll=%t", denyAll), func(t *testing.T) {
+			p, err := profile.Parse("istio-empty.yaml", t.TempDir(), []byte(fmt.Sprintf(`apiVersion: authctl.dev/v1alpha1
+kind: Profile
+metadata: {name: tools, namespace: auth}
+spec:
+  domain: corp.example.com
+  kubernetes: {enabled: false}
+  gateway: {target: istio, denyAll: %t}
+`, denyAll)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := e2e.RenderProfile(t, "istio-empty", p)
+			k := e2e.StartKratos(t, r, nil)
+			o := startOathkeeperFor(t, r, k, "http://127.0.0.1:9/authorize", "http://127.0.0.1:9")
+			gw := istioDataPlane(t, r, strings.TrimSuffix(strings.TrimPrefix(o.APIURL, "http://"), "/"))
+			w := r.Profile.Wiring()
+			for _, host := range []string{w.AuthHost, w.KratosHost, w.HydraHost} {
+				if out := gw.do(t, get1(host, "/login")); out.status != http.StatusOK || out.upstream == nil {
+					t.Errorf("%s/login: %s; want it served without asking Oathkeeper", host, out)
+				}
+			}
+		})
+	}
+}
+
+// settingsProfile changes the traits of the session token's identity
+// through Kratos' self-service settings flow (the API flow, which the
+// settings page drives the same way).
+func settingsProfile(t *testing.T, k *stack.Kratos, token string, traits map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", k.PublicURL+"self-service/settings/api", nil)
+	req.Header.Set("X-Session-Token", token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flow struct{ UI struct{ Action string } }
+	err = json.NewDecoder(resp.Body).Decode(&flow)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || flow.UI.Action == "" {
+		t.Fatalf("settings flow: HTTP %d, %v", resp.StatusCode, err)
+	}
+	body, _ := json.Marshal(map[string]any{"method": "profile", "traits": traits})
+	req, _ = http.NewRequest("POST", flow.UI.Action, strings.NewReader(string(body)))
+	req.Header.Set("X-Session-Token", token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		State string `json:"state"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || out.State != "success" {
+		t.Fatalf("settings (profile): HTTP %d, state %q, %v", resp.StatusCode, out.State, err)
 	}
 }

@@ -97,6 +97,8 @@ func TestClusterLoginThroughOathkeeper(t *testing.T) {
 		"traits":          map[string]any{"email": "staff@blog.example.com", "name": "Staff"},
 		"metadata_public": map[string]any{"groups": []string{"staff"}},
 		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": "a-long-test-password-1"}}},
+		// Vouched for, as bootstrap does: only a verified address is forwarded.
+		"verifiable_addresses": []map[string]any{{"value": "staff@blog.example.com", "verified": true, "via": "email", "status": "completed"}},
 	}, http.StatusCreated, &identity)
 
 	// The flow's action URL carries Kratos' public base URL; post to the

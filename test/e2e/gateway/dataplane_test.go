@@ -96,7 +96,10 @@ type dataPlane struct {
 	mergeSlashes   bool
 	stripHostDot   bool
 	stripHostPort  bool
-	knownMethods   *regexp.Regexp // nil: every method is routed
+	// rejectUnderscores answers 400 to a header name holding "_"
+	// (Envoy's headers_with_underscores_action: REJECT_REQUEST).
+	rejectUnderscores bool
+	knownMethods      *regexp.Regexp // nil: every method is routed
 	// route picks what happens to a request for host and path: "authz"
 	// (ext_authz, then the upstream), "public" (the upstream, no check) or
 	// "deny:N" (the data plane answers N itself).
@@ -150,9 +153,16 @@ var slashes = regexp.MustCompile(`/{2,}`)
 // do runs one attack through the data plane and the real Oathkeeper.
 func (d *dataPlane) do(t *testing.T, a attack) outcome {
 	t.Helper()
-	hdr := a.header.Clone()
-	if hdr == nil {
-		hdr = http.Header{}
+	// Envoy's header map ignores the case of names: every copy of a name,
+	// however spelt, is one header (values kept in order).
+	hdr := http.Header{}
+	for k, vs := range a.header {
+		if d.rejectUnderscores && strings.Contains(k, "_") {
+			return outcome{status: http.StatusBadRequest}
+		}
+		for _, v := range vs {
+			hdr.Add(k, v)
+		}
 	}
 	for _, h := range d.removeEarly {
 		hdr.Del(h)
@@ -163,13 +173,15 @@ func (d *dataPlane) do(t *testing.T, a attack) outcome {
 	if u, err := url.Parse(target); err == nil && u.IsAbs() {
 		host, target = u.Host, cmp.Or(a.target[len(u.Scheme)+len("://")+len(u.Host):], "/")
 	}
-	if d.stripHostDot {
-		host = strings.TrimSuffix(host, ".")
-	}
 	if d.stripHostPort {
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
+	}
+	if d.stripHostDot {
+		// Also "h.:443" (Envoy strips the dot before a port too); the
+		// port went above.
+		host = strings.TrimSuffix(host, ".")
 	}
 	pathPart, query, _ := strings.Cut(target, "?")
 	if d.escapedSlashes == "UNESCAPE_AND_REDIRECT" {
@@ -305,10 +317,11 @@ func envoyDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPla
 	boot := yamlMap(t, []byte(r.ConfigMapData(t, r.Profile.Metadata.Name+"-envoy-config")["envoy.yaml"]))
 	hcm := e2e.Get(list(e2e.Get(list(e2e.Get(list(e2e.Get(boot, "static_resources.listeners"))[0].(map[string]any), "filter_chains"))[0].(map[string]any), "filters"))[0].(map[string]any), "typed_config").(map[string]any)
 	d := &dataPlane{target: "envoy", decisionsAddr: decisionsAddr,
-		escapedSlashes: str(hcm["path_with_escaped_slashes_action"]),
-		mergeSlashes:   hcm["merge_slashes"] == true,
-		stripHostDot:   hcm["strip_trailing_host_dot"] == true,
-		stripHostPort:  hcm["strip_any_host_port"] == true,
+		escapedSlashes:    str(hcm["path_with_escaped_slashes_action"]),
+		mergeSlashes:      hcm["merge_slashes"] == true,
+		stripHostDot:      hcm["strip_trailing_host_dot"] == true,
+		stripHostPort:     hcm["strip_any_host_port"] == true,
+		rejectUnderscores: e2e.Get(hcm, "common_http_protocol_options.headers_with_underscores_action") == "REJECT_REQUEST",
 	}
 	if hcm["normalize_path"] != true || hcm["use_remote_address"] != true {
 		t.Fatalf("the rendered Envoy neither normalises paths nor uses the remote address: %v", hcm)
@@ -425,6 +438,10 @@ func envoyGatewayDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *
 		switch o.Kind {
 		case "ClientTrafficPolicy":
 			d.removeEarly = append(d.removeEarly, strs(e2e.Get(m, "spec.headers.earlyRequestHeaders.remove"))...)
+			// Envoy Gateway v1.6 rejects names with underscores unless told
+			// otherwise (api/v1alpha1/clienttrafficpolicy_types.go).
+			action, _ := e2e.Get(m, "spec.headers.withUnderscoresAction").(string)
+			d.rejectUnderscores = action == "" || action == "RejectRequest"
 		case "HTTPRoute":
 			rt := &egRoute{hosts: strs(e2e.Get(m, "spec.hostnames"))}
 			for _, rule := range list(e2e.Get(m, "spec.rules")) {
@@ -524,7 +541,12 @@ func istioDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPla
 		var hosts []string
 		for _, rule := range list(e2e.Get(m, "spec.rules")) {
 			for _, to := range list(rule.(map[string]any)["to"]) {
-				hosts = append(hosts, strs(e2e.Get(to.(map[string]any), "operation.hosts"))...)
+				h := strs(e2e.Get(to.(map[string]any), "operation.hosts"))
+				if len(h) == 0 {
+					// An operation that names no hosts matches every host.
+					h = []string{"*"}
+				}
+				hosts = append(hosts, h...)
 			}
 		}
 		switch str(e2e.Get(m, "spec.action")) {
@@ -553,7 +575,9 @@ func istioDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPla
 		})
 	}
 	// The gateway's routes (the user's VirtualServices) serve the stack's
-	// own hosts and the protected ones, on any port; other hosts get 404.
+	// own hosts and the protected ones, on any port and with a trailing dot
+	// (a catch-all VirtualService for "*" in front of the same upstreams, as
+	// many gateways have); other hosts get 404.
 	w := r.Profile.Wiring()
 	routed := []string{w.AuthHost, w.KratosHost, w.HydraHost}
 	for _, sv := range r.Profile.Spec.Services {
@@ -564,6 +588,7 @@ func istioDataPlane(t *testing.T, r e2e.Rendered, decisionsAddr string) *dataPla
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			name = h
 		}
+		name = strings.TrimSuffix(name, ".")
 		if !slices.ContainsFunc(routed, func(h string) bool { return strings.EqualFold(h, name) }) {
 			return "deny:404"
 		}

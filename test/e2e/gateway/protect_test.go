@@ -42,6 +42,7 @@ var protectRewrites = []string{
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz, the code `authctl serve authz` runs)",
 	"oathkeeper rule upstream URLs: the in-process test upstream",
 	"oathkeeper env AUTHCTL_GATEWAY_SECRET: the rendered Secret's headerSecret (the Deployment's secretKeyRef)",
+	"oathkeeper jwt jwks_urls, trusted_issuers and the rules' trusted_issuers (when a harness Hydra runs): that Hydra's JWKS and issuer",
 }
 
 func startProtectStack(t *testing.T, r e2e.Rendered) *protectStack {
@@ -72,6 +73,14 @@ func startProtectStack(t *testing.T, r e2e.Rendered) *protectStack {
 // every service.
 func startOathkeeperFor(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, authzURL, upstreamURL string) *stack.Oathkeeper {
 	t.Helper()
+	return startOathkeeperWith(t, r, kratos, nil, authzURL, upstreamURL)
+}
+
+// startOathkeeperWith is startOathkeeperFor with a harness Hydra (plain
+// HTTP) for the jwt authenticator: its JWKS and its issuer, which the
+// rules trust instead of the rendered one.
+func startOathkeeperWith(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, hydra *stack.Hydra, authzURL, upstreamURL string) *stack.Oathkeeper {
+	t.Helper()
 	cfg, rules := e2e.OathkeeperConfig(t, r)
 	w := r.Profile.Wiring()
 	whoami := kratos.PublicURL + "sessions/whoami"
@@ -84,8 +93,15 @@ func startOathkeeperFor(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, auth
 		c["remote"] = authzURL
 	}
 	rulesText := strings.ReplaceAll(string(rules), w.AuthzURL, authzURL)
+	if hydra != nil {
+		if c, ok := e2e.Get(cfg, "authenticators.jwt.config").(map[string]any); ok {
+			c["jwks_urls"] = []string{hydra.PublicURL + ".well-known/jwks.json"}
+			c["trusted_issuers"] = []string{hydra.IssuerURL}
+		}
+		rulesText = strings.ReplaceAll(rulesText, `"`+w.IssuerURL+`"`, `"`+hydra.IssuerURL+`"`)
+	}
 	for _, s := range r.Profile.Spec.Services {
-		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(s)+`"`, `"url": "`+upstreamURL+`"`)
+		rulesText = strings.ReplaceAll(rulesText, `"url": "`+render.UpstreamURL(w, s)+`"`, `"url": "`+upstreamURL+`"`)
 	}
 	o, err := stack.TryStartOathkeeper(t, stack.OathkeeperOptions{Config: cfg, Rules: [][]byte{[]byte(rulesText)},
 		Env: []string{render.GatewaySecretEnv + "=" + r.Secrets.Oathkeeper.HeaderSecret}})
@@ -96,15 +112,23 @@ func startOathkeeperFor(t *testing.T, r e2e.Rendered, kratos *stack.Kratos, auth
 	return o
 }
 
-// createIdentity creates an identity with a password through the Kratos admin API.
+// createIdentity creates an identity with a password, groups and a verified
+// email through the Kratos admin API, as bootstrap creates the people an
+// admin vouches for (the gateway forwards only a verified address).
 func (ps *protectStack) createIdentity(t *testing.T, email, password string, groups []string) string {
 	t.Helper()
-	body := map[string]any{
-		"schema_id":       "default",
-		"traits":          map[string]any{"email": email, "name": "Test " + email},
-		"metadata_public": map[string]any{"groups": groups},
-		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
-	}
+	return ps.createIdentityAs(t, map[string]any{
+		"schema_id":            "default",
+		"traits":               map[string]any{"email": email, "name": "Test " + email},
+		"metadata_public":      map[string]any{"groups": groups},
+		"credentials":          map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
+		"verifiable_addresses": []map[string]any{{"value": email, "verified": true, "via": "email", "status": "completed"}},
+	})
+}
+
+// createIdentityAs creates the identity body as given.
+func (ps *protectStack) createIdentityAs(t *testing.T, body map[string]any) string {
+	t.Helper()
 	var out struct{ ID string }
 	e2e.DoJSON(t, http.DefaultClient, "POST", ps.kratos.AdminURL+"admin/identities", body, http.StatusCreated, &out)
 	return out.ID

@@ -99,6 +99,7 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newRollbackCommand(f),
 	)
 	addTokenHookCommand(root, f) // authctl serve token-hook
+	addServeUICommand(root, f)   // authctl serve ui
 	registerCompletions(root)    // completion command and dynamic completions
 	return root
 }

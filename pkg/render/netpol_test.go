@@ -97,7 +97,7 @@ func reachable(t *testing.T, np *networkingv1.NetworkPolicy, p peer, port int) b
 func TestNetworkPolicyMatrix(t *testing.T) {
 	common := map[string]string{
 		"kratos:4433":     "*",
-		"kratos:4434":     "bootstrap hydra token-hook",
+		"kratos:4434":     "bootstrap hydra token-hook ui",
 		"hydra:4444":      "*",
 		"hydra:4445":      "bootstrap kratos ui",
 		"oathkeeper:9000": "ns",

@@ -139,9 +139,12 @@ func New(cfg Config) (http.Handler, error) {
 		static:       http.StripPrefix("/static/", http.FileServerFS(static)),
 		secureCookie: strings.HasPrefix(cfg.CSRFCookieName, "__Host-") || kb.Scheme == "https",
 		// Kratos' webauthn.js is the only script from elsewhere; images
-		// are Kratos' data: QR codes; forms post to Kratos (and to the UI).
+		// are Kratos' data: QR codes. No form-action: Chromium applies it
+		// to the redirects after a form's submission too, and Kratos sends
+		// the person on to wherever return_to, Hydra or an OAuth2 client's
+		// redirect URI says.
 		csp: "default-src 'none'; script-src 'self' " + origin + "; style-src 'self'; img-src 'self' data:; " +
-			"form-action 'self' " + origin + "; connect-src 'self' " + origin + "; base-uri 'none'; frame-ancestors 'none'",
+			"connect-src 'self' " + origin + "; base-uri 'none'; frame-ancestors 'none'",
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
@@ -185,7 +188,9 @@ func (h *handler) headers(next http.Handler) http.Handler {
 		hd.Set("Content-Security-Policy", h.csp)
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
+		// Flow ids and challenges stay off other sites; Kratos and Hydra
+		// still see the page's origin on a form post.
+		hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		hd.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})

@@ -278,10 +278,10 @@ func hydraSPKI(t *testing.T, h *stack.Hydra) string {
 func (s *site) createIdentity(t *testing.T, email, password string, groups ...string) string {
 	t.Helper()
 	body := map[string]any{
-		"schema_id":       "default",
-		"traits":          map[string]any{"email": email, "name": "Test " + strings.Split(email, "@")[0]},
-		"metadata_public": map[string]any{"groups": groups},
-		"credentials":     map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
+		"schema_id":            "default",
+		"traits":               map[string]any{"email": email, "name": "Test " + strings.Split(email, "@")[0]},
+		"metadata_public":      map[string]any{"groups": groups},
+		"credentials":          map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}},
 		"verifiable_addresses": []any{map[string]any{"value": email, "verified": true, "via": "email", "status": "completed"}},
 	}
 	var out struct{ ID string }

@@ -128,7 +128,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	pages, err := template.New("").Funcs(template.FuncMap{"flowTitle": flowTitle}).ParseFS(assets, "templates/*.html")
+	pages, err := template.New("").Funcs(template.FuncMap{"flowTitle": flowTitle, "groupTitle": groupTitle}).ParseFS(assets, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("could not parse the UI's templates: %w", err)
 	}
@@ -179,6 +179,30 @@ func flowTitle(kind string) string {
 		return "Verify your email address"
 	}
 	return kind
+}
+
+// groupTitle names a method group on the settings page; a group this
+// list lacks is shown by its own name.
+func groupTitle(group string) string {
+	switch group {
+	case "profile":
+		return "Profile"
+	case "password":
+		return "Password"
+	case "totp":
+		return "Authenticator app"
+	case "lookup_secret":
+		return "Backup codes"
+	case "webauthn":
+		return "Security keys"
+	case "passkey":
+		return "Passkeys"
+	case "oidc":
+		return "Linked accounts"
+	case "code":
+		return "One-time codes"
+	}
+	return group
 }
 
 // headers sets the security headers of every answer.
@@ -236,6 +260,12 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		id := q.Get("flow")
+		if id == "" && kind == "settings" && !h.signedIn(r) {
+			// Kratos would send the person to its default page after
+			// signing in; come back here instead.
+			http.Redirect(w, r, "/login?return_to="+url.QueryEscape(h.selfURL(r, "/settings")), http.StatusSeeOther)
+			return
+		}
 		if id == "" {
 			h.startFlow(w, r, kind)
 			return
@@ -269,6 +299,13 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 		p.Links = h.links(kind, f)
 		h.render(w, http.StatusOK, "flow.html", p)
 	}
+}
+
+// signedIn reports whether the browser's cookies carry a Kratos session.
+func (h *handler) signedIn(r *http.Request) bool {
+	var s struct{}
+	status, _, err := h.kratosGet(r.Context(), r, "/sessions/whoami", &s)
+	return err == nil && status == http.StatusOK
 }
 
 // startFlow sends the browser to Kratos to start a flow of kind, passing

@@ -228,6 +228,19 @@ func (b *Browser) text() string {
 	return s
 }
 
+// TextOf is the visible text of the element matched by the CSS selector.
+func (b *Browser) TextOf(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.Shot("failed-text-of")
+		b.t.Fatalf("reading %s: %v (at %s)", sel, err, b.URL())
+	}
+	return strings.TrimSpace(s)
+}
+
 // Fill types value into the field matched by the CSS selector.
 func (b *Browser) Fill(sel, value string) {
 	b.t.Helper()

@@ -289,6 +289,16 @@ func (s *site) createIdentity(t *testing.T, email, password string, groups ...st
 	return out.ID
 }
 
+// hasSession reports whether the browser holds a Kratos session cookie.
+func (s *site) hasSession() bool {
+	for _, c := range s.b.Cookies("https://" + s.w.AuthHost + "/") {
+		if c.Name == "ory_kratos_session" {
+			return true
+		}
+	}
+	return false
+}
+
 // loadExample loads examples/NAME.yaml for a test to adjust.
 func loadExample(t *testing.T, name string) *profile.Profile {
 	t.Helper()

@@ -157,10 +157,37 @@ func Forms(c Container) []Form {
 	}
 	var out []Form
 	for _, g := range order {
-		nodes := append(append([]Node{}, defaults...), byGroup[g]...)
+		own := byGroup[g]
+		if onlyScripts(own) {
+			// Its scripts load in the page's head; nothing to post.
+			continue
+		}
+		var nodes []Node
+		for _, d := range defaults {
+			if credentialOnlyGroups[g] && d.Type == "input" && d.Attributes.InputType != "hidden" && d.Attributes.InputType != "submit" {
+				continue
+			}
+			nodes = append(nodes, d)
+		}
+		nodes = append(nodes, own...)
 		out = append(out, Form{Group: g, Action: c.Action, Method: c.Method, Fields: fields(g, nodes)})
 	}
 	return out
+}
+
+// credentialOnlyGroups are methods that find the person from the
+// credential itself (a discoverable passkey, the social provider's
+// account): their forms leave out the default group's visible fields (the
+// identifier), which the other forms show.
+var credentialOnlyGroups = map[string]bool{"passkey": true, "oidc": true, "saml": true}
+
+func onlyScripts(nodes []Node) bool {
+	for _, n := range nodes {
+		if n.Type != "script" {
+			return false
+		}
+	}
+	return true
 }
 
 func fields(group string, nodes []Node) []Field {

@@ -95,8 +95,20 @@ func TestFormsOnePerGroupWithTheDefaultNodes(t *testing.T) {
 			t.Errorf("form %s posts to %s %s, want the flow's action", fm.Group, fm.Method, fm.Action)
 		}
 	}
-	if got, want := strings.Join(groups, ","), "password,passkey,webauthn,brandnew"; got != want {
+	// webauthn holds only Kratos' script, which loads in the head.
+	if got, want := strings.Join(groups, ","), "password,passkey,brandnew"; got != want {
 		t.Fatalf("groups %s, want %s", got, want)
+	}
+	// The identifier appears in the password and the new method's forms,
+	// not in the passkey's (a discoverable credential names the person).
+	for _, fm := range forms {
+		has := false
+		for _, fl := range fm.Fields {
+			has = has || fl.Node.Attributes.Name == "identifier"
+		}
+		if has == (fm.Group == "passkey") {
+			t.Errorf("form %s: identifier shown = %v", fm.Group, has)
+		}
 	}
 	for _, fl := range forms[1].Fields {
 		if fl.Node.Attributes.Name == "passkey_login_trigger" && (fl.Kind != "button" || fl.Trigger != "oryPasskeyLogin") {

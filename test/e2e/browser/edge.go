@@ -32,7 +32,8 @@ import (
 //     with Host kept and X-Forwarded-Proto/-Host/-For set, as
 //     ingress-nginx does;
 //   - a CONNECT to a loopback address (Hydra's harness issuer) is
-//     tunnelled unchanged;
+//     tunnelled unchanged, and plain HTTP to loopback (an OAuth2 client's
+//     redirect URI) is forwarded;
 //   - anything else is refused (403) and counted in Refused: no name is
 //     resolved and no traffic leaves loopback.
 type Edge struct {
@@ -108,8 +109,14 @@ func (e *Edge) Refused() []string {
 
 func (e *Edge) connect(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodConnect {
-		// Plain-HTTP proxying is never needed: every public URL is https.
-		e.refuse(w, r.Method+" "+r.URL.String())
+		// Plain HTTP only to loopback (an OAuth2 client's or kubectl's
+		// redirect URI); every public URL is https.
+		if ip := net.ParseIP(r.URL.Hostname()); ip == nil || !ip.IsLoopback() || r.URL.Scheme != "http" {
+			e.refuse(w, r.Method+" "+r.URL.String())
+			return
+		}
+		target := &url.URL{Scheme: "http", Host: r.URL.Host}
+		(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host }}).ServeHTTP(w, r)
 		return
 	}
 	host, port, err := net.SplitHostPort(r.Host)

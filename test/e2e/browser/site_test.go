@@ -63,7 +63,7 @@ type siteOptions struct {
 var siteRewrites = []string{
 	"kratos serve.public.base_url: the rendered public URL (https://id.DOMAIN/, served by the edge)",
 	"kratos oauth2_provider.url: in-cluster Hydra admin -> the harness Hydra admin (its CA in SSL_CERT_FILE)",
-	"hydra urls.identity_provider.url: in-cluster Kratos admin -> the harness Kratos admin (through a loopback forwarder: Hydra starts first)",
+	"hydra urls.identity_provider.url: the in-cluster Kratos admin base -> a loopback forwarder to the harness Kratos admin (Hydra starts first), the rendered path kept",
 	"hydra oauth2.token_hook: removed (the token hook is test/e2e/kubectl's subject; consent puts the claims)",
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz)",
@@ -82,12 +82,18 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	var caFile string
 	if o.Hydra {
 		cfg := e2e.HydraConfig(t, r)
-		e2e.Set(cfg, "urls.identity_provider.url", kratosAdmin.URL+"/admin")
+		rendered, _ := e2e.Get(cfg, "urls.identity_provider.url").(string)
+		if !strings.HasPrefix(rendered, s.w.KratosAdminInternalURL) {
+			t.Fatalf("rendered urls.identity_provider.url = %q, want the Kratos admin Service", rendered)
+		}
+		e2e.Set(cfg, "urls.identity_provider.url", kratosAdmin.URL+strings.TrimPrefix(rendered, s.w.KratosAdminInternalURL))
 		delete(e2e.Get(cfg, "oauth2").(map[string]any), "token_hook") // the hook is the kubectl test's subject
 		if o.HydraConfig != nil {
 			o.HydraConfig(cfg)
 		}
-		s.hydra = stack.StartHydra(t, stack.HydraOptions{Config: cfg})
+		// A generous start: Hydra makes its signing keys first, slow on
+		// two busy cores.
+		s.hydra = stack.StartHydra(t, stack.HydraOptions{Config: cfg, ReadyTimeout: 3 * time.Minute})
 		caFile = e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
 		// Kratos (oauth2_provider.url) and the UI call Hydra's admin API
 		// over TLS: they trust the harness CA as a cluster's CA bundle.
@@ -101,7 +107,7 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	if o.KratosConfig != nil {
 		o.KratosConfig(kcfg)
 	}
-	k, err := stack.TryStartKratos(t, stack.KratosOptions{Config: kcfg, PublicBaseURL: s.w.KratosPublicURL})
+	k, err := stack.TryStartKratos(t, stack.KratosOptions{Config: kcfg, PublicBaseURL: s.w.KratosPublicURL, ReadyTimeout: 3 * time.Minute})
 	if err != nil {
 		t.Fatalf("real Kratos rejected the rendered config of %s:\n%v", r.Name, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/serve/authz"
+	"github.com/authctl/authctl/pkg/serve/tokenhook"
 	"github.com/authctl/authctl/pkg/serve/ui"
 	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/browser"
@@ -42,6 +43,8 @@ type site struct {
 	ui         *uiProcess
 	edge       *browser.Edge
 	b          *browser.Browser
+	// hookURL is the token hook's loopback URL (TokenHook).
+	hookURL string
 	// seen receives every request the upstream got.
 	seen chan *http.Request
 }
@@ -55,6 +58,9 @@ type siteOptions struct {
 	KratosConfig func(map[string]any)
 	// HydraConfig likewise for Hydra.
 	HydraConfig func(map[string]any)
+	// TokenHook keeps Hydra's oauth2.token_hook and runs the real hook
+	// (authctl serve token-hook with the rendered arguments).
+	TokenHook bool
 }
 
 // Loopback rewrites of the browser tests, on top of the harness's and
@@ -64,7 +70,7 @@ var siteRewrites = []string{
 	"kratos serve.public.base_url: the rendered public URL (https://id.DOMAIN/, served by the edge)",
 	"kratos oauth2_provider.url: in-cluster Hydra admin -> the harness Hydra admin (its CA in SSL_CERT_FILE)",
 	"hydra urls.identity_provider.url: the in-cluster Kratos admin base -> a loopback forwarder to the harness Kratos admin (Hydra starts first), the rendered path kept",
-	"hydra oauth2.token_hook: removed (the token hook is test/e2e/kubectl's subject; consent puts the claims)",
+	"hydra oauth2.token_hook: removed, or (TokenHook) its url -> the loopback hook, the key from the rendered Secret",
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz)",
 	"oathkeeper rule upstream URLs: the in-process test upstream",
@@ -87,13 +93,20 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 			t.Fatalf("rendered urls.identity_provider.url = %q, want the Kratos admin Service", rendered)
 		}
 		e2e.Set(cfg, "urls.identity_provider.url", kratosAdmin.URL+strings.TrimPrefix(rendered, s.w.KratosAdminInternalURL))
-		delete(e2e.Get(cfg, "oauth2").(map[string]any), "token_hook") // the hook is the kubectl test's subject
+		var hydraEnv []string
+		if o.TokenHook {
+			s.hookURL = fmt.Sprintf("http://127.0.0.1:%d%s", stack.FreePort(t), tokenhook.TokenHookPath)
+			e2e.Set(cfg, "oauth2.token_hook.url", s.hookURL)
+			hydraEnv = []string{render.TokenHookKeyEnv + "=" + r.Secrets.Hydra.TokenHookKey}
+		} else {
+			delete(e2e.Get(cfg, "oauth2").(map[string]any), "token_hook")
+		}
 		if o.HydraConfig != nil {
 			o.HydraConfig(cfg)
 		}
 		// A generous start: Hydra makes its signing keys first, slow on
 		// two busy cores.
-		s.hydra = stack.StartHydra(t, stack.HydraOptions{Config: cfg, ReadyTimeout: 3 * time.Minute})
+		s.hydra = stack.StartHydra(t, stack.HydraOptions{Config: cfg, Env: hydraEnv, ReadyTimeout: 3 * time.Minute})
 		caFile = e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
 		// Kratos (oauth2_provider.url) and the UI call Hydra's admin API
 		// over TLS: they trust the harness CA as a cluster's CA bundle.
@@ -113,6 +126,9 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	}
 	s.kratos = k
 	kratosAdmin.set(k.AdminURL)
+	if o.TokenHook {
+		s.startTokenHook(t)
+	}
 
 	// The upstream behind every service, and authctl's group check.
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -157,6 +173,29 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 		}
 	})
 	return s
+}
+
+// startTokenHook runs authctl serve token-hook with the rendered token
+// hook Deployment's arguments and key.
+func (s *site) startTokenHook(t *testing.T) {
+	t.Helper()
+	u, _ := url.Parse(s.hookURL)
+	args := containerArgs(t, s.r, s.w.TokenHookService)
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--listen="):
+			args[i] = "--listen=" + u.Host
+		case strings.HasPrefix(a, "--kratos-admin-url="):
+			args[i] = "--kratos-admin-url=" + strings.TrimSuffix(s.kratos.AdminURL, "/")
+		}
+	}
+	p, err := stack.StartProcess(t, "token-hook", e2e.Authctl(t), args, []string{tokenhook.APIKeyEnv + "=" + s.r.Secrets.Hydra.TokenHookKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitReady("http://"+u.Host+"/health/ready", http.DefaultClient, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // forwarder is a loopback reverse proxy whose backend is set later.

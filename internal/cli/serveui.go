@@ -44,13 +44,6 @@ func (o *ServeUIOptions) Validate() error {
 	return nil
 }
 
-// addServeUICommand adds `ui` under `authctl serve`.
-func addServeUICommand(root *cobra.Command, factory *Factory) {
-	if serve, _, err := root.Find([]string{"serve"}); err == nil && serve != root {
-		serve.AddCommand(newServeUICommand(factory, nil))
-	}
-}
-
 func newServeUICommand(factory *Factory, runF func(*ServeUIOptions) error) *cobra.Command {
 	streams := factory.IOStreams
 	o := &ServeUIOptions{}

@@ -30,8 +30,21 @@ type consentRequest struct {
 type consentView struct {
 	Challenge string
 	Client    string
-	Scopes    []string
+	Scopes    []scopeView
 	CSRF      string
+}
+
+// scopeView is a requested scope and what it releases, in words.
+type scopeView struct{ Name, Description string }
+
+// scopeDescriptions say what the scopes this stack knows release; another
+// scope is shown by its name alone.
+var scopeDescriptions = map[string]string{
+	"openid":         "confirm who you are",
+	"email":          "your email address",
+	"groups":         "the groups you belong to",
+	"profile":        "your name",
+	"offline_access": "stay signed in (refresh tokens)",
 }
 
 // consentPage asks the person whether the client may have the scopes it
@@ -56,9 +69,11 @@ func (h *handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = cr.Client.ClientID
 	}
-	h.render(w, http.StatusOK, "consent.html", page{Title: "Allow access?", Consent: &consentView{
-		Challenge: challenge, Client: name, Scopes: cr.RequestedScope, CSRF: h.csrfToken(w, r),
-	}})
+	v := &consentView{Challenge: challenge, Client: name, CSRF: h.csrfToken(w, r)}
+	for _, sc := range cr.RequestedScope {
+		v.Scopes = append(v.Scopes, scopeView{Name: sc, Description: scopeDescriptions[sc]})
+	}
+	h.render(w, http.StatusOK, "consent.html", page{Title: "Allow access?", Consent: v})
 }
 
 // consentSubmit grants the scopes the person left ticked (only scopes the
@@ -103,7 +118,10 @@ func (h *handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 func (h *handler) acceptConsent(w http.ResponseWriter, r *http.Request, challenge string, cr consentRequest, granted []string, remember bool) {
 	claims := map[string]any{}
 	if h.cfg.KratosAdminURL != "" && cr.Subject != "" {
-		identity, err := h.identity(r.Context(), cr.Subject)
+		identity, err := tokenhook.Identity(r.Context(), h.cfg.HTTPClient, h.cfg.KratosAdminURL, cr.Subject)
+		if errors.Is(err, tokenhook.ErrIdentityGone) {
+			identity, err = map[string]any{"state": "deleted"}, nil
+		}
 		if err != nil {
 			h.cfg.Logger.Error("ui: could not read the identity for consent", "subject", cr.Subject, "error", err)
 			h.render(w, http.StatusBadGateway, "error.html", page{Title: "Something went wrong", Error: &kratosError{Message: "Your account could not be read. Please try again in a moment."}})
@@ -265,28 +283,4 @@ func (h *handler) hydra(ctx context.Context, method, path string, body, out any)
 		return fmt.Errorf("could not decode hydra's answer: %w", err)
 	}
 	return nil
-}
-
-// identity reads an identity from Kratos' admin API.
-func (h *handler) identity(ctx context.Context, id string) (map[string]any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.cfg.KratosAdminURL+"/admin/identities/"+url.PathEscape(id), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := h.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("could not reach kratos: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return map[string]any{"state": "deleted"}, nil
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("kratos answered HTTP %d", resp.StatusCode)
-	}
-	var identity map[string]any
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&identity); err != nil {
-		return nil, fmt.Errorf("could not decode the identity: %w", err)
-	}
-	return identity, nil
 }

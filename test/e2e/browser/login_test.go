@@ -67,5 +67,5 @@ func TestBrowserPasswordLoginThroughTheGateway(t *testing.T) {
 	if last == nil || last.Header.Get("X-User-Email") != "staff@blog.example.com" || last.Header.Get("X-User-Groups") != "staff" {
 		t.Fatalf("the upstream did not get the person: %v", last)
 	}
-	keepShots(t, b, map[string]string{"login": "login", "login-wrong-password": "login-error"})
+	keepShots(t, b, map[string]string{"login": "login", "login-wrong-password": "login-error", "dashboard": "tool"})
 }

@@ -3,6 +3,8 @@ package browser_test
 import (
 	"crypto/tls"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -354,6 +356,51 @@ func loadExample(t *testing.T, name string) *profile.Profile {
 	return p
 }
 
+// cropColumn writes the page's centred content column (the UI's pages
+// are 26rem wide in a 900-pixel window) as a smaller PNG.
+func cropColumn(src, dst string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return err
+	}
+	b := img.Bounds()
+	left, right := b.Min.X+210, b.Min.X+690
+	bottom := b.Max.Y
+	// Trim the white space below the content.
+	for bottom > b.Min.Y+200 && rowBlank(img, left, right, bottom-1) {
+		bottom--
+	}
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok || right > b.Max.X {
+		return fmt.Errorf("cannot crop %T", img)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	return png.Encode(out, sub.SubImage(image.Rect(left, b.Min.Y, right, min(bottom+24, b.Max.Y))))
+}
+
+func rowBlank(img image.Image, left, right, y int) bool {
+	first := img.At(left, y)
+	for x := left; x < right; x++ {
+		r1, g1, b1, _ := img.At(x, y).RGBA()
+		r0, g0, b0, _ := first.RGBA()
+		if r1 != r0 || g1 != g0 || b1 != b0 {
+			return false
+		}
+	}
+	return true
+}
+
 // keepShots copies a test's screenshots to dir (docs/img) when
 // AUTHCTL_DOCS_SHOTS names it: how docs/login.md's pictures are made.
 func keepShots(t *testing.T, b *browser.Browser, names map[string]string) {
@@ -364,9 +411,8 @@ func keepShots(t *testing.T, b *browser.Browser, names map[string]string) {
 	for _, p := range b.Shots {
 		for suffix, name := range names {
 			if strings.HasSuffix(p, suffix+".png") {
-				data, err := os.ReadFile(p)
-				if err == nil {
-					_ = os.WriteFile(filepath.Join(dir, name+".png"), data, 0o644)
+				if err := cropColumn(p, filepath.Join(dir, name+".png")); err != nil {
+					t.Logf("docs screenshot %s: %v", name, err)
 				}
 			}
 		}

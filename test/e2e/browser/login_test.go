@@ -43,6 +43,7 @@ func TestBrowserPasswordLoginThroughTheGateway(t *testing.T) {
 	b.Fill("#password-password", "not-the-password")
 	b.Click("#password-method")
 	b.WaitText("The provided credentials are invalid")
+	s.recordFlow(t, "login", "login-password-error")
 	b.Shot("login-wrong-password")
 
 	b.Fill("#password-password", password)

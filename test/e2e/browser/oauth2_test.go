@@ -116,6 +116,7 @@ func TestBrowserOAuth2ConsentAndLogout(t *testing.T) {
 	b.Navigate(authorize("grafana"))
 	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
 	b.WaitText("to continue to Grafana")
+	s.recordFlow(t, "login", "login-oauth2")
 	b.Shot("login-for-app")
 	b.Fill("#password-identifier", email)
 	b.Fill("#password-password", password)

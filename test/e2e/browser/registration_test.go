@@ -27,6 +27,7 @@ func TestBrowserSelfRegistrationAndErrorPage(t *testing.T) {
 	b.Click(`a[href^="/registration"]`)
 	b.WaitURL(`^https://auth\.blog\.example\.com/registration\?flow=`)
 	b.WaitText("Create an account")
+	s.recordFlow(t, "registration", "registration-profile")
 	b.Shot("registration")
 	b.Fill(`form[data-group="profile"] input[name="traits.email"]`, email)
 	b.Fill(`form[data-group="profile"] input[name="traits.name"]`, "New Comer")

@@ -1,7 +1,9 @@
 package browser_test
 
 import (
+	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -334,6 +336,45 @@ func (s *site) createIdentity(t *testing.T, email, password string, groups ...st
 	var out struct{ ID string }
 	e2e.DoJSON(t, http.DefaultClient, "POST", s.kratos.AdminURL+"admin/identities", body, http.StatusCreated, &out)
 	return out.ID
+}
+
+// recordFlow saves the Kratos flow the browser is on (its ?flow= id, read
+// with the browser's cookies as the UI reads it) as NAME.json in
+// $AUTHCTL_RECORD_FLOWS: how pkg/serve/ui/testdata/recorded is made.
+func (s *site) recordFlow(t *testing.T, kind, name string) {
+	t.Helper()
+	dir := os.Getenv("AUTHCTL_RECORD_FLOWS")
+	if dir == "" {
+		return
+	}
+	u, err := url.Parse(s.b.URL())
+	if err != nil || u.Query().Get("flow") == "" {
+		t.Fatalf("record %s: the browser is at %s, not on a flow", name, s.b.URL())
+	}
+	var cookies []string
+	for _, c := range s.b.Cookies(s.w.KratosPublicURL) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.kratos.PublicURL+"self-service/"+kind+"/flows?id="+url.QueryEscape(u.Query().Get("flow")), nil)
+	req.Header.Set("Cookie", strings.Join(cookies, "; "))
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("record %s: HTTP %d: %s", name, resp.StatusCode, body)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, body, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	pretty.WriteByte('\n')
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), pretty.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // hasSession reports whether the browser holds a Kratos session cookie.

@@ -41,6 +41,7 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	signIn()
 	b.WaitURL(`^https://auth\.blog\.example\.com/settings\?flow=`)
 	b.WaitText("Authenticator app QR code")
+	s.recordFlow(t, "settings", "settings-totp-lookup")
 	b.Shot("settings")
 	secret := b.TextOf("#totp-totp_secret_key code")
 	if len(secret) < 16 {
@@ -61,6 +62,7 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	// Backup codes: generate, see them, confirm.
 	b.Click("#lookup_secret-lookup_secret_regenerate")
 	b.WaitText("These are your back up recovery codes")
+	s.recordFlow(t, "settings", "settings-lookup-codes")
 	b.Shot("settings-backup-codes")
 	codes := b.TextOf("#lookup_secret-lookup_secret_codes")
 	if strings.Count(codes, "\n")+1 < 8 {
@@ -83,6 +85,7 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	signIn()
 	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
 	b.WaitText("Second factor")
+	s.recordFlow(t, "login", "login-aal2")
 	b.Shot("login-second-factor")
 	b.Fill("#totp-totp_code", "000000")
 	b.Click("#totp-method")

@@ -106,6 +106,8 @@ unformatted="$(gofmt -l $(git ls-files '*.go'))"
 [[ -z "$unformatted" ]] || die "not gofmt-formatted (run gofmt -w on them):
 $unformatted"
 go vet ./...
+# The browser tests keep a screenshot of every page they pass here.
+export AUTHCTL_ARTIFACTS="${AUTHCTL_ARTIFACTS:-$PWD/.artifacts}"
 go test -count=1 -timeout 40m ./...
 
 # The real node (issue 14): the rendered stack as pods on kubelet,

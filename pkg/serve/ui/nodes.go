@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -130,9 +129,22 @@ type Field struct {
 	ImageSrc template.URL
 }
 
-// triggerName admits only the names Kratos' webauthn.js defines
-// (oryWebAuthnLogin, oryPasskeyRegistration, …): ui.js calls window[name].
-var triggerName = regexp.MustCompile(`^ory[A-Za-z]{1,64}$`)
+// isTriggerName admits only names of the form Kratos' webauthn.js
+// defines (oryWebAuthnLogin, oryPasskeyRegistration, …): ui.js calls
+// window[name]. (No regexp: package-level regexps cost every authctl
+// command's start-up.)
+func isTriggerName(s string) bool {
+	rest, ok := strings.CutPrefix(s, "ory")
+	if !ok || rest == "" || len(rest) > 64 {
+		return false
+	}
+	for _, c := range rest {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
 
 // Forms groups a flow's nodes into one form per method group, in the order
 // the groups first appear. The default group joins every form; a flow with
@@ -213,10 +225,10 @@ func fields(group string, nodes []Node) []Field {
 			default:
 				f.Kind = "input"
 			}
-			if triggerName.MatchString(a.OnClickTrigger) {
+			if isTriggerName(a.OnClickTrigger) {
 				f.Trigger = a.OnClickTrigger
 			}
-			if triggerName.MatchString(a.OnLoadTrigger) {
+			if isTriggerName(a.OnLoadTrigger) {
 				f.LoadTrigger = a.OnLoadTrigger
 			}
 			if f.Label == "" && f.Kind == "input" {
@@ -269,10 +281,13 @@ func elementID(group string, i int, a Attributes) string {
 	if base == "" {
 		base = fmt.Sprint(i)
 	}
-	return group + "-" + idSafe.ReplaceAllString(base, "_")
+	return group + "-" + strings.Map(func(c rune) rune {
+		if c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			return c
+		}
+		return '_'
+	}, base)
 }
-
-var idSafe = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
 func valueString(v any) string {
 	switch x := v.(type) {

@@ -36,6 +36,9 @@ type Cluster interface {
 	// Forwarder port-forwards Services to loopback; log receives its
 	// messages.
 	Forwarder(log io.Writer) (Forwarder, error)
+	// SecretKeys lists the keys of a Secret, never its values; found is
+	// false when it does not exist (doctor's Secret checks).
+	SecretKeys(ctx context.Context, namespace, name string) (keys []string, found bool, err error)
 }
 
 // InstallResult is what Install did: Manifest for a client dry run, Diff

@@ -83,7 +83,11 @@ func newDoctorCommand(factory *Factory, runF func(*DoctorOptions) error) *cobra.
 OIDC discovery and JWKS, that the issuer matches the profile, clock skew
 against Hydra's Date header, the kubectl client's redirect URIs, that
 Oathkeeper denies each protected host without a session (401 or 302), the
-cookie domain against the hosts, and TLS certificate expiry.
+cookie domain against the hosts, and TLS certificate expiry. It warns about
+the profile's dead ends (kubectl accepts only verified emails and there is
+no courier; registration is off while SSO is on), and with a cluster
+connection checks that each Secret you must create exists with the keys the
+stack reads (secret/NAME), the fix being the kubectl line that creates it.
 
 Public APIs default to the profile's public URLs and admin APIs to their
 in-cluster URLs. From a laptop, give --kubeconfig or --context: doctor then
@@ -140,16 +144,20 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		return err
 	}
 	ep := doctor.DefaultEndpoints(p.Wiring())
+	var lister doctor.SecretLister
 	if o.forwards() {
 		w, c := p.Wiring(), p.Spec.Components
 		given := o.Endpoints
 		var fw doctor.Endpoints
 		// The connection first: in the authctl binary, this runs
-		// authctl-cluster, and its errors are its own.
-		if o.Cluster.Forwarder == nil {
-			if _, err := o.Cluster.cluster(""); err != nil {
+		// authctl-cluster, and its errors are its own. A test's forwarder
+		// with no cluster of its factory looks up no Secret.
+		if o.Cluster.Forwarder == nil || o.Cluster.world(streams).Cluster != nil {
+			conn, err := o.Cluster.cluster("")
+			if err != nil {
 				return err
 			}
+			lister = conn
 		}
 		stop, err := o.Cluster.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
 			{profile.On(c.Kratos.Enabled) && given.KratosPublic == "", w.KratosPublicService, profile.KratosPublicPort, &fw.KratosPublic},
@@ -187,7 +195,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 			*v.dst = v.flag
 		}
 	}
-	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin})
+	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Secrets: lister})
 	if isDataFormat(o.Output) {
 		if err := printData(streams.Out, o.Output, report); err != nil {
 			return err

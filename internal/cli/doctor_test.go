@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +14,9 @@ import (
 
 	"github.com/authctl/authctl/pkg/apply"
 	"github.com/authctl/authctl/pkg/doctor"
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/progress"
+	"github.com/authctl/authctl/pkg/secrets"
 )
 
 // TestDoctorFlags is the argv (and environment) → options table.
@@ -101,4 +106,76 @@ func doctorThroughForwards(forwarded, oathkeeper, output string) *DoctorOptions 
 		"auth/dev-hydra-public:4444": forwarded, "auth/dev-hydra-admin:4445": forwarded,
 	}}
 	return o
+}
+
+// fakeSecretsCluster is a Cluster that only says which Secrets exist
+// (namespace/name → keys), standing in for a cluster at the connection
+// seam; the real kube-apiserver answers test/e2e/apply's
+// TestDoctorSecretsOnKubeAPIServer. Anything else is refused.
+type fakeSecretsCluster struct {
+	secrets map[string][]string
+	asked   *[]string
+}
+
+var errFakeCluster = errors.New("a fake cluster only has Secrets")
+
+func (fakeSecretsCluster) Install(context.Context, *profile.Profile, *secrets.File, string, string) (*InstallResult, error) {
+	return nil, errFakeCluster
+}
+func (fakeSecretsCluster) History(context.Context, string, string) ([]Revision, error) {
+	return nil, errFakeCluster
+}
+func (fakeSecretsCluster) Rollback(context.Context, string, string, int) error { return errFakeCluster }
+func (fakeSecretsCluster) WaitForRollout(context.Context, string, string, time.Duration, func([]progress.Item)) error {
+	return errFakeCluster
+}
+func (fakeSecretsCluster) Forwarder(io.Writer) (Forwarder, error) {
+	return apply.StaticForwarder{}, nil
+}
+func (f fakeSecretsCluster) SecretKeys(_ context.Context, namespace, name string) ([]string, bool, error) {
+	*f.asked = append(*f.asked, namespace+"/"+name)
+	keys, ok := f.secrets[namespace+"/"+name]
+	return keys, ok, nil
+}
+
+// TestDoctorChecksSecretsOnAFakeCluster: with --context, doctor asks the
+// cluster connection for each Secret the profile leaves to its user, in the
+// stack's namespace: one that exists passes, a missing one fails (exit 1)
+// with the kubectl line that creates it.
+func TestDoctorChecksSecretsOnAFakeCluster(t *testing.T) {
+	file := staffSSO(t, t.TempDir())
+	var out, errOut bytes.Buffer
+	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	var asked []string
+	f := NewFactory(streams)
+	f.Cluster = func(_, _, _ string) Cluster {
+		return fakeSecretsCluster{secrets: map[string][]string{"auth/google-oauth": {"client-secret"}}, asked: &asked}
+	}
+	closed := "http://127.0.0.1:1/"
+	o := &DoctorOptions{ProfileFile: file, Timeout: time.Second, Output: "json",
+		Endpoints: doctor.Endpoints{KratosPublic: closed, KratosAdmin: closed, HydraPublic: closed, HydraAdmin: closed, OathkeeperAPI: closed},
+		Cluster:   ApplyOptions{Context: "prod", factory: f}}
+	cmd := newDoctorCommand(f, nil)
+	cmd.SetContext(context.Background())
+	err := runDoctor(cmd, streams, o)
+	var rep doctor.Report
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || err == nil {
+		t.Fatalf("err %v, %v\n%s", err, jerr, out.String())
+	}
+	if strings.Join(asked, ",") != "auth/corp-example-com-tls,auth/google-oauth" {
+		t.Errorf("asked the cluster for %v", asked)
+	}
+	checks := map[string]doctor.Check{}
+	for _, c := range rep.Checks {
+		checks[c.Name] = c
+	}
+	if c := checks["secret/google-oauth"]; c.Status != doctor.Pass {
+		t.Errorf("existing Secret: %+v", c)
+	}
+	if c := checks["secret/corp-example-com-tls"]; c.Status != doctor.Fail || c.Fix != "kubectl -n auth create secret tls corp-example-com-tls --cert=<path/to/tls.crt> --key=<path/to/tls.key>" {
+		t.Errorf("missing Secret: %+v", c)
+	}
+	if c := checks["sso-registration"]; c.Status != doctor.Warn {
+		t.Errorf("sso-registration: %+v", c)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/wizard"
 )
 
@@ -215,5 +216,10 @@ func runInit(cmd *cobra.Command, streams IOStreams, o *InitOptions) error {
 		return err
 	}
 	fmt.Fprintf(streams.ErrOut, "wrote %s\nnext: authctl secrets generate -f %s && authctl render -f %s\n", o.File, o.File, o.File)
+	// The file was just made from valid answers; should it not load, the
+	// next command says why.
+	if p, err := profile.Load(o.File); err == nil {
+		printSecretsToCreate(streams.ErrOut, p)
+	}
 	return nil
 }

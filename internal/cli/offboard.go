@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,7 +30,7 @@ type OffboardOptions struct {
 // Validate checks flag values.
 func (o *OffboardOptions) Validate() error {
 	if len(o.Identifiers) == 0 {
-		return flagErrorf("name at least one identity (its email or other credential identifier)")
+		return flagErrorf("name at least one identity (its email, other address or identifier, SSO subject provider:subject, or id)")
 	}
 	if err := checkOutput(o.Output, outputText); err != nil {
 		return err
@@ -44,10 +45,15 @@ func newOffboardCommand(factory *Factory, runF func(*OffboardOptions) error) *co
 	streams := factory.IOStreams
 	o := &OffboardOptions{}
 	cmd := &cobra.Command{
-		Use:   "offboard EMAIL... [-f PROFILE] [--delete]",
+		Use:   "offboard EMAIL|PROVIDER:SUBJECT|ID... [-f PROFILE] [--delete]",
 		Short: "End a person's access now: deactivate (or delete) the identity and revoke every session and token",
-		Long: `offboard takes access away at once. For each identity (found by its email or
-other credential identifier) it
+		Long: `offboard takes access away at once. An identity is found by any of its
+addresses (traits.email, verifiable and recovery addresses, compared
+without case), any credential identifier, its SSO subject as
+PROVIDER:SUBJECT (the provider id of spec.kratos.oidcProviders and the
+subject the provider gave, e.g. google:1234; case-sensitive), or its id. A
+name that fits more than one identity is refused and nothing is changed for
+it: name that person by id instead. For each identity found it
 
   1. sets the Kratos identity inactive (--delete: deletes it);
   2. ends its Kratos sessions (browser logins);
@@ -63,6 +69,7 @@ state: inactive there too (or remove it and run bootstrap --prune), or the
 next bootstrap run makes it active again. Bootstrap revokes the sessions
 itself when it deactivates or prunes an identity.`,
 		Example: `  authctl offboard -f profile.yaml leaver@example.com
+  authctl offboard -f profile.yaml google:108234967345112345678
   authctl offboard --kratos-admin-url https://127.0.0.1:4434 --hydra-admin-url https://127.0.0.1:4445 --delete leaver@example.com`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Identifiers = args
@@ -130,9 +137,12 @@ func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions, get
 	for _, r := range results {
 		if r.Error != "" {
 			fmt.Fprintf(streams.ErrOut, "✘ %s: %s\n", r.Identifier, r.Error)
+			if r.Action == ory.OffboardAmbiguous {
+				fmt.Fprintf(streams.ErrOut, "  try: authctl offboard ID, with the id of the one to offboard (%s)\n", strings.Join(r.Candidates, " or "))
+			}
 			continue
 		}
-		fmt.Fprintf(streams.ErrOut, "✔ %s (%s): %s; its sessions and tokens are revoked\n", r.Identifier, r.ID, r.Action)
+		fmt.Fprintf(streams.ErrOut, "✔ %s (%s, by %s): %s; its sessions and tokens are revoked\n", r.Identifier, r.ID, strings.Join(r.Via, ", "), r.Action)
 	}
 	if isDataFormat(o.Output) && results != nil {
 		if err := printData(streams.Out, o.Output, results); err != nil {

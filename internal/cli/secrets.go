@@ -21,7 +21,12 @@ func newSecretsCommand(streams IOStreams) *cobra.Command {
 		Long: `Generate fills the secrets file of a profile with values from crypto/rand.
 Existing values are never changed, so it is safe to run again. The file is
 written with mode 0600 and its directory is git-ignored. Values are never
-printed.`,
+printed.
+
+Secrets whose values are yours (SSO client secrets, database DSNs, the SMTP
+URI, the TLS certificate, and with the existingSecret policy the stack's own)
+are not generated: it lists them on stderr, each with the kubectl line that
+creates it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
@@ -32,6 +37,7 @@ printed.`,
 				return err
 			}
 			if p.Spec.Secrets.Policy != "generate" {
+				printSecretsToCreate(streams.ErrOut, p)
 				return fmt.Errorf("the profile's secrets policy is %q; only the generate policy keeps a secrets file", p.Spec.Secrets.Policy)
 			}
 			path := secretsPath(p, secretsFile)
@@ -41,9 +47,10 @@ printed.`,
 			}
 			if n == 0 {
 				fmt.Fprintf(streams.ErrOut, "%s already holds every secret\n", path)
-				return nil
+			} else {
+				fmt.Fprintf(streams.ErrOut, "generated %d secrets into %s (mode 0600, git-ignored)\n", n, path)
 			}
-			fmt.Fprintf(streams.ErrOut, "generated %d secrets into %s (mode 0600, git-ignored)\n", n, path)
+			printSecretsToCreate(streams.ErrOut, p)
 			return nil
 		},
 	}

@@ -1,7 +1,8 @@
 // Package doctor checks a live authctl stack against its profile: health of
 // Kratos, Hydra and Oathkeeper, OIDC discovery and JWKS, the issuer, clock
 // skew, the kubectl client's redirect URIs, Oathkeeper decisions without a
-// session, the cookie domain and TLS expiry. Each check gives a status, a
+// session, the cookie domain, TLS expiry, the profile's dead ends
+// (profile.Warnings) and the Secrets the user must create. Each check gives a status, a
 // one-line message and, on failure, a one-line fix.
 package doctor
 
@@ -89,6 +90,9 @@ type Options struct {
 	TLSFailWithin, TLSWarnWithin time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Secrets looks up the Secrets the user must create (nil: no cluster
+	// connection; those checks are skipped).
+	Secrets SecretLister
 }
 
 type doctor struct {
@@ -150,10 +154,16 @@ func Run(ctx context.Context, o Options) Report {
 	for _, c := range checks {
 		res := c.run()
 		res.Name = c.name
-		if res.Status == Fail {
+		r.Checks = append(r.Checks, res)
+	}
+	// Then what the profile leaves to the user: its dead ends, and the
+	// Secrets to create, one check each.
+	r.Checks = append(r.Checks, d.warningChecks()...)
+	r.Checks = append(r.Checks, d.secretChecks()...)
+	for _, c := range r.Checks {
+		if c.Status == Fail {
 			r.Failed++
 		}
-		r.Checks = append(r.Checks, res)
 	}
 	return r
 }

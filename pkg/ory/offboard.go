@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	orysdk "github.com/ory/client-go"
 
@@ -79,10 +78,14 @@ func (h *hydraAdmin) revokeLogin(ctx context.Context, subject string) error {
 	})
 }
 
-// Offboard takes access away from people at once: each identity (found by
-// its credential identifier, e.g. the email) is made inactive, or deleted,
-// and every session it has ends (see sessionRevoker). The token hook then
-// refuses it any new token, and its refresh tokens are already revoked.
+// Offboard takes access away from people at once: each identity is made
+// inactive, or deleted, and every session it has ends (see sessionRevoker).
+// The token hook then refuses it any new token, and its refresh tokens are
+// already revoked. An identity is found by any of its addresses
+// (traits.email, verifiable and recovery addresses), its credential
+// identifiers, its SSO subject (provider:subject, e.g. google:1234) or its
+// id (lookup.go); an identifier that names more than one identity is
+// refused, and nothing is changed for it.
 //
 // An identity that bootstrap manages keeps whatever state its input says:
 // change the input too (state: inactive, or remove it and run --prune),
@@ -104,9 +107,16 @@ type Offboard struct {
 type OffboardResult struct {
 	Identifier string `json:"identifier"`
 	ID         string `json:"id,omitempty"`
-	// Action is "deactivated", "deleted" or "not found".
+	// Action is "deactivated", "deleted", "not found" or "ambiguous".
 	Action string `json:"action"`
-	Error  string `json:"error,omitempty"`
+	// Via says how the identifier named the identity: "credential
+	// identifier" (also an SSO subject), "traits.email", "verifiable
+	// address", "recovery address" or "id".
+	Via []string `json:"via,omitempty"`
+	// Candidates are the ids of the identities an ambiguous identifier
+	// names; none of them was changed.
+	Candidates []string `json:"candidates,omitempty"`
+	Error      string   `json:"error,omitempty"`
 }
 
 // Offboard actions.
@@ -114,6 +124,7 @@ const (
 	OffboardDeactivated = "deactivated"
 	OffboardDeleted     = "deleted"
 	OffboardNotFound    = "not found"
+	OffboardAmbiguous   = "ambiguous"
 )
 
 // Run offboards each identifier. Per-identity failures are in the results
@@ -131,11 +142,17 @@ func (o Offboard) Run(ctx context.Context, identifiers []string) ([]OffboardResu
 	}
 	k := &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy}
 	rev := sessionRevoker{k: k, hydra: &hydraAdmin{api: newAPIClient(o.HydraAdminURL, o.HTTPClient, o.Headers), retry: policy}}
+	// Addresses are no filter of GET /admin/identities: one pass over every
+	// identity indexes them for all the identifiers of this run.
+	idx, err := k.addresses(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("could not list the identities: %w", err)
+	}
 	out := make([]OffboardResult, 0, len(identifiers))
 	failed := 0
 	for _, ident := range identifiers {
 		r := OffboardResult{Identifier: ident}
-		if err := o.one(ctx, k, rev, &r); err != nil {
+		if err := o.one(ctx, k, rev, idx, &r); err != nil {
 			r.Error = err.Error()
 			failed++
 		}
@@ -147,24 +164,33 @@ func (o Offboard) Run(ctx context.Context, identifiers []string) ([]OffboardResu
 	return out, nil
 }
 
-func (o Offboard) one(ctx context.Context, k *kratosAdmin, rev sessionRevoker, r *OffboardResult) error {
-	// Kratos stores credential identifiers lower-cased.
-	found, err := k.findByIdentifier(ctx, strings.ToLower(strings.TrimSpace(r.Identifier)))
+func (o Offboard) one(ctx context.Context, k *kratosAdmin, rev sessionRevoker, idx addressIndex, r *OffboardResult) error {
+	byServer, err := k.serverMatches(ctx, r.Identifier)
 	if err != nil {
 		return err
 	}
-	if found == nil {
+	matches := matchIdentities(r.Identifier, byServer, idx)
+	switch len(matches) {
+	case 0:
 		r.Action = OffboardNotFound
-		return fmt.Errorf("no identity has the identifier %q", r.Identifier)
+		return fmt.Errorf("no identity has the identifier %q as an address, credential identifier, SSO subject (provider:subject) or id", r.Identifier)
+	case 1:
+	default:
+		r.Action = OffboardAmbiguous
+		for _, m := range matches {
+			r.Candidates = append(r.Candidates, m.ID)
+		}
+		return ambiguousError(r.Identifier, matches)
 	}
-	r.ID = found.Id
+	id := matches[0].ID
+	r.ID, r.Via = id, matches[0].Via
 	if o.Delete {
 		// Sessions first: after the delete, a failure to revoke could not
 		// be retried by running the same command again.
-		if err := rev.revoke(ctx, found.Id); err != nil {
+		if err := rev.revoke(ctx, id); err != nil {
 			return err
 		}
-		if err := k.delete(ctx, found.Id); err != nil {
+		if err := k.delete(ctx, id); err != nil {
 			return err
 		}
 		r.Action = OffboardDeleted
@@ -172,10 +198,10 @@ func (o Offboard) one(ctx context.Context, k *kratosAdmin, rev sessionRevoker, r
 	}
 	// Deactivate first: from then on the token hook refuses every token,
 	// so no session can be renewed while the others are being ended.
-	if err := k.deactivate(ctx, found.Id); err != nil {
+	if err := k.deactivate(ctx, id); err != nil {
 		return err
 	}
-	if err := rev.revoke(ctx, found.Id); err != nil {
+	if err := rev.revoke(ctx, id); err != nil {
 		return err
 	}
 	r.Action = OffboardDeactivated

@@ -98,15 +98,16 @@ func formatPattern(format string) string {
 	return b.String()
 }
 
-// TestEveryCheckHasARow fails when a check of validate.go or services.go
-// is produced by no row of TestErrors or TestServiceLint: dropping a check
-// with no row would otherwise leave the suite green.
+// TestEveryCheckHasARow fails when a check of validate.go, services.go or
+// warnings.go is produced by no row of TestErrors, TestServiceLint or
+// TestWarnings: dropping a check with no row would otherwise leave the
+// suite green.
 func TestEveryCheckHasARow(t *testing.T) {
 	// Checks no profile can reach, with the reason. The decoder applies the
 	// enum tags of apiVersion and kind first; the "wrong apiVersion" and
 	// "wrong kind" rows show its error.
 	unreachable := map[string]bool{"unsupported apiVersion %q": true, "unsupported kind %q": true}
-	checks := validationChecks(t, "validate.go", "services.go")
+	checks := validationChecks(t, "validate.go", "services.go", "warnings.go")
 	var lines []string
 	for _, tc := range errorCases {
 		_, err := profile.Parse("p.yaml", t.TempDir(), []byte(tc.input))
@@ -118,6 +119,11 @@ func TestEveryCheckHasARow(t *testing.T) {
 		_, err := profile.Parse("p.yaml", t.TempDir(), []byte(header+"  services:\n"+tc.services))
 		if err != nil {
 			lines = append(lines, strings.Split(err.Error(), "\n")...)
+		}
+	}
+	for _, tc := range warningCases {
+		if p, err := profile.Parse("p.yaml", t.TempDir(), []byte(tc.input)); err == nil {
+			lines = append(lines, strings.Split(p.Warnings().Error(), "\n")...)
 		}
 	}
 	for _, c := range checks {
@@ -132,7 +138,7 @@ func TestEveryCheckHasARow(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("%s: no row of TestErrors or TestServiceLint produces this check (pattern %s)", c.at, c.re)
+			t.Errorf("%s: no row of TestErrors, TestServiceLint or TestWarnings produces this check (pattern %s)", c.at, c.re)
 		}
 	}
 }

@@ -59,7 +59,7 @@ spec:
 `
 
 // FuzzParse: a profile the loader accepts renders, and renders twice to
-// the same bytes. Inputs the loader rejects are fine; a panic, a render
+// the same bytes; its warnings and Secrets to create are worked out. Inputs the loader rejects are fine; a panic, a render
 // error for an accepted profile or two different renders are not.
 // Its seeds are every example (so a plain go test shows each example
 // renders byte-identically twice) and an alias-heavy profile. A render
@@ -112,6 +112,14 @@ func FuzzParse(f *testing.F) {
 		}
 		if !bytes.Equal(out[0], out[1]) {
 			t.Fatalf("two renders of one profile differ:\n%s", golden.Diff("first render", out[0], out[1]))
+		}
+		// What validate and doctor say of an accepted profile: its
+		// warnings, and each Secret to create with the line that creates it.
+		_ = p.Warnings()
+		for _, sc := range render.SecretsToCreate(p) {
+			if sc.Name == "" || len(sc.Keys) == 0 || !strings.HasPrefix(sc.Command, "kubectl -n "+sc.Namespace+" create secret ") {
+				t.Fatalf("Secret to create %+v\n%s", sc, data)
+			}
 		}
 	})
 }

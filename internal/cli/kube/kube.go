@@ -8,8 +8,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -99,6 +102,27 @@ func (c Cluster) Forwarder(log io.Writer) (cli.Forwarder, error) {
 		return nil, err
 	}
 	return apply.KubeForwarder{Config: rc, Client: cs, Log: log}, nil
+}
+
+// SecretKeys implements cli.Cluster.
+func (c Cluster) SecretKeys(ctx context.Context, namespace, name string) ([]string, bool, error) {
+	_, cs, err := c.clientset()
+	if err != nil {
+		return nil, false, err
+	}
+	s, err := cs.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	keys := make([]string, 0, len(s.Data))
+	for k := range s.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, true, nil
 }
 
 // clientset connects to the cluster for what Helm does not do: following a

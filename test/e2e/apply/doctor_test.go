@@ -90,10 +90,24 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	if res.Code != 0 || rep.Failed != 0 {
 		t.Fatalf("healthy stack: exit %d, %d failed:\n%s", res.Code, rep.Failed, res.Stdout)
 	}
+	// What the profile leaves to its user is no failure: its dead end
+	// (registration on, kubectl by email, no courier) warns, and its TLS
+	// Secret is not looked up without a cluster connection.
+	notPass := map[string]doctor.Status{"verified-emails": doctor.Warn, "secret/blog-example-com-tls": doctor.Skip}
 	for _, c := range rep.Checks {
+		if want, ok := notPass[c.Name]; ok {
+			if c.Status != want || c.Fix == "" {
+				t.Errorf("%s: %s (%s), want %s with a fix", c.Name, c.Status, c.Message, want)
+			}
+			delete(notPass, c.Name)
+			continue
+		}
 		if c.Status != doctor.Pass {
 			t.Errorf("%s: %s (%s), want pass", c.Name, c.Status, c.Message)
 		}
+	}
+	if len(notPass) > 0 {
+		t.Errorf("no check %v", notPass)
 	}
 	got := doctorStatuses(rep)
 	if m := got["decisions-without-session"].Message; !strings.Contains(m, "dashboard.blog.example.com 302") || strings.Contains(m, "api.blog.example.com") {
@@ -105,7 +119,7 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 
 	// The plain report: ✔ per check, no ANSI off a terminal, nothing on stderr but the summary.
 	plain := e2e.Run(t, bin, nil, ds.args...)
-	if plain.Code != 0 || strings.Count(plain.Stdout, "✔") != len(rep.Checks) || strings.Contains(plain.Stdout, "\x1b[") {
+	if plain.Code != 0 || strings.Count(plain.Stdout, "✔") != len(rep.Checks)-2 || strings.Contains(plain.Stdout, "\x1b[") {
 		t.Fatalf("plain report (exit %d):\n%s", plain.Code, plain.Stdout)
 	}
 
@@ -127,7 +141,7 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	res = e2e.Run(t, bin, nil, append(ds.args, "-o", "json")...)
 	rep = doctorReport(t, res)
 	got = doctorStatuses(rep)
-	if res.Code != 1 || !strings.Contains(res.Stderr, "2 of 11 checks failed") {
+	if res.Code != 1 || !strings.Contains(res.Stderr, "2 of 13 checks failed") {
 		t.Fatalf("with Oathkeeper stopped: exit %d, stderr %s", res.Code, res.Stderr)
 	}
 	for _, name := range []string{"oathkeeper-health", "decisions-without-session"} {

@@ -43,9 +43,7 @@ func TestBrowserKubectlLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e2e.RenderProfile(t, "ingress", p)
-	s := startSite(t, r, siteOptions{Hydra: true, TokenHook: true, HydraConfig: func(cfg map[string]any) {
-		delete(e2e.Get(cfg, "serve.cookies").(map[string]any), "domain")
-	}})
+	s := startSite(t, r, siteOptions{Hydra: true, TokenHook: true})
 	const email, password = "ops@blog.example.com", "Ops-correct-horse-7Q!x"
 	s.createIdentity(t, email, password, "staff")
 	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)

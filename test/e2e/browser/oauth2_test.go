@@ -89,11 +89,7 @@ func TestBrowserOAuth2ConsentAndLogout(t *testing.T) {
 	p.Spec.UI.FirstPartyClients = []string{"wiki"}
 	p.Resolve()
 	r := e2e.RenderProfile(t, "ingress+first-party", p)
-	s := startSite(t, r, siteOptions{Hydra: true, HydraConfig: func(cfg map[string]any) {
-		// Hydra is served on 127.0.0.1 (the harness issuer), which cannot
-		// hold a cookie for the profile's domain.
-		delete(e2e.Get(cfg, "serve.cookies").(map[string]any), "domain")
-	}})
+	s := startSite(t, r, siteOptions{Hydra: true})
 	const email, password = "lin@blog.example.com", "Lin-correct-horse-7Q!x"
 	id := s.createIdentity(t, email, password, "staff", "writers")
 	b := s.b

@@ -57,11 +57,6 @@ type siteOptions struct {
 	// Hydra starts Hydra (TLS, the harness CA) and wires Kratos' and the
 	// UI's admin calls to it.
 	Hydra bool
-	// KratosConfig changes the rendered Kratos config after the loopback
-	// rewrites (each change is logged by the caller).
-	KratosConfig func(map[string]any)
-	// HydraConfig likewise for Hydra.
-	HydraConfig func(map[string]any)
 	// TokenHook keeps Hydra's oauth2.token_hook and runs the real hook
 	// (authctl serve token-hook with the rendered arguments).
 	TokenHook bool
@@ -74,6 +69,7 @@ var siteRewrites = []string{
 	"kratos serve.public.base_url: the rendered public URL (https://id.DOMAIN/, served by the edge)",
 	"kratos oauth2_provider.url: in-cluster Hydra admin -> the harness Hydra admin (its CA in SSL_CERT_FILE)",
 	"hydra urls.identity_provider.url: the in-cluster Kratos admin base -> a loopback forwarder to the harness Kratos admin (Hydra starts first), the rendered path kept",
+	"hydra serve.cookies.domain: dropped (Hydra is reached at its harness issuer, 127.0.0.1)",
 	"hydra oauth2.token_hook: removed, or (TokenHook) its url -> the loopback hook, the key from the rendered Secret",
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz)",
@@ -105,8 +101,10 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 		} else {
 			delete(e2e.Get(cfg, "oauth2").(map[string]any), "token_hook")
 		}
-		if o.HydraConfig != nil {
-			o.HydraConfig(cfg)
+		// Hydra is served on 127.0.0.1 (the harness issuer), which cannot
+		// hold a cookie for the profile's domain.
+		if c, ok := e2e.Get(cfg, "serve.cookies").(map[string]any); ok {
+			delete(c, "domain")
 		}
 		// A generous start: Hydra makes its signing keys first, slow on
 		// two busy cores.
@@ -120,9 +118,6 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	kcfg := e2e.KratosConfig(t, r)
 	if s.hydra != nil {
 		e2e.Set(kcfg, "oauth2_provider.url", strings.TrimSuffix(s.hydra.AdminURL, "/"))
-	}
-	if o.KratosConfig != nil {
-		o.KratosConfig(kcfg)
 	}
 	k, err := stack.TryStartKratos(t, stack.KratosOptions{Config: kcfg, PublicBaseURL: s.w.KratosPublicURL, ReadyTimeout: 3 * time.Minute})
 	if err != nil {

@@ -14,8 +14,10 @@ import (
 // BenchmarkLoginPage renders the login page of a flow recorded from the
 // real Kratos (password error, passkey script, every node kind a login
 // has), reading it from an in-process stand-in of Kratos' public API over
-// loopback HTTP, and reports the p95 of one page. Not a timed test: run
-// with go test -bench LoginPage ./pkg/serve/ui.
+// loopback HTTP, and reports the p95 of one page. Not a timed test; run
+// it with:
+//
+//	go test -run '^$' -bench LoginPage ./pkg/serve/ui
 func BenchmarkLoginPage(b *testing.B) {
 	raw, err := os.ReadFile("testdata/recorded/login-passkey.json")
 	if err != nil {

@@ -47,6 +47,8 @@ type site struct {
 	ui         *uiProcess
 	edge       *browser.Edge
 	b          *browser.Browser
+	// mail is Mailpit (Mail).
+	mail *stack.Mailpit
 	// hookURL is the token hook's loopback URL (TokenHook).
 	hookURL string
 	// seen receives every request the upstream got.
@@ -57,6 +59,9 @@ type siteOptions struct {
 	// Hydra starts Hydra (TLS, the harness CA) and wires Kratos' and the
 	// UI's admin calls to it.
 	Hydra bool
+	// Mail starts Mailpit and Kratos' courier (kratos courier watch, as the
+	// rendered courier Deployment runs it) with the SMTP URI pointed at it.
+	Mail bool
 	// TokenHook keeps Hydra's oauth2.token_hook and runs the real hook
 	// (authctl serve token-hook with the rendered arguments).
 	TokenHook bool
@@ -69,6 +74,7 @@ var siteRewrites = []string{
 	"kratos serve.public.base_url: the rendered public URL (https://id.DOMAIN/, served by the edge)",
 	"kratos oauth2_provider.url: in-cluster Hydra admin -> the harness Hydra admin (its CA in SSL_CERT_FILE)",
 	"hydra urls.identity_provider.url: the in-cluster Kratos admin base -> a loopback forwarder to the harness Kratos admin (Hydra starts first), the rendered path kept",
+	"kratos courier.smtp.connection_uri: the rendered Secret's URI -> Mailpit on loopback (plain SMTP); the courier runs as kratos courier watch on the same config",
 	"hydra serve.cookies.domain: dropped (Hydra is reached at its harness issuer, 127.0.0.1)",
 	"hydra oauth2.token_hook: removed, or (TokenHook) its url -> the loopback hook, the key from the rendered Secret",
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
@@ -116,6 +122,12 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	}
 
 	kcfg := e2e.KratosConfig(t, r)
+	if o.Mail {
+		s.mail = stack.StartMailpit(t)
+		// The rendered courier reads the URI from its Secret
+		// (COURIER_SMTP_CONNECTION_URI); Mailpit speaks plain SMTP.
+		e2e.Set(kcfg, "courier.smtp.connection_uri", "smtp://"+s.mail.SMTPAddr+"/?disable_starttls=true")
+	}
 	if s.hydra != nil {
 		e2e.Set(kcfg, "oauth2_provider.url", strings.TrimSuffix(s.hydra.AdminURL, "/"))
 	}
@@ -125,6 +137,11 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 	}
 	s.kratos = k
 	kratosAdmin.set(k.AdminURL)
+	if o.Mail {
+		if _, err := stack.StartProcess(t, "kratos-courier", stack.Binary(t, stack.ToolKratos), []string{"courier", "watch", "--config", k.ConfigPath}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if o.TokenHook {
 		s.startTokenHook(t)
 	}

@@ -80,7 +80,7 @@ var siteRewrites = []string{
 	"oathkeeper *.check_session_url: the harness Kratos public URL + sessions/whoami",
 	"oathkeeper remote_json remote: an in-process authctl authz handler (pkg/serve/authz)",
 	"oathkeeper rule upstream URLs: the in-process test upstream",
-	"ui args --listen, --kratos-public-url, --kratos-admin-url, --hydra-admin-url: the loopback servers",
+	"ui args --listen, --kratos-public-url, --kratos-admin-url, --hydra-admin-url: the loopback servers (--hydra-admin-url left out when the test runs no Hydra)",
 }
 
 func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
@@ -262,13 +262,19 @@ func startUI(t *testing.T, r e2e.Rendered, k *stack.Kratos, h *stack.Hydra) *uiP
 	if h != nil {
 		replace["--hydra-admin-url="] = strings.TrimSuffix(h.AdminURL, "/")
 	}
-	for i, a := range args {
+	var kept []string
+	for _, a := range args {
+		if h == nil && strings.HasPrefix(a, "--hydra-admin-url=") {
+			continue // no Hydra in this test: never look its Service up
+		}
 		for prefix, v := range replace {
 			if strings.HasPrefix(a, prefix) {
-				args[i] = prefix + v
+				a = prefix + v
 			}
 		}
+		kept = append(kept, a)
 	}
+	args = kept
 	p, err := stack.StartProcess(t, "authctl-ui", e2e.Authctl(t), args, []string{ui.CSRFSecretEnv + "=" + r.Secrets.UI.CSRFCookie})
 	if err != nil {
 		t.Fatal(err)

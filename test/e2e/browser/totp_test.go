@@ -16,7 +16,8 @@ import (
 // from Kratos' nodes; the code is computed here as the app would), saves
 // backup codes, signs out, and the next visit to settings asks for the
 // second factor after the password (settings' required_aal is
-// highest_available), which the app's code then passes.
+// highest_available), which the app's code then passes; next time a
+// backup code does.
 func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	stack.Require(t)
 	p := loadExample(t, "ingress")
@@ -64,7 +65,8 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	b.WaitText("These are your back up recovery codes")
 	s.recordFlow(t, "settings", "settings-lookup-codes")
 	b.Shot("settings-backup-codes")
-	codes := b.TextOf("#lookup_secret-lookup_secret_codes")
+	codes := b.TextOf("#lookup_secret-lookup_secret_codes ul")
+	backup := b.TextOf("#lookup_secret-lookup_secret_codes li code")
 	if strings.Count(codes, "\n")+1 < 8 {
 		t.Errorf("backup codes shown: %q", codes)
 	}
@@ -98,5 +100,16 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	b.Click("#totp-method")
 	b.WaitURL(`^https://auth\.blog\.example\.com/settings\?flow=`)
 	b.Shot("settings-after-second-factor")
+
+	// Without the phone: a backup code instead, once.
+	b.Navigate("https://" + s.w.AuthHost + "/logout")
+	b.Click("#logout-confirm")
+	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	b.Navigate(settings)
+	signIn()
+	b.WaitText("Second factor")
+	b.Fill("#lookup_secret-lookup_secret", backup)
+	b.Click(`form[data-group="lookup_secret"] button[name="method"][value="lookup_secret"]`)
+	b.WaitURL(`^https://auth\.blog\.example\.com/settings\?flow=`)
 	keepShots(t, b, map[string]string{"settings": "settings", "settings-backup-codes": "settings-backup-codes", "login-second-factor": "login-second-factor", "logout": "logout"})
 }

@@ -3,17 +3,14 @@ package browser_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
 	"github.com/authctl/authctl/pkg/profile"
@@ -35,7 +32,7 @@ func init() { browser.HandOffIfAsked() }
 // token hook, which agree).
 func TestBrowserKubectlLogin(t *testing.T) {
 	stack.Require(t)
-	bin := buildKubectlBinaries(t)
+	bin := e2e.BuildPlugin(t)
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	profileFile := e2e.InRepo("examples/ingress.yaml")
 	p, err := profile.Load(profileFile)
@@ -91,7 +88,7 @@ func TestBrowserKubectlLogin(t *testing.T) {
 		err         error
 	}
 	done := make(chan result, 1)
-	tty := pty(t)
+	tty := e2e.PTY(t) // a person is present: the plugin may open the browser
 	go func() {
 		cmd := exec.Command("kubectl", "--kubeconfig", clusterKC, "auth", "whoami", "-o", "json")
 		cmd.Env = append(os.Environ(), launcher.Env)
@@ -141,23 +138,6 @@ func TestBrowserKubectlLogin(t *testing.T) {
 	keepShots(t, b, map[string]string{"kubectl-consent": "kubectl-consent", "kubectl-callback": "kubectl-callback"})
 }
 
-// buildKubectlBinaries builds authctl and authctl-get-token into one
-// directory (the plugin runs authctl beside it on a cache miss).
-func buildKubectlBinaries(t *testing.T) string {
-	t.Helper()
-	root, err := stack.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/authctl", "./cmd/authctl-get-token")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
-}
-
 func run(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -168,28 +148,4 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, errb.String())
 	}
 	return out.String()
-}
-
-// pty is the terminal kubectl reads from: a person is present, so the
-// exec plugin (interactiveMode IfAvailable) may open the browser.
-func pty(t *testing.T) *os.File {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open /dev/ptmx: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlock pty: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sl.Close() })
-	return sl
 }

@@ -217,8 +217,18 @@ build_goreleaser() {
     die "goreleaser build failed"
 }
 
+# Mailpit: Kratos' courier sends the browser tests' verification codes to
+# it, and the tests read them from its API.
+build_mailpit() {
+  local out; out="$(bindir mailpit "$MAILPIT_VERSION")"
+  [[ -x "$out/mailpit" ]] && return 0
+  log "building mailpit $MAILPIT_VERSION (SMTP server for the browser tests; about 4 min)"
+  GOBIN="$work/mailpit-bin" go install "github.com/axllent/mailpit@$MAILPIT_VERSION" || die "mailpit build failed"
+  mkdir -p "$out" && mv "$work/mailpit-bin/mailpit" "$out/mailpit"
+}
+
 tools=("$@")
-if [[ ${#tools[@]} -eq 0 ]]; then tools=(etcd hydra oathkeeper kratos kube-apiserver goreleaser); fi
+if [[ ${#tools[@]} -eq 0 ]]; then tools=(etcd hydra oathkeeper kratos kube-apiserver mailpit goreleaser); fi
 for t in "${tools[@]}"; do
   case "$t" in
     kratos) build_kratos ;;
@@ -231,7 +241,8 @@ for t in "${tools[@]}"; do
     kube-router) build_kube_router ;;
     kubelogin) build_kubelogin ;;
     goreleaser) build_goreleaser ;;
-    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper etcd goreleaser kubelogin ${kube_components[*]} coredns kube-router node)" ;;
+    mailpit) build_mailpit ;;
+    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper etcd mailpit goreleaser kubelogin ${kube_components[*]} coredns kube-router node)" ;;
   esac
 done
 log "tools ready in $cache"

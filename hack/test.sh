@@ -85,6 +85,19 @@ if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 fi
 command -v tmux >/dev/null 2>&1 || die "tmux is required (install it, e.g. apt-get install tmux)"
 
+# Chromium is the real browser of the TestBrowser… tests (test/e2e/browser),
+# driven over the DevTools protocol; Debian's package, never a download of
+# its own (about a minute cold on two cores).
+if ! command -v chromium >/dev/null 2>&1 && [[ -z "${AUTHCTL_CHROMIUM:-}" ]] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+  log "installing chromium"
+  started=$SECONDS
+  $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
+  log "chromium installed in $((SECONDS - started)) s"
+fi
+command -v chromium >/dev/null 2>&1 || [[ -n "${AUTHCTL_CHROMIUM:-}" ]] || die "chromium is required for test/e2e/browser (install it, e.g. apt-get install chromium, or set AUTHCTL_CHROMIUM)"
+
 # The pinned real servers (and goreleaser), built once into a versioned cache.
 hack/e2e-tools.sh
 
@@ -93,6 +106,8 @@ unformatted="$(gofmt -l $(git ls-files '*.go'))"
 [[ -z "$unformatted" ]] || die "not gofmt-formatted (run gofmt -w on them):
 $unformatted"
 go vet ./...
+# The browser tests keep a screenshot of every page they pass here.
+export AUTHCTL_ARTIFACTS="${AUTHCTL_ARTIFACTS:-$PWD/.artifacts}"
 go test -count=1 -timeout 40m ./...
 
 # The real node (issue 14): the rendered stack as pods on kubelet,

@@ -140,8 +140,9 @@ OAuth2 clients, and logs kubectl in through the same identity provider.`,
 		newHistoryCommand(f),
 		newRollbackCommand(f),
 	)
-	addTokenHookCommand(root, f) // authctl serve token-hook
-	registerCompletions(root)    // completion command and dynamic completions
+	addServeCommand(root, newTokenHookCommand(f, nil)) // authctl serve token-hook
+	addServeCommand(root, newServeUICommand(f, nil))   // authctl serve ui
+	registerCompletions(root)                          // completion command and dynamic completions
 	hintFilenameArgs(root)
 	return root
 }

@@ -32,10 +32,10 @@ func (o *ServeTokenHookOptions) Validate() error {
 	return nil
 }
 
-// addTokenHookCommand adds `token-hook` under `authctl serve`.
-func addTokenHookCommand(root *cobra.Command, factory *Factory) {
+// addServeCommand adds a helper server's command under `authctl serve`.
+func addServeCommand(root, cmd *cobra.Command) {
 	if serve, _, err := root.Find([]string{"serve"}); err == nil && serve != root {
-		serve.AddCommand(newTokenHookCommand(factory, nil))
+		serve.AddCommand(cmd)
 	}
 }
 

@@ -52,6 +52,8 @@ func (p *Profile) applyDefaults() {
 			c.Image.Tag = def.Tag
 		}
 	}
+	s.UI.Implementation = cmp.Or(s.UI.Implementation, "builtin")
+	s.UI.ProductName = cmp.Or(s.UI.ProductName, s.Domain)
 	s.Database.Mode = cmp.Or(s.Database.Mode, "sqlite")
 	if s.Database.Mode == "sqlite" && s.Database.SQLite.Size == "" {
 		s.Database.SQLite.Size = "1Gi"

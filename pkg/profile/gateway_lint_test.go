@@ -110,9 +110,12 @@ func TestAPIPeers(t *testing.T) {
 		namespaces                          []string
 	}{
 		{"envoy, everything on", "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [oauth2_introspection], audience: [https://a.example.com]}\n",
-			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
+			[]string{"bootstrap", "hydra", "token-hook", "ui"}, []string{"bootstrap", "kratos", "oathkeeper", "ui"}, []string{"envoy"}, []string{}},
 		{"envoy gateway", "  gateway: {target: envoy-gateway, tlsSecretName: example-com-tls}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
-			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},
+			[]string{"bootstrap", "hydra", "token-hook", "ui"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{"envoy-gateway-system"}},
+		// Ory's UI reads no identity: its consent sets no groups.
+		{"ory's ui", "  ui: {implementation: ory}\n",
+			[]string{"bootstrap", "hydra", "token-hook"}, []string{"bootstrap", "kratos", "ui"}, []string{}, []string{}},
 		{"ingress, no kubernetes, no ui", "  components: {ui: {enabled: false}}\n  kubernetes: {enabled: false}\n  gateway: {target: ingress, ingressClassName: nginx, externalTLS: true}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://up:80\"}, allow: [session]}\n",
 			[]string{"bootstrap", "hydra"}, []string{"bootstrap", "kratos"}, []string{}, []string{}},
 	}

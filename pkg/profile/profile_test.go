@@ -75,7 +75,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		KubectlRedirectURIs:      []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"},
 		OathkeeperAPIHost:        "dev-oathkeeper-api.dev.svc.cluster.local",
 
-		KratosAdminPeers:          []string{"bootstrap", "hydra", "token-hook"},
+		KratosAdminPeers:          []string{"bootstrap", "hydra", "token-hook", "ui"},
 		HydraAdminPeers:           []string{"bootstrap", "kratos", "ui"},
 		OathkeeperAPIPeers:        []string{},
 		OathkeeperAPINamespaces:   []string{},
@@ -136,6 +136,7 @@ var errorCases = []errorCase{
 	{"missing domain", strings.Replace(header, "  domain: example.com\n", "  components: {}\n", 1), []string{"p.yaml:6:3:", "spec.domain: required field is missing (the public hosts derive from it"}},
 	{"bad host", header + "  hosts:\n    auth: \"-x-.example.com\"\n", []string{"p.yaml:8:11:", "spec.hosts.auth: invalid host \"-x-.example.com\""}},
 	{"bad digest", header + "  components:\n    hydra:\n      image: {digest: \"sha256:abc\"}\n", []string{"p.yaml:9:23:", `spec.components.hydra.image.digest: invalid value "sha256:abc"`}},
+	{"first-party clients of Ory's UI", header + "  ui:\n    implementation: ory\n    firstPartyClients: [kubectl]\n", []string{"p.yaml:9:24:", "spec.ui.firstPartyClients: first-party clients are a setting of the built-in UI", "skip_consent"}},
 	{"ui without kratos", header + "  components:\n    kratos: {enabled: false}\n", []string{"p.yaml:", "spec.components.ui.enabled: the self-service UI needs Kratos"}},
 	{"external database without kratos Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: \"\"}\n      hydra: {name: hydra-dsn}\n", []string{"p.yaml:10:22:", "spec.database.external.kratos.name: missing Secret name", "holds the DSN"}},
 	{"external database without hydra Secret", header + "  database:\n    mode: external\n    external:\n      kratos: {name: kratos-dsn}\n", []string{"p.yaml:", "spec.database.external.hydra.name: missing Secret name", "holds the DSN"}},

@@ -59,6 +59,7 @@ type Spec struct {
 	Services       []Service  `yaml:"services,omitempty" json:"services,omitempty"`
 	Gateway        Gateway    `yaml:"gateway,omitempty" json:"gateway,omitempty"`
 	Kubernetes     Kubernetes `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty"`
+	UI             UI         `yaml:"ui,omitempty" json:"ui,omitempty"`
 	Bootstrap      Bootstrap  `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
 	Patches        []Patch    `yaml:"patches,omitempty" json:"patches,omitempty"`
 }
@@ -192,6 +193,18 @@ type ClaimMapping struct {
 type RoleBinding struct {
 	Group       string `yaml:"group" json:"group"`
 	ClusterRole string `yaml:"clusterRole" json:"clusterRole"`
+}
+
+// UI configures the self-service pages (spec.components.ui switches them on).
+type UI struct {
+	// Implementation is builtin (authctl serve ui, from authctl's image) or
+	// ory (Ory's kratos-selfservice-ui-node, spec.components.ui.image).
+	Implementation string `yaml:"implementation,omitempty" json:"implementation,omitempty" jsonschema:"enum=builtin,enum=ory,description=builtin: authctl serve ui from authctl's image (default); ory: Ory's kratos-selfservice-ui-node image (spec.components.ui.image; not tested by authctl)"`
+	// ProductName is shown on every page.
+	ProductName string `yaml:"productName,omitempty" json:"productName,omitempty" jsonschema:"maxLength=80,description=Name shown on every page (default: spec.domain)"`
+	// FirstPartyClients are OAuth2 client ids whose consent the built-in UI
+	// gives without asking the person.
+	FirstPartyClients []string `yaml:"firstPartyClients,omitempty" json:"firstPartyClients,omitempty" jsonschema:"description=OAuth2 client ids whose consent is given without asking (built-in UI only; default: none)"`
 }
 
 // Bootstrap names the input files of `authctl bootstrap`, relative to the profile.

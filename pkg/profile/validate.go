@@ -77,6 +77,9 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	if On(s.Components.UI.Enabled) && !On(s.Components.Kratos.Enabled) {
 		add("spec.components.ui.enabled", "enable kratos or disable the ui", "the self-service UI needs Kratos")
 	}
+	if len(s.UI.FirstPartyClients) > 0 && s.UI.Implementation != "builtin" {
+		add("spec.ui.firstPartyClients", "set the clients' skip_consent in Hydra instead, or use implementation: builtin", "first-party clients are a setting of the built-in UI")
+	}
 
 	switch s.Database.Mode {
 	case "sqlite":

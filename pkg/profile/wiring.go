@@ -233,7 +233,7 @@ func (p *Profile) computeWiring() Wiring {
 
 // apiPeers derives who calls which internal API from what the rendered
 // configs point at: Hydra's identity_provider and the token hook read Kratos
-// admin; Kratos' oauth2_provider, the UI's login and consent, and Oathkeeper's
+// admin, and so does the built-in UI's consent; Kratos' oauth2_provider, the UI's login and consent, and Oathkeeper's
 // oauth2_introspection call Hydra admin; the gateway asks Oathkeeper's API.
 func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeperNamespaces []string) {
 	c := p.Spec.Components
@@ -249,6 +249,10 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 	}
 	if On(c.UI.Enabled) && hydra {
 		hydraAdmin = append(hydraAdmin, "ui")
+		if kratos && p.Spec.UI.Implementation == "builtin" {
+			// The built-in UI's consent reads the identity's claims.
+			kratosAdmin = append(kratosAdmin, "ui")
+		}
 	}
 	for _, s := range p.Spec.Services {
 		if slices.Contains(s.Allow, "oauth2_introspection") && !slices.Contains(hydraAdmin, "oathkeeper") {

@@ -156,7 +156,9 @@ func HydraConfig(p *profile.Profile) map[string]any {
 		urls["post_logout_redirect"] = w.LoginURL
 	}
 	if profile.On(p.Spec.Components.Kratos.Enabled) {
-		urls["identity_provider"] = map[string]any{"url": w.KratosAdminInternalURL + "/admin", "publicUrl": strings.TrimSuffix(w.KratosPublicURL, "/")}
+		// Hydra's Kratos client adds /admin/sessions/{id} itself: the base
+		// URL has no /admin (with it, logout's session revocation got 404).
+		urls["identity_provider"] = map[string]any{"url": w.KratosAdminInternalURL, "publicUrl": strings.TrimSuffix(w.KratosPublicURL, "/")}
 	}
 	cors := map[string]any{"enabled": false}
 	if len(w.HydraCORSOrigins) > 0 {

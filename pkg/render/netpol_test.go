@@ -98,7 +98,7 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 	const absent = "(component not rendered)"
 	common := map[string]string{
 		"kratos:4433":     "*",
-		"kratos:4434":     "bootstrap hydra token-hook",
+		"kratos:4434":     "bootstrap hydra token-hook ui",
 		"hydra:4444":      "*",
 		"hydra:4445":      "bootstrap kratos ui",
 		"oathkeeper:9000": "ns",
@@ -109,7 +109,7 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 		// No gateway: the proxy is open for one of the user's own.
 		"minimal": {"oathkeeper:4455": "*", "oathkeeper:4456": ""},
 		// The minimal stack on hack/cluster.sh's node: no self-service UI.
-		"local-cluster": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "hydra:4445": "bootstrap kratos", "ui:3000": absent},
+		"local-cluster": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "hydra:4445": "bootstrap kratos", "kratos:4434": "bootstrap hydra token-hook", "ui:3000": absent},
 		// Ingress target, controller namespace unknown: the proxy is open.
 		"ingress": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "authz:4480": "oathkeeper"},
 		// The Envoy-based targets call the decision API only: the proxy,

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/serve/ui"
 )
 
 // SchemaFile is one identity schema as mounted into Kratos.
@@ -273,8 +275,13 @@ type oathkeeperValues struct {
 	Authz            bool             `json:"authz"`
 }
 
+// uiValues are the self-service UI Deployment's: the built-in UI runs
+// authctl's image with Args; Ory's image reads the environment instead.
 type uiValues struct {
-	CSRFCookieName string `json:"csrfCookieName"`
+	Builtin        bool     `json:"builtin"`
+	CSRFCookieName string   `json:"csrfCookieName"`
+	Args           []string `json:"args"`
+	CSRFSecretEnv  string   `json:"csrfSecretEnv"`
 }
 
 // values builds the data the templates see as .Values.
@@ -379,7 +386,7 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 			Kratos:     s.Components.Kratos.Image.Ref(),
 			Hydra:      s.Components.Hydra.Image.Ref(),
 			Oathkeeper: s.Components.Oathkeeper.Image.Ref(),
-			UI:         s.Components.UI.Image.Ref(),
+			UI:         uiImage(p),
 			Authctl:    AuthctlImage,
 		},
 		Ports: portValues{
@@ -434,9 +441,52 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 			Authz:            usesAuthz(p),
 		},
 		Gateway:    gw,
-		UI:         uiValues{CSRFCookieName: csrfName},
+		UI:         buildUIValues(p, csrfName),
 		Kubernetes: kubernetes,
 	}, nil
+}
+
+// uiImage is the UI's image: authctl's own for the built-in UI, else
+// spec.components.ui.image (Ory's kratos-selfservice-ui-node by default).
+func uiImage(p *profile.Profile) string {
+	if p.Spec.UI.Implementation == "builtin" {
+		return AuthctlImage
+	}
+	return p.Spec.Components.UI.Image.Ref()
+}
+
+// buildUIValues gives the built-in UI its flags: where it reaches Kratos
+// and Hydra, where browsers reach Kratos, and the profile's settings.
+func buildUIValues(p *profile.Profile, csrfName string) uiValues {
+	s, w := p.Spec, p.Wiring()
+	v := uiValues{Builtin: s.UI.Implementation == "builtin", CSRFCookieName: csrfName, CSRFSecretEnv: ui.CSRFSecretEnv}
+	if !v.Builtin {
+		return v
+	}
+	v.Args = []string{
+		"serve", "ui",
+		fmt.Sprintf("--listen=:%d", profile.UIPort),
+		"--kratos-public-url=" + w.KratosPublicInternalURL,
+		"--kratos-browser-url=" + w.KratosPublicURL,
+	}
+	if profile.On(s.Components.Hydra.Enabled) {
+		v.Args = append(v.Args, "--hydra-admin-url="+w.HydraAdminInternalURL, "--kratos-admin-url="+w.KratosAdminInternalURL)
+	}
+	v.Args = append(v.Args, "--product-name="+s.UI.ProductName)
+	for _, c := range s.UI.FirstPartyClients {
+		v.Args = append(v.Args, "--first-party-client="+c)
+	}
+	if profile.On(s.Kratos.Registration) {
+		v.Args = append(v.Args, "--registration")
+	}
+	if s.Kratos.Courier.SMTPURISecretRef != nil {
+		v.Args = append(v.Args, "--recovery")
+	}
+	c := s.Kubernetes.Claims
+	v.Args = append(v.Args, "--csrf-cookie-name="+csrfName,
+		"--email-field="+cmp.Or(c.Email, "traits.email"), "--groups-field="+cmp.Or(c.Groups, "metadata_public.groups"),
+		"--groups-scope="+cmp.Or(c.GroupsScope, "groups"))
+	return v
 }
 
 // AuthctlImage runs authctl's own in-cluster helpers. The tag follows the

@@ -88,8 +88,8 @@ type hookResponse struct {
 	} `json:"session"`
 }
 
-// errIdentityGone means the subject no longer exists in Kratos.
-var errIdentityGone = errors.New("identity not found")
+// ErrIdentityGone means the subject no longer exists in Kratos.
+var ErrIdentityGone = errors.New("identity not found")
 
 // errNoKey is returned for a hook configured without an API key.
 var errNoKey = fmt.Errorf("the token hook needs an API key of at least %d characters (%s)", MinAPIKeyLength, APIKeyEnv)
@@ -187,8 +187,8 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	// Every token for a person is checked, with or without openid: a
 	// deactivated or deleted identity must get neither an id_token nor an
 	// access or refresh token.
-	identity, err := h.identity(r.Context(), subject)
-	if errors.Is(err, errIdentityGone) {
+	identity, err := Identity(r.Context(), h.cfg.HTTPClient, h.cfg.KratosAdminURL, subject)
+	if errors.Is(err, ErrIdentityGone) {
 		// Deny: a deleted identity must not refresh its way back in.
 		log.Warn("token hook: denied, the identity no longer exists", "subject", subject)
 		w.WriteHeader(http.StatusForbidden)
@@ -236,19 +236,22 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
-func (h *tokenHook) identity(ctx context.Context, id string) (map[string]any, error) {
-	u := strings.TrimSuffix(h.cfg.KratosAdminURL, "/") + "/admin/identities/" + url.PathEscape(id)
+// Identity reads an identity from the Kratos admin API at
+// kratosAdminURL; a deleted one is ErrIdentityGone. The token hook and the
+// UI's consent both read the identity this way.
+func Identity(ctx context.Context, hc *http.Client, kratosAdminURL, id string) (map[string]any, error) {
+	u := strings.TrimSuffix(kratosAdminURL, "/") + "/admin/identities/" + url.PathEscape(id)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := h.cfg.HTTPClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("could not reach kratos: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return nil, errIdentityGone
+		return nil, ErrIdentityGone
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("kratos answered HTTP %d", resp.StatusCode)

@@ -69,7 +69,7 @@ const clusterKubectlIdentities = `identities:
 // which reads the identity from Kratos' pod.
 func TestClusterKubectlOIDCLogin(t *testing.T) {
 	stack.Require(t)
-	plugin := kcBuild(t)
+	plugin := e2e.BuildPlugin(t)
 	t.Setenv("PATH", plugin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	// The profile's AuthenticationConfiguration, rendered, plus the CA of

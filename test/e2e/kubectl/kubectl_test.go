@@ -33,7 +33,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
@@ -63,25 +62,6 @@ const (
 // exec plugin launches it with --browser-command.
 func init() { stack.RunBrowserIfAsked() }
 
-// kcBuild builds authctl and authctl-get-token into one directory (the
-// plugin finds authctl next to itself on a cache miss).
-func kcBuild(t *testing.T) string {
-	t.Helper()
-	root, err := stack.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, pkg := range []string{"./cmd/authctl", "./cmd/authctl-get-token"} {
-		cmd := exec.Command("go", "build", "-o", dir+"/", pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
-	return dir
-}
-
 // kcSyncBuffer collects a subprocess's output for assertions.
 type kcSyncBuffer struct {
 	mu sync.Mutex
@@ -98,30 +78,6 @@ func (s *kcSyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// kcPTY opens a pseudo-terminal; its slave end as kubectl's stdin makes
-// kubectl report spec.interactive=true to the plugin, as in a real shell.
-func kcPTY(t *testing.T) *os.File {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open /dev/ptmx: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlock pty: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("pty number: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open pty slave: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 type kcEnv struct {
@@ -141,7 +97,7 @@ func (e *kcEnv) kubectl(tty bool, extraEnv []string, args ...string) (string, st
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if tty {
-		cmd.Stdin = kcPTY(e.t)
+		cmd.Stdin = e2e.PTY(e.t)
 	}
 	err := cmd.Run()
 	return out.String(), errb.String(), err
@@ -254,7 +210,7 @@ func kcRun(t *testing.T, env []string, name string, args ...string) (string, str
 
 func TestKubectlOIDCLogin(t *testing.T) {
 	stack.Require(t)
-	bin := kcBuild(t)
+	bin := e2e.BuildPlugin(t)
 	// The binaries under test come first on PATH, as after `go install`:
 	// setup writes the plugin by name and kubectl finds it through PATH.
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -805,7 +761,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		abandoned := exec.Command(filepath.Join(bin, "authctl"), append([]string{"get-token"}, args...)...)
 		abandoned.Env = append(append(os.Environ(), e.env...), kcBrowserEnv+"=abandon",
 			kubeconfig.ExecInfoEnv+`={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":true}}`)
-		abandoned.Stdin = kcPTY(t)
+		abandoned.Stdin = e2e.PTY(t)
 		var abandonedErr kcSyncBuffer
 		abandoned.Stderr = &abandonedErr
 		launches := e.launches()

@@ -53,6 +53,8 @@ const (
 	ToolEtcd          = "etcd"
 	// ToolGoreleaser validates the release config (not a server).
 	ToolGoreleaser = "goreleaser"
+	// ToolMailpit is the SMTP server the browser tests read mail from.
+	ToolMailpit = "mailpit"
 	// The single-node cluster of test/e2e/cluster.
 	ToolKubeControllerManager = "kube-controller-manager"
 	ToolKubeScheduler         = "kube-scheduler"
@@ -69,6 +71,7 @@ var versionKeys = map[string]string{
 	ToolOathkeeper:            "OATHKEEPER_VERSION",
 	ToolKubeAPIServer:         "KUBERNETES_VERSION",
 	ToolGoreleaser:            "GORELEASER_VERSION",
+	ToolMailpit:               "MAILPIT_VERSION",
 	ToolEtcd:                  "ETCD_VERSION",
 	ToolKubeControllerManager: "KUBERNETES_VERSION",
 	ToolKubeScheduler:         "KUBERNETES_VERSION",

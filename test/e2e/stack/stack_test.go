@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,5 +336,20 @@ func TestKratosRejectedConfigShowsServerMessage(t *testing.T) {
 	t.Logf("error returned by TryStartKratos:\n%v", err)
 	if !strings.Contains(err.Error(), "secrets.cipher") {
 		t.Fatalf("error does not carry kratos' own validation message about secrets.cipher")
+	}
+}
+
+// TestMailpit: a message sent over SMTP is listed and returned, body
+// included, by Mailpit's API.
+func TestMailpit(t *testing.T) {
+	stack.Require(t)
+	m := stack.StartMailpit(t)
+	msg := "From: courier@example.com\r\nTo: ada@example.com\r\nSubject: Your code\r\n\r\nYour code is 123456.\r\n"
+	if err := smtp.SendMail(m.SMTPAddr, nil, "courier@example.com", []string{"ada@example.com"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	got := m.WaitMessage(t, "ada@example.com", 30*time.Second)
+	if got.Subject != "Your code" || !strings.Contains(got.Text, "123456") {
+		t.Fatalf("mailpit returned %+v", got)
 	}
 }

@@ -1,0 +1,151 @@
+package browser_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/test/e2e"
+	"github.com/authctl/authctl/test/e2e/browser"
+	"github.com/authctl/authctl/test/e2e/stack"
+)
+
+// The test binary is authctl-get-token's --browser-command: it hands the
+// login URL to the test's Chromium.
+func init() { browser.HandOffIfAsked() }
+
+// TestBrowserKubectlLogin: kubectl's exec plugin (authctl-get-token, set up
+// by authctl kubeconfig setup) opens the browser, which is the test's
+// Chromium; the person signs in on the built-in login page, consents on the
+// consent page (kubectl is not marked first-party here), and the real
+// kube-apiserver, configured with the rendered AuthenticationConfiguration,
+// sees the person's email and groups (put in by consent and by the real
+// token hook, which agree).
+func TestBrowserKubectlLogin(t *testing.T) {
+	stack.Require(t)
+	bin := e2e.BuildPlugin(t)
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	profileFile := e2e.InRepo("examples/ingress.yaml")
+	p, err := profile.Load(profileFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e2e.RenderProfile(t, "ingress", p)
+	s := startSite(t, r, siteOptions{Hydra: true, TokenHook: true})
+	const email, password = "ops@blog.example.com", "Ops-correct-horse-7Q!x"
+	s.createIdentity(t, email, password, "staff")
+	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
+
+	// kube-apiserver with the rendered AuthenticationConfiguration; the
+	// issuer is the harness Hydra, with its CA.
+	var ac map[string]any
+	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
+		t.Fatal(err)
+	}
+	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
+	issuer["url"] = s.hydra.IssuerURL
+	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
+	acYAML, _ := yaml.Marshal(ac)
+	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML})
+	// The JWT authenticator starts lazily: wait for it with a CI token.
+	s.hydra.CreateClient(t, map[string]any{
+		"client_id": "ci", "client_secret": "ci-secret-0123456789abcdef", "grant_types": []string{"client_credentials"},
+		"token_endpoint_auth_method": "client_secret_post", "audience": []string{p.Spec.Kubernetes.ClientID}, "access_token_strategy": "jwt",
+	})
+	ciToken := s.hydra.ClientCredentialsToken(t, "ci", "ci-secret-0123456789abcdef", p.Spec.Kubernetes.ClientID)
+	clusterKC := kube.ClusterKubeconfig(t)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
+		out, err := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", ciToken, "auth", "whoami").CombinedOutput()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kube-apiserver never accepted an OIDC token: %s", out)
+		}
+	}
+
+	launcher := browser.StartLauncher(t)
+	self, _ := os.Executable()
+	cacheDir := filepath.Join(t.TempDir(), "tokens")
+	run(t, nil, filepath.Join(bin, "authctl"), "kubeconfig", "setup", "-f", profileFile,
+		"--hydra-admin-url", s.hydra.AdminURL, "--hydra-admin-certificate-authority", caFile,
+		"--issuer-url", s.hydra.IssuerURL, "--certificate-authority", caFile,
+		"--kubeconfig", clusterKC, "--cluster", "e2e", "--set-current-context",
+		"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", cacheDir, "--no-login")
+
+	// kubectl waits for the login while the person uses the browser.
+	type result struct {
+		out, errOut string
+		err         error
+	}
+	done := make(chan result, 1)
+	tty := e2e.PTY(t) // a person is present: the plugin may open the browser
+	go func() {
+		cmd := exec.Command("kubectl", "--kubeconfig", clusterKC, "auth", "whoami", "-o", "json")
+		cmd.Env = append(os.Environ(), launcher.Env)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, tty
+		err := cmd.Run()
+		done <- result{out.String(), errb.String(), err}
+	}()
+	b := s.b
+	b.Navigate(launcher.Next(t, 2*time.Minute))
+	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
+	b.WaitText("to continue to")
+	b.Shot("kubectl-login")
+	b.Fill("#password-identifier", email)
+	b.Fill("#password-password", password)
+	b.Click("#password-method")
+	b.WaitURL(`^https://auth\.blog\.example\.com/consent\?consent_challenge=`)
+	b.Shot("kubectl-consent")
+	b.Click("#consent-accept")
+	b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
+	b.Shot("kubectl-callback")
+
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("kubectl did not finish after the browser login")
+	}
+	if res.err != nil {
+		t.Fatalf("kubectl auth whoami: %v\n%s", res.err, res.errOut)
+	}
+	var who struct {
+		Status struct {
+			UserInfo struct {
+				Username string   `json:"username"`
+				Groups   []string `json:"groups"`
+			} `json:"userInfo"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(res.out), &who); err != nil {
+		t.Fatalf("whoami output %q: %v", res.out, err)
+	}
+	u := who.Status.UserInfo
+	if u.Username != "oidc:"+email || !slices.Contains(u.Groups, "oidc:staff") {
+		t.Fatalf("kube-apiserver sees %s in %v, want oidc:%s in oidc:staff", u.Username, u.Groups, email)
+	}
+	keepShots(t, b, map[string]string{"kubectl-consent": "kubectl-consent", "kubectl-callback": "kubectl-callback"})
+}
+
+func run(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, errb.String())
+	}
+	return out.String()
+}

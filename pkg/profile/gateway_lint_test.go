@@ -33,7 +33,12 @@ func TestInternalAPIsAreNeverUpstreams(t *testing.T) {
 		{"url, admin port of a public service", `{url: "http://dev-hydra-public.dev.svc:4445"}`, "the Hydra admin port", "p.yaml:10:23"},
 		// Not internal: the same names in another namespace, or other ports.
 		{"same name elsewhere", "{service: dev-kratos-admin, namespace: tools, port: 80}", "", ""},
-		{"url in another namespace", `{url: "http://dev-kratos-admin.tools:4434"}`, "", ""},
+		{"url in another namespace, another port", `{url: "http://dev-kratos-admin.tools:8080"}`, "", ""},
+		// Any name on an internal port: an ExternalName Service (or any DNS
+		// alias) can lead to the stack's own Service, and keeps the port.
+		{"url in another namespace on an admin port", `{url: "http://dev-kratos-admin.tools:4434"}`, "an ExternalName Service", "p.yaml:10:23"},
+		{"external name alias", `{url: "http://kratos-alias.tools.svc:4434"}`, "the Kratos admin port, which any name", "p.yaml:10:23"},
+		{"alias service on the hydra admin port", "{service: hydra-alias, namespace: tools, port: 4445}", "the Hydra admin port, which any name", "p.yaml:10:64"},
 		{"a public service", "{service: dev-kratos-public, port: 4433}", "", ""},
 	}
 	for _, tc := range cases {

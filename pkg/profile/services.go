@@ -404,14 +404,16 @@ func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 	ours := func(service string) bool { return strings.HasPrefix(service, w.Name+"-") }
 	switch {
 	case u.Service != "":
-		if u.Namespace != "" && u.Namespace != w.Namespace {
-			return "", ""
+		if u.Namespace == "" || u.Namespace == w.Namespace {
+			if d, ok := internal[u.Service]; ok {
+				return "service", d
+			}
+			if d, ok := adminPorts[u.Port]; ok && ours(u.Service) {
+				return "port", d + " of the stack's Service " + u.Service
+			}
 		}
-		if d, ok := internal[u.Service]; ok {
-			return "service", d
-		}
-		if d, ok := adminPorts[u.Port]; ok && ours(u.Service) {
-			return "port", d + " of the stack's Service " + u.Service
+		if d, ok := internalPorts[u.Port]; ok {
+			return "port", d + aliasNote
 		}
 	case u.URL != "":
 		pu, err := url.Parse(u.URL)
@@ -430,18 +432,26 @@ func upstreamIsInternal(w Wiring, u Upstream) (field, what string) {
 		}
 		service, rest, _ := strings.Cut(host, ".")
 		// NAME, NAME.NS, NAME.NS.svc and NAME.NS.svc.<any cluster domain>.
-		if rest != "" && rest != w.Namespace && rest != w.Namespace+".svc" && !strings.HasPrefix(rest, w.Namespace+".svc.") {
-			return "", ""
+		if rest == "" || rest == w.Namespace || rest == w.Namespace+".svc" || strings.HasPrefix(rest, w.Namespace+".svc.") {
+			if d, ok := internal[service]; ok {
+				return "url", d
+			}
+			if d, ok := adminPorts[port]; ok && ours(service) {
+				return "url", d + " of the stack's Service " + service
+			}
 		}
-		if d, ok := internal[service]; ok {
-			return "url", d
-		}
-		if d, ok := adminPorts[port]; ok && ours(service) {
-			return "url", d + " of the stack's Service " + service
+		if d, ok := internalPorts[port]; ok {
+			return "url", d + aliasNote
 		}
 	}
 	return "", ""
 }
+
+// aliasNote says why any host on an internal port is refused: a Service of
+// type ExternalName (or any DNS name) can be a second name of the stack's
+// own Service, and a CNAME keeps the port, so the port is what the profile
+// can see.
+const aliasNote = ", which any name (an ExternalName Service, a DNS alias) may lead to the stack's own Service on; serve that upstream on another port"
 
 // reservedHeaders carry the request itself, the proxy chain or the gateway's
 // secret; no identity header may take their names.

@@ -41,7 +41,7 @@ type KubeconfigSetupOptions struct {
 	// doctor --context do).
 	AdminContext string
 	PrintClient  bool
-	NoLogin       bool
+	NoLogin      bool
 }
 
 // Validate checks flag combinations.

@@ -246,7 +246,6 @@ func validDomain(s string) error {
 	return nil
 }
 
-
 // listPlaceholder shows a list field's default, or an example.
 func listPlaceholder(def, example string) (placeholder, help string) {
 	if def != "" {

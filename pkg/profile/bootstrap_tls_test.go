@@ -18,7 +18,9 @@ func TestPlainHTTPNeedsTheSwitch(t *testing.T) {
 	cases := []struct {
 		name, extra, want string
 	}{
-		{"no switch", "  tls: false\n", "p.yaml:7:8: spec.tls: plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer (set spec.allowPlainHTTP: true"},
+		// Both fixes in one round: the trial switch and kubectl login off.
+		{"no switch", "  tls: false\n", "p.yaml:7:8: spec.tls: plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer (for a local trial set both spec.allowPlainHTTP: true and spec.kubernetes.enabled: false"},
+		{"no switch, kubernetes off", "  tls: false\n  kubernetes: {enabled: false}\n", "p.yaml:7:8: spec.tls: plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer (set spec.allowPlainHTTP: true"},
 		{"switch with kubernetes", "  tls: false\n  allowPlainHTTP: true\n", "p.yaml:7:8: spec.tls: kube-apiserver refuses an http:// issuer"},
 		{"switch without kubernetes", "  tls: false\n  allowPlainHTTP: true\n  kubernetes: {enabled: false}\n", ""},
 	}

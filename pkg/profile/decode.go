@@ -195,7 +195,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			// Fields without omitempty are the schema's "required" ones.
 			for _, name := range requiredFields(t) {
 				if !seen[name] && !suggested[name] {
-					hint := requiredHints[join(path, name)]
+					hint := requiredHints[withoutIndexes(join(path, name))]
 					if hint == "" {
 						hint = "the schema requires it here"
 					}
@@ -338,8 +338,30 @@ func misplaced(n *yaml.Node, i int, fields map[string]reflect.StructField, path,
 	return fmt.Sprintf("did you mean %s? indent it under %s:; ", join(join(path, prevKey.Value), name), prevKey.Value)
 }
 
+// withoutIndexes drops list indexes from a field path ("[3]" → "[]"):
+// requiredHints are keyed so.
+func withoutIndexes(path string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range path {
+		switch {
+		case r == '[':
+			skip = true
+			b.WriteRune(r)
+		case r == ']':
+			skip = false
+			b.WriteRune(r)
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // requiredHints say why a required field matters, where a bare "required"
 // would leave the user guessing.
 var requiredHints = map[string]string{
 	"spec.domain": "the public hosts derive from it: add domain: example.com under spec",
+	// Who may pass: the services' allow list has no default worth guessing.
+	"spec.services[].allow": "who may pass, a list of: anonymous, session, bearer, jwt, oauth2_introspection; for example allow: [session]",
 }

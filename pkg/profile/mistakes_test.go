@@ -22,6 +22,7 @@ func TestCommonMistakes(t *testing.T) {
 		{"abbreviated value", header + "  gateway:\n    target: envoy-gw\n", []string{"p.yaml:8:13:", `unknown value "envoy-gw"`, `did you mean "envoy-gateway"?`}, 1},
 		{"misspelt required field", strings.Replace(header, "  domain: example.com", "  domian: example.com", 1), []string{"p.yaml:6:3:", `did you mean "domain"?`}, 1},
 		{"another kind of manifest", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n", []string{"p.yaml:2:7:", "not an authctl profile (kind ConfigMap, apiVersion v1)", "kind: Profile"}, 1},
+		{"services without allow", header + "  gateway: {target: envoy}\n  services:\n    - {name: a, hosts: [a.example.com], upstream: {url: \"http://a:80\"}}\n", []string{"p.yaml:", "spec.services[0].allow: required field is missing", "anonymous, session, bearer, jwt, oauth2_introspection"}, 1},
 		{"pattern in words", strings.Replace(header, "name: dev", "name: Dev", 1), []string{"p.yaml:4:9:", `invalid value "Dev"`, "use lower-case letters, digits and '-'"}, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -293,7 +293,11 @@ func (p *Profile) validateTLS() ErrorList {
 	var errs ErrorList
 	s := &p.Spec
 	if !On(s.TLS) {
+		// Both fixes at once, so a plain-HTTP trial takes one round.
 		switch {
+		case !On(s.AllowPlainHTTP) && On(s.Kubernetes.Enabled):
+			errs = append(errs, p.Errorf("spec.tls", "for a local trial set both spec.allowPlainHTTP: true and spec.kubernetes.enabled: false; otherwise keep tls: true",
+				"plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer"))
 		case !On(s.AllowPlainHTTP):
 			errs = append(errs, p.Errorf("spec.tls", "set spec.allowPlainHTTP: true for a local trial, or keep tls: true",
 				"plain HTTP sends session cookies and tokens in clear, and kube-apiserver refuses an http:// issuer"))

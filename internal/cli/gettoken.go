@@ -37,8 +37,8 @@ func newGetTokenCommand(factory *Factory, runF func(*kubeconfig.Options) error) 
 	o := &kubeconfig.Options{}
 	cmd := &cobra.Command{
 		Use:   "get-token --issuer-url URL --client-id ID [flags]",
-		Short: "client-go exec credential plugin: print a token for kubectl",
-		Long: `get-token prints one ExecCredential for kubectl, in the apiVersion kubectl
+		Short: "Print a token for kubectl (the client-go exec credential plugin)",
+		Long: `The get-token command prints one ExecCredential for kubectl, in the apiVersion kubectl
 asked for in KUBERNETES_EXEC_INFO. A valid cached token is printed without any
 network call. An expired one is refreshed; when that is impossible a browser
 login runs, but only when kubectl says a person can answer (spec.interactive)

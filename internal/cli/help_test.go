@@ -3,6 +3,9 @@ package cli
 import (
 	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/spf13/cobra"
 )
 
 // TestHelpShowsOneDefaultPerFlag: no flag line says "(default" twice.
@@ -37,4 +40,26 @@ func TestLogoutHelpListsOnlyWhatNamesALogin(t *testing.T) {
 	if err := cmd.Execute(); err != nil || got == nil {
 		t.Fatalf("logout with pasted exec args: %v", err)
 	}
+}
+
+// TestHelpStyle: every command's short help starts with a capital and has
+// no final period, and every command has a long description that starts
+// with a capital (the product name aside), as the rest of the tree does.
+func TestHelpStyle(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		short, long := []rune(c.Short), []rune(c.Long)
+		switch {
+		case len(short) == 0 || !unicode.IsUpper(short[0]) || strings.HasSuffix(c.Short, "."):
+			t.Errorf("%s: short help %q", c.CommandPath(), c.Short)
+		case len(long) == 0:
+			t.Errorf("%s: no long help", c.CommandPath())
+		case !unicode.IsUpper(long[0]) && !strings.HasPrefix(c.Long, "authctl "):
+			t.Errorf("%s: long help starts %q", c.CommandPath(), c.Long[:min(len(c.Long), 30)])
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCommand(IOStreams{}))
 }

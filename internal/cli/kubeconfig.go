@@ -62,12 +62,15 @@ func (o *KubeconfigSetupOptions) Validate() error {
 }
 
 func newKubeconfigCommand(factory *Factory, runF func(*KubeconfigSetupOptions) error) *cobra.Command {
-	cmd := &cobra.Command{Use: "kubeconfig", Short: "Set kubectl up to log in through the profile's issuer"}
+	cmd := &cobra.Command{Use: "kubeconfig", Short: "Set kubectl up to log in through the profile's issuer",
+		Long: `Kubeconfig edits kubeconfig files for the stack's kubectl login: 'setup'
+registers the kubectl client, logs in once and writes a user and context
+that run authctl-get-token; 'migrate' rewrites users that run kubelogin.`}
 	o := &KubeconfigSetupOptions{}
 	s := &cobra.Command{
 		Use:   "setup (-f PROFILE | --issuer-url URL --client-id ID) [--hydra-admin-url URL | --print-client] [flags]",
 		Short: "Register the kubectl client, log in, and write the kubeconfig user and context",
-		Long: `setup makes kubectl log in through the stack a profile describes, or through
+		Long: `Setup makes kubectl log in through the stack a profile describes, or through
 any OIDC issuer given as --issuer-url and --client-id (no profile needed, as
 with kubelogin):
 
@@ -148,7 +151,7 @@ func newKubeconfigMigrateCommand(factory *Factory, runF func(*KubeconfigMigrateO
 	cmd := &cobra.Command{
 		Use:   "migrate [--kubeconfig FILE] [--dry-run]",
 		Short: "Rewrite kubeconfig users that run kubelogin to run authctl-get-token",
-		Long: `migrate rewrites every kubeconfig user whose exec plugin is kubelogin's
+		Long: `Migrate rewrites every kubeconfig user whose exec plugin is kubelogin's
 get-token ('kubectl oidc-login get-token', 'kubelogin get-token',
 'kubectl-oidc_login get-token') to run authctl-get-token with the same issuer,
 client id, scopes, CA, listen addresses and redirect URI (kubelogin's

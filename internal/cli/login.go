@@ -27,7 +27,7 @@ func newLoginCommand(streams IOStreams, runF func(*LoginOptions) error) *cobra.C
 	cmd := &cobra.Command{
 		Use:   "login --issuer-url URL --client-id ID [flags]",
 		Short: "Log in through the browser (or client credentials) and show who you are",
-		Long: `login runs the same flow as get-token, always interactively: it opens the
+		Long: `Login runs the same flow as get-token, always interactively: it opens the
 browser (or prints the URL with --skip-open-browser), verifies the id_token,
 caches it for get-token and prints the subject, email, groups and expiry.`,
 		Example: `  authctl login --issuer-url https://oauth.example.com/ --client-id kubectl

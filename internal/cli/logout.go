@@ -29,7 +29,7 @@ func newLogoutCommand(streams IOStreams, runF func(*LogoutOptions) error) *cobra
 	cmd := &cobra.Command{
 		Use:   "logout (--issuer-url URL --client-id ID [flags] | --all)",
 		Short: "Delete cached kubectl tokens",
-		Long: `logout deletes every cached token of an issuer and client id, whatever
+		Long: `Logout deletes every cached token of an issuer and client id, whatever
 scopes, CA or grant they were obtained with (on disk and in the OS keyring),
 and says how many. When none matched it exits 1 with "nothing matched".
 --all deletes every cached token.`,

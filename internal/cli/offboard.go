@@ -47,7 +47,7 @@ func newOffboardCommand(factory *Factory, runF func(*OffboardOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "offboard EMAIL|PROVIDER:SUBJECT|ID... [-f PROFILE] [--delete]",
 		Short: "End a person's access now: deactivate (or delete) the identity and revoke every session and token",
-		Long: `offboard takes access away at once. An identity is found by any of its
+		Long: `Offboard takes access away at once. An identity is found by any of its
 addresses (traits.email, verifiable and recovery addresses, compared
 without case), any credential identifier, its SSO subject as
 PROVIDER:SUBJECT (the provider id of spec.kratos.oidcProviders and the

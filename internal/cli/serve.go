@@ -17,11 +17,18 @@ func newServeCommand(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the small in-cluster helpers of a rendered stack",
+		Long: `Serve runs the helpers a rendered stack starts from authctl's own image:
+the login pages (ui), Hydra's token hook (token-hook) and the group check
+of Oathkeeper's remote_json authorizer (authz). Each listens on one port,
+logs JSON on stderr and has health endpoints for its probes.`,
 	}
 	var listen string
 	az := &cobra.Command{
 		Use:   "authz",
 		Short: "Answer Oathkeeper's group checks (remote_json authorizer)",
+		Long: `Authz answers Oathkeeper's remote_json authorizer for the services with
+requiredGroups: 200 when the identity's groups meet the rule's, 403 when not.
+Oathkeeper alone reaches it (its NetworkPolicy admits only Oathkeeper).`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(streams.ErrOut, nil))

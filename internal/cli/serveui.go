@@ -50,7 +50,7 @@ func newServeUICommand(factory *Factory, runF func(*ServeUIOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "ui --kratos-public-url URL --kratos-browser-url URL [--hydra-admin-url URL] [--listen ADDR]",
 		Short: "Serve the self-service pages: login, registration, settings, recovery, verification, consent, logout",
-		Long: `ui serves the pages a person meets when signing in to the stack: Kratos'
+		Long: `The UI serves the pages a person meets when signing in to the stack: Kratos'
 login, registration, settings (password, passkeys, authenticator app, backup
 codes), recovery, verification and error flows, rendered from the flow's UI
 nodes, and Hydra's consent and logout. Kratos handles Hydra's login

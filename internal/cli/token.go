@@ -78,7 +78,7 @@ data alone.`,
 	verify := &cobra.Command{
 		Use:   "verify TOKEN|- --issuer-url URL [--audience AUD]",
 		Short: "Check a JWT's signature (issuer JWKS), iss, aud, exp and nbf",
-		Long: `verify checks a token the way the API server does: the signature with the
+		Long: `Verify checks a token the way the API server does: the signature with the
 issuer's published keys, and the iss, aud, exp and nbf claims. It prints the
 header and claims when the token is valid and exits 1 when it is not.`,
 		Args: cobra.ExactArgs(1),

@@ -45,7 +45,7 @@ func newTokenHookCommand(factory *Factory, runF func(*ServeTokenHookOptions) err
 	cmd := &cobra.Command{
 		Use:   "token-hook --kratos-admin-url URL [--listen ADDR]",
 		Short: "Hydra token hook: add email and groups from the Kratos identity to id_tokens",
-		Long: `token-hook serves Hydra's oauth2.token_hook. For every token Hydra issues
+		Long: `The token hook serves Hydra's oauth2.token_hook. For every token Hydra issues
 (authorization code and refresh) it reads the subject's identity from the
 Kratos admin API and adds email and email_verified (scope email) and groups
 (the groups scope) to the id_token, from the identity fields the profile maps

@@ -26,7 +26,11 @@ type commandBrowser struct {
 	stderr  io.Writer
 }
 
-func (b commandBrowser) Open(ctx context.Context, u string) error {
+// Open starts the browser and does not tie it to ctx: the browser is the
+// person's (a --browser-command may be the browser itself, not a
+// launcher that returns), so the end of the login must not kill it, nor
+// cut off the page of the outcome it is still reading.
+func (b commandBrowser) Open(_ context.Context, u string) error {
 	var argv []string
 	switch {
 	case b.command != "":
@@ -38,7 +42,7 @@ func (b commandBrowser) Open(ctx context.Context, u string) error {
 	default:
 		argv = []string{"xdg-open", u}
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = nil
 	cmd.Stdout = b.stderr
 	cmd.Stderr = b.stderr

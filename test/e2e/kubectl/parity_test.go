@@ -215,7 +215,7 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 	run("the callback page shows the result of the code exchange", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "tokens")
 		page := filepath.Join(t.TempDir(), "page.html")
-		kcRun(t, p.browserEnv(stack.BrowserPageLog+"="+page), authctl, p.loginArgs(dir, "--certificate-authority", p.caFile)...)
+		_, loginStderr := kcRun(t, p.browserEnv(stack.BrowserPageLog+"="+page), authctl, p.loginArgs(dir, "--certificate-authority", p.caFile)...)
 		// The browser is its own process: it may write the page it got
 		// just after the plugin, which answered it, has exited.
 		var b []byte
@@ -226,7 +226,7 @@ func (p kcParity) run(run func(string, func(*testing.T))) {
 			}
 		}
 		if err != nil || !strings.Contains(string(b), "authctl is logged in as admin@example.com") {
-			t.Fatalf("callback page: %v\n%s", err, b)
+			t.Fatalf("callback page: %v\n%s\nthe login's stderr:\n%s", err, b, loginStderr)
 		}
 	})
 

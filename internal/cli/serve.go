@@ -29,7 +29,7 @@ logs JSON on stderr and has health endpoints for its probes.`,
 		Long: `Authz answers Oathkeeper's remote_json authorizer for the services with
 requiredGroups: 200 when the identity's groups meet the rule's, 403 when not.
 Oathkeeper alone reaches it (its NetworkPolicy admits only Oathkeeper).`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(streams.ErrOut, nil))
 			return serveHTTP(cmd.Context(), log, listen, authz.Handler(log))

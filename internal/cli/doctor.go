@@ -220,17 +220,10 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 // the kubeconfig lacks is listed with get-contexts; otherwise the pods
 // are what to look at, through the same kubeconfig and context.
 func forwardHint(err error, kubeconfig, context, namespace string) string {
-	kubectl := "kubectl"
-	if kubeconfig != "" {
-		kubectl += " --kubeconfig " + kubeconfig
-	}
 	if msg := err.Error(); strings.Contains(msg, "context") && strings.Contains(msg, "does not exist") {
-		return kubectl + " config get-contexts (then pass one of them with --context)"
+		return doctor.Kubectl(kubeconfig, "", "") + " config get-contexts (then pass one of them with --context)"
 	}
-	if context != "" {
-		kubectl += " --context " + context
-	}
-	return kubectl + " -n " + namespace + " get pods (authctl apply --wait waits until they are ready)"
+	return doctor.Kubectl(kubeconfig, context, namespace) + " get pods (authctl apply --wait waits until they are ready)"
 }
 
 func doctorTLS(o *DoctorOptions) (*tls.Config, error) {

@@ -258,15 +258,22 @@ func (d *doctor) unreachableFix(e endpoint, err error) string {
 
 // kubectl is the start of a kubectl line in a fix: the user's kubeconfig
 // and context, and the stack's namespace.
-func (d *doctor) kubectl() string {
+func (d *doctor) kubectl() string { return Kubectl(d.o.Kubeconfig, d.o.Context, d.w.Namespace) }
+
+// Kubectl is the start of a kubectl line in a fix or hint: the kubeconfig
+// and context the user gave, then the namespace; an empty one is left out.
+func Kubectl(kubeconfig, context, namespace string) string {
 	s := "kubectl"
-	if d.o.Kubeconfig != "" {
-		s += " --kubeconfig " + d.o.Kubeconfig
+	if kubeconfig != "" {
+		s += " --kubeconfig " + kubeconfig
 	}
-	if d.o.Context != "" {
-		s += " --context " + d.o.Context
+	if context != "" {
+		s += " --context " + context
 	}
-	return s + " -n " + d.w.Namespace
+	if namespace != "" {
+		s += " -n " + namespace
+	}
+	return s
 }
 
 // notReadyFix is the fix for an endpoint that answers but is not ready.
@@ -378,11 +385,7 @@ func (d *doctor) registerClientFix() string {
 		}
 		context := d.o.Context
 		if context == "" {
-			kc := "kubectl"
-			if d.o.Kubeconfig != "" {
-				kc += " --kubeconfig " + d.o.Kubeconfig
-			}
-			context = `"$(` + kc + ` config current-context)"`
+			context = `"$(` + Kubectl(d.o.Kubeconfig, "", "") + ` config current-context)"`
 		}
 		return fix + " --admin-context " + context + " (registers the kubectl client through a port-forward of its own)"
 	}

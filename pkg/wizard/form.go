@@ -220,6 +220,9 @@ func (v *FormValues) Problems() map[string]error {
 // check validates one field with a candidate value, as the field is left.
 // The last field before the summary also reports what no field explains.
 func (v *FormValues) check(field string, set func(*FormValues)) error {
+	if v.back {
+		return nil // a field left going back is judged on the way forward
+	}
 	c := *v
 	set(&c)
 	p := c.Problems()
@@ -344,20 +347,10 @@ func NewForm(v *FormValues) *huh.Form {
 	}
 	_, svcHelp := listPlaceholder(FormatServices(d.Services), "")
 	str := func(field string, set func(*FormValues, string)) func(string) error {
-		return func(s string) error {
-			if v.back {
-				return nil
-			}
-			return v.check(field, func(c *FormValues) { set(c, s) })
-		}
+		return func(s string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
 	}
 	strs := func(field string, set func(*FormValues, []string)) func([]string) error {
-		return func(s []string) error {
-			if v.back {
-				return nil
-			}
-			return v.check(field, func(c *FormValues) { set(c, s) })
-		}
+		return func(s []string) error { return v.check(field, func(c *FormValues) { set(c, s) }) }
 	}
 	// both runs a syntax check, then the profile validation of the field.
 	both := func(syntax func(string) error, field func(string) error) func(string) error {

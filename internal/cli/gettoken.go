@@ -54,7 +54,7 @@ authctl's other packages and hands misses to this command.`,
 				return runF(o)
 			}
 			res, apiVersion, err := login.PluginToken(cmd.Context(), o, login.PluginIO{
-				Env:             login.Env{Stderr: streams.ErrOut},
+				Env:             login.Env{Stderr: streams.ErrOut, Stdin: streams.In},
 				Getenv:          factory.Getenv,
 				StdinIsTerminal: streams.IsStdinTTY(),
 			})

@@ -289,6 +289,12 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 			return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
 		}
 		o.applyProfile(p)
+		if o.Token.Grant == kubeconfig.GrantAuthCodeKeyboard && o.Token.RedirectURL == "" {
+			if o.Token.RedirectURL = p.Wiring().KubectlCodeURL; o.Token.RedirectURL == "" {
+				return withHint(fmt.Errorf("--grant-type %s needs the login UI's code page, and profile %s has no built-in UI", kubeconfig.GrantAuthCodeKeyboard, o.ProfileFile),
+					"enable spec.components.ui with spec.ui.implementation: builtin, or pass --redirect-url")
+			}
+		}
 	} else {
 		o.applyIssuer()
 	}
@@ -297,15 +303,21 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 	if p != nil {
 		groupsScope = p.Spec.Kubernetes.Claims.GroupsScope
 	}
+	codeURL := o.Token.RedirectURL
+	if p != nil && codeURL == "" {
+		// Registered with the loopback URIs, so that a person may switch
+		// to the headless login later without registering again.
+		codeURL = p.Wiring().KubectlCodeURL
+	}
 	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
 	op := &setup.Setup{
-		Token: o.Token, GroupsScope: groupsScope, RedirectPorts: o.redirectPorts(p),
+		Token: o.Token, GroupsScope: groupsScope, RedirectPorts: o.redirectPorts(p), CodeURL: codeURL,
 		HydraAdminURL: o.HydraAdminURL, HydraClient: factory.HTTPClient(),
 		Login:    !o.NoLogin,
-		LoginEnv: login.Env{Stderr: streams.ErrOut, StdinIsTerminal: streams.IsStdinTTY()},
+		LoginEnv: login.Env{Stderr: streams.ErrOut, Stdin: streams.In, StdinIsTerminal: streams.IsStdinTTY()},
 		Plugin:   plugin,
 		Kubeconfig: setup.Kubeconfig{
 			Path: o.Kubeconfig, Cluster: o.Cluster, Context: o.Context, User: o.User, SetCurrent: o.SetCurrent,

@@ -40,7 +40,7 @@ caches it for get-token and prints the subject, email, groups and expiry.`,
 			if runF != nil {
 				return runF(o)
 			}
-			s, err := login.NewSession(&o.Token, login.Env{Stderr: streams.ErrOut, StdinIsTerminal: streams.IsStdinTTY()})
+			s, err := login.NewSession(&o.Token, login.Env{Stderr: streams.ErrOut, Stdin: streams.In, StdinIsTerminal: streams.IsStdinTTY()})
 			if err != nil {
 				return err
 			}

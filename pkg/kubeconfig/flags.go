@@ -25,7 +25,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.IssuerURL, "issuer-url", o.IssuerURL, "OIDC issuer URL")
 	fs.StringVar(&o.ClientID, "client-id", o.ClientID, "OAuth2 client id")
 	fs.StringVar(&o.ClientSecret, "client-secret", o.ClientSecret, "OAuth2 client secret (prefer the "+ClientSecretEnv+" environment variable)")
-	fs.StringVar(&o.Grant, "grant-type", GrantAuthCode, "grant: authcode (browser, PKCE) or client-credentials (CI)")
+	fs.StringVar(&o.Grant, "grant-type", GrantAuthCode, "grant: authcode (browser, PKCE), authcode-keyboard (browser elsewhere: paste the code the login page shows) or client-credentials (CI)")
 	fs.Var((*listValue)(&o.ExtraScopes), "scope", "extra scope to request (repeatable, comma-separated allowed)")
 	fs.Var((*listValue)(&o.Audiences), "audience", "audience to request with client-credentials (repeatable)")
 	fs.Var((*mapValue)(&o.AuthParams), "auth-param", "extra authorization request parameter KEY=VALUE (repeatable)")
@@ -34,6 +34,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.Insecure, "insecure-skip-tls-verify", o.Insecure, "do not verify the issuer's TLS certificate (unsafe; tests only)")
 	fs.Var((*listValue)(&o.Listen), "listen", "loopback HOST:PORT for the redirect, tried in order (repeatable; default "+strings.Join(DefaultListen, ",")+")")
 	fs.StringVar(&o.RedirectHost, "redirect-host", "127.0.0.1", "host in the redirect URI; must match the client's registered redirect URIs")
+	fs.StringVar(&o.RedirectURL, "redirect-url", o.RedirectURL, "redirect URI of --grant-type authcode-keyboard: the login UI's code page (https://AUTH_HOST/kubectl/code)")
 	fs.BoolVar(&o.RedirectWithoutPath, "redirect-without-path", o.RedirectWithoutPath, "redirect URI http://HOST:PORT without "+CallbackPath+" (as kubelogin registers it)")
 	fs.StringVar(&o.BrowserCommand, "browser-command", o.BrowserCommand, "command that opens the login URL (its output goes to stderr)")
 	fs.BoolVar(&o.SkipOpenBrowser, "skip-open-browser", o.SkipOpenBrowser, "print the login URL on stderr instead of opening a browser")
@@ -76,7 +77,7 @@ var KubeloginFlags = []KubeloginFlag{
 	{Name: "open-url-after-authentication", Note: "not supported: the callback page shows the result of the login"},
 	{Name: "local-server-cert", Note: "not supported: the loopback redirect is plain HTTP on a loopback address"},
 	{Name: "local-server-key", Note: "not supported: the loopback redirect is plain HTTP on a loopback address"},
-	{Name: "oidc-redirect-url-authcode-keyboard", Note: "not supported: authctl has no authcode-keyboard grant"},
+	{Name: "oidc-redirect-url-authcode-keyboard", Authctl: "redirect-url"},
 	{Name: "username", Note: "not supported: authctl has no password grant"},
 	{Name: "password", Note: "not supported: authctl has no password grant"},
 	{Name: "tls-renegotiation-once", Note: "not supported: TLS renegotiation stays off"},
@@ -103,6 +104,8 @@ func bindKubeloginFlags(fs *flag.FlagSet, o *Options) {
 			fs.Var((*portsValue)(&o.Listen), k.Name, usage)
 		case "oidc-redirect-url-hostname":
 			fs.StringVar(&o.RedirectHost, k.Name, o.RedirectHost, usage)
+		case "oidc-redirect-url-authcode-keyboard":
+			fs.StringVar(&o.RedirectURL, k.Name, o.RedirectURL, usage)
 		case "oidc-use-pkce":
 			fs.Var(ignoredBool{}, k.Name, k.Note)
 		default:

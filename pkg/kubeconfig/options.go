@@ -28,7 +28,18 @@ import (
 const (
 	GrantAuthCode          = "authcode"
 	GrantClientCredentials = "client-credentials"
+	// GrantAuthCodeKeyboard is the authorization code grant for a host
+	// without a browser: the redirect goes to a page of the login UI that
+	// shows the code, and the person pastes it into the terminal.
+	GrantAuthCodeKeyboard = "authcode-keyboard"
 )
+
+// PersonGrant reports a grant a person completes in a browser (with the
+// terminal's help or not): it has a refresh token and needs a person when
+// that fails.
+func (o *Options) PersonGrant() bool {
+	return o.Grant == GrantAuthCode || o.Grant == GrantAuthCodeKeyboard
+}
 
 // Token storages. StorageNone keeps no token: every call refreshes
 // nothing and logs in (or asks for a client credentials token) again.
@@ -92,6 +103,9 @@ type Options struct {
 	// Flow options: they change how a token is obtained, not which one.
 	Listen       []string
 	RedirectHost string
+	// RedirectURL is the authcode-keyboard grant's redirect URI: the login
+	// UI's page that shows the code (https://AUTH_HOST/kubectl/code).
+	RedirectURL string
 	// RedirectWithoutPath makes the redirect URI http://HOST:PORT, as
 	// kubelogin registers it, instead of http://HOST:PORT/callback.
 	RedirectWithoutPath bool
@@ -193,6 +207,20 @@ func (o *Options) Validate() error {
 	if o.Grant == GrantClientCredentials && o.ClientSecret == "" {
 		return fmt.Errorf("--grant-type %s needs a client secret: set %s", GrantClientCredentials, ClientSecretEnv)
 	}
+	if o.Grant == GrantAuthCodeKeyboard {
+		if o.RedirectURL == "" {
+			return fmt.Errorf("--grant-type %s needs --redirect-url: the login UI's code page, such as https://auth.example.com/kubectl/code (authctl kubeconfig setup -f PROFILE writes it)", GrantAuthCodeKeyboard)
+		}
+		rest, ok := strings.CutPrefix(o.RedirectURL, "https://")
+		if !ok {
+			rest, ok = strings.CutPrefix(o.RedirectURL, "http://")
+		}
+		if !ok || rest == "" || rest[0] == '/' {
+			return fmt.Errorf("--redirect-url %q is not an http(s) URL", o.RedirectURL)
+		}
+	} else if o.RedirectURL != "" {
+		return fmt.Errorf("--redirect-url is only for --grant-type %s (%s redirects to a loopback address: see --listen)", GrantAuthCodeKeyboard, o.Grant)
+	}
 	switch o.LogLevel {
 	case LogInfo, LogDebug:
 	default:
@@ -225,14 +253,18 @@ func (o *Options) Validate() error {
 // reason for kubelogin's others.
 func (o *Options) ValidateGrant() error {
 	switch o.Grant {
-	case GrantAuthCode, GrantClientCredentials:
+	case GrantAuthCode, GrantAuthCodeKeyboard, GrantClientCredentials:
 		return nil
-	case "authcode-keyboard", "password", "device-code":
-		return fmt.Errorf("--grant-type %s (kubelogin's) is not supported by authctl (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+	case "password":
+		return fmt.Errorf("--grant-type password (kubelogin's) is not supported by authctl: a password typed into a terminal skips the login pages' second factor (allowed: %s)", grantList)
+	case "device-code":
+		return fmt.Errorf("--grant-type device-code (kubelogin's) is not supported by authctl: Hydra v2.3.0 has no device grant; on a host without a browser use --grant-type %s (allowed: %s)", GrantAuthCodeKeyboard, grantList)
 	default:
-		return fmt.Errorf("unknown --grant-type %q (allowed: %s, %s)", o.Grant, GrantAuthCode, GrantClientCredentials)
+		return fmt.Errorf("unknown --grant-type %q (allowed: %s)", o.Grant, grantList)
 	}
 }
+
+var grantList = GrantAuthCode + ", " + GrantAuthCodeKeyboard + ", " + GrantClientCredentials
 
 func splitHostPort(addr string) (string, string, error) {
 	i := strings.LastIndex(addr, ":")
@@ -351,6 +383,9 @@ func (o *Options) LoginCommand() string {
 	args := []string{"authctl", "login", "--issuer-url=" + o.IssuerURL, "--client-id=" + o.ClientID}
 	if o.Grant != "" && o.Grant != GrantAuthCode {
 		args = append(args, "--grant-type="+o.Grant)
+	}
+	if o.RedirectURL != "" {
+		args = append(args, "--redirect-url="+o.RedirectURL)
 	}
 	for _, s := range o.ExtraScopes {
 		args = append(args, "--scope="+s)

@@ -254,10 +254,37 @@ func TestKubeloginFlags(t *testing.T) {
 			t.Errorf("%v: err = %v", args, err)
 		}
 	}
-	for _, g := range []string{"password", "device-code", "authcode-keyboard"} {
+	for _, g := range []string{"password", "device-code"} {
 		o, _ := parse("--issuer-url=https://i/", "--client-id=k", "--grant-type="+g)
 		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "not supported by authctl") {
 			t.Errorf("--grant-type=%s: %v", g, err)
+		}
+	}
+	// kubelogin's keyboard grant is authctl's, with its redirect URL flag.
+	o, err := parse("--issuer-url=https://i/", "--client-id=k", "--grant-type=authcode-keyboard", "--oidc-redirect-url-authcode-keyboard=https://auth.example.com/kubectl/code")
+	if err != nil || o.Validate() != nil || o.Grant != GrantAuthCodeKeyboard || o.RedirectURL != "https://auth.example.com/kubectl/code" {
+		t.Fatalf("authcode-keyboard: %+v %v %v", o, err, o.Validate())
+	}
+}
+
+// TestKeyboardGrantNeedsItsRedirectURL: the headless grant names the code
+// page, an http(s) URL; the browser grants refuse it (their redirect is a
+// loopback address), so a stray flag is not silently ignored.
+func TestKeyboardGrantNeedsItsRedirectURL(t *testing.T) {
+	for _, c := range []struct {
+		grant, url, err string
+	}{
+		{GrantAuthCodeKeyboard, "", "needs --redirect-url"},
+		{GrantAuthCodeKeyboard, "urn:ietf:wg:oauth:2.0:oob", "is not an http(s) URL"},
+		{GrantAuthCodeKeyboard, "https:///kubectl/code", "is not an http(s) URL"},
+		{GrantAuthCodeKeyboard, "https://auth.example.com/kubectl/code", ""},
+		{GrantAuthCode, "https://auth.example.com/kubectl/code", "only for --grant-type authcode-keyboard"},
+	} {
+		o := &Options{IssuerURL: "https://i/", ClientID: "k", Grant: c.grant, RedirectURL: c.url}
+		o.Defaults()
+		err := o.Validate()
+		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s %q: %v, want %q", c.grant, c.url, err, c.err)
 		}
 	}
 }

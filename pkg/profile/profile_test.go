@@ -72,7 +72,8 @@ func TestDefaultsAndWiring(t *testing.T) {
 		AuthzURL:                 "http://dev-authz.dev.svc.cluster.local:4480/authorize",
 		TokenHookService:         "dev-token-hook",
 		TokenHookURL:             "http://dev-token-hook.dev.svc.cluster.local:4460/token-hook",
-		KubectlRedirectURIs:      []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"},
+		KubectlRedirectURIs:      []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback", "https://auth.example.com/kubectl/code"},
+		KubectlCodeURL:           "https://auth.example.com/kubectl/code",
 		OathkeeperAPIHost:        "dev-oathkeeper-api.dev.svc.cluster.local",
 
 		KratosAdminPeers:          []string{"bootstrap", "hydra", "token-hook", "ui"},

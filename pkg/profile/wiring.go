@@ -105,6 +105,11 @@ type Wiring struct {
 	// KubectlRedirectURIs are the loopback redirect URIs of the kubectl
 	// client for spec.kubernetes.redirectPorts (host 127.0.0.1).
 	KubectlRedirectURIs []string `json:"kubectlRedirectURIs"`
+	// KubectlCodeURL is the built-in UI's page that shows the code of a
+	// headless kubectl login (--grant-type authcode-keyboard); "" when
+	// the built-in UI is not part of the stack. It is also one of
+	// KubectlRedirectURIs.
+	KubectlCodeURL string `json:"kubectlCodeURL,omitempty"`
 
 	// Peers of the internal APIs: the components (app.kubernetes.io/name of
 	// the stack's pods) that call each one, and nothing else. The
@@ -213,6 +218,10 @@ func (p *Profile) computeWiring() Wiring {
 	w.TokenHookService = svc("token-hook")
 	w.TokenHookURL = internal(w.TokenHookService, TokenHookPort) + "/token-hook"
 	w.KubectlRedirectURIs = kubeconfig.RedirectURIs("127.0.0.1", s.Kubernetes.RedirectPorts)
+	if On(s.Components.UI.Enabled) && s.UI.Implementation == "builtin" {
+		w.KubectlCodeURL = ui + "/kubectl/code"
+		w.KubectlRedirectURIs = append(w.KubectlRedirectURIs, w.KubectlCodeURL)
+	}
 	w.ProtectedReturnURLs = []string{}
 	for _, sv := range s.Services {
 		if sv.OnFailure != "redirect" {

@@ -35,6 +35,13 @@ func BuildPlugin(t *testing.T) string {
 // kubectl report spec.interactive=true to the plugin, as in a real shell.
 func PTY(t *testing.T) *os.File {
 	t.Helper()
+	_, s := PTYPair(t)
+	return s
+}
+
+// PTYPair is PTY with its master side, which writes what a person types.
+func PTYPair(t *testing.T) (master, slave *os.File) {
+	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		t.Fatalf("open /dev/ptmx: %v", err)
@@ -52,5 +59,5 @@ func PTY(t *testing.T) *os.File {
 		t.Fatalf("open pty slave: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return m, s
 }

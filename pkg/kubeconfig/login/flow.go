@@ -106,17 +106,25 @@ func randomString() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// authCode runs the authorization code grant with PKCE (S256), state and
-// nonce through a loopback listener. The listener tries o.Listen in
-// order, so a busy first port falls back to the next one.
-func (f *flow) authCode(ctx context.Context) (*kubeconfig.TokenSet, *Claims, error) {
+// personLogin runs the person's grant: authcode through the browser and a
+// loopback listener, or authcode-keyboard, bounded by
+// AuthenticationTimeout either way.
+func (f *flow) personLogin(ctx context.Context, stdin io.Reader) (*kubeconfig.TokenSet, *Claims, error) {
+	if f.o.Grant == kubeconfig.GrantAuthCodeKeyboard {
+		return f.bounded(ctx, func(ctx context.Context) (*kubeconfig.TokenSet, *Claims, error) { return f.keyboard(ctx, stdin) })
+	}
+	return f.bounded(ctx, f.authCodeUnbounded)
+}
+
+// bounded runs a person's login within AuthenticationTimeout.
+func (f *flow) bounded(ctx context.Context, run func(context.Context) (*kubeconfig.TokenSet, *Claims, error)) (*kubeconfig.TokenSet, *Claims, error) {
 	if f.o.AuthenticationTimeout > 0 {
 		// An abandoned login must end: it holds the key's lock.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.o.AuthenticationTimeout)
 		defer cancel()
 	}
-	ts, claims, err := f.authCodeUnbounded(ctx)
+	ts, claims, err := run(ctx)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, nil, &AuthRequiredError{
 			Reason: fmt.Sprintf("no browser login completed within %s (--authentication-timeout-sec)", f.o.AuthenticationTimeout),
@@ -126,6 +134,9 @@ func (f *flow) authCode(ctx context.Context) (*kubeconfig.TokenSet, *Claims, err
 	return ts, claims, err
 }
 
+// authCodeUnbounded runs the authorization code grant with PKCE (S256),
+// state and nonce through a loopback listener. The listener tries o.Listen
+// in order, so a busy first port falls back to the next one.
 func (f *flow) authCodeUnbounded(ctx context.Context) (*kubeconfig.TokenSet, *Claims, error) {
 	p, err := f.provider(ctx)
 	if err != nil {

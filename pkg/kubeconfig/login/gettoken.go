@@ -29,6 +29,8 @@ type Env struct {
 	ExecInfo *kubeconfig.ExecInfo
 	// StdinIsTerminal reports whether a person can answer.
 	StdinIsTerminal bool
+	// Stdin is where the authcode-keyboard grant reads the login code.
+	Stdin io.Reader
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// Browser defaults to --browser-command or the platform's opener.
@@ -226,7 +228,7 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	interactive := s.Env.Interactive()
 	s.debugf("a person can log in here: %t", interactive)
 	purpose := "requesting a client credentials token"
-	if s.Options.Grant == kubeconfig.GrantAuthCode {
+	if s.Options.PersonGrant() {
 		purpose = "refreshing"
 		cur, err := s.load()
 		if err != nil {
@@ -287,6 +289,10 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 		fmt.Fprintln(s.Env.Stderr, "authctl: the refresh failed, so logging in again")
 	}
 	s.keyringOrDisk()
+	if s.Options.Grant == kubeconfig.GrantAuthCodeKeyboard {
+		// Nothing is opened: the person types; no tab can pile up.
+		return s.save(f.personLogin(ctx, s.Env.Stdin))(FromLogin)
+	}
 	if !s.Options.SkipOpenBrowser {
 		ok, err := allowLaunch(s.cache, s.key, s.Env.now(), s.Options.BrowserLaunchLimit, s.Options.BrowserLaunchWindow)
 		if err != nil {
@@ -299,7 +305,7 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
-	return s.save(f.authCode(ctx))(FromLogin)
+	return s.save(f.personLogin(ctx, s.Env.Stdin))(FromLogin)
 }
 
 // Login always runs a fresh login (browser, or client credentials) and
@@ -319,7 +325,7 @@ func (s *Session) Login(ctx context.Context) (*Result, error) {
 	if s.Options.Grant == kubeconfig.GrantClientCredentials {
 		return s.save(f.clientCredentials(ctx))(FromClientCredentials)
 	}
-	return s.save(f.authCode(ctx))(FromLogin)
+	return s.save(f.personLogin(ctx, s.Env.Stdin))(FromLogin)
 }
 
 // save caches a verified token set; it is shaped to wrap a flow's results.

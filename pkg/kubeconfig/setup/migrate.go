@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -171,6 +172,10 @@ func (m *Migrate) migrateExec(old *clientcmdapi.ExecConfig, args []string) (*cli
 	}
 	if err := o.ValidateGrant(); err != nil {
 		return nil, nil, err
+	}
+	if o.Grant == kubeconfig.GrantAuthCodeKeyboard && (o.RedirectURL == "" || strings.HasPrefix(o.RedirectURL, "urn:")) {
+		return nil, nil, fmt.Errorf("kubelogin's authcode-keyboard redirects to %s, which Hydra does not offer: set up this user with `authctl kubeconfig setup -f PROFILE --grant-type %s` (the login UI's code page)",
+			cmp.Or(o.RedirectURL, "urn:ietf:wg:oauth:2.0:oob"), kubeconfig.GrantAuthCodeKeyboard)
 	}
 	if o.ForceRefresh || set["v"] || set["log-level"] {
 		notes = append(notes, "dropped --force-refresh and -v: in a kubeconfig they would refresh, or log, on every kubectl call")

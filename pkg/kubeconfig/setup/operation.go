@@ -23,6 +23,9 @@ type Setup struct {
 	GroupsScope string
 	// RedirectPorts are the loopback ports get-token listens on.
 	RedirectPorts []int
+	// CodeURL is the login UI's code page, the redirect URI of the
+	// authcode-keyboard grant ("": not registered).
+	CodeURL string
 
 	// HydraAdminURL, when set, is where the client is registered, with
 	// HydraClient (nil: http.DefaultClient).
@@ -58,7 +61,11 @@ func (s *Setup) Client() map[string]any {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	return KubectlClient(s.Token.ClientID, kubeconfig.RedirectURIs(host, s.RedirectPorts), s.GroupsScope)
+	uris := kubeconfig.RedirectURIs(host, s.RedirectPorts)
+	if s.CodeURL != "" {
+		uris = append(uris, s.CodeURL)
+	}
+	return KubectlClient(s.Token.ClientID, uris, s.GroupsScope)
 }
 
 // WithOfflineAccess adds offline_access to the scopes of a browser login:

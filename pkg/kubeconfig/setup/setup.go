@@ -259,6 +259,9 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	if o.Insecure {
 		args = append(args, "--insecure-skip-tls-verify")
 	}
+	if o.RedirectURL != "" {
+		args = append(args, "--redirect-url="+o.RedirectURL)
+	}
 	for _, l := range o.Listen {
 		args = append(args, "--listen="+l)
 	}

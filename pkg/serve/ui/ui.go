@@ -158,6 +158,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /logout", h.headers(http.HandlerFunc(h.logoutSubmit)))
 	mux.Handle("GET /consent", h.headers(http.HandlerFunc(h.consentPage)))
 	mux.Handle("POST /consent", h.headers(http.HandlerFunc(h.consentSubmit)))
+	mux.Handle("GET "+KubectlCodePath, h.headers(http.HandlerFunc(h.kubectlCode)))
 	mux.Handle("GET /{$}", h.headers(http.HandlerFunc(h.home)))
 	return mux, nil
 }
@@ -235,6 +236,8 @@ type page struct {
 	Consent *consentView
 	Logout  *logoutView
 	Home    *homeView
+	// KubectlCode is the headless kubectl login's code page.
+	KubectlCode *kubectlCodeView
 }
 
 type link struct{ Href, Text string }

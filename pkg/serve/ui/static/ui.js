@@ -28,3 +28,10 @@
     });
   });
 })();
+// The kubectl code field selects its whole value on focus, for one copy.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  document.querySelectorAll("[data-select-all]").forEach(function (el) {
+    el.addEventListener("focus", function () { el.select(); });
+  });
+});

@@ -176,3 +176,24 @@ func TestMigrateRefusesUnsupportedFlags(t *testing.T) {
 		t.Fatal("the file changed")
 	}
 }
+
+// TestMigrateKeyboardGrant: kubelogin's authcode-keyboard with its
+// out-of-band redirect cannot work against Hydra: the migration stops with
+// the setup command that can; with a redirect URL the user migrates and
+// keeps it.
+func TestMigrateKeyboardGrant(t *testing.T) {
+	content := strings.Replace(kubeloginConfig, "- --oidc-client-secret=s3cr3t", "- --grant-type=authcode-keyboard", 1)
+	path := writeKubeconfig(t, content)
+	_, err := (&Migrate{Path: path, Plugin: Plugin{Command: "authctl-get-token"}}).Run()
+	if err == nil || !strings.Contains(err.Error(), "urn:ietf:wg:oauth:2.0:oob") || !strings.Contains(err.Error(), "--grant-type authcode-keyboard") {
+		t.Fatalf("err = %v", err)
+	}
+	content = strings.Replace(kubeloginConfig, "- --oidc-client-secret=s3cr3t", "- --grant-type=authcode-keyboard\n      - --oidc-redirect-url-authcode-keyboard=https://auth.example.com/kubectl/code", 1)
+	path = writeKubeconfig(t, content)
+	if _, err := (&Migrate{Path: path, Plugin: Plugin{Command: "authctl-get-token"}}).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "--redirect-url=https://auth.example.com/kubectl/code") || !strings.Contains(string(b), "--grant-type=authcode-keyboard") {
+		t.Fatalf("migrated file:\n%s", b)
+	}
+}

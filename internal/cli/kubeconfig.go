@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -231,6 +232,10 @@ func (o *KubeconfigSetupOptions) applyProfile(p *profile.Profile) {
 	}
 	if len(o.Token.ExtraScopes) == 0 && o.Token.Grant != kubeconfig.GrantClientCredentials {
 		o.Token.ExtraScopes = setup.KubectlScopes(k.Claims.GroupsScope)[1:] // openid is always requested
+		// Every cluster's scope, so that the one login serves them all.
+		for _, c := range k.Clusters {
+			o.Token.ExtraScopes = append(o.Token.ExtraScopes, kubeconfig.ClusterScopePrefix+c)
+		}
 	}
 	name := p.Metadata.Name + "-oidc"
 	if o.Context == "" {
@@ -289,6 +294,10 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 			return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
 		}
 		o.applyProfile(p)
+		if k := p.Spec.Kubernetes; len(k.Clusters) > 0 && o.Token.Grant != kubeconfig.GrantClientCredentials && !slices.Contains(k.Clusters, o.Token.ClusterAudience) {
+			return withHint(fmt.Errorf("profile %s names clusters %s: say which one this kubeconfig is for", o.ProfileFile, strings.Join(k.Clusters, ", ")),
+				"pass --cluster-audience "+k.Clusters[0]+" (one of spec.kubernetes.clusters)")
+		}
 		if o.Token.Grant == kubeconfig.GrantAuthCodeKeyboard && o.Token.RedirectURL == "" {
 			if o.Token.RedirectURL = p.Wiring().KubectlCodeURL; o.Token.RedirectURL == "" {
 				return withHint(fmt.Errorf("--grant-type %s needs the login UI's code page, and profile %s has no built-in UI", kubeconfig.GrantAuthCodeKeyboard, o.ProfileFile),

@@ -28,6 +28,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Grant, "grant-type", GrantAuthCode, "grant: authcode (browser, PKCE), authcode-keyboard (browser elsewhere: paste the code the login page shows) or client-credentials (CI)")
 	fs.Var((*listValue)(&o.ExtraScopes), "scope", "extra scope to request (repeatable, comma-separated allowed)")
 	fs.Var((*listValue)(&o.Audiences), "audience", "audience to request with client-credentials (repeatable)")
+	fs.StringVar(&o.ClusterAudience, "cluster-audience", o.ClusterAudience, "cluster the token is for (spec.kubernetes.clusters): one login serves every cluster, each gets a token only its API server accepts")
 	fs.Var((*mapValue)(&o.AuthParams), "auth-param", "extra authorization request parameter KEY=VALUE (repeatable)")
 	fs.Var((*arrayValue)(&o.CAFiles), "certificate-authority", "PEM file of CAs trusted for the issuer (repeatable; all are trusted)")
 	fs.Var((*caDataValue)(&o.CAData), "certificate-authority-data", "base64 or PEM CAs trusted for the issuer (repeatable)")

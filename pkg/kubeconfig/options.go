@@ -90,6 +90,11 @@ type Options struct {
 	ExtraScopes  []string
 	// Audiences are requested with the client credentials grant.
 	Audiences []string
+	// ClusterAudience names the cluster a person's token is for
+	// (spec.kubernetes.clusters): the login is shared by every cluster of
+	// the issuer and client, and each cluster's token is an id_token whose
+	// cluster claim only that cluster's API server accepts.
+	ClusterAudience string
 	// AuthParams are extra authorization request parameters (prompt,
 	// acr_values, …).
 	AuthParams map[string]string
@@ -218,7 +223,16 @@ func (o *Options) Validate() error {
 		if !ok || rest == "" || rest[0] == '/' {
 			return fmt.Errorf("--redirect-url %q is not an http(s) URL", o.RedirectURL)
 		}
-	} else if o.RedirectURL != "" {
+	}
+	if o.ClusterAudience != "" {
+		if !o.PersonGrant() {
+			return fmt.Errorf("--cluster-audience is for a person's login (--grant-type %s or %s); client credentials name theirs with --audience", GrantAuthCode, GrantAuthCodeKeyboard)
+		}
+		if !ClusterName(o.ClusterAudience) {
+			return fmt.Errorf("--cluster-audience %q is not a cluster name (lower-case letters, digits and '-', at most 63)", o.ClusterAudience)
+		}
+	}
+	if o.Grant != GrantAuthCodeKeyboard && o.RedirectURL != "" {
 		return fmt.Errorf("--redirect-url is only for --grant-type %s (%s redirects to a loopback address: see --listen)", GrantAuthCodeKeyboard, o.Grant)
 	}
 	switch o.LogLevel {
@@ -262,6 +276,22 @@ func (o *Options) ValidateGrant() error {
 	default:
 		return fmt.Errorf("unknown --grant-type %q (allowed: %s)", o.Grant, grantList)
 	}
+}
+
+// ClusterScopePrefix starts the scope that asks for a cluster's token
+// (cluster:NAME); ClusterClaim is the id_token claim the token hook puts
+// the name in, which each cluster's AuthenticationConfiguration requires.
+const (
+	ClusterScopePrefix = "cluster:"
+	ClusterClaim       = "cluster"
+)
+
+// ClusterName reports a valid spec.kubernetes.clusters name: a DNS label.
+func ClusterName(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }
 
 var grantList = GrantAuthCode + ", " + GrantAuthCodeKeyboard + ", " + GrantClientCredentials
@@ -354,6 +384,12 @@ func (o *Options) CanonicalKey() []byte {
 	if o.Insecure {
 		b = append(b, `,"insecure":true`...)
 	}
+	if o.ClusterAudience != "" {
+		// Last, so that the login shared by the clusters (the same options
+		// without it) keeps the key it has without clusters.
+		b = append(b, `,"cluster":`...)
+		b = appendJSONString(b, o.ClusterAudience)
+	}
 	return append(b, '}')
 }
 
@@ -386,6 +422,9 @@ func (o *Options) LoginCommand() string {
 	}
 	if o.RedirectURL != "" {
 		args = append(args, "--redirect-url="+o.RedirectURL)
+	}
+	if o.ClusterAudience != "" {
+		args = append(args, "--cluster-audience="+o.ClusterAudience)
 	}
 	for _, s := range o.ExtraScopes {
 		args = append(args, "--scope="+s)

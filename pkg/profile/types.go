@@ -179,6 +179,9 @@ type Kubernetes struct {
 	Claims ClaimMapping `yaml:"claims,omitempty" json:"claims,omitempty"`
 	// RoleBindings map profile groups to ClusterRoles.
 	RoleBindings []RoleBinding `yaml:"roleBindings,omitempty" json:"roleBindings,omitempty"`
+	// Clusters name the clusters that accept the issuer: each gets its own
+	// AuthenticationConfiguration, which accepts only tokens for it.
+	Clusters []string `yaml:"clusters,omitempty" json:"clusters,omitempty" jsonschema:"description=Clusters that accept this issuer (DNS labels): one browser login serves all of a person's clusters and each cluster accepts only its own tokens (an id_token cluster claim set by the token hook); empty: one configuration for every cluster"`
 }
 
 // ClaimMapping names where the email and groups claims come from in a Kratos identity.

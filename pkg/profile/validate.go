@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/authctl/authctl/pkg/dotpath"
+	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/ory/input"
 )
 
@@ -99,6 +100,21 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	}
 	if s.Scaling.MaxReplicas > 0 && s.Scaling.MaxReplicas < s.Scaling.Replicas {
 		add("spec.scaling.maxReplicas", "set it to at least spec.scaling.replicas", "maxReplicas %d is below replicas %d", s.Scaling.MaxReplicas, s.Scaling.Replicas)
+	}
+
+	clusters := map[string]bool{}
+	for i, c := range s.Kubernetes.Clusters {
+		path := fmt.Sprintf("spec.kubernetes.clusters[%d]", i)
+		switch {
+		case !kubeconfig.ClusterName(c):
+			add(path, "use a DNS label: lower-case letters, digits and '-'", "invalid cluster name %q", c)
+		case clusters[c]:
+			add(path, "list each cluster once", "cluster %q is listed twice", c)
+		}
+		clusters[c] = true
+	}
+	if len(s.Kubernetes.Clusters) > 0 && !(On(s.Components.Hydra.Enabled) && On(s.Components.Kratos.Enabled)) {
+		add("spec.kubernetes.clusters", "enable hydra and kratos, or remove the clusters", "clusters need the token hook, which runs with Hydra and Kratos")
 	}
 
 	k := &s.Kratos

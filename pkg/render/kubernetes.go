@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/serve/tokenhook"
 )
@@ -110,6 +111,32 @@ func AuthenticationConfiguration(p *profile.Profile) map[string]any {
 	}
 }
 
+// ClusterAuthenticationConfiguration is AuthenticationConfiguration for
+// one of spec.kubernetes.clusters: it also requires the id_token's cluster
+// claim to be the cluster's name (set by the token hook on a refresh that
+// asks for cluster:NAME), so a token for another cluster, or the login's
+// own token, is refused. A client credentials token (CI) has no cluster
+// claim and is refused too: CI gets a token per cluster by its audience.
+func ClusterAuthenticationConfiguration(p *profile.Profile, cluster string) map[string]any {
+	cfg := AuthenticationConfiguration(p)
+	if cfg == nil {
+		return nil
+	}
+	jwt := cfg["jwt"].([]any)[0].(map[string]any)
+	rules, _ := jwt["claimValidationRules"].([]any)
+	jwt["claimValidationRules"] = append(rules, map[string]any{
+		"expression": "has(claims." + kubeconfig.ClusterClaim + ") && claims." + kubeconfig.ClusterClaim + " == " + celString(cluster),
+		"message":    "the token is not for cluster " + cluster + " (authctl get-token --cluster-audience " + cluster + ")",
+	})
+	return cfg
+}
+
+// ClusterOIDCFlags are OIDCFlags for one cluster, with the cluster claim
+// required.
+func ClusterOIDCFlags(p *profile.Profile, cluster string) []string {
+	return append(OIDCFlags(p), "--oidc-required-claim="+kubeconfig.ClusterClaim+"="+cluster)
+}
+
 func celString(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
@@ -139,12 +166,20 @@ func dnsName(s string) string {
 
 // kubernetesValues are the templates' .Values.kubernetes.
 type kubernetesValues struct {
-	Enabled              bool              `json:"enabled"`
-	Version              string            `json:"version"`
-	AuthenticationConfig string            `json:"authenticationConfig"`
-	OIDCFlags            string            `json:"oidcFlags"`
-	RoleBindings         []roleBindingItem `json:"roleBindings"`
-	TokenHook            tokenHookValues   `json:"tokenHook"`
+	Enabled              bool   `json:"enabled"`
+	Version              string `json:"version"`
+	AuthenticationConfig string `json:"authenticationConfig"`
+	OIDCFlags            string `json:"oidcFlags"`
+	// Clusters replace the two above with one pair per cluster.
+	Clusters     []clusterOIDCValues `json:"clusters"`
+	RoleBindings []roleBindingItem   `json:"roleBindings"`
+	TokenHook    tokenHookValues     `json:"tokenHook"`
+}
+
+type clusterOIDCValues struct {
+	Name                 string `json:"name"`
+	AuthenticationConfig string `json:"authenticationConfig"`
+	OIDCFlags            string `json:"oidcFlags"`
 }
 
 type roleBindingItem struct {
@@ -179,6 +214,18 @@ func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 		}
 		authn = string(b)
 	}
+	var clusters []clusterOIDCValues
+	for _, c := range k.Clusters {
+		v := clusterOIDCValues{Name: c, OIDCFlags: strings.Join(ClusterOIDCFlags(p, c), "\n") + "\n"}
+		if cfg := ClusterAuthenticationConfiguration(p, c); cfg != nil {
+			b, err := marshalYAML(cfg)
+			if err != nil {
+				return kubernetesValues{}, fmt.Errorf("could not encode the AuthenticationConfiguration of cluster %s: %w", c, err)
+			}
+			v.AuthenticationConfig = string(b)
+		}
+		clusters = append(clusters, v)
+	}
 	var bindings []roleBindingItem
 	for _, rb := range k.RoleBindings {
 		bindings = append(bindings, roleBindingItem{
@@ -193,6 +240,7 @@ func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 		Version:              k.Version,
 		AuthenticationConfig: authn,
 		OIDCFlags:            strings.Join(OIDCFlags(p), "\n") + "\n",
+		Clusters:             clusters,
 		RoleBindings:         bindings,
 		TokenHook: tokenHookValues{
 			Enabled:   TokenHookEnabled(p),

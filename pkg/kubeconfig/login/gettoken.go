@@ -225,6 +225,9 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 	} else if ts, err := s.Cached(); err != nil || ts != nil {
 		return &Result{Tokens: ts, Source: FromCache}, err
 	}
+	if s.Options.ClusterAudience != "" {
+		return s.clusterToken(ctx, (*Session).GetToken)
+	}
 	interactive := s.Env.Interactive()
 	s.debugf("a person can log in here: %t", interactive)
 	purpose := "requesting a client credentials token"
@@ -312,6 +315,9 @@ func (s *Session) GetToken(ctx context.Context) (*Result, error) {
 // caches the result. It is what a person asks for explicitly, so it opens
 // the browser without the interactivity check and launch cap of GetToken.
 func (s *Session) Login(ctx context.Context) (*Result, error) {
+	if s.Options.ClusterAudience != "" {
+		return s.clusterToken(ctx, (*Session).Login)
+	}
 	unlock, err := s.lock(ctx, "logging in")
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
@@ -65,7 +66,13 @@ func (s *Setup) Client() map[string]any {
 	if s.CodeURL != "" {
 		uris = append(uris, s.CodeURL)
 	}
-	return KubectlClient(s.Token.ClientID, uris, s.GroupsScope)
+	var clusters []string
+	for _, sc := range s.Token.ExtraScopes {
+		if strings.HasPrefix(sc, kubeconfig.ClusterScopePrefix) && !slices.Contains(clusters, sc) {
+			clusters = append(clusters, sc)
+		}
+	}
+	return KubectlClient(s.Token.ClientID, uris, s.GroupsScope, clusters...)
 }
 
 // WithOfflineAccess adds offline_access to the scopes of a browser login:

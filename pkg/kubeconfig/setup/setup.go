@@ -39,14 +39,17 @@ func KubectlScopes(groupsScope string) []string {
 
 // KubectlClient is the Hydra OAuth2 client for kubectl: public (no secret),
 // authorization code with PKCE and refresh tokens, exact redirect URIs.
-func KubectlClient(clientID string, redirectURIs []string, groupsScope string) map[string]any {
+//
+// extraScopes are allowed besides KubectlScopes: the cluster:NAME scopes of
+// spec.kubernetes.clusters.
+func KubectlClient(clientID string, redirectURIs []string, groupsScope string, extraScopes ...string) map[string]any {
 	return map[string]any{
 		"client_id":                  clientID,
 		"client_name":                "kubectl (authctl)",
 		"token_endpoint_auth_method": "none",
 		"grant_types":                []string{"authorization_code", "refresh_token"},
 		"response_types":             []string{"code"},
-		"scope":                      strings.Join(KubectlScopes(groupsScope), " "),
+		"scope":                      strings.Join(append(KubectlScopes(groupsScope), extraScopes...), " "),
 		"redirect_uris":              redirectURIs,
 		"metadata":                   map[string]any{"managed-by": "authctl"},
 	}
@@ -261,6 +264,9 @@ func ExecArgs(o *kubeconfig.Options) []string {
 	}
 	if o.RedirectURL != "" {
 		args = append(args, "--redirect-url="+o.RedirectURL)
+	}
+	if o.ClusterAudience != "" {
+		args = append(args, "--cluster-audience="+o.ClusterAudience)
 	}
 	for _, l := range o.Listen {
 		args = append(args, "--listen="+l)

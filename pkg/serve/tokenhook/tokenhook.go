@@ -76,6 +76,9 @@ type hookRequest struct {
 		RequestedScopes []string `json:"requested_scopes"`
 		GrantedScopes   []string `json:"granted_scopes"`
 		GrantTypes      []string `json:"grant_types"`
+		// Payload is the token request's form as Hydra passes it
+		// (grant_type, scope and client_id survive its sanitizing).
+		Payload map[string][]string `json:"payload"`
 	} `json:"request"`
 }
 
@@ -222,6 +225,9 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 	for k, v := range claims {
 		ext[k] = v
 	}
+	if c := Cluster(req.Request.GrantTypes, req.Request.Payload["scope"], scopes); c != "" {
+		ext[ClusterClaim] = c
+	}
 	var resp hookResponse
 	resp.Session.IDToken = ext
 	resp.Session.AccessToken = req.Session.Extra
@@ -229,7 +235,7 @@ func (h *tokenHook) serve(w http.ResponseWriter, r *http.Request) {
 		resp.Session.AccessToken = map[string]any{}
 	}
 	groups, _ := claims["groups"].([]string)
-	log.Info("token hook: claims added", "subject", subject, "scopes", scopes,
+	log.Info("token hook: claims added", "subject", subject, "scopes", scopes, "cluster", ext[ClusterClaim],
 		"requested_scopes", req.Request.RequestedScopes, "granted_scopes", req.Request.GrantedScopes,
 		"email", claims["email"] != nil, "groups", len(groups))
 	w.Header().Set("Content-Type", "application/json")
@@ -264,7 +270,47 @@ func Identity(ctx context.Context, hc *http.Client, kratosAdminURL, id string) (
 }
 
 // ownedClaims are the id_token claims only the hook sets.
-var ownedClaims = map[string]bool{"email": true, "email_verified": true, "groups": true}
+var ownedClaims = map[string]bool{"email": true, "email_verified": true, "groups": true, ClusterClaim: true}
+
+// ClusterScopePrefix and ClusterClaim: a refresh whose scope parameter
+// asks for cluster:NAME gets NAME in the id_token's cluster claim
+// (pkg/kubeconfig's constants of the same names; not imported, so that
+// the hook's image does not link the plugin).
+const (
+	ClusterScopePrefix = "cluster:"
+	ClusterClaim       = "cluster"
+)
+
+// Cluster is the cluster a refresh narrows its id_token to: the one
+// cluster:NAME in the refresh request's scope parameter, when the login
+// was granted that scope. Anything else (a code exchange, no or two
+// cluster scopes, one the login was not granted) is no cluster, and the
+// claim is left out: a token without it is accepted by no cluster that
+// requires one. Hydra v2.3.0 cannot narrow a refresh itself (fosite's
+// refresh handler keeps the login's scopes and audience), and writes only
+// the client id into aud.
+func Cluster(grantTypes, scopeParam, granted []string) string {
+	if !slices.Equal(grantTypes, []string{"refresh_token"}) {
+		return ""
+	}
+	found := ""
+	for _, p := range scopeParam {
+		for _, sc := range strings.Fields(p) {
+			name, ok := strings.CutPrefix(sc, ClusterScopePrefix)
+			if !ok {
+				continue
+			}
+			if found != "" && found != name {
+				return ""
+			}
+			found = name
+		}
+	}
+	if found == "" || !slices.Contains(granted, ClusterScopePrefix+found) {
+		return ""
+	}
+	return found
+}
 
 // ClaimFields names the identity fields claims come from and the scope
 // that releases groups.

@@ -47,6 +47,8 @@ type hookCall struct {
 	key       *string // nil: the right key
 	// consentClaims are claims a consent app put into the session.
 	consentClaims map[string]any
+	// scopeParam is the token request's scope parameter.
+	scopeParam string
 }
 
 func ext(c hookCall) map[string]any {
@@ -61,7 +63,8 @@ func callHook(t *testing.T, h http.Handler, c hookCall) (int, map[string]any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{
 		"session": map[string]any{"id_token": map[string]any{"subject": c.subject, "id_token_claims": map[string]any{"ext": ext(c)}}, "extra": map[string]any{"a": "b"}},
-		"request": map[string]any{"client_id": "kubectl", "requested_scopes": c.requested, "granted_scopes": c.granted, "grant_types": []string{c.grant}},
+		"request": map[string]any{"client_id": "kubectl", "requested_scopes": c.requested, "granted_scopes": c.granted, "grant_types": []string{c.grant},
+			"payload": map[string][]string{"grant_type": {c.grant}, "scope": {c.scopeParam}}},
 	})
 	req := httptest.NewRequest(http.MethodPost, TokenHookPath, bytes.NewReader(body))
 	if c.key == nil {

@@ -67,3 +67,14 @@ func (l *Launcher) Next(t *testing.T, timeout time.Duration) string {
 		return ""
 	}
 }
+
+// Launched returns a URL handed to the browser since the last Next, if
+// any, without waiting: a test checks that no login was started.
+func (l *Launcher) Launched() (string, bool) {
+	select {
+	case u := <-l.urls:
+		return u, true
+	default:
+		return "", false
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
@@ -278,20 +279,32 @@ func (o *KubeconfigSetupOptions) redirectPorts(p *profile.Profile) []int {
 }
 
 func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOptions) error {
-	streams := factory.IOStreams
 	var p *profile.Profile
-	if o.ProfileFile != "" {
+	return factory.runWithCluster(func() (*clusterNeed, error) {
+		if o.ProfileFile == "" {
+			o.applyIssuer()
+			return nil, nil
+		}
 		var err error
 		if p, err = profile.Load(o.ProfileFile); err != nil {
-			return err
+			return nil, err
 		}
 		if !profile.On(p.Spec.Kubernetes.Enabled) {
-			return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
+			return nil, withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
 		}
 		o.applyProfile(p)
-	} else {
-		o.applyIssuer()
-	}
+		if o.AdminContext == "" {
+			return nil, nil
+		}
+		// --admin-context needs -f (Validate).
+		return &clusterNeed{o.Kubeconfig, o.AdminContext, p.Wiring().Namespace}, nil
+	}, func(c Cluster) error { return kubeconfigSetup(cmd, factory, o, p, c) })
+}
+
+// kubeconfigSetup runs setup on the loaded profile (nil without -f), with
+// Hydra's admin Service forwarded through c when --admin-context gave one.
+func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOptions, p *profile.Profile, c Cluster) error {
+	streams := factory.IOStreams
 	// Without a profile, the scope that releases groups is the default one.
 	groupsScope := "groups"
 	if p != nil {
@@ -315,20 +328,20 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 	if o.PrintClient {
 		return writeJSON(streams.Out, op.Client())
 	}
-	if o.AdminContext != "" {
+	if c != nil {
 		// As apply and doctor: a port-forward that lasts as long as setup.
 		w := p.Wiring()
-		fwd := &ApplyOptions{Kubeconfig: o.Kubeconfig, Context: o.AdminContext, factory: factory}
-		if _, err := fwd.cluster(w.Namespace); err != nil {
-			return err
+		fwd, err := c.Forwarder(streams.ErrOut)
+		var urls []string
+		stop := func() {}
+		if err == nil {
+			urls, stop, err = cluster.Forward(cmd.Context(), fwd, streams.ErrOut, w.Namespace, []cluster.Target{{Service: w.HydraAdminService, Port: profile.HydraAdminPort}})
 		}
-		var url string
-		stop, err := fwd.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{{true, w.HydraAdminService, profile.HydraAdminPort, &url}})
 		if err != nil {
 			return withHint(fmt.Errorf("could not port-forward Hydra's admin Service: %w", err), forwardHint(err, o.Kubeconfig, o.AdminContext, w.Namespace))
 		}
 		defer stop()
-		op.HydraAdminURL = url
+		op.HydraAdminURL = urls[0]
 	}
 	if o.HydraAdminCA != "" {
 		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})

@@ -51,28 +51,6 @@ type Report struct {
 	Failed  int     `json:"failed"`
 }
 
-// Endpoints are where the stack's APIs are reached from here: the public
-// URLs, port-forwards, or the in-cluster URLs when doctor runs in the cluster.
-type Endpoints struct {
-	KratosPublic  string `json:"kratosPublic"`
-	KratosAdmin   string `json:"kratosAdmin"`
-	HydraPublic   string `json:"hydraPublic"`
-	HydraAdmin    string `json:"hydraAdmin"`
-	OathkeeperAPI string `json:"oathkeeperAPI"`
-}
-
-// DefaultEndpoints are the public URLs for the public APIs and the in-cluster
-// URLs for the admin APIs, which are never exposed publicly.
-func DefaultEndpoints(w profile.Wiring) Endpoints {
-	return Endpoints{
-		KratosPublic:  w.KratosPublicURL,
-		KratosAdmin:   w.KratosAdminInternalURL,
-		HydraPublic:   w.IssuerURL,
-		HydraAdmin:    w.HydraAdminInternalURL,
-		OathkeeperAPI: w.OathkeeperAPIInternalURL,
-	}
-}
-
 // Options configure Run.
 type Options struct {
 	Profile   *profile.Profile

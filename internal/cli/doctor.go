@@ -224,20 +224,11 @@ func forwardHint(err error, kubeconfig, context, namespace string) string {
 }
 
 func doctorTLS(o *DoctorOptions) (*tls.Config, error) {
-	tc := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // opt-in flag
-	if o.CAFile == "" {
-		return tc, nil
+	f := capool.Flags{FilesFlag: "--ca-file", Insecure: o.Insecure}
+	if o.CAFile != "" {
+		f.Files = []string{o.CAFile}
 	}
-	pem, err := os.ReadFile(o.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("could not read --ca-file: %w", err)
-	}
-	pool, err := capool.SystemPlus(capool.Bundle{Source: "--ca-file " + o.CAFile, PEM: pem})
-	if err != nil {
-		return nil, err
-	}
-	tc.RootCAs = pool
-	return tc, nil
+	return f.TLSConfig()
 }
 
 // doctorMarks are the status symbols and their ANSI colours.

@@ -4,11 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/sibling"
 )
 
 // KubeconfigSetupOptions are the flags of `authctl kubeconfig setup`.
@@ -188,7 +185,7 @@ migration with the reason, before anything is written.`,
 
 func runKubeconfigMigrate(factory *Factory, o *KubeconfigMigrateOptions) error {
 	streams := factory.IOStreams
-	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
+	plugin := setup.PluginCommand(sibling.Self("authctl"), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
@@ -310,7 +307,7 @@ func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOpt
 	if p != nil {
 		groupsScope = p.Spec.Kubernetes.Claims.GroupsScope
 	}
-	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
+	plugin := setup.PluginCommand(sibling.Self("authctl"), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
@@ -368,23 +365,4 @@ func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOpt
 		fmt.Fprintf(streams.ErrOut, "try: kubectl --context %s auth whoami\n", o.Context)
 	}
 	return nil
-}
-
-// selfPath is the running authctl as it was invoked, symlinks kept (an
-// upgrade moves the target, not the link); os.Executable resolves them.
-func selfPath() string {
-	if arg0 := os.Args[0]; strings.ContainsRune(arg0, os.PathSeparator) {
-		if abs, err := filepath.Abs(arg0); err == nil {
-			return abs
-		}
-	} else if p, err := exec.LookPath(arg0); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
-			return abs
-		}
-	}
-	p, err := os.Executable()
-	if err != nil {
-		return "authctl"
-	}
-	return p
 }

@@ -14,3 +14,16 @@ func TestOwnershipMarker(t *testing.T) {
 		t.Error("another owner's object was taken as authctl's")
 	}
 }
+
+// The kubectl client kubeconfig setup registered before writes moved here
+// carries "managed-by"; it is read as authctl's, and a rewrite spells it
+// "managed_by".
+func TestOwnershipMarkerLegacySpelling(t *testing.T) {
+	legacy := map[string]any{"managed-by": "authctl"}
+	if !isManaged(legacy) {
+		t.Error("the managed-by spelling is not read as the marker")
+	}
+	if out := withMarker(legacy); out[ManagedByKey] != ManagedByValue {
+		t.Errorf("rewritten as %v", out)
+	}
+}

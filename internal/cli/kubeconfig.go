@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -329,16 +330,10 @@ func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOpt
 		// As apply and doctor: a port-forward that lasts as long as setup.
 		w := p.Wiring()
 		fwd, err := c.Forwarder(streams.ErrOut)
-		var urls []string
-		stop := func() {}
-		if err == nil {
-			urls, stop, err = cluster.Forward(cmd.Context(), fwd, streams.ErrOut, w.Namespace, []cluster.Target{{Service: w.HydraAdminService, Port: profile.HydraAdminPort}})
-		}
 		if err != nil {
 			return withHint(fmt.Errorf("could not port-forward Hydra's admin Service: %w", err), forwardHint(err, o.Kubeconfig, o.AdminContext, w.Namespace))
 		}
-		defer stop()
-		op.HydraAdminURL = urls[0]
+		op.HydraAdminForward = &setup.Forward{Forwarder: fwd, Namespace: w.Namespace, Target: cluster.Target{Service: w.HydraAdminService, Port: profile.HydraAdminPort}}
 	}
 	if o.HydraAdminCA != "" {
 		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})
@@ -348,6 +343,10 @@ func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOpt
 		op.HydraClient = hc
 	}
 	res, err := op.Run(cmd.Context())
+	var fe *cluster.ForwardError
+	if errors.As(err, &fe) && p != nil {
+		return withHint(err, forwardHint(fe.Err, o.Kubeconfig, o.AdminContext, p.Wiring().Namespace))
+	}
 	if err != nil {
 		return authError(err)
 	}

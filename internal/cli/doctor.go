@@ -155,42 +155,27 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 		}
 		return &clusterNeed{o.Cluster.Kubeconfig, o.Cluster.Context, ""}, nil
 	}, func(conn Cluster) error {
-		var forwarded doctor.Endpoints
-		var lister doctor.SecretLister
+		g := doctor.Diagnose{Options: doctor.Options{Profile: p, Endpoints: o.Endpoints, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout,
+			TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context}, Log: streams.ErrOut}
 		if conn != nil {
-			lister = conn
+			g.Secrets = conn
 		}
+		var err error
 		if o.forwards() {
-			stop, err := doctorForward(cmd, streams, o, p, conn, &forwarded)
-			if err != nil {
-				return err
+			// The test's forwarder, or the connection's.
+			if g.Forwarder = o.Cluster.Forwarder; g.Forwarder == nil {
+				g.Forwarder, err = conn.Forwarder(streams.ErrOut)
 			}
-			defer stop()
 		}
-		ep := doctor.ResolveEndpoints(p.Wiring(), o.Endpoints, forwarded)
-		report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Secrets: lister,
-			Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context, Forwarded: o.forwards() && o.Endpoints.HydraAdmin == ""})
+		report := doctor.Report{}
+		if err == nil {
+			report, err = g.Run(cmd.Context())
+		}
+		if err != nil {
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, p.Wiring().Namespace))
+		}
 		return printDoctor(streams, o.Output, report)
 	})
-}
-
-// doctorForward port-forwards the Services whose URLs were not given,
-// through the test's forwarder or the connection's.
-func doctorForward(cmd *cobra.Command, streams IOStreams, o *DoctorOptions, p *profile.Profile, conn Cluster, forwarded *doctor.Endpoints) (func(), error) {
-	fwd := o.Cluster.Forwarder
-	var err error
-	if fwd == nil {
-		fwd, err = conn.Forwarder(streams.ErrOut)
-	}
-	stop := func() {}
-	if err == nil {
-		*forwarded, stop, err = doctor.Forward(cmd.Context(), fwd, streams.ErrOut, p, o.Endpoints)
-	}
-	if err != nil {
-		ns := p.Wiring().Namespace
-		return nil, withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, ns))
-	}
-	return stop, nil
 }
 
 // printDoctor prints the report as o.Output asks; any failed check is an

@@ -11,14 +11,6 @@ package bench
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,92 +24,14 @@ import (
 	"github.com/authctl/authctl/test/e2e/stack"
 )
 
-const (
-	benchBrowserEnv = "AUTHCTL_BENCH_BROWSER"
-	benchHydraEnv   = "AUTHCTL_BENCH_HYDRA_ADMIN"
-	benchCAEnv      = "AUTHCTL_BENCH_CA"
-	benchUIHost     = "login.bench.invalid"
-)
+// benchUIHost is where Hydra sends the login and consent, which the
+// harness's scripted browser (stack.Browse) plays: with Hydra alone it
+// accepts both challenges through Hydra's admin API (REFERENCE §2), as a
+// login and consent app would.
+const benchUIHost = "login.bench.invalid"
 
-// init makes the test binary a headless browser: it follows Hydra's real
-// redirects and accepts the login and consent challenges through Hydra's
-// admin API (REFERENCE §2), as a login and consent app would.
-func init() {
-	if os.Getenv(benchBrowserEnv) != "1" {
-		return
-	}
-	if err := benchBrowse(os.Args[len(os.Args)-1]); err != nil {
-		fmt.Fprintf(os.Stderr, "bench browser: %v\n", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
-
-func benchBrowse(next string) error {
-	ca, err := os.ReadFile(os.Getenv(benchCAEnv))
-	if err != nil {
-		return err
-	}
-	pool, err := kcPool(ca)
-	if err != nil {
-		return err
-	}
-	jar, _ := cookiejar.New(nil)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
-	tr.Proxy = nil
-	hc := &http.Client{Jar: jar, Transport: tr, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	admin := strings.TrimSuffix(os.Getenv(benchHydraEnv), "/")
-	for range 20 {
-		u, err := url.Parse(next)
-		if err != nil {
-			return err
-		}
-		if u.Host == benchUIHost {
-			kind := strings.TrimPrefix(u.Path, "/")
-			ch := u.Query().Get(kind + "_challenge")
-			body := map[string]any{"subject": "bench-user"}
-			if kind == "consent" {
-				body = map[string]any{"grant_scope": []string{"openid", "offline_access", "email"},
-					"session": map[string]any{"id_token": map[string]any{"email": "bench@example.com"}}}
-			}
-			b, _ := json.Marshal(body)
-			req, _ := http.NewRequest(http.MethodPut, admin+"/admin/oauth2/auth/requests/"+kind+"/accept?"+kind+"_challenge="+url.QueryEscape(ch), bytes.NewReader(b))
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			var out struct {
-				RedirectTo string `json:"redirect_to"`
-			}
-			_ = json.NewDecoder(resp.Body).Decode(&out)
-			resp.Body.Close()
-			if out.RedirectTo == "" {
-				return fmt.Errorf("%s accept: HTTP %d", kind, resp.StatusCode)
-			}
-			next = out.RedirectTo
-			continue
-		}
-		resp, err := hc.Get(next)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-			l, _ := u.Parse(loc)
-			next = l.String()
-			continue
-		}
-		if resp.StatusCode == http.StatusOK && u.Hostname() == "127.0.0.1" {
-			return nil
-		}
-		return fmt.Errorf("stopped at %s: HTTP %d: %.200s", u.Redacted(), resp.StatusCode, b)
-	}
-	return fmt.Errorf("too many redirects")
-}
+// init makes the test binary that browser when the login launches it.
+func init() { stack.RunBrowserIfAsked() }
 
 type kcSample struct {
 	wall time.Duration
@@ -191,7 +105,8 @@ func BenchmarkGetTokenCacheHit(b *testing.B) {
 		})
 	}
 	self, _ := os.Executable()
-	env := append(os.Environ(), benchBrowserEnv+"=1", benchHydraEnv+"="+hydra.AdminURL, benchCAEnv+"="+ca,
+	env := append(os.Environ(), stack.BrowserEnv+"=1", stack.BrowserHydraEnv+"="+hydra.AdminURL, stack.BrowserCAEnv+"="+ca,
+		stack.BrowserUIHost+"="+benchUIHost, stack.BrowserEmailEnv+"=bench@example.com",
 		`KUBERNETES_EXEC_INFO={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`)
 	ourCache, theirCache := t.TempDir(), t.TempDir()
 	ourArgs := []string{"--issuer-url=" + hydra.IssuerURL, "--client-id=kubectl", "--scope=offline_access,email",
@@ -277,14 +192,6 @@ func kcMax(xs []int64) int64 {
 		m = max(m, x)
 	}
 	return m
-}
-
-func kcPool(pem []byte) (*x509.CertPool, error) {
-	p := x509.NewCertPool()
-	if !p.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("no certificate in the CA file")
-	}
-	return p, nil
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authctl/authctl/pkg/deploy"
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/render"
+	"github.com/authctl/authctl/pkg/secrets"
 )
 
 // ApplyOptions are the flags of `authctl apply`.
@@ -70,23 +72,6 @@ func (o *ApplyOptions) Validate() error {
 		return flagErrorf("--bootstrap-secrets-out needs --bootstrap")
 	}
 	return nil
-}
-
-// cluster is the connection --kubeconfig and --context name, through the
-// factory (which, in the authctl binary, runs authctl-cluster instead).
-func (o *ApplyOptions) cluster(namespace string) (Cluster, error) {
-	return o.world(IOStreams{}).cluster(o.Kubeconfig, o.Context, namespace)
-}
-
-// release reads only the profile's name and namespace: history and
-// rollback do not render, so they need no secrets file.
-func (o *ApplyOptions) release() (name, namespace string, cluster Cluster, err error) {
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return "", "", nil, err
-	}
-	c, err := o.cluster(p.Metadata.Namespace)
-	return p.Metadata.Name, p.Metadata.Namespace, c, err
 }
 
 func addClusterFlags(cmd *cobra.Command, o *ApplyOptions) {
@@ -155,146 +140,70 @@ func RunApply(ctx context.Context, f *Factory, o *ApplyOptions) error {
 }
 
 func runApply(cmd *cobra.Command, streams IOStreams, o *ApplyOptions) error {
-	p, sf, err := loadProfileAndSecrets(cmd.Context(), o.ProfileFile, o.SecretsFile, profile.LoadOptions{})
-	if err != nil {
-		return err
-	}
-	if o.DryRun == "client" {
-		// Offline, in this process (no authctl-cluster): the manifest
-		// Helm's client dry run would print, Secrets hidden as Helm's
-		// --hide-secret does unless asked for, since CI logs keep stdout.
-		res, err := render.Render(render.Options{Profile: p, Secrets: sf, ManagedBy: render.ManagedByHelm})
-		if err != nil {
+	f := o.world(streams)
+	var p *profile.Profile
+	var sf *secrets.File
+	return f.runWithCluster(func() (*clusterNeed, error) {
+		var err error
+		if p, sf, err = loadProfileAndSecrets(cmd.Context(), o.ProfileFile, o.SecretsFile, profile.LoadOptions{}); err != nil {
+			return nil, err
+		}
+		if o.DryRun == "client" {
+			return nil, nil
+		}
+		return &clusterNeed{o.Kubeconfig, o.Context, p.Metadata.Namespace}, nil
+	}, func(c Cluster) error {
+		if c == nil {
+			return applyClientDryRun(streams, o, p, sf)
+		}
+		a := &deploy.Apply{
+			Profile: p, Secrets: sf, ChartVersion: chartVersion(), DryRun: o.DryRun,
+			Wait: o.Wait, Timeout: o.Timeout, Cluster: c, Forwarder: o.Forwarder, Log: streams.ErrOut,
+			Rollout: func() progress.List {
+				if streams.IsStderrTTY() {
+					return progress.NewTUIList(streams.ErrOut)
+				}
+				return progress.NewPlainList(streams.ErrOut)
+			},
+		}
+		if o.Bootstrap {
+			// The operation itself, with bootstrap's defaults: no argv is built.
+			b := ory.NewBootstrap()
+			b.SecretsOut = o.BootstrapSecretsOut
+			b.Stdout, b.Getenv = streams.Out, f.Getenv
+			a.Bootstrap = b
+			a.RunBootstrap = func(ctx context.Context, b *ory.Bootstrap) error {
+				return runBootstrapOperation(ctx, streams, b, outputText, "auto")
+			}
+		}
+		res, err := a.Run(cmd.Context())
+		if err != nil || o.DryRun != "server" {
 			return err
 		}
-		note := "Secret data hidden (--show-secrets prints it)"
-		if o.ShowSecrets {
-			note = "Secret data included (--show-secrets)"
-		}
-		fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster; %s (--dry-run=server validates and diffs)\n", p.Metadata.Name, note)
-		_, err = fmt.Fprint(streams.Out, res.ReleaseManifest(p.Metadata.Name, !o.ShowSecrets))
-		return err
-	}
-	c, err := o.cluster(p.Metadata.Namespace)
-	if err != nil {
-		return err
-	}
-	res, err := c.Install(cmd.Context(), p, sf, chartVersion(), o.DryRun)
-	if err != nil {
-		return err
-	}
-	switch o.DryRun {
-	case "server":
 		if res.Diff == "" {
 			fmt.Fprintln(streams.ErrOut, "no changes")
 			return nil
 		}
 		_, err = fmt.Fprint(streams.Out, res.Diff)
 		return err
-	}
-	r := res.Release
-	verb := "installed"
-	if r.Upgraded {
-		verb = "upgraded"
-	}
-	fmt.Fprintf(streams.ErrOut, "%s release %q in namespace %q, revision %d\n", verb, r.Name, r.Namespace, r.Revision)
-	if o.Wait {
-		if err := waitForRollout(cmd, streams, o, p.Metadata.Name, p.Metadata.Namespace); err != nil {
-			return err
-		}
-	}
-	if o.Bootstrap {
-		return bootstrapThroughPortForwards(cmd, streams, o, p)
-	}
-	return nil
-}
-
-// forwardTarget is one Service port to forward to loopback; url receives
-// the local URL.
-type forwardTarget struct {
-	on      bool
-	service string
-	port    int
-	url     *string
-}
-
-// forwardServices port-forwards each enabled target, as `kubectl
-// port-forward svc/NAME PORT` would, and returns the function that stops
-// them all. It is the one port-forward of apply --bootstrap and doctor.
-func (o *ApplyOptions) forwardServices(ctx context.Context, streams IOStreams, namespace string, targets []forwardTarget) (func(), error) {
-	fwd := o.Forwarder
-	if fwd == nil {
-		c, err := o.cluster("")
-		if err != nil {
-			return nil, err
-		}
-		if fwd, err = c.Forwarder(streams.ErrOut); err != nil {
-			return nil, err
-		}
-	}
-	var stops []func()
-	stopAll := func() {
-		for _, s := range stops {
-			s()
-		}
-	}
-	for _, t := range targets {
-		if !t.on {
-			continue
-		}
-		u, stop, err := fwd.Forward(ctx, namespace, t.service, t.port)
-		if err != nil {
-			stopAll()
-			return nil, err
-		}
-		stops = append(stops, stop)
-		fmt.Fprintf(streams.ErrOut, "forwarding %s to %s\n", t.service, u)
-		*t.url = u
-	}
-	return stopAll, nil
-}
-
-// bootstrapThroughPortForwards forwards the Kratos and Hydra admin Services
-// to loopback (they are never exposed) and runs bootstrap against them.
-func bootstrapThroughPortForwards(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, p *profile.Profile) error {
-	w := p.Wiring()
-	var kratosAdmin, kratosPublic, hydraAdmin string
-	// Kratos' public Service too: its admin port only redirects the
-	// identity schemas to the public base URL, which need not resolve here.
-	hasIdentities := p.Spec.Bootstrap.Identities != ""
-	stop, err := o.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
-		{profile.On(p.Spec.Components.Kratos.Enabled), w.KratosAdminService, profile.KratosAdminPort, &kratosAdmin},
-		{profile.On(p.Spec.Components.Kratos.Enabled) && hasIdentities, w.KratosPublicService, profile.KratosPublicPort, &kratosPublic},
-		{profile.On(p.Spec.Components.Hydra.Enabled), w.HydraAdminService, profile.HydraAdminPort, &hydraAdmin},
 	})
-	if err != nil {
-		return err
-	}
-	defer stop()
-	// The operation itself, with bootstrap's defaults: no argv is built.
-	b := ory.NewBootstrap()
-	b.ProfileFile = o.ProfileFile
-	b.KratosAdminURL, b.HydraAdminURL, b.KratosPublicURL = kratosAdmin, hydraAdmin, kratosPublic
-	b.SecretsOut = o.BootstrapSecretsOut
-	b.Stdout, b.Getenv = streams.Out, o.world(streams).Getenv
-	return runBootstrapOperation(cmd.Context(), streams, b, outputText, "auto")
 }
 
-// waitForRollout follows the release's Deployments and Jobs: a live view on
-// a terminal, plain lines otherwise; on timeout the error carries the
-// events of the pods that are not ready.
-func waitForRollout(cmd *cobra.Command, streams IOStreams, o *ApplyOptions, name, namespace string) error {
-	c, err := o.cluster("")
+// applyClientDryRun is --dry-run=client: offline, in this process (no
+// authctl-cluster), the manifest Helm's client dry run would print,
+// Secrets hidden as Helm's --hide-secret does unless asked for, since CI
+// logs keep stdout.
+func applyClientDryRun(streams IOStreams, o *ApplyOptions, p *profile.Profile, sf *secrets.File) error {
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf, ManagedBy: render.ManagedByHelm})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(streams.ErrOut, "waiting up to %v for the workloads of %q to become ready\n", o.Timeout, name)
-	list := progress.NewPlainList(streams.ErrOut)
-	if streams.IsStderrTTY() {
-		list = progress.NewTUIList(streams.ErrOut)
+	note := "Secret data hidden (--show-secrets prints it)"
+	if o.ShowSecrets {
+		note = "Secret data included (--show-secrets)"
 	}
-	err = c.WaitForRollout(cmd.Context(), namespace, "app.kubernetes.io/instance="+name, o.Timeout, list.Update)
-	list.Close(err)
+	fmt.Fprintf(streams.ErrOut, "client dry run: rendered release %q offline; nothing was sent to a cluster; %s (--dry-run=server validates and diffs)\n", p.Metadata.Name, note)
+	_, err = fmt.Fprint(streams.Out, res.ReleaseManifest(p.Metadata.Name, !o.ShowSecrets))
 	return err
 }
 
@@ -309,14 +218,31 @@ type releaseRef struct {
 	namespace string
 }
 
-// resolve returns the release and its cluster; name is the RELEASE
-// argument ("" with -f).
-func (r *releaseRef) resolve(name string) (string, string, Cluster, error) {
+// need says which release (name and namespace) and which connection a
+// run needs; name is the RELEASE argument ("" with -f, which reads only
+// the profile's name and namespace: history and rollback do not render,
+// so they need no secrets file).
+func (r *releaseRef) need(name string) (string, string, *clusterNeed, error) {
+	ns := r.namespace
 	if r.o.ProfileFile != "" {
-		return r.o.release()
+		p, err := profile.Load(r.o.ProfileFile)
+		if err != nil {
+			return "", "", nil, err
+		}
+		name, ns = p.Metadata.Name, p.Metadata.Namespace
 	}
-	c, err := r.o.cluster(r.namespace)
-	return name, r.namespace, c, err
+	return name, ns, &clusterNeed{r.o.Kubeconfig, r.o.Context, ns}, nil
+}
+
+// run runs do on the release's cluster, dispatched once (runWithCluster).
+func (r *releaseRef) run(name string, do func(c Cluster, name, namespace string) error) error {
+	var ns string
+	return r.o.world(IOStreams{}).runWithCluster(func() (*clusterNeed, error) {
+		var need *clusterNeed
+		var err error
+		name, ns, need, err = r.need(name)
+		return need, err
+	}, func(c Cluster) error { return do(c, name, ns) })
 }
 
 // validate checks that the release is named one way, and completely.
@@ -362,23 +288,21 @@ release name and -n as you would to helm.`,
 			if err := checkOutput(output, outputTable); err != nil {
 				return err
 			}
-			name, ns, cluster, err := r.resolve(name)
-			if err != nil {
-				return err
-			}
-			revs, err := cluster.History(cmd.Context(), name, ns)
-			if err != nil {
-				return err
-			}
-			if isDataFormat(output) {
-				return printData(streams.Out, output, revs)
-			}
-			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "REVISION\tSTATUS\tDESCRIPTION")
-			for _, r := range revs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
-			}
-			return tw.Flush()
+			return r.run(name, func(c Cluster, name, ns string) error {
+				revs, err := c.History(cmd.Context(), name, ns)
+				if err != nil {
+					return err
+				}
+				if isDataFormat(output) {
+					return printData(streams.Out, output, revs)
+				}
+				tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "REVISION\tSTATUS\tDESCRIPTION")
+				for _, r := range revs {
+					fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Revision, r.Status, r.Description)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	addReleaseFlags(cmd, r)
@@ -423,15 +347,13 @@ Give the profile with -f, or the release name and -n as you would to helm.`,
 				}
 				rev = n
 			}
-			name, ns, cluster, err := r.resolve(name)
-			if err != nil {
-				return err
-			}
-			if err := cluster.Rollback(cmd.Context(), name, ns, rev); err != nil {
-				return err
-			}
-			fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)
-			return nil
+			return r.run(name, func(c Cluster, name, ns string) error {
+				if err := c.Rollback(cmd.Context(), name, ns, rev); err != nil {
+					return err
+				}
+				fmt.Fprintf(streams.ErrOut, "rolled back release %q\n", name)
+				return nil
+			})
 		},
 	}
 	addReleaseFlags(cmd, r)

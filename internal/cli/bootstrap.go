@@ -13,6 +13,7 @@ import (
 
 	"github.com/authctl/authctl/pkg/ory"
 	"github.com/authctl/authctl/pkg/ory/retry"
+	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
 )
 
@@ -21,6 +22,8 @@ import (
 // plus what only the command needs.
 type BootstrapOptions struct {
 	ory.Bootstrap
+	// ProfileFile is -f; operation loads it into Bootstrap.Profile.
+	ProfileFile string
 	// Headers are the --header values, "Name: value"; operation turns them
 	// into Bootstrap.Headers.
 	Headers []string
@@ -177,16 +180,28 @@ func newReporter(streams IOStreams, mode string) progress.Reporter {
 	}
 }
 
-// operation turns the flags into the bootstrap operation.
-func (o *BootstrapOptions) operation(streams IOStreams, getenv func(string) string) *ory.Bootstrap {
+// operation turns the flags into the bootstrap operation, with -f loaded
+// (bootstrap reads the input files itself, fields first).
+func (o *BootstrapOptions) operation(ctx context.Context, streams IOStreams, getenv func(string) string) (*ory.Bootstrap, error) {
 	b := o.Bootstrap
+	if o.ProfileFile != "" {
+		p, err := profile.LoadContext(ctx, o.ProfileFile, profile.LoadOptions{SkipBootstrapInputs: true})
+		if err != nil {
+			return nil, err
+		}
+		b.Profile = p
+	}
 	b.Headers = o.headers()
 	b.Stdout, b.Getenv = streams.Out, getenv
-	return &b
+	return &b, nil
 }
 
 func runBootstrap(ctx context.Context, streams IOStreams, o *BootstrapOptions, getenv func(string) string) error {
-	return runBootstrapOperation(ctx, streams, o.operation(streams, getenv), o.Output, o.Progress)
+	b, err := o.operation(ctx, streams, getenv)
+	if err != nil {
+		return err
+	}
+	return runBootstrapOperation(ctx, streams, b, o.Output, o.Progress)
 }
 
 // runBootstrapOperation runs b with progress on stderr and prints its

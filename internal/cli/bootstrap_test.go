@@ -38,8 +38,8 @@ func defaultBootstrap(b ory.Bootstrap, edit ...func(*BootstrapOptions)) Bootstra
 // TestBootstrapFlags is the argv → options table.
 func TestBootstrapFlags(t *testing.T) {
 	cases := []flagCase[BootstrapOptions]{
-		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{ProfileFile: "p.yaml"})},
-		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{ProfileFile: "p.yaml", DryRun: true})},
+		{args: []string{"-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{}, func(o *BootstrapOptions) { o.ProfileFile = "p.yaml" })},
+		{args: []string{"plan", "-f", "p.yaml"}, want: defaultBootstrap(ory.Bootstrap{DryRun: true}, func(o *BootstrapOptions) { o.ProfileFile = "p.yaml" })},
 		{args: []string{"--identities", "i.ndjson", "--dry-run", "-o", "json", "--prune", "--update-credentials"},
 			want: defaultBootstrap(ory.Bootstrap{IdentitiesFile: "i.ndjson", DryRun: true, Prune: true, UpdateCredentials: true}, func(o *BootstrapOptions) { o.Output = "json" })},
 		{args: []string{"--clients", "c.yaml", "--rotate-secret", "a", "--rotate-secret", "b", "--secrets-out", "s.yaml", "--secrets-format", "json", "--namespace", "auth"},
@@ -71,7 +71,11 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 	env := map[string]string{"HYDRA_ADMIN_URL": "http://hydra-from-env:4445"}
 	getenv := func(k string) string { return env[k] }
 
-	o := (&BootstrapOptions{Bootstrap: ory.Bootstrap{ProfileFile: profileFile, KratosAdminURL: "http://kratos-from-flag:4434"}}).operation(IOStreams{}, getenv)
+	// -f is loaded by the command: the operation takes the loaded profile.
+	o, err := (&BootstrapOptions{ProfileFile: profileFile, Bootstrap: ory.Bootstrap{KratosAdminURL: "http://kratos-from-flag:4434"}}).operation(context.Background(), IOStreams{}, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +89,10 @@ func TestBootstrapResolvePrecedence(t *testing.T) {
 		t.Error("namespace not taken from the profile")
 	}
 
-	o = (&BootstrapOptions{Bootstrap: ory.Bootstrap{ProfileFile: profileFile}}).operation(IOStreams{}, nil)
+	o, err = (&BootstrapOptions{ProfileFile: profileFile}).operation(context.Background(), IOStreams{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := o.Resolve(context.Background()); err != nil {
 		t.Fatal(err)
 	}

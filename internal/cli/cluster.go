@@ -1,90 +1,58 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"time"
 
-	"github.com/authctl/authctl/pkg/profile"
-	"github.com/authctl/authctl/pkg/progress"
-	"github.com/authctl/authctl/pkg/secrets"
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/sibling"
 )
 
-// Cluster is everything authctl does through Helm and client-go: install,
-// history, rollback, following a rollout and port-forwarding. Those
-// libraries' package init alone cost every command more than a whole
-// render (issue 15), and Go runs the init of every linked package, so the
-// authctl binary does not link them. Its Factory has no Cluster; a command
-// that needs one runs authctl-cluster (cmd/authctl-cluster: this same
-// command tree, with internal/cli/kube's Cluster) with the same arguments.
-type Cluster interface {
-	// Install renders the profile into a chart and installs or upgrades
-	// the release named after it; dryRun is "", "server" or "client" (see
-	// apply --help).
-	Install(ctx context.Context, p *profile.Profile, sf *secrets.File, chartVersion, dryRun string) (*InstallResult, error)
-	// History lists the release's revisions, oldest first.
-	History(ctx context.Context, release, namespace string) ([]Revision, error)
-	// Rollback rolls the release back to revision (0: the previous one).
-	Rollback(ctx context.Context, release, namespace string, revision int) error
-	// WaitForRollout follows the Deployments and Jobs the selector picks
-	// until they are ready or timeout passes, reporting each poll.
-	WaitForRollout(ctx context.Context, namespace, selector string, timeout time.Duration, update func([]progress.Item)) error
-	// Forwarder port-forwards Services to loopback; log receives its
-	// messages.
-	Forwarder(log io.Writer) (Forwarder, error)
-	// SecretKeys lists the keys of a Secret, never its values; found is
-	// false when it does not exist (doctor's Secret checks).
-	SecretKeys(ctx context.Context, namespace, name string) (keys []string, found bool, err error)
-}
-
-// InstallResult is what Install did: Manifest for a client dry run, Diff
-// (empty: no changes) for a server dry run, the release otherwise.
-type InstallResult struct {
-	Manifest string
-	Diff     string
-	Release  *Release
-}
-
-// Release is an installed or upgraded release.
-type Release struct {
-	Name, Namespace string
-	Revision        int
-	Upgraded        bool
-}
-
-// Revision is one Helm revision of the stack's release, as `authctl
-// history` prints it.
-type Revision struct {
-	Revision    int    `json:"revision"`
-	Status      string `json:"status"`
-	Description string `json:"description"`
-}
-
-// Forwarder makes a Service port reachable on loopback and returns its URL.
-type Forwarder interface {
-	Forward(ctx context.Context, namespace, service string, port int) (localURL string, stop func(), err error)
-}
+// The cluster seam lives in pkg/cluster, which both binaries import: the
+// authctl binary links no Helm or client-go (their package init alone cost
+// every command more than a whole render, issue 15), so its Factory has no
+// Cluster, and a command that needs one runs authctl-cluster
+// (cmd/authctl-cluster: this same command tree, with internal/cli/kube's
+// Cluster) with the same arguments. These names keep the commands short.
+type (
+	Cluster       = cluster.Cluster
+	Forwarder     = cluster.Forwarder
+	InstallResult = cluster.InstallResult
+	Release       = cluster.Release
+	Revision      = cluster.Revision
+)
 
 // CompanionName is the binary that holds the Cluster.
 const CompanionName = "authctl-cluster"
 
-// cluster returns the factory's connection to a kubeconfig context, or
-// runs the companion binary with the process's arguments when this binary
-// has none. The companion replaces this process (its output, exit code and
-// signals are the command's own), so a nil error means "connected".
-func (f *Factory) cluster(kubeconfig, context, namespace string) (Cluster, error) {
-	if f.Cluster != nil {
-		return f.Cluster(kubeconfig, context, namespace), nil
+// clusterNeed is a run's declaration that it needs a cluster: the
+// connection flags, and the namespace (may be empty: the context's).
+type clusterNeed struct{ kubeconfig, context, namespace string }
+
+// runWithCluster is how every command that may need a cluster runs, so that
+// the dispatch to authctl-cluster happens in one place: prepare checks the
+// flags and reads the profile, printing nothing, and returns the need (nil:
+// this run needs no cluster); then the connection is made, or, in the
+// authctl binary, the companion replaces this process (its output, exit
+// code and signals are the command's own); only then does run, which
+// prints, get the connection (nil when none was needed).
+func (f *Factory) runWithCluster(prepare func() (*clusterNeed, error), run func(Cluster) error) error {
+	need, err := prepare()
+	if err != nil {
+		return err
 	}
-	if err := f.runCompanion(); err != nil {
-		return nil, err
+	if need == nil {
+		return run(nil)
 	}
-	// Only an Exec that returns (a test's) gets here.
-	return nil, errCompanionRan
+	if f.Cluster == nil {
+		if err := f.runCompanion(); err != nil {
+			return err
+		}
+		// Only an Exec that returns (a test's) gets here.
+		return errCompanionRan
+	}
+	return run(f.Cluster(need.kubeconfig, need.context, need.namespace))
 }
 
 var errCompanionRan = errors.New(CompanionName + " ran in this process's place")

@@ -138,69 +138,51 @@ when any check fails; warnings do not fail.`,
 }
 
 func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return err
-	}
-	tc, err := doctorTLS(o)
-	if err != nil {
-		return err
-	}
-	ep := doctor.DefaultEndpoints(p.Wiring())
-	var lister doctor.SecretLister
-	if o.forwards() {
-		w, c := p.Wiring(), p.Spec.Components
-		given := o.Endpoints
-		var fw doctor.Endpoints
-		// The connection first: in the authctl binary, this runs
-		// authctl-cluster, and its errors are its own. A test's forwarder
-		// with no cluster of its factory looks up no Secret.
-		if o.Cluster.Forwarder == nil || o.Cluster.world(streams).Cluster != nil {
-			conn, err := o.Cluster.cluster("")
-			if err != nil {
-				return err
-			}
-			lister = conn
+	var p *profile.Profile
+	var tc *tls.Config
+	return o.Cluster.world(streams).runWithCluster(func() (*clusterNeed, error) {
+		var err error
+		if p, err = profile.Load(o.ProfileFile); err != nil {
+			return nil, err
 		}
-		stop, err := o.Cluster.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{
-			{profile.On(c.Kratos.Enabled) && given.KratosPublic == "", w.KratosPublicService, profile.KratosPublicPort, &fw.KratosPublic},
-			{profile.On(c.Kratos.Enabled) && given.KratosAdmin == "", w.KratosAdminService, profile.KratosAdminPort, &fw.KratosAdmin},
-			{profile.On(c.Hydra.Enabled) && given.HydraPublic == "", w.HydraPublicService, profile.HydraPublicPort, &fw.HydraPublic},
-			{profile.On(c.Hydra.Enabled) && given.HydraAdmin == "", w.HydraAdminService, profile.HydraAdminPort, &fw.HydraAdmin},
-			{profile.On(c.Oathkeeper.Enabled) && given.OathkeeperAPI == "", w.OathkeeperAPIService, profile.OathkeeperAPIPort, &fw.OathkeeperAPI},
-		})
+		if tc, err = doctorTLS(o); err != nil {
+			return nil, err
+		}
+		// A test's forwarder with no cluster of its factory looks up no
+		// Secret and needs no connection.
+		if !o.forwards() || (o.Cluster.Forwarder != nil && o.Cluster.world(streams).Cluster == nil) {
+			return nil, nil
+		}
+		return &clusterNeed{o.Cluster.Kubeconfig, o.Cluster.Context, ""}, nil
+	}, func(conn Cluster) error {
+		g := doctor.Diagnose{Options: doctor.Options{Profile: p, Endpoints: o.Endpoints, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout,
+			TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context}, Log: streams.ErrOut}
+		if conn != nil {
+			g.Secrets = conn
+		}
+		var err error
+		if o.forwards() {
+			// The test's forwarder, or the connection's.
+			if g.Forwarder = o.Cluster.Forwarder; g.Forwarder == nil {
+				g.Forwarder, err = conn.Forwarder(streams.ErrOut)
+			}
+		}
+		report := doctor.Report{}
+		if err == nil {
+			report, err = g.Run(cmd.Context())
+		}
 		if err != nil {
-			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, w.Namespace))
+			return withHint(fmt.Errorf("could not port-forward the stack's Services: %w", err), forwardHint(err, o.Cluster.Kubeconfig, o.Cluster.Context, p.Wiring().Namespace))
 		}
-		defer stop()
-		for _, v := range []struct {
-			dst *string
-			fwd string
-		}{
-			{&ep.KratosPublic, fw.KratosPublic}, {&ep.KratosAdmin, fw.KratosAdmin}, {&ep.HydraPublic, fw.HydraPublic},
-			{&ep.HydraAdmin, fw.HydraAdmin}, {&ep.OathkeeperAPI, fw.OathkeeperAPI},
-		} {
-			if v.fwd != "" {
-				*v.dst = v.fwd
-			}
-		}
-	}
-	for _, v := range []struct {
-		dst  *string
-		flag string
-	}{
-		{&ep.KratosPublic, o.Endpoints.KratosPublic}, {&ep.KratosAdmin, o.Endpoints.KratosAdmin},
-		{&ep.HydraPublic, o.Endpoints.HydraPublic}, {&ep.HydraAdmin, o.Endpoints.HydraAdmin},
-		{&ep.OathkeeperAPI, o.Endpoints.OathkeeperAPI},
-	} {
-		if v.flag != "" {
-			*v.dst = v.flag
-		}
-	}
-	report := doctor.Run(cmd.Context(), doctor.Options{Profile: p, Endpoints: ep, Issuer: o.Issuer, TLSConfig: tc, Timeout: o.Timeout, TLSFailWithin: o.TLSFailWithin, TLSWarnWithin: o.TLSWarnWithin, Secrets: lister,
-		Kubeconfig: o.Cluster.Kubeconfig, Context: o.Cluster.Context, Forwarded: o.forwards() && o.Endpoints.HydraAdmin == ""})
-	if isDataFormat(o.Output) {
-		if err := printData(streams.Out, o.Output, report); err != nil {
+		return printDoctor(streams, o.Output, report)
+	})
+}
+
+// printDoctor prints the report as o.Output asks; any failed check is an
+// error (exit 1).
+func printDoctor(streams IOStreams, output string, report doctor.Report) error {
+	if isDataFormat(output) {
+		if err := printData(streams.Out, output, report); err != nil {
 			return err
 		}
 	} else {
@@ -208,7 +190,7 @@ func runDoctor(cmd *cobra.Command, streams IOStreams, o *DoctorOptions) error {
 	}
 	if report.Failed > 0 {
 		err := withCode(fmt.Errorf("%d of %d checks failed", report.Failed, len(report.Checks)), ExitError)
-		if isDataFormat(o.Output) {
+		if isDataFormat(output) {
 			return reported(err) // the report on stdout says which
 		}
 		return err
@@ -227,20 +209,11 @@ func forwardHint(err error, kubeconfig, context, namespace string) string {
 }
 
 func doctorTLS(o *DoctorOptions) (*tls.Config, error) {
-	tc := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // opt-in flag
-	if o.CAFile == "" {
-		return tc, nil
+	f := capool.Flags{FilesFlag: "--ca-file", Insecure: o.Insecure}
+	if o.CAFile != "" {
+		f.Files = []string{o.CAFile}
 	}
-	pem, err := os.ReadFile(o.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("could not read --ca-file: %w", err)
-	}
-	pool, err := capool.SystemPlus(capool.Bundle{Source: "--ca-file " + o.CAFile, PEM: pem})
-	if err != nil {
-		return nil, err
-	}
-	tc.RootCAs = pool
-	return tc, nil
+	return f.TLSConfig()
 }
 
 // doctorMarks are the status symbols and their ANSI colours.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/authctl/authctl/pkg/cluster"
 )
 
 // Factory is what commands take from outside the process, in one place so
@@ -23,8 +25,9 @@ type Factory struct {
 	HTTPClient func() *http.Client
 	// Cluster is the connection to a kubeconfig context; namespace may be
 	// empty (the context's). Nil in the authctl binary: a command that
-	// needs it runs authctl-cluster instead (cluster.go).
-	Cluster func(kubeconfig, context, namespace string) Cluster
+	// needs it runs authctl-cluster instead
+	// (runWithCluster, in cluster.go).
+	Cluster cluster.Connect
 	// Args are the process's arguments (nil when the tree is not run by
 	// Main), handed on to authctl-cluster.
 	Args []string

@@ -1,22 +1,22 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 	"github.com/authctl/authctl/pkg/kubeconfig/setup"
 	"github.com/authctl/authctl/pkg/profile"
+	"github.com/authctl/authctl/pkg/sibling"
 )
 
 // KubeconfigSetupOptions are the flags of `authctl kubeconfig setup`.
@@ -188,7 +188,7 @@ migration with the reason, before anything is written.`,
 
 func runKubeconfigMigrate(factory *Factory, o *KubeconfigMigrateOptions) error {
 	streams := factory.IOStreams
-	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
+	plugin := setup.PluginCommand(sibling.Self("authctl"), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
@@ -283,30 +283,42 @@ func (o *KubeconfigSetupOptions) redirectPorts(p *profile.Profile) []int {
 }
 
 func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOptions) error {
-	streams := factory.IOStreams
 	var p *profile.Profile
-	if o.ProfileFile != "" {
+	return factory.runWithCluster(func() (*clusterNeed, error) {
+		if o.ProfileFile == "" {
+			o.applyIssuer()
+			return nil, nil
+		}
 		var err error
 		if p, err = profile.Load(o.ProfileFile); err != nil {
-			return err
+			return nil, err
 		}
 		if !profile.On(p.Spec.Kubernetes.Enabled) {
-			return withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
+			return nil, withHint(fmt.Errorf("profile %s disables kubernetes", o.ProfileFile), "set spec.kubernetes.enabled: true")
 		}
 		o.applyProfile(p)
 		if k := p.Spec.Kubernetes; len(k.Clusters) > 0 && o.Token.Grant != kubeconfig.GrantClientCredentials && !slices.Contains(k.Clusters, o.Token.ClusterAudience) {
-			return withHint(fmt.Errorf("profile %s names clusters %s: say which one this kubeconfig is for", o.ProfileFile, strings.Join(k.Clusters, ", ")),
+			return nil, withHint(fmt.Errorf("profile %s names clusters %s: say which one this kubeconfig is for", o.ProfileFile, strings.Join(k.Clusters, ", ")),
 				"pass --cluster-audience "+k.Clusters[0]+" (one of spec.kubernetes.clusters)")
 		}
 		if o.Token.Grant == kubeconfig.GrantAuthCodeKeyboard && o.Token.RedirectURL == "" {
 			if o.Token.RedirectURL = p.Wiring().KubectlCodeURL; o.Token.RedirectURL == "" {
-				return withHint(fmt.Errorf("--grant-type %s needs the login UI's code page, and profile %s has no built-in UI", kubeconfig.GrantAuthCodeKeyboard, o.ProfileFile),
+				return nil, withHint(fmt.Errorf("--grant-type %s needs the login UI's code page, and profile %s has no built-in UI", kubeconfig.GrantAuthCodeKeyboard, o.ProfileFile),
 					"enable spec.components.ui with spec.ui.implementation: builtin, or pass --redirect-url")
 			}
 		}
-	} else {
-		o.applyIssuer()
-	}
+		if o.AdminContext == "" {
+			return nil, nil
+		}
+		// --admin-context needs -f (Validate).
+		return &clusterNeed{o.Kubeconfig, o.AdminContext, p.Wiring().Namespace}, nil
+	}, func(c Cluster) error { return kubeconfigSetup(cmd, factory, o, p, c) })
+}
+
+// kubeconfigSetup runs setup on the loaded profile (nil without -f), with
+// Hydra's admin Service forwarded through c when --admin-context gave one.
+func kubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetupOptions, p *profile.Profile, c Cluster) error {
+	streams := factory.IOStreams
 	// Without a profile, the scope that releases groups is the default one.
 	groupsScope := "groups"
 	if p != nil {
@@ -318,7 +330,7 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 		// to the headless login later without registering again.
 		codeURL = p.Wiring().KubectlCodeURL
 	}
-	plugin := setup.PluginCommand(selfPath(), o.ExecAbsolutePath)
+	plugin := setup.PluginCommand(sibling.Self("authctl"), o.ExecAbsolutePath)
 	if o.ExecCommand != "" {
 		plugin = setup.Plugin{Command: o.ExecCommand, OnPath: true}
 	}
@@ -336,20 +348,14 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 	if o.PrintClient {
 		return writeJSON(streams.Out, op.Client())
 	}
-	if o.AdminContext != "" {
+	if c != nil {
 		// As apply and doctor: a port-forward that lasts as long as setup.
 		w := p.Wiring()
-		fwd := &ApplyOptions{Kubeconfig: o.Kubeconfig, Context: o.AdminContext, factory: factory}
-		if _, err := fwd.cluster(w.Namespace); err != nil {
-			return err
-		}
-		var url string
-		stop, err := fwd.forwardServices(cmd.Context(), streams, w.Namespace, []forwardTarget{{true, w.HydraAdminService, profile.HydraAdminPort, &url}})
+		fwd, err := c.Forwarder(streams.ErrOut)
 		if err != nil {
 			return withHint(fmt.Errorf("could not port-forward Hydra's admin Service: %w", err), forwardHint(err, o.Kubeconfig, o.AdminContext, w.Namespace))
 		}
-		defer stop()
-		op.HydraAdminURL = url
+		op.HydraAdminForward = &setup.Forward{Forwarder: fwd, Namespace: w.Namespace, Target: cluster.Target{Service: w.HydraAdminService, Port: profile.HydraAdminPort}}
 	}
 	if o.HydraAdminCA != "" {
 		hc, err := login.HTTPClient(&kubeconfig.Options{CAFiles: []string{o.HydraAdminCA}})
@@ -359,6 +365,10 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 		op.HydraClient = hc
 	}
 	res, err := op.Run(cmd.Context())
+	var fe *cluster.ForwardError
+	if errors.As(err, &fe) && p != nil {
+		return withHint(err, forwardHint(fe.Err, o.Kubeconfig, o.AdminContext, p.Wiring().Namespace))
+	}
 	if err != nil {
 		return authError(err)
 	}
@@ -376,23 +386,4 @@ func runKubeconfigSetup(cmd *cobra.Command, factory *Factory, o *KubeconfigSetup
 		fmt.Fprintf(streams.ErrOut, "try: kubectl --context %s auth whoami\n", o.Context)
 	}
 	return nil
-}
-
-// selfPath is the running authctl as it was invoked, symlinks kept (an
-// upgrade moves the target, not the link); os.Executable resolves them.
-func selfPath() string {
-	if arg0 := os.Args[0]; strings.ContainsRune(arg0, os.PathSeparator) {
-		if abs, err := filepath.Abs(arg0); err == nil {
-			return abs
-		}
-	} else if p, err := exec.LookPath(arg0); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
-			return abs
-		}
-	}
-	p, err := os.Executable()
-	if err != nil {
-		return "authctl"
-	}
-	return p
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/authctl/authctl/pkg/ory"
-	"github.com/authctl/authctl/pkg/ory/retry"
 	"github.com/authctl/authctl/pkg/profile"
 )
 
@@ -94,46 +93,19 @@ itself when it deactivates or prunes an identity.`,
 	return cmd
 }
 
-func (o *OffboardOptions) resolve(getenv func(string) string) error {
-	if o.KratosAdminURL == "" {
-		o.KratosAdminURL = getenv("KRATOS_ADMIN_URL")
-	}
-	if o.HydraAdminURL == "" {
-		o.HydraAdminURL = getenv("HYDRA_ADMIN_URL")
-	}
-	if o.ProfileFile == "" || (o.KratosAdminURL != "" && o.HydraAdminURL != "") {
-		return nil
-	}
-	p, err := profile.Load(o.ProfileFile)
-	if err != nil {
-		return err
-	}
-	w := p.Wiring()
-	if o.KratosAdminURL == "" {
-		o.KratosAdminURL = w.KratosAdminInternalURL
-	}
-	if o.HydraAdminURL == "" {
-		o.HydraAdminURL = w.HydraAdminInternalURL
-	}
-	return nil
-}
-
 func runOffboard(ctx context.Context, streams IOStreams, o *OffboardOptions, getenv func(string) string) error {
-	if err := o.resolve(getenv); err != nil {
-		return err
+	op := ory.Offboard{
+		KratosAdminURL: o.KratosAdminURL, HydraAdminURL: o.HydraAdminURL, Getenv: getenv,
+		CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify, Delete: o.Delete, Timeout: o.Timeout,
 	}
-	hc, err := ory.NewHTTPClient(ory.ConnOptions{CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify})
-	if err != nil {
-		return err
+	if o.ProfileFile != "" {
+		p, err := profile.Load(o.ProfileFile)
+		if err != nil {
+			return err
+		}
+		op.Profile = p
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-	policy := retry.Default
-	policy.Deadline = o.Timeout
-	results, runErr := ory.Offboard{
-		KratosAdminURL: o.KratosAdminURL, HydraAdminURL: o.HydraAdminURL,
-		HTTPClient: hc, Delete: o.Delete, Retry: &policy,
-	}.Run(ctx, o.Identifiers)
+	results, runErr := op.Run(ctx, o.Identifiers)
 	for _, r := range results {
 		if r.Error != "" {
 			fmt.Fprintf(streams.ErrOut, "✘ %s: %s\n", r.Identifier, r.Error)

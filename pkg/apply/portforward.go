@@ -16,21 +16,13 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
+
+	"github.com/authctl/authctl/pkg/cluster"
 )
 
-// StaticForwarder answers with fixed URLs keyed "namespace/service:port",
-// for connections that already exist (tests, which run no kubelet, or
-// forwards started elsewhere). Any other Service is an error.
-type StaticForwarder map[string]string
-
-// Forward returns the URL given for the Service, or an error.
-func (f StaticForwarder) Forward(_ context.Context, namespace, service string, port int) (string, func(), error) {
-	u, ok := f[fmt.Sprintf("%s/%s:%d", namespace, service, port)]
-	if !ok {
-		return "", nil, fmt.Errorf("no forward for %s/%s:%d", namespace, service, port)
-	}
-	return u, func() {}, nil
-}
+// StaticForwarder is cluster.StaticForwarder, named here too for the
+// tests that build a KubeForwarder's stand-in beside this package.
+type StaticForwarder = cluster.StaticForwarder
 
 // KubeForwarder port-forwards to a ready pod behind a Service, like
 // `kubectl port-forward svc/NAME PORT`, on 127.0.0.1 and a random port.

@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-func TestSystemPlus(t *testing.T) {
+// testCA is a fresh self-signed CA and its PEM.
+func testCA(t *testing.T) (*x509.Certificate, []byte) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +26,11 @@ func TestSystemPlus(t *testing.T) {
 		t.Fatal(err)
 	}
 	cert, _ := x509.ParseCertificate(der)
-	good := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestSystemPlus(t *testing.T) {
+	cert, good := testCA(t)
 
 	pool, err := SystemPlus(Bundle{Source: "a", PEM: good})
 	if err != nil {

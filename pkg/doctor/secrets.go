@@ -20,7 +20,7 @@ type SecretLister interface {
 // (render.SecretsToCreate), named secret/NAME: it exists with the keys the
 // stack reads, or the fix is the kubectl line that creates it. Without a
 // cluster connection each is skipped, with that line as its fix.
-func (d *doctor) secretChecks() []Check {
+func (d *doctor) secretChecks(ctx context.Context) []Check {
 	var out []Check
 	for _, sc := range render.SecretsToCreate(d.o.Profile) {
 		c := Check{Name: "secret/" + sc.Name}
@@ -28,7 +28,7 @@ func (d *doctor) secretChecks() []Check {
 			c.Status, c.Fix = Skip, sc.Command
 			c.Message = fmt.Sprintf("not looked up (give --kubeconfig or --context): %s needs it in %s", sc.Uses(), sc.Namespace)
 		} else {
-			keys, found, err := d.o.Secrets.SecretKeys(d.ctx, sc.Namespace, sc.Name)
+			keys, found, err := d.o.Secrets.SecretKeys(ctx, sc.Namespace, sc.Name)
 			c = judgeSecret(sc, keys, found, err)
 		}
 		c.Name = "secret/" + sc.Name

@@ -267,28 +267,6 @@ func TestKubeloginFlags(t *testing.T) {
 	}
 }
 
-// TestKeyboardGrantNeedsItsRedirectURL: the headless grant names the code
-// page, an http(s) URL; the browser grants refuse it (their redirect is a
-// loopback address), so a stray flag is not silently ignored.
-func TestKeyboardGrantNeedsItsRedirectURL(t *testing.T) {
-	for _, c := range []struct {
-		grant, url, err string
-	}{
-		{GrantAuthCodeKeyboard, "", "needs --redirect-url"},
-		{GrantAuthCodeKeyboard, "urn:ietf:wg:oauth:2.0:oob", "is not an http(s) URL"},
-		{GrantAuthCodeKeyboard, "https:///kubectl/code", "is not an http(s) URL"},
-		{GrantAuthCodeKeyboard, "https://auth.example.com/kubectl/code", ""},
-		{GrantAuthCode, "https://auth.example.com/kubectl/code", "only for --grant-type authcode-keyboard"},
-	} {
-		o := &Options{IssuerURL: "https://i/", ClientID: "k", Grant: c.grant, RedirectURL: c.url}
-		o.Defaults()
-		err := o.Validate()
-		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
-			t.Errorf("%s %q: %v, want %q", c.grant, c.url, err, c.err)
-		}
-	}
-}
-
 // kubelogin's -v1 and -v 1 (klog) reach authctl's -v as -v=1.
 func TestKlogVerbosity(t *testing.T) {
 	got := strings.Join(KlogVerbosity([]string{"-v1", "--client-id=k", "-v", "2", "--v", "3", "-v", "--scope=x", "-v=4", "--", "-v5"}), " ")

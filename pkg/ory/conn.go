@@ -8,11 +8,8 @@
 package ory
 
 import (
-	"crypto/tls"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -39,17 +36,13 @@ type ConnOptions struct {
 // on unless explicitly disabled, an optional extra CA bundle, the request
 // timeout and a connection pool sized for the concurrency.
 func NewHTTPClient(o ConnOptions) (*http.Client, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipTLSVerify} //nolint:gosec // explicit opt-in
+	flags := capool.Flags{FilesFlag: "CA bundle", Insecure: o.InsecureSkipTLSVerify}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("could not read CA bundle: %w", err)
-		}
-		pool, err := capool.SystemPlus(capool.Bundle{Source: "CA bundle " + o.CAFile, PEM: pem})
-		if err != nil {
-			return nil, err
-		}
-		tc.RootCAs = pool
+		flags.Files = []string{o.CAFile}
+	}
+	tc, err := flags.TLSConfig()
+	if err != nil {
+		return nil, err
 	}
 	conns := max(o.Concurrency, 1) * 2
 	tr := &http.Transport{

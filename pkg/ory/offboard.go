@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	orysdk "github.com/ory/client-go"
 
 	"github.com/authctl/authctl/pkg/ory/retry"
+	"github.com/authctl/authctl/pkg/profile"
 )
 
 // SessionsField is listed in a Change's Fields when bootstrap ends the
@@ -91,12 +93,22 @@ func (h *hydraAdmin) revokeLogin(ctx context.Context, subject string) error {
 // change the input too (state: inactive, or remove it and run --prune),
 // or the next bootstrap run reactivates it.
 type Offboard struct {
+	// KratosAdminURL and HydraAdminURL: empty means $KRATOS_ADMIN_URL /
+	// $HYDRA_ADMIN_URL (through Getenv), then Profile's (AdminURLs). Both
+	// are required: without Hydra's, refresh tokens would live on until
+	// the token hook refuses them.
 	KratosAdminURL string
-	// HydraAdminURL is required: without it refresh tokens would live on
-	// until the token hook refuses them.
-	HydraAdminURL string
-	HTTPClient    *http.Client
-	Headers       map[string]string
+	HydraAdminURL  string
+	// Profile (may be nil) and Getenv (may be nil) fill the empty URLs.
+	Profile *profile.Profile
+	Getenv  func(string) string
+	// HTTPClient, when nil, is built from CAFile and InsecureSkipTLSVerify.
+	HTTPClient            *http.Client
+	CAFile                string
+	InsecureSkipTLSVerify bool
+	// Timeout, when set, bounds the whole run and its retries.
+	Timeout time.Duration
+	Headers map[string]string
 	// Delete deletes the identities instead of deactivating them.
 	Delete bool
 	// Retry is the retry policy of every request (default retry.Default).
@@ -130,15 +142,27 @@ const (
 // Run offboards each identifier. Per-identity failures are in the results
 // (and counted in the error); a run-wide failure is returned alone.
 func (o Offboard) Run(ctx context.Context, identifiers []string) ([]OffboardResult, error) {
+	u := AdminURLs{KratosAdmin: o.KratosAdminURL, HydraAdmin: o.HydraAdminURL}.Resolve(o.Getenv, o.Profile)
+	o.KratosAdminURL, o.HydraAdminURL = u.KratosAdmin, u.HydraAdmin
 	if o.KratosAdminURL == "" || o.HydraAdminURL == "" {
 		return nil, errors.New("offboarding needs the Kratos and the Hydra admin URL")
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = http.DefaultClient
+		hc, err := NewHTTPClient(ConnOptions{CAFile: o.CAFile, InsecureSkipTLSVerify: o.InsecureSkipTLSVerify})
+		if err != nil {
+			return nil, err
+		}
+		o.HTTPClient = hc
 	}
 	policy := retry.Default
 	if o.Retry != nil {
 		policy = *o.Retry
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		policy.Deadline = o.Timeout
 	}
 	k := &kratosAdmin{api: newAPIClient(o.KratosAdminURL, o.HTTPClient, o.Headers), retry: policy}
 	rev := sessionRevoker{k: k, hydra: &hydraAdmin{api: newAPIClient(o.HydraAdminURL, o.HTTPClient, o.Headers), retry: policy}}

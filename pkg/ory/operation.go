@@ -22,14 +22,16 @@ var ErrNothingToBootstrap = errors.New("the profile's bootstrap section names no
 // apply --bootstrap` from the profile and its port-forwards; neither runs the
 // other's command line.
 type Bootstrap struct {
-	// ProfileFile, when set, supplies what the fields below leave empty: the
+	// Profile, when set, supplies what the fields below leave empty: the
 	// input files of its bootstrap section, the in-cluster admin URLs and
-	// the namespace of the Secret manifests.
-	ProfileFile    string
+	// the namespace of the Secret manifests. Loaded by the caller, as for
+	// every operation; bootstrap reads the input files itself, so it may
+	// be loaded with profile.LoadOptions.SkipBootstrapInputs.
+	Profile        *profile.Profile
 	IdentitiesFile string
 	ClientsFile    string
 	// KratosAdminURL and HydraAdminURL: empty means $KRATOS_ADMIN_URL /
-	// $HYDRA_ADMIN_URL (through Getenv), then the profile's.
+	// $HYDRA_ADMIN_URL (through Getenv), then the profile's (AdminURLs).
 	KratosAdminURL string
 	HydraAdminURL  string
 	// KratosPublicURL is where the identity schemas are read: Kratos' admin
@@ -89,13 +91,11 @@ func NewBootstrap() *Bootstrap {
 // no input remains. Run calls it; after a success a second call does
 // nothing. The CLI calls it first, so no progress is drawn for a profile
 // that cannot be used.
-func (b *Bootstrap) Resolve(ctx context.Context) error {
+func (b *Bootstrap) Resolve(_ context.Context) error {
 	if b.resolved {
 		return nil
 	}
-	if err := b.resolve(ctx); err != nil {
-		return err
-	}
+	b.resolve()
 	if b.IdentitiesFile == "" && b.ClientsFile == "" && len(b.RotateSecrets) == 0 {
 		return ErrNothingToBootstrap
 	}
@@ -103,24 +103,12 @@ func (b *Bootstrap) Resolve(ctx context.Context) error {
 	return nil
 }
 
-func (b *Bootstrap) resolve(ctx context.Context) error {
-	getenv := b.getenv()
-	if b.KratosAdminURL == "" {
-		b.KratosAdminURL = getenv("KRATOS_ADMIN_URL")
-	}
-	if b.HydraAdminURL == "" {
-		b.HydraAdminURL = getenv("HYDRA_ADMIN_URL")
-	}
-	if b.KratosPublicURL == "" {
-		b.KratosPublicURL = getenv("KRATOS_PUBLIC_URL")
-	}
-	if b.ProfileFile == "" {
-		return nil
-	}
-	// Bootstrap reads its input files itself, fields first.
-	p, err := profile.LoadContext(ctx, b.ProfileFile, profile.LoadOptions{SkipBootstrapInputs: true})
-	if err != nil {
-		return err
+func (b *Bootstrap) resolve() {
+	u := AdminURLs{KratosAdmin: b.KratosAdminURL, HydraAdmin: b.HydraAdminURL, KratosPublic: b.KratosPublicURL}.Resolve(b.Getenv, b.Profile)
+	b.KratosAdminURL, b.HydraAdminURL, b.KratosPublicURL = u.KratosAdmin, u.HydraAdmin, u.KratosPublic
+	p := b.Profile
+	if p == nil {
+		return
 	}
 	if b.IdentitiesFile == "" && p.Spec.Bootstrap.Identities != "" {
 		b.IdentitiesFile = p.ResolvePath(p.Spec.Bootstrap.Identities)
@@ -128,22 +116,9 @@ func (b *Bootstrap) resolve(ctx context.Context) error {
 	if b.ClientsFile == "" && p.Spec.Bootstrap.Clients != "" {
 		b.ClientsFile = p.ResolvePath(p.Spec.Bootstrap.Clients)
 	}
-	w := p.Wiring()
-	if b.KratosAdminURL == "" {
-		b.KratosAdminURL = w.KratosAdminInternalURL
-		// In the cluster the public Service is reachable wherever the
-		// admin one is; an admin URL given by hand says nothing about it.
-		if b.KratosPublicURL == "" {
-			b.KratosPublicURL = w.KratosPublicInternalURL
-		}
-	}
-	if b.HydraAdminURL == "" {
-		b.HydraAdminURL = w.HydraAdminInternalURL
-	}
 	if b.Namespace == "" {
-		b.Namespace = w.Namespace
+		b.Namespace = p.Wiring().Namespace
 	}
-	return nil
 }
 
 // Run resolves the inputs and converges Kratos and Hydra to them. The

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/authctl/authctl/pkg/profile"
 )
 
 func TestBootstrapOperation(t *testing.T) {
@@ -39,10 +41,14 @@ func TestBootstrapKratosPublicURL(t *testing.T) {
 	}
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
+	p, err := profile.Load(profileFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resolve := func(admin string) *Bootstrap {
 		t.Helper()
 		b := NewBootstrap()
-		b.ProfileFile, b.IdentitiesFile, b.KratosAdminURL, b.Getenv = profileFile, "users.yaml", admin, getenv
+		b.Profile, b.IdentitiesFile, b.KratosAdminURL, b.Getenv = p, "users.yaml", admin, getenv
 		if err := b.Resolve(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,10 @@
 package ory
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,15 +55,6 @@ func TestSameValue(t *testing.T) {
 		if got := sameValue(tc.a, tc.b); got != tc.want {
 			t.Errorf("sameValue(%v, %v) = %v", tc.a, tc.b, got)
 		}
-	}
-}
-
-func TestFingerprintTreatsEmptyMetadataAsNull(t *testing.T) {
-	if fingerprint(map[string]any{}) != fingerprint(nil) {
-		t.Fatal("{} and null differ")
-	}
-	if fingerprint(map[string]any{"a": 1, "b": 2}) != fingerprint(map[string]any{"b": 2.0, "a": 1.0}) {
-		t.Fatal("key order or number type changes the fingerprint")
 	}
 }
 
@@ -182,74 +171,4 @@ func writeIdentities(t *testing.T, n int) string {
 
 func fastRetry() *retry.Policy {
 	return &retry.Policy{Attempts: 5, Initial: time.Millisecond, Max: 5 * time.Millisecond, Deadline: 10 * time.Second}
-}
-
-func TestFakeKratosRetries429And5xx(t *testing.T) {
-	fk := &fakeKratos{failFirst: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway}}
-	srv := httptest.NewServer(fk)
-	defer srv.Close()
-	sum, err := Run(context.Background(), Options{
-		KratosAdminURL: srv.URL, HTTPClient: srv.Client(), Retry: fastRetry(),
-		Identities: IdentityOptions{File: writeIdentities(t, 50), Concurrency: 1},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Identities.Create != 50 || sum.Failed() {
-		t.Fatalf("summary %+v errors %v", sum.Identities, sum.Errors)
-	}
-	if fk.calls != 4 {
-		t.Fatalf("PATCH calls = %d, want 3 failures + 1 success", fk.calls)
-	}
-}
-
-func TestFakeKratosGivesUpAfterDeadline(t *testing.T) {
-	fk := &fakeKratos{failFirst: []int{500, 500, 500, 500, 500, 500, 500, 500}}
-	srv := httptest.NewServer(fk)
-	defer srv.Close()
-	p := fastRetry()
-	p.Attempts = 3
-	sum, err := Run(context.Background(), Options{
-		KratosAdminURL: srv.URL, HTTPClient: srv.Client(), Retry: p,
-		Identities: IdentityOptions{File: writeIdentities(t, 5), Concurrency: 1},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Identities.Failed != 5 || !strings.Contains(sum.Errors[0].Message, "gave up after 3 attempts") || sum.Errors[0].Source == "" {
-		t.Fatalf("want 5 failures with their lines, got %+v %v", sum.Identities, sum.Errors)
-	}
-}
-
-func TestFakeKratosBatchTooLargeBacksOff(t *testing.T) {
-	fk := &fakeKratos{limit: 300}
-	srv := httptest.NewServer(fk)
-	defer srv.Close()
-	sum, err := Run(context.Background(), Options{
-		KratosAdminURL: srv.URL, HTTPClient: srv.Client(), Retry: fastRetry(),
-		Identities: IdentityOptions{File: writeIdentities(t, 2500), BatchSize: 1000, Concurrency: 1},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Identities.Create != 2500 || sum.Failed() {
-		t.Fatalf("summary %+v errors %v", sum.Identities, sum.Errors)
-	}
-	seen := map[string]bool{}
-	for _, e := range fk.created {
-		if seen[e] {
-			t.Fatalf("%s created twice", e)
-		}
-		seen[e] = true
-	}
-	for _, n := range fk.batches {
-		if n > 300 {
-			t.Fatalf("accepted batch of %d above the limit", n)
-		}
-	}
-	// After learning the limit, later batches go straight to the right size:
-	// far fewer rejected calls than accepted ones.
-	if rejected := fk.calls - len(fk.batches); rejected > 3 {
-		t.Errorf("%d rejected calls: the learned limit was not reused", rejected)
-	}
 }

@@ -1,6 +1,8 @@
 package ory
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -25,6 +27,16 @@ const (
 	KindIdentity = "identity"
 	KindClient   = "client"
 )
+
+// Kinds are the kinds bootstrap converges, in the order the summary lists
+// them, each with the key of its counts in the summary (JSON, YAML and
+// text). A new kind of bootstrap input adds a row here; a change of a kind
+// with no row is a programming error (Summary.record panics) rather than
+// a count under the wrong heading.
+var Kinds = []struct{ Kind, Key string }{
+	{KindIdentity, "identities"},
+	{KindClient, "clients"},
+}
 
 // Change is one planned or applied change (unchanged objects are counted,
 // not listed).
@@ -84,30 +96,101 @@ func (c *Counts) add(a Action) {
 
 // Summary is the result of a plan (DryRun) or an apply. In a plan the
 // counts are what would happen; in an apply what did.
+// Its JSON has dry_run, then the counts of each of Kinds under its key,
+// then changes and errors.
 type Summary struct {
-	DryRun     bool        `json:"dry_run"`
-	Identities Counts      `json:"identities"`
-	Clients    Counts      `json:"clients"`
-	Changes    []Change    `json:"changes"`
-	Errors     []ItemError `json:"errors"`
+	DryRun bool
+	// Counts are keyed by kind (KindIdentity, KindClient); Count reads
+	// them.
+	Counts  map[string]*Counts
+	Changes []Change
+	Errors  []ItemError
 
 	mu sync.Mutex
+}
+
+// Count returns the counts of one kind.
+func (s *Summary) Count(kind string) Counts {
+	if c := s.Counts[kind]; c != nil {
+		return *c
+	}
+	return Counts{}
+}
+
+// MarshalJSON writes the summary with each kind's counts under its key.
+// It escapes no HTML (an encoder that wants it escapes the whole again).
+func (s *Summary) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	field := func(key string, v any) error {
+		if b.Len() == 0 {
+			b.WriteString("{")
+		} else {
+			b.Truncate(b.Len() - 1) // the encoder's newline
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + key + `":`)
+		return enc.Encode(v)
+	}
+	if err := field("dry_run", s.DryRun); err != nil {
+		return nil, err
+	}
+	for _, k := range Kinds {
+		if err := field(k.Key, s.Count(k.Kind)); err != nil {
+			return nil, err
+		}
+	}
+	if err := field("changes", s.Changes); err != nil {
+		return nil, err
+	}
+	if err := field("errors", s.Errors); err != nil {
+		return nil, err
+	}
+	b.Truncate(b.Len() - 1)
+	b.WriteString("}")
+	return b.Bytes(), nil
 }
 
 // Empty reports that nothing was counted, changed or failed: the run
 // stopped before it learned anything.
 func (s *Summary) Empty() bool {
-	return s.Identities == Counts{} && s.Clients == Counts{} && len(s.Changes) == 0 && len(s.Errors) == 0
+	for _, c := range s.Counts {
+		if *c != (Counts{}) {
+			return false
+		}
+	}
+	return len(s.Changes) == 0 && len(s.Errors) == 0
 }
 
 // Failed reports whether any object failed.
 func (s *Summary) Failed() bool { return len(s.Errors) > 0 }
 
+// counts is the tally of kind, which must be one of Kinds; the caller
+// holds mu.
 func (s *Summary) counts(kind string) *Counts {
-	if kind == KindClient {
-		return &s.Clients
+	if kindRank(kind) < 0 {
+		panic(fmt.Sprintf("ory: bootstrap kind %q is not in Kinds", kind))
 	}
-	return &s.Identities
+	if s.Counts == nil {
+		s.Counts = map[string]*Counts{}
+	}
+	c := s.Counts[kind]
+	if c == nil {
+		c = &Counts{}
+		s.Counts[kind] = c
+	}
+	return c
+}
+
+// kindRank is the position of kind in Kinds, -1 when it is not there.
+func kindRank(kind string) int {
+	for i, k := range Kinds {
+		if k.Kind == kind {
+			return i
+		}
+	}
+	return -1
 }
 
 // record adds a change (or, for ActionUnchanged, only its count).
@@ -137,7 +220,7 @@ func (s *Summary) sort() {
 	sort.SliceStable(s.Changes, func(i, j int) bool {
 		a, b := s.Changes[i], s.Changes[j]
 		if a.Kind != b.Kind {
-			return a.Kind == KindIdentity
+			return kindRank(a.Kind) < kindRank(b.Kind)
 		}
 		if a.Action != b.Action {
 			return rank[a.Action] < rank[b.Action]
@@ -146,7 +229,7 @@ func (s *Summary) sort() {
 	})
 	sort.SliceStable(s.Errors, func(i, j int) bool {
 		if s.Errors[i].Kind != s.Errors[j].Kind {
-			return s.Errors[i].Kind == KindIdentity
+			return kindRank(s.Errors[i].Kind) < kindRank(s.Errors[j].Kind)
 		}
 		return s.Errors[i].Source < s.Errors[j].Source
 	})
@@ -174,16 +257,33 @@ func (s *Summary) WritePlan(w io.Writer) error {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Plan: identities: %s\n", s.Identities.describe(true))
-	fmt.Fprintf(&b, "      clients:    %s\n", s.Clients.describe(true))
+	s.writeTotals(&b, "Plan: ", true)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // WriteText writes the totals of an apply.
 func (s *Summary) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "identities: %s\nclients:    %s\n", s.Identities.describe(false), s.Clients.describe(false))
+	var b strings.Builder
+	s.writeTotals(&b, "", false)
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTotals writes one line per kind, the first after prefix, the
+// others indented as far, the counts aligned.
+func (s *Summary) writeTotals(b *strings.Builder, prefix string, plan bool) {
+	width := 0
+	for _, k := range Kinds {
+		width = max(width, len(k.Key)+2)
+	}
+	for i, k := range Kinds {
+		lead := prefix
+		if i > 0 {
+			lead = strings.Repeat(" ", len(prefix))
+		}
+		fmt.Fprintf(b, "%s%-*s%s\n", lead, width, k.Key+":", s.Count(k.Kind).describe(plan))
+	}
 }
 
 func (c Counts) describe(plan bool) string {

@@ -3,22 +3,16 @@ package profile
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/authctl/authctl/pkg/dotpath"
 	"github.com/authctl/authctl/pkg/kubeconfig"
-	"github.com/authctl/authctl/pkg/ory/input"
 )
 
 var (
@@ -330,146 +324,4 @@ func (p *Profile) validateTLS() ErrorList {
 			"spec.tls is true but %s gets no certificate, so the public URLs would not answer https", what))
 	}
 	return errs
-}
-
-// validateBootstrap reads the bootstrap input files the way `authctl
-// bootstrap` will, so a missing file or a bad item fails now, not against a
-// server: the clients file always, the identities file (which may be large)
-// when asked. Secrets named by client_secret_env need not be set yet. The
-// clients' ids are added to clientIDs.
-func (p *Profile) validateBootstrap(identities bool, clientIDs map[string]string) ErrorList {
-	var errs ErrorList
-	b := p.Spec.Bootstrap
-	report := func(field string, err error) {
-		var ie *input.Error
-		if errors.As(err, &ie) {
-			errs = append(errs, &FieldError{File: ie.Source.File, Pos: Pos{Line: ie.Source.Line, Col: 1}, Msg: ie.Err.Error(),
-				Hint: "named by " + field + " in " + p.Source})
-			return
-		}
-		errs = append(errs, p.Errorf(field, "the path is relative to the profile file", "%v", err))
-	}
-	if b.Identities != "" && identities {
-		path := p.resolve(b.Identities)
-		if err := input.EachIdentity(path, func(*input.Identity) error { return nil }); err != nil {
-			report("spec.bootstrap.identities", err)
-		}
-	}
-	if b.Clients != "" {
-		path := p.resolve(b.Clients)
-		clients, err := input.ReadClients(path, func(string) string { return "set at bootstrap" })
-		if err != nil {
-			report("spec.bootstrap.clients", err)
-		}
-		p.browserOrigins = browserOrigins(clients)
-		for _, c := range clients {
-			clientIDs[c.ID] = fmt.Sprintf("the client in %s line %d", b.Clients, c.Source.Line)
-		}
-	}
-	return errs
-}
-
-// browserOrigins are the origins a browser app calls Hydra from: a client's
-// allowed_cors_origins, or for a public authorization-code client (a
-// single-page app) the origins of its redirect URIs. Loopback redirects
-// belong to native apps such as kubectl, which need no CORS.
-func browserOrigins(clients []*input.Client) []string {
-	var out []string
-	add := func(o string) {
-		if o != "" && !slices.Contains(out, o) {
-			out = append(out, o)
-		}
-	}
-	for _, c := range clients {
-		if list, ok := c.Fields["allowed_cors_origins"].([]any); ok && len(list) > 0 {
-			for _, o := range list {
-				s, _ := o.(string)
-				add(s)
-			}
-			continue
-		}
-		grants, _ := c.Fields["grant_types"].([]any)
-		if !c.IsPublic() || !slices.Contains(grants, any("authorization_code")) {
-			continue
-		}
-		uris, _ := c.Fields["redirect_uris"].([]any)
-		for _, u := range uris {
-			s, _ := u.(string)
-			pu, err := url.Parse(s)
-			if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-				continue
-			}
-			if h := pu.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
-				continue
-			}
-			add(pu.Scheme + "://" + pu.Host)
-		}
-	}
-	return out
-}
-
-// checkOrigin accepts scheme://host[:port] and nothing more.
-func checkOrigin(v string) error {
-	if err := checkURL(v, false); err != nil {
-		return err
-	}
-	u, _ := url.Parse(v)
-	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("an origin has no path, query or user")
-	}
-	return nil
-}
-
-// jsonPatchOps are the operations of RFC 6902.
-var jsonPatchOps = map[string]bool{"add": true, "remove": true, "replace": true, "move": true, "copy": true, "test": true}
-
-// checkPatch refuses what kustomize would refuse only at render time: a
-// patch that is not YAML, or neither a strategic-merge object nor a list
-// of JSON 6902 operations (op, a path starting with "/", and a target to
-// apply them to).
-func checkPatch(pt Patch) error {
-	var doc any
-	if pt.Patch[0] == '[' {
-		// kustomize reads a patch that starts with "[" as JSON, not YAML.
-		if err := json.Unmarshal([]byte(pt.Patch), &doc); err != nil {
-			return fmt.Errorf("a patch that starts with [ is read as JSON, and this is not JSON (%v): quote its keys and strings, or write it as a YAML list of \"- op:\" items", err)
-		}
-	} else if err := yaml.Unmarshal([]byte(pt.Patch), &doc); err != nil {
-		return fmt.Errorf("the patch is not YAML: %v", err)
-	}
-	switch d := doc.(type) {
-	case map[string]any:
-		// kustomize reads a strategic-merge patch as an object: it needs its
-		// kind, and a name (any name, when a target picks the objects).
-		kind, _ := d["kind"].(string)
-		name, _ := dotpath.Get(d, "metadata", "name").(string)
-		if kind == "" || name == "" {
-			return errors.New("a strategic-merge patch needs kind and metadata.name (the object's, or any name with a target)")
-		}
-		return nil
-	case []any:
-		if pt.Target == nil {
-			return errors.New("a JSON 6902 patch needs a target (kind and name of the objects to patch)")
-		}
-		for n, op := range d {
-			m, ok := op.(map[string]any)
-			if !ok {
-				return fmt.Errorf("operation %d is not an object with op and path", n)
-			}
-			name, _ := m["op"].(string)
-			path, _ := m["path"].(string)
-			if !jsonPatchOps[name] {
-				return fmt.Errorf("operation %d: op %q is not one of add, remove, replace, move, copy, test", n, m["op"])
-			}
-			if !strings.HasPrefix(path, "/") {
-				return fmt.Errorf("operation %d: path %q must start with /", n, m["path"])
-			}
-			if _, has := m["value"]; !has && (name == "add" || name == "replace" || name == "test") {
-				return fmt.Errorf("operation %d: %s needs a value", n, name)
-			}
-		}
-		return nil
-	default:
-		return errors.New("a patch is a strategic-merge object or a list of JSON 6902 operations")
-	}
 }

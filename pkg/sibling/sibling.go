@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // ErrNotFound is wrapped by Find's error when name is nowhere to be found.
@@ -25,16 +26,14 @@ func Find(name string) (string, error) {
 }
 
 func find(name string, executable func() (string, error), lookPath func(string) (string, error)) (string, error) {
-	if runtime.GOOS == "windows" && filepath.Ext(name) == "" {
-		name += ".exe"
-	}
+	name = programName(name)
 	self := "this program"
 	if exe, err := executable(); err == nil && filepath.IsAbs(exe) {
 		if s, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = s
 		}
 		self = exe
-		if p := filepath.Join(filepath.Dir(exe), name); isFile(p) {
+		if p, ok := Beside(exe, name); ok {
 			return p, nil
 		}
 	}
@@ -42,6 +41,42 @@ func find(name string, executable func() (string, error), lookPath func(string) 
 		return p, nil
 	}
 	return "", fmt.Errorf("%s was %w beside %s or on PATH", name, ErrNotFound, self)
+}
+
+// programName adds ".exe" on Windows.
+func programName(name string) string {
+	if runtime.GOOS == "windows" && filepath.Ext(name) == "" {
+		return name + ".exe"
+	}
+	return name
+}
+
+// Beside returns the program name in the directory of the program at self,
+// and whether it is there (a regular file; ".exe" added on Windows).
+func Beside(self, name string) (string, bool) {
+	p := filepath.Join(filepath.Dir(self), programName(name))
+	return p, isFile(p)
+}
+
+// Self is the running program as it was invoked, symlinks kept (an
+// upgrade moves the target, not the link; os.Executable resolves them):
+// argv[0] made absolute, else argv[0] found on PATH, else os.Executable,
+// else fallback.
+func Self(fallback string) string {
+	if arg0 := os.Args[0]; strings.ContainsRune(arg0, os.PathSeparator) {
+		if abs, err := filepath.Abs(arg0); err == nil {
+			return abs
+		}
+	} else if p, err := exec.LookPath(arg0); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+	}
+	p, err := os.Executable()
+	if err != nil {
+		return fallback
+	}
+	return p
 }
 
 func isFile(path string) bool {

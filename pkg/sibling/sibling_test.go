@@ -60,3 +60,29 @@ func TestFind(t *testing.T) {
 		})
 	}
 }
+
+// Beside finds a regular file in the directory of self, never a directory;
+// Self is argv[0] made absolute when it names a path.
+func TestBesideAndSelf(t *testing.T) {
+	dir := t.TempDir()
+	self := filepath.Join(dir, "authctl")
+	if err := os.WriteFile(filepath.Join(dir, "authctl-get-token"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "authctl-cluster"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := Beside(self, "authctl-get-token"); !ok || p != filepath.Join(dir, "authctl-get-token") {
+		t.Errorf("Beside: %q %v", p, ok)
+	}
+	if _, ok := Beside(self, "authctl-cluster"); ok {
+		t.Error("a directory was taken for a program")
+	}
+	old := os.Args[0]
+	t.Cleanup(func() { os.Args[0] = old })
+	t.Chdir(dir)
+	os.Args[0] = "./bin/authctl"
+	if got := Self("authctl"); got != filepath.Join(dir, "bin", "authctl") {
+		t.Errorf("Self with a relative path: %q", got)
+	}
+}

@@ -1,5 +1,5 @@
-// Package kube is authctl's connection to a cluster: cli.Cluster on Helm
-// (pkg/apply) and client-go. Only authctl-cluster links it; the authctl
+// Package kube is authctl's connection to a cluster: cluster.Cluster (the
+// seam both binaries import) on Helm (pkg/apply) and client-go. Only authctl-cluster links it; the authctl
 // binary runs that for the commands that need a cluster (internal/cli's
 // cluster.go says why).
 package kube
@@ -19,6 +19,7 @@ import (
 
 	"github.com/authctl/authctl/internal/cli"
 	"github.com/authctl/authctl/pkg/apply"
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/progress"
 	"github.com/authctl/authctl/pkg/secrets"
@@ -38,7 +39,7 @@ func NewFactory(streams cli.IOStreams) *cli.Factory {
 // Connect is the one place --kubeconfig and --context become a connection
 // to the cluster, as kubectl reads them; namespace may be empty (the
 // context's).
-func Connect(kubeconfig, context, namespace string) cli.Cluster {
+func Connect(kubeconfig, context, namespace string) cluster.Cluster {
 	flags := genericclioptions.NewConfigFlags(false)
 	flags.KubeConfig, flags.Context = &kubeconfig, &context
 	if namespace != "" {
@@ -47,45 +48,45 @@ func Connect(kubeconfig, context, namespace string) cli.Cluster {
 	return Cluster{Getter: flags}
 }
 
-// Cluster implements cli.Cluster with pkg/apply's operations.
+// Cluster implements cluster.Cluster with pkg/apply's operations.
 type Cluster struct {
 	Getter genericclioptions.RESTClientGetter
 }
 
-var _ cli.Cluster = Cluster{}
+var _ cluster.Cluster = Cluster{}
 
-// Install implements cli.Cluster.
-func (c Cluster) Install(ctx context.Context, p *profile.Profile, sf *secrets.File, chartVersion, dryRun string) (*cli.InstallResult, error) {
+// Install implements cluster.Cluster.
+func (c Cluster) Install(ctx context.Context, p *profile.Profile, sf *secrets.File, chartVersion, dryRun string) (*cluster.InstallResult, error) {
 	res, err := (&apply.Install{Profile: p, Secrets: sf, ChartVersion: chartVersion, DryRun: dryRun, Cluster: c.Getter}).Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &cli.InstallResult{Manifest: res.Manifest, Diff: res.Diff}
+	out := &cluster.InstallResult{Manifest: res.Manifest, Diff: res.Diff}
 	if r := res.Release; r != nil && r.Release != nil {
-		out.Release = &cli.Release{Name: r.Release.Name, Namespace: r.Release.Namespace, Revision: r.Release.Version, Upgraded: r.Upgraded}
+		out.Release = &cluster.Release{Name: r.Release.Name, Namespace: r.Release.Namespace, Revision: r.Release.Version, Upgraded: r.Upgraded}
 	}
 	return out, nil
 }
 
-// History implements cli.Cluster.
-func (c Cluster) History(ctx context.Context, release, namespace string) ([]cli.Revision, error) {
+// History implements cluster.Cluster.
+func (c Cluster) History(ctx context.Context, release, namespace string) ([]cluster.Revision, error) {
 	revs, err := (&apply.History{Release: release, Namespace: namespace, Cluster: c.Getter}).Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]cli.Revision, len(revs))
+	out := make([]cluster.Revision, len(revs))
 	for i, r := range revs {
-		out[i] = cli.Revision(r)
+		out[i] = cluster.Revision(r)
 	}
 	return out, nil
 }
 
-// Rollback implements cli.Cluster.
+// Rollback implements cluster.Cluster.
 func (c Cluster) Rollback(ctx context.Context, release, namespace string, revision int) error {
 	return (&apply.Rollback{Release: release, Namespace: namespace, Revision: revision, Cluster: c.Getter}).Run(ctx)
 }
 
-// WaitForRollout implements cli.Cluster.
+// WaitForRollout implements cluster.Cluster.
 func (c Cluster) WaitForRollout(ctx context.Context, namespace, selector string, timeout time.Duration, update func([]progress.Item)) error {
 	_, cs, err := c.clientset()
 	if err != nil {
@@ -95,8 +96,8 @@ func (c Cluster) WaitForRollout(ctx context.Context, namespace, selector string,
 	return r.Wait(ctx, timeout, func(ws []apply.Workload) { update(apply.Items(ws)) })
 }
 
-// Forwarder implements cli.Cluster.
-func (c Cluster) Forwarder(log io.Writer) (cli.Forwarder, error) {
+// Forwarder implements cluster.Cluster.
+func (c Cluster) Forwarder(log io.Writer) (cluster.Forwarder, error) {
 	rc, cs, err := c.clientset()
 	if err != nil {
 		return nil, err
@@ -104,7 +105,7 @@ func (c Cluster) Forwarder(log io.Writer) (cli.Forwarder, error) {
 	return apply.KubeForwarder{Config: rc, Client: cs, Log: log}, nil
 }
 
-// SecretKeys implements cli.Cluster.
+// SecretKeys implements cluster.Cluster.
 func (c Cluster) SecretKeys(ctx context.Context, namespace, name string) ([]string, bool, error) {
 	_, cs, err := c.clientset()
 	if err != nil {

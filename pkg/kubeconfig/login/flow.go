@@ -3,13 +3,11 @@ package login
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/authctl/authctl/pkg/capool"
@@ -49,27 +47,13 @@ func (f *flow) debug(format string, args ...any) {
 // HTTPClient returns a client that trusts the options' CAs (in addition
 // to the system pool) or, with Insecure, nothing.
 func HTTPClient(o *kubeconfig.Options) (*http.Client, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(o.CAFiles) > 0 || len(o.CAData) > 0 {
-		var bundles []capool.Bundle
-		for _, file := range o.CAFiles {
-			pem, err := os.ReadFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("could not read --certificate-authority: %w", err)
-			}
-			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority " + file, PEM: pem})
-		}
-		if len(o.CAData) > 0 {
-			bundles = append(bundles, capool.Bundle{Source: "--certificate-authority-data", PEM: o.CAData})
-		}
-		pool, err := capool.SystemPlus(bundles...)
-		if err != nil {
-			return nil, err
-		}
-		tc.RootCAs = pool
-	}
-	if o.Insecure {
-		tc.InsecureSkipVerify = true // #nosec G402 -- explicit opt-in flag
+	tc, err := capool.Flags{
+		Files: o.CAFiles, FilesFlag: "--certificate-authority",
+		Data: o.CAData, DataFlag: "--certificate-authority-data",
+		Insecure: o.Insecure,
+	}.TLSConfig()
+	if err != nil {
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc

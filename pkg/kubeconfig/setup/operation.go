@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 	"github.com/authctl/authctl/pkg/kubeconfig/login"
 )
@@ -32,6 +33,10 @@ type Setup struct {
 	// HydraClient (nil: http.DefaultClient).
 	HydraAdminURL string
 	HydraClient   *http.Client
+	// HydraAdminForward, when set, port-forwards Hydra's admin Service for
+	// the registration (--admin-context): the forward lasts for the run
+	// and its URL is HydraAdminURL.
+	HydraAdminForward *Forward
 
 	// Login runs a browser login before writing, with LoginEnv.
 	Login    bool
@@ -44,6 +49,13 @@ type Setup struct {
 
 	// Log receives one line per step done (nil: none).
 	Log io.Writer
+}
+
+// Forward is a Service port reached through a port-forward.
+type Forward struct {
+	Forwarder cluster.Forwarder
+	Namespace string
+	Target    cluster.Target
 }
 
 // SetupResult is what Run did.
@@ -95,6 +107,18 @@ func (s *Setup) Run(ctx context.Context) (*SetupResult, error) {
 		if s.Log != nil {
 			fmt.Fprintf(s.Log, format+"\n", args...)
 		}
+	}
+	if f := s.HydraAdminForward; f != nil {
+		log := s.Log
+		if log == nil {
+			log = io.Discard
+		}
+		urls, stop, err := cluster.Forward(ctx, f.Forwarder, log, f.Namespace, []cluster.Target{f.Target})
+		if err != nil {
+			return nil, fmt.Errorf("could not port-forward Hydra's admin Service: %w", err)
+		}
+		defer stop()
+		s.HydraAdminURL = urls[0]
 	}
 	if s.HydraAdminURL != "" {
 		hc := s.HydraClient

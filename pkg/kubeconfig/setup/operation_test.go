@@ -2,6 +2,7 @@ package setup
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/authctl/authctl/pkg/cluster"
 	"github.com/authctl/authctl/pkg/kubeconfig"
 )
 
@@ -126,5 +128,28 @@ func TestSetupAsksForOfflineAccess(t *testing.T) {
 		if strings.Join(got, ",") != tc.want {
 			t.Errorf("grant %q scopes %v: exec scopes %v, want %s", tc.grant, tc.scopes, got, tc.want)
 		}
+	}
+}
+
+// TestSetupRegistersThroughTheForward: with HydraAdminForward the client
+// is registered at the forward's URL (here a closed port, named in the
+// error), and a forward that cannot be opened stops the run before
+// anything is written, as a cluster.ForwardError.
+func TestSetupRegistersThroughTheForward(t *testing.T) {
+	target := cluster.Target{Service: "dev-hydra-admin", Port: 4445}
+	var log strings.Builder
+	s := &Setup{Token: kubeconfig.Options{ClientID: "kubectl"}, Log: &log,
+		HydraAdminForward: &Forward{Forwarder: cluster.StaticForwarder{"auth/dev-hydra-admin:4445": "http://127.0.0.1:1"}, Namespace: "auth", Target: target}}
+	if _, err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("register through the forward: %v", err)
+	}
+	if log.String() != "forwarding dev-hydra-admin to http://127.0.0.1:1\n" {
+		t.Errorf("log %q", log.String())
+	}
+	s.HydraAdminForward.Forwarder = cluster.StaticForwarder{}
+	_, err := s.Run(context.Background())
+	var fe *cluster.ForwardError
+	if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), "could not port-forward Hydra's admin Service: no forward for auth/dev-hydra-admin:4445") {
+		t.Fatalf("no forward: %v", err)
 	}
 }

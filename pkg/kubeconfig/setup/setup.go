@@ -4,17 +4,11 @@
 package setup
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +19,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
+	"github.com/authctl/authctl/pkg/ory"
+	"github.com/authctl/authctl/pkg/sibling"
 )
 
 // KubectlScopes are the scopes the kubectl client may request; groupsScope
@@ -51,58 +47,14 @@ func KubectlClient(clientID string, redirectURIs []string, groupsScope string, e
 		"response_types":             []string{"code"},
 		"scope":                      strings.Join(append(KubectlScopes(groupsScope), extraScopes...), " "),
 		"redirect_uris":              redirectURIs,
-		"metadata":                   map[string]any{"managed-by": "authctl"},
+		"metadata":                   map[string]any{ory.ManagedByKey: ory.ManagedByValue},
 	}
 }
 
-// RegisterClient creates the client through Hydra's admin API, or replaces
-// it when it exists (Hydra's PUT keeps nothing the body leaves out, and a
-// public client has no secret to keep).
-func RegisterClient(ctx context.Context, hc *http.Client, adminURL string, client map[string]any) (created bool, err error) {
-	id, _ := client["client_id"].(string)
-	base := strings.TrimSuffix(adminURL, "/") + "/admin/clients"
-	body, err := json.Marshal(client)
-	if err != nil {
-		return false, fmt.Errorf("could not encode client %q: %w", id, err)
-	}
-	status, msg, err := do(ctx, hc, http.MethodGet, base+"/"+url.PathEscape(id), nil)
-	if err != nil {
-		return false, fmt.Errorf("could not read client %q: %w", id, err)
-	}
-	method, target, want := http.MethodPut, base+"/"+url.PathEscape(id), http.StatusOK
-	switch status {
-	case http.StatusOK:
-	case http.StatusNotFound:
-		method, target, want, created = http.MethodPost, base, http.StatusCreated, true
-	default:
-		return false, fmt.Errorf("could not read client %q: HTTP %d: %s", id, status, msg)
-	}
-	status, msg, err = do(ctx, hc, method, target, body)
-	if err != nil {
-		return false, fmt.Errorf("could not register client %q: %w", id, err)
-	}
-	if status != want {
-		return false, fmt.Errorf("could not register client %q: HTTP %d: %s", id, status, msg)
-	}
-	return created, nil
-}
-
-func do(ctx context.Context, hc *http.Client, method, u string, body []byte) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, strings.TrimSpace(string(b)), nil
-}
+// RegisterClient creates or replaces the client through Hydra's admin API
+// (ory.RegisterClient, the one Hydra client writer besides bootstrap's
+// sync, which adds the ownership marker).
+var RegisterClient = ory.RegisterClient
 
 // Kubeconfig names what WriteKubeconfig writes.
 type Kubeconfig struct {
@@ -217,8 +169,7 @@ func PluginCommand(self string, absolute bool) Plugin {
 		return Plugin{Command: name(p, "authctl-get-token"), OnPath: true}
 	}
 	if self != "" {
-		p := filepath.Join(filepath.Dir(self), "authctl-get-token")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+		if p, ok := sibling.Beside(self, "authctl-get-token"); ok {
 			return Plugin{Command: p}
 		}
 	}

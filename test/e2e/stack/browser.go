@@ -44,7 +44,9 @@ const (
 // exits. Without BrowserEnv it returns at once.
 //
 // The browser plays the self-service UI (a Node app the harness cannot
-// run), honestly and only it: on the UI's /login it starts Kratos' real
+// run), honestly and only it (without BrowserKratosEnv, Hydra alone as in
+// bench/, it plays a login app that accepts the login for BrowserEmailEnv
+// and puts the email in the ID token): on the UI's /login it starts Kratos' real
 // browser login flow with the login_challenge and submits the password
 // form; on /consent it accepts the consent as the UI does, granting the
 // requested scopes and adding no claims. Everything else is a real HTTP
@@ -94,6 +96,14 @@ func Browse(start string) error {
 		if u.Host == uiHost {
 			switch u.Path {
 			case "/login":
+				if kratos == "" {
+					// No Kratos (Hydra alone, as in bench/): a login app
+					// that takes the person's word for who they are.
+					if next, err = acceptLogin(hc, hydraAdmin, u.Query().Get("login_challenge"), os.Getenv(BrowserEmailEnv)); err != nil {
+						return err
+					}
+					continue
+				}
 				// The UI's login page: start Kratos' browser flow with the
 				// challenge (Kratos redirects back to the UI with ?flow=).
 				if ch := u.Query().Get("login_challenge"); ch != "" {
@@ -106,7 +116,13 @@ func Browse(start string) error {
 				}
 				continue
 			case "/consent":
-				if next, err = acceptConsent(hc, hydraAdmin, u.Query().Get("consent_challenge")); err != nil {
+				// Without Kratos no token hook adds the email claim: the
+				// consent puts it in the ID token, as a login app would.
+				var idToken map[string]any
+				if kratos == "" {
+					idToken = map[string]any{"email": os.Getenv(BrowserEmailEnv)}
+				}
+				if next, err = acceptConsent(hc, hydraAdmin, u.Query().Get("consent_challenge"), idToken); err != nil {
 					return err
 				}
 				continue
@@ -202,9 +218,17 @@ func kratosPassword(hc *http.Client, kratos, flow string) (string, error) {
 	return loc, nil
 }
 
+// acceptLogin accepts a login challenge for subject through Hydra's admin
+// API (REFERENCE §2), as a login app would, and returns where to go next.
+func acceptLogin(hc *http.Client, hydraAdmin, challenge, subject string) (string, error) {
+	body, _ := json.Marshal(map[string]any{"subject": subject})
+	return acceptChallenge(hc, hydraAdmin+"/admin/oauth2/auth/requests/login/accept?login_challenge="+url.QueryEscape(challenge), body)
+}
+
 // acceptConsent accepts a consent challenge like the self-service UI:
-// the requested scopes and audience, no claims.
-func acceptConsent(hc *http.Client, hydraAdmin, challenge string) (string, error) {
+// the requested scopes and audience, and idToken's claims (the UI adds
+// none; nil).
+func acceptConsent(hc *http.Client, hydraAdmin, challenge string, idToken map[string]any) (string, error) {
 	q := "?consent_challenge=" + url.QueryEscape(challenge)
 	resp, err := hc.Get(hydraAdmin + "/admin/oauth2/auth/requests/consent" + q)
 	if err != nil {
@@ -219,10 +243,19 @@ func acceptConsent(hc *http.Client, hydraAdmin, challenge string) (string, error
 	if err != nil {
 		return "", err
 	}
-	body, _ := json.Marshal(map[string]any{"grant_scope": cr.RequestedScope, "grant_access_token_audience": cr.RequestedAudience})
-	req, _ := http.NewRequest(http.MethodPut, hydraAdmin+"/admin/oauth2/auth/requests/consent/accept"+q, bytes.NewReader(body))
+	accept := map[string]any{"grant_scope": cr.RequestedScope, "grant_access_token_audience": cr.RequestedAudience}
+	if idToken != nil {
+		accept["session"] = map[string]any{"id_token": idToken}
+	}
+	body, _ := json.Marshal(accept)
+	return acceptChallenge(hc, hydraAdmin+"/admin/oauth2/auth/requests/consent/accept"+q, body)
+}
+
+// acceptChallenge PUTs an accept body and returns Hydra's redirect_to.
+func acceptChallenge(hc *http.Client, u string, body []byte) (string, error) {
+	req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err = hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -232,7 +265,7 @@ func acceptConsent(hc *http.Client, hydraAdmin, challenge string) (string, error
 	err = json.NewDecoder(resp.Body).Decode(&out)
 	resp.Body.Close()
 	if err != nil || out.RedirectTo == "" {
-		return "", fmt.Errorf("consent accept: HTTP %d %v", resp.StatusCode, err)
+		return "", fmt.Errorf("accept %s: HTTP %d %v", strings.SplitN(u, "?", 2)[0], resp.StatusCode, err)
 	}
 	return out.RedirectTo, nil
 }

@@ -129,3 +129,12 @@ func TestPlanIdentity(t *testing.T) {
 		}
 	})
 }
+
+func TestFingerprintTreatsEmptyMetadataAsNull(t *testing.T) {
+	if fingerprint(map[string]any{}) != fingerprint(nil) {
+		t.Fatal("{} and null differ")
+	}
+	if fingerprint(map[string]any{"a": 1, "b": 2}) != fingerprint(map[string]any{"b": 2.0, "a": 1.0}) {
+		t.Fatal("key order or number type changes the fingerprint")
+	}
+}

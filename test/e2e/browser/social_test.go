@@ -159,19 +159,22 @@ func TestBrowserSocialSignInRegistrationOff(t *testing.T) {
 	keepShots(t, b, map[string]string{"social-stranger": "social-registration-off"})
 }
 
-// TestBrowserSocialSignInHostedDomain: staff-sso with registration on
-// (what the registration-off warning proposes, trusting hostedDomain): a
-// Google account of another Workspace, or a consumer account without hd,
-// is refused by the rendered claims mapper with its message and gets no
-// identity; an account of corp.example.com registers and is signed in with
-// a verified address.
-func TestBrowserSocialSignInHostedDomain(t *testing.T) {
+// TestBrowserSocialSignInRegistrationOn: staff-sso with registration on
+// (what the registration-off warning proposes, trusting hostedDomain) and
+// passwords besides security keys: a Google account of another Workspace,
+// or a consumer account without hd, is refused by the rendered claims
+// mapper with its message and gets no identity; an account of
+// corp.example.com registers and is signed in with a verified address; a
+// colleague with a password account is linked after giving the password,
+// and then signs in with Google alone.
+func TestBrowserSocialSignInRegistrationOn(t *testing.T) {
 	stack.Require(t)
 	p := loadExample(t, "staff-sso")
 	on := true
 	p.Spec.Kratos.Registration = &on
+	p.Spec.Kratos.Methods = append(p.Spec.Kratos.Methods, "password")
 	p.Resolve()
-	s, g := startSocialSite(t, "staff-sso+registration", p)
+	s, g := startSocialSite(t, "staff-sso+registration+password", p)
 	b := s.b
 
 	for _, a := range []googleAccount{
@@ -207,5 +210,43 @@ func TestBrowserSocialSignInHostedDomain(t *testing.T) {
 	if va, _ := ids[0]["verifiable_addresses"].([]any); len(va) != 1 || va[0].(map[string]any)["verified"] != true {
 		t.Errorf("the new hire's addresses: %v, want one verified", ids[0]["verifiable_addresses"])
 	}
-	keepShots(t, b, map[string]string{"social-other-domain": "social-other-domain"})
+	// A colleague who has a password account: their first Google sign-in
+	// (a new subject, an address the account has) is Kratos v1.3.1's
+	// account linking: the login page asks for the existing password,
+	// and then Google is a second way in to the same identity.
+	b.Navigate("https://" + s.w.AuthHost + "/logout")
+	b.Click("#logout-confirm")
+	b.WaitURL(`^https://auth\.corp\.example\.com/login`)
+	const linkedSubject, linkedPassword = "108300000000000000004", "Existing-correct-horse-7Q!x"
+	existing := s.createIdentity(t, "existing@corp.example.com", linkedPassword, "sre")
+	g.SignInAs(googleAccount{Subject: linkedSubject, Email: "existing@corp.example.com", Name: "Ex Isting", HostedDomain: "corp.example.com"})
+	s.signInWithGoogle(t)
+	b.WaitURL(`^https://auth\.corp\.example\.com/login\?flow=`)
+	b.WaitText("that email is already used by another account")
+	b.Shot("social-link")
+	b.Fill(`form[data-group="password"] input[name="password"]`, linkedPassword)
+	b.Click(`form[data-group="password"] button[name="method"][value="password"]`)
+	b.WaitURL(`^https://auth\.corp\.example\.com/$`)
+	b.WaitText("You are signed in as existing@corp.example.com")
+	var linked struct {
+		Credentials map[string]struct {
+			Identifiers []string `json:"identifiers"`
+		} `json:"credentials"`
+	}
+	e2e.DoJSON(t, http.DefaultClient, "GET", s.kratos.AdminURL+"admin/identities/"+existing+"?include_credential=oidc", nil, http.StatusOK, &linked)
+	if ids := linked.Credentials["oidc"].Identifiers; len(ids) != 1 || ids[0] != "google:"+linkedSubject {
+		t.Fatalf("after linking the identity's oidc identifiers are %v, want google:%s", ids, linkedSubject)
+	}
+	if n := len(s.identitiesByEmail(t, "existing@corp.example.com")); n != 1 {
+		t.Fatalf("%d identities for the linked colleague, want 1", n)
+	}
+	// From now on Google alone signs them in to that identity.
+	b.Navigate("https://" + s.w.AuthHost + "/logout")
+	b.Click("#logout-confirm")
+	b.WaitURL(`^https://auth\.corp\.example\.com/login`)
+	s.signInWithGoogle(t)
+	b.WaitURL(`^https://auth\.corp\.example\.com/$`)
+	b.WaitText("You are signed in as existing@corp.example.com")
+	b.WaitText("oidc")
+	keepShots(t, b, map[string]string{"social-other-domain": "social-other-domain", "social-link": "social-link"})
 }

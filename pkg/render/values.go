@@ -554,7 +554,7 @@ func mapperJsonnet(provider, hostedDomain string) string {
 	}
 	src := "local claims = std.extVar('claims');\n"
 	if hostedDomain != "" {
-		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'only %s accounts may sign in';\n", hostedDomain, hostedDomain)
+		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'Only %s accounts may sign in here.';\n", hostedDomain, hostedDomain)
 	}
 	// verified_addresses (Kratos' selfservice/strategy/oidc
 	// VerifiedAddressesKey) marks the address verified at registration, so

@@ -12,7 +12,7 @@ import (
 // kratosMapperError is the error Kratos v1.3.1 keeps when the rendered
 // claims mapper's hostedDomain assert fails (its shape; the mapper URL
 // shortened).
-const kratosMapperError = `{"id":"e1","error":{"code":500,"status":"Internal Server Error","message":"jsonnetsecure: ERROR: RUNTIME ERROR: only corp.example.com accounts may sign in\n\tbase64://bG9jYWwgY2xhaW1zID0gc3RkLmV4dFZhcignY2xhaW1zJyk7Cg==:2:1-110\t\n\tDuring evaluation\t\n"}}`
+const kratosMapperError = `{"id":"e1","error":{"code":500,"status":"Internal Server Error","message":"jsonnetsecure: ERROR: RUNTIME ERROR: Only corp.example.com accounts may sign in here.\n\tbase64://bG9jYWwgY2xhaW1zID0gc3RkLmV4dFZhcignY2xhaW1zJyk7Cg==:2:1-110\t\n\tDuring evaluation\t\n"}}`
 
 // TestErrorPageShowsTheMapperMessageOnly: a refused Google account of
 // another domain sees the rendered mapper's sentence, not the base64://
@@ -22,7 +22,7 @@ func TestErrorPageShowsTheMapperMessageOnly(t *testing.T) {
 	h := newUI(t, ui.Config{KratosPublicURL: kratos.URL})
 	rec := get(t, h, "/error?id=e1", "")
 	page := html.UnescapeString(rec.Body.String())
-	if rec.Code != http.StatusOK || !strings.Contains(page, "<p>only corp.example.com accounts may sign in</p>") {
+	if rec.Code != http.StatusOK || !strings.Contains(page, "<p>Only corp.example.com accounts may sign in here.</p>") {
 		t.Fatalf("HTTP %d, page:\n%s", rec.Code, page)
 	}
 	for _, internal := range []string{"base64://", "RUNTIME ERROR", "During evaluation"} {

@@ -184,7 +184,7 @@ func TestBrowserSocialSignInRegistrationOn(t *testing.T) {
 		g.SignInAs(a)
 		s.signInWithGoogle(t)
 		b.WaitURL(`^https://auth\.corp\.example\.com/(error|login|registration)`)
-		b.WaitText("only corp.example.com accounts may sign in")
+		b.WaitText("Only corp.example.com accounts may sign in here.")
 		b.Shot("social-other-domain")
 		// The mapper's message, not its base64:// URL and stack trace.
 		if text := b.Text(); strings.Contains(text, "base64://") || strings.Contains(text, "RUNTIME ERROR") {

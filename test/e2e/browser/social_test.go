@@ -224,6 +224,17 @@ func TestBrowserSocialSignInRegistrationOn(t *testing.T) {
 	b.WaitURL(`^https://auth\.corp\.example\.com/login\?flow=`)
 	b.WaitText("that email is already used by another account")
 	b.Shot("social-link")
+	// Trick: a wrong password links nothing.
+	b.Fill(`form[data-group="password"] input[name="password"]`, "not-the-password")
+	b.Click(`form[data-group="password"] button[name="method"][value="password"]`)
+	b.WaitText("The provided credentials are invalid")
+	var unlinked struct {
+		Credentials map[string]any `json:"credentials"`
+	}
+	e2e.DoJSON(t, http.DefaultClient, "GET", s.kratos.AdminURL+"admin/identities/"+existing+"?include_credential=oidc", nil, http.StatusOK, &unlinked)
+	if _, ok := unlinked.Credentials["oidc"]; ok {
+		t.Fatalf("a wrong password linked Google: %v", unlinked.Credentials)
+	}
 	b.Fill(`form[data-group="password"] input[name="password"]`, linkedPassword)
 	b.Click(`form[data-group="password"] button[name="method"][value="password"]`)
 	b.WaitURL(`^https://auth\.corp\.example\.com/$`)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/test/e2e"
@@ -147,8 +148,15 @@ func TestBrowserSocialSignInRegistrationOff(t *testing.T) {
 	}
 	b.Navigate("https://" + s.w.AuthHost + "/")
 	b.WaitURL(`^https://auth\.corp\.example\.com/login\?flow=`)
+	before := b.URL()
 	s.signInWithGoogle(t)
-	b.WaitURL(`^https://auth\.corp\.example\.com/(error|login)`)
+	// Back from Google on another page than the one left.
+	for deadline := time.Now().Add(30 * time.Second); b.URL() == before && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Kratos v1.3.1's error page for an inactive identity.
+	b.WaitURL(`^https://auth\.corp\.example\.com/error\?id=`)
+	b.WaitText("This account was disabled.")
 	b.Shot("social-offboarded")
 	if strings.Contains(b.Text(), "You are signed in") {
 		t.Fatalf("the offboarded colleague signed in again:\n%s", b.Text())

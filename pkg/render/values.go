@@ -323,6 +323,11 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		if op.IssuerURL != "" {
 			pr["issuer_url"] = op.IssuerURL
 		}
+		// Kratos labels the button with the provider's id ("Sign in with
+		// google") unless the provider has a label.
+		if l := providerLabels[op.Provider]; l != "" {
+			pr["label"] = l
+		}
 		if op.HostedDomain != "" {
 			pr["requested_claims"] = map[string]any{"id_token": map[string]any{"email": map[string]any{"essential": true}}}
 		}
@@ -549,7 +554,7 @@ func mapperJsonnet(provider, hostedDomain string) string {
 	}
 	src := "local claims = std.extVar('claims');\n"
 	if hostedDomain != "" {
-		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'only %s accounts may sign in';\n", hostedDomain, hostedDomain)
+		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'Only %s accounts may sign in here.';\n", hostedDomain, hostedDomain)
 	}
 	// verified_addresses (Kratos' selfservice/strategy/oidc
 	// VerifiedAddressesKey) marks the address verified at registration, so

@@ -295,7 +295,7 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 			h.render(w, http.StatusBadGateway, "error.html", page{Title: "Something went wrong", Error: kerr})
 			return
 		}
-		p := page{Kind: kind, Title: flowTitle(kind), Flow: &f, Forms: Forms(f.UI), Messages: f.UI.Messages, Scripts: Scripts(f.UI, h.kratosOrigin)}
+		p := page{Kind: kind, Title: flowTitle(kind), Flow: &f, Forms: Forms(f.UI), Messages: explainMessages(f.UI.Messages), Scripts: Scripts(f.UI, h.kratosOrigin)}
 		if kind == "login" && f.RequestedAAL == "aal2" {
 			p.Title = "Second factor"
 		}
@@ -381,6 +381,8 @@ type kratosError struct {
 	Reason            string `json:"reason"`
 	Message           string `json:"message"`
 	RedirectBrowserTo string `json:"-"`
+	// Hint is the UI's plain explanation (explainError).
+	Hint string `json:"-"`
 }
 
 // kratosGet reads a Kratos public API path with the browser's cookies
@@ -439,6 +441,7 @@ func (h *handler) errorPage(w http.ResponseWriter, r *http.Request) {
 	} else if msg := q.Get("error"); msg != "" {
 		e = &kratosError{ID: msg, Message: q.Get("error_description"), Reason: q.Get("error_hint")}
 	}
+	explainError(e)
 	h.render(w, http.StatusOK, "error.html", page{Title: "Something went wrong", Error: e, Links: []link{{"/", "Back to the start"}}})
 }
 

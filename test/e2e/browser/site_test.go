@@ -65,6 +65,9 @@ type siteOptions struct {
 	// TokenHook keeps Hydra's oauth2.token_hook and runs the real hook
 	// (authctl serve token-hook with the rendered arguments).
 	TokenHook bool
+	// Routes are more edge routes, public host -> loopback base URL (the
+	// Google stand-in's accounts.google.com).
+	Routes map[string]string
 }
 
 // Loopback rewrites of the browser tests, on top of the harness's and
@@ -171,6 +174,9 @@ func startSite(t *testing.T, r e2e.Rendered, o siteOptions) *site {
 		for _, h := range svc.Hosts {
 			routes[h] = s.oathkeeper.ProxyURL
 		}
+	}
+	for h, u := range o.Routes {
+		routes[h] = u
 	}
 	s.edge = browser.StartEdge(t, routes)
 	trust := []string{s.edge.SPKI()}

@@ -167,7 +167,9 @@ func TryStartHydra(t testing.TB, opts HydraOptions) (*Hydra, error) {
 	// Hydra generates its signing keys after it reports ready; on a loaded
 	// machine the first JWKS request then outlasts a client's timeout
 	// (doctor's 5 s), so a started Hydra is one that serves its keys.
-	if err := p.waitReady(h.PublicURL+".well-known/jwks.json", h.HTTPClient, timeout); err != nil {
+	// Under load the key generation outlasts a short request timeout, which
+	// rolls it back: wait for the answer (up to a minute a request).
+	if err := p.waitReadyEach(h.PublicURL+".well-known/jwks.json", h.HTTPClient, timeout, time.Minute); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -215,6 +215,14 @@ func (p *Process) errorWithLog(format string, args ...any) error {
 // waitReady polls url until it answers 200, the process exits, or timeout.
 // The returned error contains the tail of the server's log.
 func (p *Process) waitReady(url string, client *http.Client, timeout time.Duration) error {
+	return p.waitReadyEach(url, client, timeout, 2*time.Second)
+}
+
+// waitReadyEach is waitReady with each request given up after each: an
+// answer that takes long to make (Hydra's first JWKS request generates its
+// RSA keys, in a transaction that a client's giving up rolls back) needs
+// its request to be waited for, or every retry starts it again.
+func (p *Process) waitReadyEach(url string, client *http.Client, timeout, each time.Duration) error {
 	if client == nil {
 		client = &http.Client{}
 	}
@@ -224,7 +232,7 @@ func (p *Process) waitReady(url string, client *http.Client, timeout time.Durati
 		if exited, werr := p.Exited(); exited {
 			return p.errorWithLog("exited before it was ready (%v)", werr)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), min(each, max(time.Until(deadline), time.Second)))
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
 		if err == nil {

@@ -108,8 +108,9 @@ spec:
 //   - a password sign-in to a protected tool through Oathkeeper's pod
 //     (a wrong password first, refused on the page), back on the exact
 //     page first asked for, which the tool serves with the person's
-//     identity headers; a person signed in without the tool's group gets
-//     403 and the tool never sees the request;
+//     identity headers; a person signed in without the tool's group is
+//     refused (the tool never answers; today by a redirect loop instead
+//     of a 403 page, see the subtest);
 //   - kubectl login: authctl-get-token opens the test's browser, the
 //     person signs in and consents on the UI pod's pages, and the node's
 //     real kube-apiserver (with the rendered AuthenticationConfiguration)

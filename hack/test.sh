@@ -85,7 +85,8 @@ if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 fi
 command -v tmux >/dev/null 2>&1 || die "tmux is required (install it, e.g. apt-get install tmux)"
 
-# Chromium is the real browser of the TestBrowser… tests (test/e2e/browser),
+# Chromium is the real browser of the TestBrowser… tests (test/e2e/browser)
+# and of TestClusterUILogin (test/e2e/cluster, the cluster phase below),
 # driven over the DevTools protocol; Debian's package, never a download of
 # its own (about a minute cold on two cores).
 if ! command -v chromium >/dev/null 2>&1 && [[ -z "${AUTHCTL_CHROMIUM:-}" ]] && command -v apt-get >/dev/null 2>&1; then

@@ -246,7 +246,11 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 			addSecret(names["hydra"], data)
 		}
 		if profile.On(c.UI.Enabled) {
-			addSecret(names["ui"], map[string][]byte{"cookieSecret": []byte(sf.UI.Cookie), "csrfCookieSecret": []byte(sf.UI.CSRFCookie)})
+			data := map[string][]byte{"csrfCookieSecret": []byte(sf.UI.CSRFCookie)}
+			if p.Spec.UI.Implementation == "ory" {
+				data[OryUICookieSecretKey] = []byte(sf.UI.Cookie)
+			}
+			addSecret(names["ui"], data)
 		}
 		if profile.On(c.Oathkeeper.Enabled) {
 			addSecret(names["oathkeeper"], map[string][]byte{"jwks.json": []byte(sf.Oathkeeper.JWKS), "headerSecret": []byte(sf.Oathkeeper.HeaderSecret)})

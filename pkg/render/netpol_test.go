@@ -108,8 +108,8 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 	want := map[string]map[string]string{
 		// No gateway: the proxy is open for one of the user's own.
 		"minimal": {"oathkeeper:4455": "*", "oathkeeper:4456": ""},
-		// The minimal stack on hack/cluster.sh's node: no self-service UI.
-		"local-cluster": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "hydra:4445": "bootstrap kratos", "kratos:4434": "bootstrap hydra token-hook", "ui:3000": absent},
+		// The minimal stack on hack/cluster.sh's node, with the built-in UI.
+		"local-cluster": {"oathkeeper:4455": "*", "oathkeeper:4456": ""},
 		// Ingress target, controller namespace unknown: the proxy is open.
 		"ingress": {"oathkeeper:4455": "*", "oathkeeper:4456": "", "authz:4480": "oathkeeper"},
 		// The Envoy-based targets call the decision API only: the proxy,

@@ -97,17 +97,26 @@ func secretNames(p *profile.Profile) map[string]string {
 var SecretKeys = map[string][]string{
 	"kratos":     {"secretsDefault", "secretsCookie", "secretsCipher"},
 	"hydra":      {"secretsSystem", "secretsCookie"},
-	"ui":         {"cookieSecret", "csrfCookieSecret"},
+	"ui":         {"csrfCookieSecret"},
 	"oathkeeper": {"jwks.json", "headerSecret"},
 }
 
+// OryUICookieSecretKey is the key of the UI Secret that only Ory's UI
+// (spec.ui.implementation: ory) reads, as COOKIE_SECRET; the built-in UI
+// has one cookie of its own, keyed by csrfCookieSecret.
+const OryUICookieSecretKey = "cookieSecret"
+
 // ComponentSecretKeys is SecretKeys[component] plus the keys the profile
 // adds: the Hydra Secret holds the token hook's API key (tokenHookKey)
-// when the token hook is rendered.
+// when the token hook is rendered, the UI Secret Ory UI's cookieSecret
+// when spec.ui.implementation is ory.
 func ComponentSecretKeys(p *profile.Profile, component string) []string {
 	keys := SecretKeys[component]
 	if component == "hydra" && TokenHookEnabled(p) {
 		keys = append(slices.Clone(keys), TokenHookSecretKey)
+	}
+	if component == "ui" && p.Spec.UI.Implementation == "ory" {
+		keys = append([]string{OryUICookieSecretKey}, keys...)
 	}
 	return keys
 }

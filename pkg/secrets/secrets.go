@@ -50,7 +50,10 @@ type Hydra struct {
 	TokenHookKey string   `yaml:"tokenHookKey,omitempty" json:"tokenHookKey,omitempty"`
 }
 
-// UI holds the self-service UI's cookie and CSRF secrets.
+// UI holds the self-service UI's secrets: CSRFCookie keys the built-in
+// UI's own cookie; Cookie is read only by Ory's UI (spec.ui.implementation:
+// ory, as COOKIE_SECRET) and is kept filled so that switching to it needs
+// no new secret.
 type UI struct {
 	Cookie     string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
 	CSRFCookie string `yaml:"csrfCookie,omitempty" json:"csrfCookie,omitempty"`

@@ -12,11 +12,11 @@ import (
 )
 
 // ClusterProfile is examples/minimal.yaml pointed at the locally built
-// images through the profile's image fields. The self-service UI cannot
-// be built here (it is a Node.js app whose image is not reachable), so
-// this profile disables it. authctl's own image has no profile field: the
-// harness tags its local build with the name render uses
-// (render.AuthctlImage), and the kubelet finds it in containerd.
+// images through the profile's image fields. The self-service UI is the
+// built-in one (authctl serve ui), which runs from authctl's own image:
+// that image has no profile field, so the harness tags its local build
+// with the name render uses (render.AuthctlImage), and the kubelet finds
+// it in containerd.
 const ClusterProfile = `apiVersion: authctl.dev/v1alpha1
 kind: Profile
 metadata:
@@ -27,9 +27,8 @@ spec:
 ` + ClusterComponents
 
 // ClusterComponents is the spec.components of every cluster profile: the
-// locally built images, and no self-service UI.
+// locally built Ory images (the built-in UI, the default, uses authctl's).
 const ClusterComponents = `  components:
-    ui: {enabled: false}   # kratos-selfservice-ui-node cannot be built or pulled here
     kratos: {image: {repository: authctl.local/kratos, tag: v1.3.1}}
     hydra: {image: {repository: authctl.local/hydra, tag: v2.3.0}}
     oathkeeper: {image: {repository: authctl.local/oathkeeper, tag: v0.40.9}}
@@ -135,7 +134,7 @@ func ApplyProfileOnNodeWith(t *testing.T, opts cluster.Options, before func(*clu
 			t.Errorf("deployment %s: %s of %s available after apply --wait", name, avail, want)
 		}
 	}
-	for _, d := range []string{"kratos", "hydra", "oathkeeper", "kratos-courier", "token-hook"} {
+	for _, d := range []string{"kratos", "hydra", "oathkeeper", "kratos-courier", "token-hook", "ui"} {
 		if d = name + "-" + d; !strings.Contains(out, d+"=") {
 			t.Errorf("deployment %s missing", d)
 		}

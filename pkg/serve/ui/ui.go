@@ -37,9 +37,11 @@ import (
 	"github.com/authctl/authctl/pkg/serve/tokenhook"
 )
 
-// CSRFSecretEnv and CookieSecretEnv are the environment variables `authctl
-// serve ui` reads its secrets from (never flags: flags show up in process
-// listings).
+// CSRFSecretEnv is the environment variable `authctl serve ui` reads its
+// one secret from (never a flag: flags show up in process listings). The
+// UI has one cookie of its own, the CSRF cookie of its consent and logout
+// forms; Kratos' and Hydra's cookies are keyed by their own secrets, so
+// the UI needs no other (Ory's UI's COOKIE_SECRET is not rendered for it).
 const (
 	CSRFSecretEnv = "CSRF_COOKIE_SECRET"
 	// MinSecretLength is the shortest CSRF secret the UI accepts.

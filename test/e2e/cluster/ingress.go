@@ -30,9 +30,11 @@ import (
 // port 443 of a host that an Ingress serves with TLS is tunnelled to the
 // stand-in's TLS listener, which presents that Ingress' certificate and
 // proxies by Host and path, adding X-Forwarded-For/-Host/-Proto as
-// ingress-nginx does. Every other CONNECT is refused (403). Public names
-// (id.dev.example.com) are therefore never resolved, and no traffic leaves
-// loopback.
+// ingress-nginx does. Every other CONNECT is refused (403). Plain HTTP
+// is forwarded only to loopback (kubectl login's redirect URI, for a
+// browser whose every request goes through the proxy) and refused
+// otherwise. Public names (id.dev.example.com) are therefore never
+// resolved, and no traffic leaves loopback.
 type Ingress struct {
 	// ProxyURL is the forward proxy's URL, http://127.0.0.1:PORT.
 	ProxyURL string
@@ -240,10 +242,16 @@ func (in *Ingress) certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, er
 	return nil, fmt.Errorf("no Ingress serves %q with TLS", hello.ServerName)
 }
 
-// connect is the forward proxy: CONNECT to a TLS host of an Ingress only.
+// connect is the forward proxy: CONNECT to a TLS host of an Ingress, and
+// plain HTTP to loopback, only.
 func (in *Ingress) connect(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodConnect {
-		http.Error(w, "only CONNECT (https) is proxied", http.StatusMethodNotAllowed)
+		if ip := net.ParseIP(r.URL.Hostname()); ip == nil || !ip.IsLoopback() || r.URL.Scheme != "http" {
+			http.Error(w, "only CONNECT (https) to an Ingress host, or http to loopback, is proxied", http.StatusMethodNotAllowed)
+			return
+		}
+		target := &url.URL{Scheme: "http", Host: r.URL.Host}
+		(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host }}).ServeHTTP(w, r)
 		return
 	}
 	host, port, err := net.SplitHostPort(r.Host)

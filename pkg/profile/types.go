@@ -84,6 +84,9 @@ type Service struct {
 	Forward Forward `yaml:"forward,omitempty" json:"forward,omitempty"`
 	// OnFailure is redirect (browsers, to the login page) or json (APIs, 401).
 	OnFailure string `yaml:"onFailure,omitempty" json:"onFailure,omitempty" jsonschema:"enum=redirect,enum=json"`
+	// MFA required lets in only Kratos sessions at aal2 (a second factor
+	// was used); a browser at aal1 is sent to step up.
+	MFA string `yaml:"mfa,omitempty" json:"mfa,omitempty" jsonschema:"enum=required,description=required: only sessions signed in with a second factor (Kratos aal2) pass; browsers at aal1 are sent to step up (default: not required)"`
 }
 
 // Upstream is a Service in the cluster or a URL.
@@ -179,6 +182,9 @@ type Kubernetes struct {
 	Claims ClaimMapping `yaml:"claims,omitempty" json:"claims,omitempty"`
 	// RoleBindings map profile groups to ClusterRoles.
 	RoleBindings []RoleBinding `yaml:"roleBindings,omitempty" json:"roleBindings,omitempty"`
+	// RequireMFA makes the API server refuse tokens whose login used no
+	// second factor (a claim validation rule on the id_token's amr).
+	RequireMFA *bool `yaml:"requireMFA,omitempty" json:"requireMFA,omitempty" jsonschema:"description=The API server accepts only tokens whose login used a second factor (amr holds totp, lookup_secret or webauthn; needs Kubernetes 1.29 or newer) (default false)"`
 }
 
 // ClaimMapping names where the email and groups claims come from in a Kratos identity.

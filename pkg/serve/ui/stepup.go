@@ -69,3 +69,20 @@ func noSecondFactor(forms []Form, returnTo string) (Message, link, bool) {
 	return Message{ID: 1, Type: "info", Text: "This page needs a second factor, and your account has none yet. Set up an authenticator app or a security key in your account settings, then come back."},
 		link{href, "Set up a second factor"}, true
 }
+
+// secondFactorDue reports whether a login page without a flow should ask
+// Kratos for the second factor: the browser's session is one Kratos'
+// whoami refuses with session_aal2_required (session.whoami.required_aal
+// highest_available, Kratos' default: the person enrolled a second factor
+// after this session signed in). Kratos would answer a plain login with
+// "already signed in" and send the browser back to return_to, where the
+// gateway refuses the same session again: a loop.
+func (h *handler) secondFactorDue(r *http.Request) bool {
+	q := r.URL.Query()
+	if r.Header.Get("Cookie") == "" || q.Get("aal") != "" || q.Get("refresh") != "" || q.Get("login_challenge") != "" {
+		return false
+	}
+	var s struct{}
+	status, kerr, err := h.kratosGet(r.Context(), r, "/sessions/whoami", &s)
+	return err == nil && status == http.StatusForbidden && kerr != nil && kerr.ID == "session_aal2_required"
+}

@@ -16,6 +16,11 @@ import (
 func whoamiKratos(t *testing.T, aal string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/sessions/whoami" && aal == "aal2-required" {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"id":"session_aal2_required","code":403,"message":"aal2 required"},"redirect_browser_to":"https://id.dev.example.com/self-service/login/browser?aal=aal2"}`))
+			return
+		}
 		if r.URL.Path != "/sessions/whoami" || aal == "" {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":{"id":"session_inactive","code":401,"message":"No valid session"}}`))
@@ -82,6 +87,29 @@ func TestSecondFactorLoginWithoutAFactor(t *testing.T) {
 		got := strings.Contains(body, "your account has none yet") && strings.Contains(body, link)
 		if rec.Code != http.StatusOK || got != tc.notice {
 			t.Errorf("%s: HTTP %d, notice and settings link shown %v, want %v:\n%s", tc.name, rec.Code, got, tc.notice, body)
+		}
+	}
+}
+
+// TestLoginWithASessionBelowItsAAL: a person who enrolled a second factor
+// after this session signed in has a session Kratos' whoami refuses
+// (session_aal2_required); the gateway sends them to the login page, and a
+// plain login would be "already signed in", back to the tool, refused
+// again. The login page asks for the second factor instead; other logins
+// start as they were asked.
+func TestLoginWithASessionBelowItsAAL(t *testing.T) {
+	const rt = "return_to=https%3A%2F%2Fa.dev.example.com%2F"
+	for _, tc := range []struct {
+		aal, target, cookie, want string
+	}{
+		{"aal2-required", "/login?" + rt, "ory_kratos_session=s", kratosBrowser + "/self-service/login/browser?aal=aal2&" + rt},
+		{"aal1", "/login?" + rt, "ory_kratos_session=s", kratosBrowser + "/self-service/login/browser?" + rt},
+		{"", "/login?" + rt, "", kratosBrowser + "/self-service/login/browser?" + rt},
+		{"aal2-required", "/login?login_challenge=c", "ory_kratos_session=s", kratosBrowser + "/self-service/login/browser?login_challenge=c"},
+	} {
+		h := newUI(t, ui.Config{KratosPublicURL: whoamiKratos(t, tc.aal)})
+		if got := get(t, h, tc.target, tc.cookie).Header().Get("Location"); got != tc.want {
+			t.Errorf("%s with a session %q: to %s, want %s", tc.target, tc.aal, got, tc.want)
 		}
 	}
 }

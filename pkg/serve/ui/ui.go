@@ -268,6 +268,10 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 			return
 		}
 		if id == "" {
+			if kind == "login" && h.secondFactorDue(r) {
+				q.Set("aal", "aal2")
+				r.URL.RawQuery = q.Encode()
+			}
 			h.startFlow(w, r, kind)
 			return
 		}

@@ -61,7 +61,7 @@ func mfaRule(p *profile.Profile) map[string]any {
 	for i, f := range factors {
 		quoted[i] = celString(f)
 	}
-	expr := "has(claims.amr) && claims.amr.exists(m, m in [" + strings.Join(quoted, ", ") + "])"
+	expr := "has(claims.amr) && dyn(claims.amr).exists(m, m in [" + strings.Join(quoted, ", ") + "])"
 	if p.Spec.Kubernetes.UsernameClaim == "email" {
 		expr = "(!has(claims.email) && has(claims.client_id) && claims.sub == claims.client_id) || (" + expr + ")"
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	authcel "k8s.io/apiserver/pkg/authentication/cel"
+
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/pkg/render"
 	"github.com/authctl/authctl/pkg/serve/authz"
@@ -131,12 +133,18 @@ func TestRequireMFAClaimRule(t *testing.T) {
 		t.Fatalf("claimValidationRules = %v", got)
 	}
 	expr := got[0].(map[string]any)["expression"].(string)
-	for _, want := range []string{"claims.amr.exists(m, m in ['totp', 'lookup_secret'])", "claims.sub == claims.client_id"} {
+	for _, want := range []string{"dyn(claims.amr).exists(m, m in ['totp', 'lookup_secret'])", "claims.sub == claims.client_id"} {
 		if !strings.Contains(expr, want) {
 			t.Errorf("the rule %q lacks %q", expr, want)
 		}
 	}
 	if got := rules(parseMFA(t, strings.Replace(mfaProfile, "requireMFA: true", "requireMFA: false", 1))); got != nil {
 		t.Errorf("without requireMFA: %v", got)
+	}
+	// The rule compiles in the API server's own CEL environment for
+	// claims (claims is map(string, any): a list claim needs dyn(); the
+	// real kube-apiserver refused to start with claims.amr.exists).
+	if _, err := authcel.NewDefaultCompiler().CompileClaimsExpression(&authcel.ClaimValidationCondition{Expression: expr}); err != nil {
+		t.Errorf("the API server's CEL compiler refuses %q: %v", expr, err)
 	}
 }

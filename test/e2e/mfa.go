@@ -3,8 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +16,8 @@ import (
 
 // MFAIngressProfile is examples/ingress.yaml with TOTP and backup codes,
 // spec.kubernetes.requireMFA as asked, and two more services that ask for
-// a second factor: vault (anyone signed in) and ops (the ops group too).
+// a second factor: vault (anyone signed in) and ops (the ops group too),
+// loaded from a file of its own (p.Source).
 func MFAIngressProfile(t *testing.T, requireMFA bool) *profile.Profile {
 	t.Helper()
 	file := InRepo("examples/ingress.yaml")
@@ -34,7 +35,9 @@ func MFAIngressProfile(t *testing.T, requireMFA bool) *profile.Profile {
 			"      upstream:\n        service: " + svc.name + "\n        port: 8080\n" +
 			"      allow: [session, bearer]\n      mfa: required\n" + svc.extra + "      forward:\n        mode: headers\n"
 	}
-	p, err := profile.Parse(filepath.Base(file), filepath.Dir(file), []byte(s))
+	// Written beside nothing else (the example refers to no other file),
+	// so that commands taking -f can read it (p.Source).
+	p, err := profile.Load(WriteFile(t, t.TempDir(), "ingress-mfa.yaml", []byte(s)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +75,17 @@ func kratosAPI(t *testing.T, method, u, token string, body any, want int, out an
 	}
 }
 
+// at is a flow's action (Kratos' public base URL, which may be a public
+// host that only the browser tests' edge serves) on kratosPublic, the
+// loopback server: tests send traffic to loopback only.
+func at(kratosPublic, action string) string {
+	u, err := url.Parse(action)
+	if err != nil {
+		return action
+	}
+	return strings.TrimSuffix(kratosPublic, "/") + u.RequestURI()
+}
+
 // KratosAPILogin runs Kratos' API login flow with a password and returns
 // the session token.
 func KratosAPILogin(t *testing.T, kratosPublic, email, password string) string {
@@ -81,7 +95,7 @@ func KratosAPILogin(t *testing.T, kratosPublic, email, password string) string {
 	var out struct {
 		SessionToken string `json:"session_token"`
 	}
-	kratosAPI(t, "POST", f.UI.Action, "", map[string]any{"method": "password", "identifier": email, "password": password}, http.StatusOK, &out)
+	kratosAPI(t, "POST", at(kratosPublic, f.UI.Action), "", map[string]any{"method": "password", "identifier": email, "password": password}, http.StatusOK, &out)
 	return out.SessionToken
 }
 
@@ -116,7 +130,7 @@ func EnrolTOTP(t *testing.T, kratosPublic, token string) string {
 		t.Fatal("the settings flow offers no TOTP secret")
 	}
 	code, _ := totp.GenerateCode(secret, time.Now())
-	kratosAPI(t, "POST", f.UI.Action, token, map[string]any{"method": "totp", "totp_code": code}, http.StatusOK, nil)
+	kratosAPI(t, "POST", at(kratosPublic, f.UI.Action), token, map[string]any{"method": "totp", "totp_code": code}, http.StatusOK, nil)
 	return secret
 }
 
@@ -133,7 +147,7 @@ func StepUpToken(t *testing.T, kratosPublic, token, secret string) string {
 			AAL string `json:"authenticator_assurance_level"`
 		} `json:"session"`
 	}
-	kratosAPI(t, "POST", f.UI.Action, token, map[string]any{"method": "totp", "totp_code": code}, http.StatusOK, &out)
+	kratosAPI(t, "POST", at(kratosPublic, f.UI.Action), token, map[string]any{"method": "totp", "totp_code": code}, http.StatusOK, &out)
 	if out.Session.AAL != "aal2" {
 		t.Fatalf("after the second factor the session is at %q", out.Session.AAL)
 	}

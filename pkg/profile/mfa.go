@@ -41,6 +41,10 @@ func (p *Profile) validateMFA() ErrorList {
 		}
 		path := fmt.Sprintf("spec.services[%d]", i)
 		needsFactor = path + ".mfa"
+		if len(sv.RequiredGroups) > 0 && s.UI.Implementation != "builtin" && sv.OnFailure == "redirect" {
+			errs = append(errs, p.Errorf(path+".mfa", "use the built-in UI (spec.ui.implementation: builtin), or put requiredGroups and mfa on separate services",
+				"with Ory's UI a refused browser goes to Kratos' second-factor login, which sends a person already at aal2 but outside requiredGroups straight back: a loop (the built-in UI's step-up page tells the two apart)"))
+		}
 		for _, a := range sv.Allow {
 			if a != "session" && a != "bearer" {
 				errs = append(errs, p.Errorf(path+".allow", "allow only session and bearer on a service with mfa: required, or drop mfa",

@@ -21,7 +21,8 @@ import (
 // code (Kratos asks whoever has a second factor), and vault lets them in
 // again (a wrong code is TestBrowserTOTPEnrolmentAndSecondFactor's). The
 // ops service also wants the ops group: at aal2 without it the step-up
-// page says access denied instead of asking again.
+// page says access denied instead of asking again. Stopped at the second
+// factor, the person can still sign out.
 func TestBrowserMFAStepUpThroughTheGateway(t *testing.T) {
 	stack.Require(t)
 	p := e2e.MFAIngressProfile(t, false)
@@ -81,6 +82,24 @@ func TestBrowserMFAStepUpThroughTheGateway(t *testing.T) {
 	b.WaitURL(`^https://auth\.blog\.example\.com/step-up\?return_to=`)
 	b.WaitText("Access denied")
 	b.Shot("mfa-access-denied")
+	// Stopped at the second factor (the phone is elsewhere), the person
+	// can still sign out: whoami refuses that session, Kratos' logout
+	// takes it.
+	b.Navigate("https://" + s.w.AuthHost + "/logout")
+	b.Click("#logout-confirm")
+	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	b.Navigate(asked)
+	signIn()
+	b.WaitText("Second factor")
+	if !s.hasSession() {
+		t.Fatal("no session cookie after the password: the sign-out below cannot be told from none")
+	}
+	b.Navigate("https://" + s.w.AuthHost + "/logout")
+	b.Click("#logout-confirm")
+	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	if s.hasSession() {
+		t.Fatal("a session stopped at the second factor survived sign-out")
+	}
 	keepShots(t, b, map[string]string{"mfa-no-second-factor": "mfa-no-second-factor", "mfa-access-denied": "mfa-access-denied"})
 }
 

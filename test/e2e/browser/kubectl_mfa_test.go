@@ -78,9 +78,7 @@ func TestBrowserKubectlRequireMFA(t *testing.T) {
 		t.Fatalf("a token without a second factor: kubectl auth whoami gave %v\n%s\n%s", res.err, res.out, res.errOut)
 	}
 
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	// bob enrols TOTP afterwards (in a session of his own): a refresh of
 	// his token keeps its login's amr, so it is refused all the same.
 	e2e.EnrolTOTP(t, s.kratos.PublicURL, e2e.KratosAPILogin(t, s.kratos.PublicURL, "bob@blog.example.com", pw))

@@ -67,9 +67,7 @@ func TestBrowserMFAStepUpThroughTheGateway(t *testing.T) {
 	atAsked("mfa-vault-after-enrolment")
 
 	// Next time: password, then the app's code, then the page.
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	b.Navigate(asked)
 	signIn()
 	b.WaitText("Second factor")
@@ -85,18 +83,14 @@ func TestBrowserMFAStepUpThroughTheGateway(t *testing.T) {
 	// Stopped at the second factor (the phone is elsewhere), the person
 	// can still sign out: whoami refuses that session, Kratos' logout
 	// takes it.
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	b.Navigate(asked)
 	signIn()
 	b.WaitText("Second factor")
 	if !s.hasSession() {
 		t.Fatal("no session cookie after the password: the sign-out below cannot be told from none")
 	}
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	if s.hasSession() {
 		t.Fatal("a session stopped at the second factor survived sign-out")
 	}
@@ -114,4 +108,11 @@ func submitTOTP(t *testing.T, b *browser.Browser, secret string) {
 	}
 	b.Fill("#totp-totp_code", code)
 	b.Click("#totp-method")
+}
+
+// signOut signs out on the UI's logout page and waits for the login page.
+func (s *site) signOut() {
+	s.b.Navigate("https://" + s.w.AuthHost + "/logout")
+	s.b.Click("#logout-confirm")
+	s.b.WaitURL(`^https://auth\.blog\.example\.com/login`)
 }

@@ -89,9 +89,7 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	b.Shot("settings-after-second-factor")
 
 	// Without the phone: a backup code instead, once.
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	b.Navigate(settings)
 	signIn()
 	b.WaitText("Second factor")

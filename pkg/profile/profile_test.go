@@ -53,6 +53,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		SettingsURL:     "https://auth.example.com/settings",
 		RecoveryURL:     "https://auth.example.com/recovery",
 		VerificationURL: "https://auth.example.com/verification",
+		StepUpURL:       "https://auth.example.com/step-up",
 
 		KratosPublicService:    "dev-kratos-public",
 		KratosAdminService:     "dev-kratos-admin",

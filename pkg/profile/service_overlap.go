@@ -173,10 +173,11 @@ func splitsMethods(a, b Service) bool {
 // narrower reports whether everyone service a lets in is also let in by
 // b: a's authenticators are among b's, a's required groups among b's (any
 // one of them admits) or b requires none, and a asks at least b's scopes
-// and audiences.
+// and audiences, and a asks a second factor when b does.
 func narrower(a, b Service) bool {
 	groups := len(b.RequiredGroups) == 0 || (len(a.RequiredGroups) > 0 && subset(a.RequiredGroups, b.RequiredGroups))
-	return subset(a.Allow, b.Allow) && groups && subset(b.RequiredScopes, a.RequiredScopes) && subset(b.Audience, a.Audience)
+	mfa := b.MFA != MFARequired || a.MFA == MFARequired
+	return subset(a.Allow, b.Allow) && groups && mfa && subset(b.RequiredScopes, a.RequiredScopes) && subset(b.Audience, a.Audience)
 }
 
 // firstOther is a method of the service that does not take POST.

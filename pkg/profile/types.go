@@ -84,6 +84,9 @@ type Service struct {
 	Forward Forward `yaml:"forward,omitempty" json:"forward,omitempty"`
 	// OnFailure is redirect (browsers, to the login page) or json (APIs, 401).
 	OnFailure string `yaml:"onFailure,omitempty" json:"onFailure,omitempty" jsonschema:"enum=redirect,enum=json"`
+	// MFA required lets in only Kratos sessions at aal2 (a second factor
+	// was used); a browser at aal1 is sent to step up.
+	MFA string `yaml:"mfa,omitempty" json:"mfa,omitempty" jsonschema:"enum=required,description=required: only sessions signed in with a second factor (Kratos aal2) pass; browsers at aal1 are sent to step up (default: not required)"`
 }
 
 // Upstream is a Service in the cluster or a URL.
@@ -182,6 +185,9 @@ type Kubernetes struct {
 	// Clusters name the clusters that accept the issuer: each gets its own
 	// AuthenticationConfiguration, which accepts only tokens for it.
 	Clusters []string `yaml:"clusters,omitempty" json:"clusters,omitempty" jsonschema:"description=Clusters that accept this issuer (DNS labels): one browser login serves all of a person's clusters and each cluster accepts only its own tokens (an id_token cluster claim set by the token hook); empty: one configuration for every cluster"`
+	// RequireMFA makes the API server refuse tokens whose login used no
+	// second factor (a claim validation rule on the id_token's amr).
+	RequireMFA *bool `yaml:"requireMFA,omitempty" json:"requireMFA,omitempty" jsonschema:"description=The API server accepts only tokens whose login used a second factor (amr holds totp, lookup_secret or webauthn; needs Kubernetes 1.29 or newer) (default false)"`
 }
 
 // ClaimMapping names where the email and groups claims come from in a Kratos identity.

@@ -231,6 +231,7 @@ func (p *Profile) validate(ctx context.Context, opts LoadOptions) error {
 	}
 	errs = append(errs, svcErrs...)
 	errs = append(errs, p.validateTLS()...)
+	errs = append(errs, p.validateMFA()...)
 	clientIDs := map[string]string{}
 	if On(s.Kubernetes.Enabled) && s.Kubernetes.ClientID != "" {
 		clientIDs[s.Kubernetes.ClientID] = "the kubectl client (spec.kubernetes.clientID)"

@@ -65,6 +65,10 @@ type Wiring struct {
 	SettingsURL     string `json:"settingsURL"`
 	RecoveryURL     string `json:"recoveryURL"`
 	VerificationURL string `json:"verificationURL"`
+	// StepUpURL is where the gateway sends a browser whose session lacks
+	// the second factor a service asks for (mfa: required): the built-in
+	// UI's step-up page, or Kratos' aal2 login with another UI.
+	StepUpURL string `json:"stepUpURL"`
 
 	// Service names.
 	KratosPublicService    string `json:"kratosPublicService"`
@@ -213,6 +217,10 @@ func (p *Profile) computeWiring() Wiring {
 	w.HydraCORSOrigins = s.Hydra.CORSAllowedOrigins
 	if len(w.HydraCORSOrigins) == 0 {
 		w.HydraCORSOrigins = append([]string{}, p.browserOrigins...) // empty, not nil: "none" is an answer
+	}
+	w.StepUpURL = ui + "/step-up"
+	if s.UI.Implementation != "builtin" {
+		w.StepUpURL = w.KratosPublicURL + "self-service/login/browser?aal=aal2"
 	}
 	w.AuthzService = svc("authz")
 	w.TokenHookService = svc("token-hook")

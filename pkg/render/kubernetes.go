@@ -95,19 +95,23 @@ func AuthenticationConfiguration(p *profile.Profile) map[string]any {
 			"? (has(claims.email_verified) && claims.email_verified == true ? " + pre + " + claims.email : '') " +
 			": (has(claims.client_id) && claims.sub == claims.client_id ? " + pre + " + 'client:' + claims.sub : '')"}
 	}
+	jwt := map[string]any{
+		"issuer": map[string]any{
+			"url":       p.Wiring().IssuerURL,
+			"audiences": []string{k.ClientID},
+		},
+		"claimMappings": map[string]any{
+			"username": username,
+			"groups":   map[string]any{"claim": k.GroupsClaim, "prefix": k.GroupsPrefix},
+		},
+	}
+	if profile.On(k.RequireMFA) {
+		jwt["claimValidationRules"] = []any{mfaRule(p)}
+	}
 	return map[string]any{
 		"apiVersion": apiVersion,
 		"kind":       "AuthenticationConfiguration",
-		"jwt": []any{map[string]any{
-			"issuer": map[string]any{
-				"url":       p.Wiring().IssuerURL,
-				"audiences": []string{k.ClientID},
-			},
-			"claimMappings": map[string]any{
-				"username": username,
-				"groups":   map[string]any{"claim": k.GroupsClaim, "prefix": k.GroupsPrefix},
-			},
-		}},
+		"jwt":        []any{jwt},
 	}
 }
 

@@ -325,10 +325,10 @@ func BuildRules(p *profile.Profile) *RuleSet {
 		sort.SliceStable(r.Authenticators, func(i, j int) bool {
 			return r.Authenticators[i].Handler != "anonymous" && r.Authenticators[j].Handler == "anonymous"
 		})
-		if len(s.RequiredGroups) > 0 {
+		if len(s.RequiredGroups) > 0 || s.MFA == profile.MFARequired {
 			r.Authorizer = Handler{Handler: "remote_json", Config: map[string]any{
 				"remote":  w.AuthzURL,
-				"payload": groupsPayload(s),
+				"payload": authzPayload(s),
 			}}
 		}
 		// Every allowing rule sets every neutralized header: the real
@@ -381,9 +381,7 @@ func BuildRules(p *profile.Profile) *RuleSet {
 			// Browsers are redirected; everything else falls back to the
 			// global json handler (listing it here too would make two
 			// handlers responsible, which Oathkeeper treats as an error).
-			r.Errors = []Handler{
-				{Handler: "redirect", Config: map[string]any{"to": w.LoginURL, "return_to_query_param": "return_to", "when": browserOnly()}},
-			}
+			r.Errors = browserRedirects(w, s)
 		} else {
 			r.Errors = []Handler{{Handler: "json"}}
 		}
@@ -626,11 +624,11 @@ func splitRules(name string, rules []Rule) []RulesFile {
 	return out
 }
 
-// browserOnly limits the redirect error handler to requests that accept
-// HTML; APIs get the JSON 401 instead.
-func browserOnly() []any {
+// browserOnly limits a redirect error handler to requests that accept
+// HTML and to the given errors; APIs get the JSON 401 or 403 instead.
+func browserOnly(errs ...string) []any {
 	return []any{map[string]any{
-		"error":   []string{"unauthorized", "forbidden"},
+		"error":   errs,
 		"request": map[string]any{"header": map[string]any{"accept": []string{"text/html"}}},
 	}}
 }
@@ -728,11 +726,6 @@ func groupsTemplate(s profile.Service) string {
 // has none, or something that is no list).
 // The template sets $groups first (extraLookup), then prints them.
 const groupsJSON = `{{ if kindIs "slice" $groups }}{{ toJson $groups }}{{ else }}[]{{ end }}`
-
-func groupsPayload(s profile.Service) string {
-	return extraLookup("groups", "list", groupsPath(s)) +
-		`{"subject": {{ toJson .Subject }}, "groups": ` + groupsJSON + `, "required": ` + templateLiteral(mustJSON(s.RequiredGroups)) + `}`
-}
 
 // buildHandlers enables exactly the handlers the rules reference and gives
 // each one the configuration derived from the wiring.

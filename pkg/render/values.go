@@ -542,10 +542,11 @@ func maesterRuleSpecs(f RulesFile) []any {
 	return out
 }
 
-// usesAuthz reports whether a service needs the group-check endpoint.
+// usesAuthz reports whether a service needs the group and assurance-level
+// check endpoint.
 func usesAuthz(p *profile.Profile) bool {
 	for _, s := range p.Spec.Services {
-		if len(s.RequiredGroups) > 0 {
+		if len(s.RequiredGroups) > 0 || s.MFA == profile.MFARequired {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 // Package authz answers Oathkeeper's remote_json authorizer for services
-// that require group membership. Oathkeeper builds the request from the
-// verified session or token, so the check itself is a pure comparison.
+// that require group membership or a second factor (mfa: required).
+// Oathkeeper builds the request from the verified session or token, so the
+// check itself is a pure comparison.
 package authz
 
 import (
@@ -15,10 +16,27 @@ type Request struct {
 	Subject  string   `json:"subject"`
 	Groups   []string `json:"groups"`
 	Required []string `json:"required"`
+	// MFA asks for a session signed in with a second factor; AAL is the
+	// Kratos session's authenticator_assurance_level.
+	MFA bool   `json:"mfa"`
+	AAL string `json:"aal"`
 }
 
-// Allowed reports whether the subject is in at least one required group.
+// Allowed reports whether the subject passes every check the request asks
+// for: a second factor (AAL aal2) with MFA, and at least one required
+// group when groups are required. A request that asks for neither is
+// refused: it is a misconfigured rule, not an open door.
 func (r Request) Allowed() bool {
+	if !r.MFA && len(r.Required) == 0 {
+		return false
+	}
+	if r.MFA && r.AAL != "aal2" {
+		return false
+	}
+	return len(r.Required) == 0 || r.inGroup()
+}
+
+func (r Request) inGroup() bool {
 	for _, g := range r.Groups {
 		for _, want := range r.Required {
 			if g == want {
@@ -42,8 +60,8 @@ func Handler(log *slog.Logger) http.Handler {
 			http.Error(w, "invalid request", http.StatusBadRequest)
 			return
 		}
-		if len(req.Required) == 0 || !req.Allowed() {
-			log.Info("denied", "subject", req.Subject, "required", req.Required)
+		if !req.Allowed() {
+			log.Info("denied", "subject", req.Subject, "required", req.Required, "mfa", req.MFA, "aal", req.AAL)
 			w.WriteHeader(http.StatusForbidden)
 			return
 		}

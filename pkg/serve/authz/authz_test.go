@@ -20,6 +20,17 @@ func TestAuthorize(t *testing.T) {
 		{`{"subject":"u","groups":["viewers"],"required":["admins","ops"]}`, 403},
 		{`{"subject":"u","groups":[],"required":["admins"]}`, 403},
 		{`{"subject":"u","groups":["admins"],"required":[]}`, 403},
+		// mfa: required (the payload authzPayload renders).
+		{`{"subject":"u","groups":[],"required":[],"mfa":true,"aal":"aal2"}`, 200},
+		{`{"subject":"u","groups":[],"required":[],"mfa":true,"aal":"aal1"}`, 403},
+		{`{"subject":"u","groups":[],"required":[],"mfa":true,"aal":""}`, 403},
+		{`{"subject":"u","groups":[],"required":[],"mfa":true,"aal":"AAL2"}`, 403},
+		{`{"subject":"u","groups":[],"required":[],"mfa":true}`, 403},
+		{`{"subject":"u","groups":["admins"],"required":["admins"],"mfa":true,"aal":"aal2"}`, 200},
+		{`{"subject":"u","groups":["admins"],"required":["admins"],"mfa":true,"aal":"aal1"}`, 403},
+		{`{"subject":"u","groups":["viewers"],"required":["admins"],"mfa":true,"aal":"aal2"}`, 403},
+		// An aal without mfa asks for nothing: refused as before.
+		{`{"subject":"u","groups":[],"required":[],"aal":"aal2"}`, 403},
 		{`not json`, 400},
 	}
 	for _, tc := range cases {

@@ -211,11 +211,16 @@ func (h *handler) logoutSubmit(w http.ResponseWriter, r *http.Request) {
 			ID string `json:"id"`
 		} `json:"identity"`
 	}
-	if status, _, err := h.kratosGet(r.Context(), r, "/sessions/whoami", &s); err != nil || status != http.StatusOK {
+	status, kerr, err := h.kratosGet(r.Context(), r, "/sessions/whoami", &s)
+	// A session below its AAL (stopped at the second factor, or from
+	// before the person enrolled one) is refused by whoami, which then
+	// names no identity; Kratos' logout takes it all the same.
+	belowAAL := err == nil && status == http.StatusForbidden && kerr != nil && kerr.ID == "session_aal2_required"
+	if (err != nil || status != http.StatusOK) && !belowAAL {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	if h.cfg.HydraAdminURL != "" {
+	if h.cfg.HydraAdminURL != "" && !belowAAL {
 		if err := h.hydra(r.Context(), http.MethodDelete, "/admin/oauth2/auth/sessions/login?subject="+url.QueryEscape(s.Identity.ID), nil, nil); err != nil {
 			h.cfg.Logger.Error("ui: could not end the Hydra login sessions", "subject", s.Identity.ID, "error", err)
 		}
@@ -223,7 +228,7 @@ func (h *handler) logoutSubmit(w http.ResponseWriter, r *http.Request) {
 	var lo struct {
 		LogoutURL string `json:"logout_url"`
 	}
-	status, _, err := h.kratosGet(r.Context(), r, "/self-service/logout/browser", &lo)
+	status, _, err = h.kratosGet(r.Context(), r, "/self-service/logout/browser", &lo)
 	if err != nil || status != http.StatusOK || lo.LogoutURL == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return

@@ -158,6 +158,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /error", h.headers(http.HandlerFunc(h.errorPage)))
 	mux.Handle("GET /logout", h.headers(http.HandlerFunc(h.logoutPage)))
 	mux.Handle("POST /logout", h.headers(http.HandlerFunc(h.logoutSubmit)))
+	mux.Handle("GET /step-up", h.headers(http.HandlerFunc(h.stepUpPage)))
 	mux.Handle("GET /consent", h.headers(http.HandlerFunc(h.consentPage)))
 	mux.Handle("POST /consent", h.headers(http.HandlerFunc(h.consentSubmit)))
 	mux.Handle("GET "+KubectlCodePath, h.headers(http.HandlerFunc(h.kubectlCode)))
@@ -272,6 +273,10 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 			return
 		}
 		if id == "" {
+			if kind == "login" && h.secondFactorDue(r) {
+				q.Set("aal", "aal2")
+				r.URL.RawQuery = q.Encode()
+			}
 			h.startFlow(w, r, kind)
 			return
 		}
@@ -298,10 +303,10 @@ func (h *handler) flowPage(kind string) http.HandlerFunc {
 			return
 		}
 		p := page{Kind: kind, Title: flowTitle(kind), Flow: &f, Forms: Forms(f.UI), Messages: explainMessages(f.UI.Messages), Scripts: Scripts(f.UI, h.kratosOrigin)}
-		if kind == "login" && f.RequestedAAL == "aal2" {
-			p.Title = "Second factor"
-		}
 		p.Links = h.links(kind, f)
+		if kind == "login" && f.RequestedAAL == "aal2" {
+			secondFactorPage(&p, f)
+		}
 		h.render(w, http.StatusOK, "flow.html", p)
 	}
 }

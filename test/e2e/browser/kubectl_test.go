@@ -43,60 +43,12 @@ func TestBrowserKubectlLogin(t *testing.T) {
 	s := startSite(t, r, siteOptions{Hydra: true, TokenHook: true})
 	const email, password = "ops@blog.example.com", "Ops-correct-horse-7Q!x"
 	s.createIdentity(t, email, password, "staff")
-	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
-
-	// kube-apiserver with the rendered AuthenticationConfiguration; the
-	// issuer is the harness Hydra, with its CA.
-	var ac map[string]any
-	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
-		t.Fatal(err)
-	}
-	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
-	issuer["url"] = s.hydra.IssuerURL
-	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
-	acYAML, _ := yaml.Marshal(ac)
-	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML})
-	// The JWT authenticator starts lazily: wait for it with a CI token.
-	s.hydra.CreateClient(t, map[string]any{
-		"client_id": "ci", "client_secret": "ci-secret-0123456789abcdef", "grant_types": []string{"client_credentials"},
-		"token_endpoint_auth_method": "client_secret_post", "audience": []string{p.Spec.Kubernetes.ClientID}, "access_token_strategy": "jwt",
-	})
-	ciToken := s.hydra.ClientCredentialsToken(t, "ci", "ci-secret-0123456789abcdef", p.Spec.Kubernetes.ClientID)
-	clusterKC := kube.ClusterKubeconfig(t)
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
-		out, err := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", ciToken, "auth", "whoami").CombinedOutput()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kube-apiserver never accepted an OIDC token: %s", out)
-		}
-	}
-
+	clusterKC := startKubeFor(t, s, r)
 	launcher := browser.StartLauncher(t)
-	self, _ := os.Executable()
-	cacheDir := filepath.Join(t.TempDir(), "tokens")
-	run(t, nil, filepath.Join(bin, "authctl"), "kubeconfig", "setup", "-f", profileFile,
-		"--hydra-admin-url", s.hydra.AdminURL, "--hydra-admin-certificate-authority", caFile,
-		"--issuer-url", s.hydra.IssuerURL, "--certificate-authority", caFile,
-		"--kubeconfig", clusterKC, "--cluster", "e2e", "--set-current-context",
-		"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", cacheDir, "--no-login")
+	kubeconfigSetup(t, s, bin, profileFile, clusterKC, filepath.Join(t.TempDir(), "tokens"))
 
 	// kubectl waits for the login while the person uses the browser.
-	type result struct {
-		out, errOut string
-		err         error
-	}
-	done := make(chan result, 1)
-	tty := e2e.PTY(t) // a person is present: the plugin may open the browser
-	go func() {
-		cmd := exec.Command("kubectl", "--kubeconfig", clusterKC, "auth", "whoami", "-o", "json")
-		cmd.Env = append(os.Environ(), launcher.Env)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, tty
-		err := cmd.Run()
-		done <- result{out.String(), errb.String(), err}
-	}()
+	done := kubectlWhoami(t, clusterKC, launcher.Env)
 	b := s.b
 	b.Navigate(launcher.Next(t, 2*time.Minute))
 	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
@@ -111,7 +63,7 @@ func TestBrowserKubectlLogin(t *testing.T) {
 	b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
 	b.Shot("kubectl-callback")
 
-	var res result
+	var res kubectlResult
 	select {
 	case res = <-done:
 	case <-time.After(2 * time.Minute):
@@ -148,4 +100,77 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, errb.String())
 	}
 	return out.String()
+}
+
+// startKubeFor starts the real kube-apiserver with the render's
+// AuthenticationConfiguration, its issuer pointed at the site's Hydra
+// (with its CA), and waits until the lazily started JWT authenticator
+// accepts a CI token. It returns the cluster's kubeconfig.
+func startKubeFor(t *testing.T, s *site, r e2e.Rendered) string {
+	t.Helper()
+	p := r.Profile
+	// kube-apiserver with the rendered AuthenticationConfiguration; the
+	// issuer is the harness Hydra, with its CA.
+	var ac map[string]any
+	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
+		t.Fatal(err)
+	}
+	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
+	issuer["url"] = s.hydra.IssuerURL
+	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
+	acYAML, _ := yaml.Marshal(ac)
+	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML})
+	// The JWT authenticator starts lazily: wait for it with a CI token.
+	s.hydra.CreateClient(t, map[string]any{
+		"client_id": "ci", "client_secret": "ci-secret-0123456789abcdef", "grant_types": []string{"client_credentials"},
+		"token_endpoint_auth_method": "client_secret_post", "audience": []string{p.Spec.Kubernetes.ClientID}, "access_token_strategy": "jwt",
+	})
+	ciToken := s.hydra.ClientCredentialsToken(t, "ci", "ci-secret-0123456789abcdef", p.Spec.Kubernetes.ClientID)
+	clusterKC := kube.ClusterKubeconfig(t)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
+		out, err := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", ciToken, "auth", "whoami").CombinedOutput()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kube-apiserver never accepted an OIDC token: %s", out)
+		}
+	}
+	return clusterKC
+}
+
+type kubectlResult struct {
+	out, errOut string
+	err         error
+}
+
+// kubectlWhoami runs kubectl auth whoami -o json with a terminal (a
+// person is present: the plugin may open the browser), in the background.
+func kubectlWhoami(t *testing.T, kubeconfig, launcherEnv string) <-chan kubectlResult {
+	t.Helper()
+	done := make(chan kubectlResult, 1)
+	tty := e2e.PTY(t)
+	go func() {
+		cmd := exec.Command("kubectl", "--kubeconfig", kubeconfig, "auth", "whoami", "-o", "json")
+		cmd.Env = append(os.Environ(), launcherEnv)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, tty
+		err := cmd.Run()
+		done <- kubectlResult{out.String(), errb.String(), err}
+	}()
+	return done
+}
+
+// kubeconfigSetup runs authctl kubeconfig setup for the site's Hydra, with
+// the test binary as the browser command (it hands the URL to the test's
+// Chromium) and the token cache in cacheDir.
+func kubeconfigSetup(t *testing.T, s *site, bin, profileFile, kubeconfig, cacheDir string) {
+	t.Helper()
+	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
+	self, _ := os.Executable()
+	run(t, nil, filepath.Join(bin, "authctl"), "kubeconfig", "setup", "-f", profileFile,
+		"--hydra-admin-url", s.hydra.AdminURL, "--hydra-admin-certificate-authority", caFile,
+		"--issuer-url", s.hydra.IssuerURL, "--certificate-authority", caFile,
+		"--kubeconfig", kubeconfig, "--cluster", "e2e", "--set-current-context",
+		"--listen", "127.0.0.1:0", "--browser-command", self, "--token-cache-dir", cacheDir, "--no-login")
 }

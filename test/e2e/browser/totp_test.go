@@ -3,9 +3,6 @@ package browser_test
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/stack"
@@ -48,12 +45,7 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	if len(secret) < 16 {
 		t.Fatalf("the TOTP secret on the page is %q", secret)
 	}
-	code, err := totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Fill("#totp-totp_code", code)
-	b.Click("#totp-method")
+	submitTOTP(t, b, secret)
 	b.WaitText("Your changes have been saved")
 	b.Shot("settings-totp-saved")
 	if strings.Contains(b.Text(), "Authenticator app QR code") {
@@ -92,19 +84,12 @@ func TestBrowserTOTPEnrolmentAndSecondFactor(t *testing.T) {
 	b.Fill("#totp-totp_code", "000000")
 	b.Click("#totp-method")
 	b.WaitText("The provided authentication code is invalid")
-	code, err = totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Fill("#totp-totp_code", code)
-	b.Click("#totp-method")
+	submitTOTP(t, b, secret)
 	b.WaitURL(`^https://auth\.blog\.example\.com/settings\?flow=`)
 	b.Shot("settings-after-second-factor")
 
 	// Without the phone: a backup code instead, once.
-	b.Navigate("https://" + s.w.AuthHost + "/logout")
-	b.Click("#logout-confirm")
-	b.WaitURL(`^https://auth\.blog\.example\.com/login`)
+	s.signOut()
 	b.Navigate(settings)
 	signIn()
 	b.WaitText("Second factor")

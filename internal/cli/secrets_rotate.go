@@ -76,12 +76,14 @@ func newSecretsPruneCommand(streams IOStreams) *cobra.Command {
 		Long: `Prune drops the old values that 'authctl secrets rotate' kept, for each
 named secret (all without names), once its rotation is older than what was
 made with the old value can live: the Kratos session lifespan for the
-Kratos cookie and default secrets, Hydra's refresh token lifespan for its
-system secret, the longest reissue TTL plus an hour for Oathkeeper's keys,
-24h otherwise. Kratos' cipher secret is kept until --older-than says so
-(data encrypted with it stays in the database). --older-than replaces
-every wait. After pruning, cookies and tokens made with the old values are
-refused: run 'authctl apply -f PROFILE'.`,
+Kratos cookie and default secrets, the longest reissue TTL plus an hour for
+Oathkeeper's keys, 24h otherwise. --older-than replaces every wait.
+
+Two are kept: Kratos' cipher secret until --older-than says so (data
+encrypted with it stays in the database), and Hydra's system secret always
+(Hydra v2.3.0 keeps its signing keys encrypted with the value they were
+made with and re-encrypts nothing). After pruning, cookies and tokens made
+with the old values are refused: run 'authctl apply -f PROFILE'.`,
 		Example: `  authctl secrets prune -f profile.yaml
   authctl secrets prune -f profile.yaml kratos-cookie --older-than 1h`,
 		ValidArgs: secrets.RotatableNames(),
@@ -101,6 +103,8 @@ refused: run 'authctl apply -f PROFILE'.`,
 			pruned := 0
 			for _, r := range res {
 				switch {
+				case r.Kept:
+					fmt.Fprintf(streams.ErrOut, "kept %s: %s\n", r.Name, r.NoPrune)
 				case r.Removed > 0:
 					pruned++
 					fmt.Fprintf(streams.ErrOut, "pruned %s: %d old %s dropped\n", r.Name, r.Removed, plural(r.Removed, "value", "values"))

@@ -19,6 +19,8 @@ type Rotatable struct {
 	// replaces the old one at once, and Note says what that interrupts.
 	Overlap bool
 	Note    string
+	// NoPrune says why prune must keep the old values (never dropped).
+	NoPrune string
 	// list is the value list of an overlapping secret (nil for the JWKS and
 	// single values).
 	list func(*File) *[]string
@@ -37,7 +39,8 @@ var Rotatables = []Rotatable{
 	{Name: "kratos-cipher", Path: "kratos.cipher", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Kratos.Cipher },
 		Note: "Kratos encrypts with the new value and decrypts with every value: prune only after the data encrypted with the old one was rewritten or expired"},
 	{Name: "hydra-system", Path: "hydra.system", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Hydra.System },
-		Note: "Hydra signs new tokens and encrypts with the new value and accepts the old ones until they are pruned (refresh tokens live spec.hydra.lifespans.refreshToken)"},
+		Note: "Hydra signs new tokens and encrypts with the new value and accepts the old ones",
+		NoPrune: "Hydra v2.3.0 keeps its signing keys encrypted with the system secret they were made with and re-encrypts nothing: without the old value it cannot read them and stops answering (TestSecretsRotationKeepsSessionsAndTokens)"},
 	{Name: "hydra-cookie", Path: "hydra.cookie", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Hydra.Cookie }},
 	{Name: "oathkeeper-jwks", Path: "oathkeeper.jwks", Overlap: true,
 		Note: "Oathkeeper signs reissued tokens with the new key; the old public keys stay published for upstreams until they are pruned"},
@@ -132,6 +135,8 @@ type Pruned struct {
 	// Until is when the old values may be pruned, for one kept because
 	// its rotation is more recent than the wait asked for.
 	Until time.Time
+	// Kept is set for old values prune never drops (NoPrune).
+	Kept bool
 }
 
 // Prune drops the old values of overlapping rotatables whose last
@@ -149,6 +154,10 @@ func Prune(f *File, which []Rotatable, wait func(name string) time.Duration, now
 			return nil, err
 		}
 		if n == 0 {
+			continue
+		}
+		if r.NoPrune != "" {
+			out = append(out, Pruned{Rotatable: r, Kept: true})
 			continue
 		}
 		if at, err := time.Parse(time.RFC3339, f.Rotated[r.Name]); err == nil {

@@ -65,7 +65,6 @@ func PruneWaits(p *profile.Profile, olderThan time.Duration) func(string) time.D
 		return def
 	}
 	session := parse(p.Spec.Kratos.SessionLifespan, 24*time.Hour)
-	refresh := parse(p.Spec.Hydra.Lifespans.RefreshToken, 720*time.Hour)
 	reissue := time.Duration(0)
 	for _, s := range p.Spec.Services {
 		reissue = max(reissue, parse(s.Forward.TTL, 5*time.Minute))
@@ -79,8 +78,6 @@ func PruneWaits(p *profile.Profile, olderThan time.Duration) func(string) time.D
 			return session
 		case "kratos-cipher":
 			return Forever
-		case "hydra-system":
-			return refresh
 		case "oathkeeper-jwks":
 			// Upstreams cache the JWKS: an hour more than the longest TTL.
 			return reissue + time.Hour

@@ -39,7 +39,7 @@ var Rotatables = []Rotatable{
 	{Name: "kratos-cipher", Path: "kratos.cipher", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Kratos.Cipher },
 		Note: "Kratos encrypts with the new value and decrypts with every value: prune only after the data encrypted with the old one was rewritten or expired"},
 	{Name: "hydra-system", Path: "hydra.system", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Hydra.System },
-		Note: "Hydra signs new tokens and encrypts with the new value and accepts the old ones",
+		Note:    "Hydra signs new tokens and encrypts with the new value and accepts the old ones",
 		NoPrune: "Hydra v2.3.0 keeps its signing keys encrypted with the system secret they were made with and re-encrypts nothing: without the old value it cannot read them and stops answering (TestSecretsRotationKeepsSessionsAndTokens)"},
 	{Name: "hydra-cookie", Path: "hydra.cookie", Overlap: true, size: 32, list: func(f *File) *[]string { return &f.Hydra.Cookie }},
 	{Name: "oathkeeper-jwks", Path: "oathkeeper.jwks", Overlap: true,

@@ -55,8 +55,8 @@ func TestRotateKeepsOldValuesUntilPrune(t *testing.T) {
 	}
 
 	wait := func(name string) time.Duration {
-		if name == "hydra-system" {
-			return 720 * time.Hour
+		if name == "kratos-cipher" {
+			return Forever
 		}
 		return 24 * time.Hour
 	}
@@ -71,8 +71,11 @@ func TestRotateKeepsOldValuesUntilPrune(t *testing.T) {
 	if got["kratos-cookie"].Removed != 1 || len(f.Kratos.Cookie) != 1 || f.Kratos.Cookie[0] == oldCookie {
 		t.Fatalf("kratos-cookie after prune: %v %+v", f.Kratos.Cookie, got["kratos-cookie"])
 	}
-	if p := got["hydra-system"]; p.Removed != 0 || !p.Until.Equal(t0.Add(720*time.Hour)) || len(f.Hydra.System) != 2 {
-		t.Fatalf("hydra-system was pruned before its refresh tokens expired: %+v %d", p, len(f.Hydra.System))
+	if p := got["kratos-default"]; p.Removed != 1 {
+		t.Fatalf("kratos-default: %+v", p)
+	}
+	if p := got["hydra-system"]; p.Removed != 0 || !p.Kept || len(f.Hydra.System) != 2 {
+		t.Fatalf("hydra-system's old value was dropped (Hydra could not read its keys): %+v %d", p, len(f.Hydra.System))
 	}
 	keys, _ = jwksKeys(f.Oathkeeper.JWKS)
 	if len(keys) != 1 || string(keys[0]) == string(oldKeys[0]) {
@@ -80,6 +83,9 @@ func TestRotateKeepsOldValuesUntilPrune(t *testing.T) {
 	}
 	if _, ok := got["token-hook-key"]; ok {
 		t.Fatal("a single value was pruned")
+	}
+	if p := got["kratos-cipher"]; p.Removed != 0 || p.Until.Year() < 9999 || len(f.Kratos.Cipher) != 2 {
+		t.Fatalf("kratos-cipher was pruned without --older-than: %+v", p)
 	}
 }
 

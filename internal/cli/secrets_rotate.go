@@ -108,7 +108,7 @@ with the old values are refused: run 'authctl apply -f PROFILE'.`,
 				case r.Removed > 0:
 					pruned++
 					fmt.Fprintf(streams.ErrOut, "pruned %s: %d old %s dropped\n", r.Name, r.Removed, plural(r.Removed, "value", "values"))
-				case r.Until.Year() > 9999:
+				case r.Asked:
 					fmt.Fprintf(streams.ErrOut, "kept %s: data encrypted with the old value may remain; prune it with --older-than once it was rewritten\n", r.Name)
 				default:
 					fmt.Fprintf(streams.ErrOut, "kept %s: what was made with its old values may be in use until %s (or pass --older-than)\n",

@@ -137,6 +137,8 @@ type Pruned struct {
 	Until time.Time
 	// Kept is set for old values prune never drops (NoPrune).
 	Kept bool
+	// Asked is set for old values only an explicit wait drops (Forever).
+	Asked bool
 }
 
 // Prune drops the old values of overlapping rotatables whose last
@@ -160,8 +162,13 @@ func Prune(f *File, which []Rotatable, wait func(name string) time.Duration, now
 			out = append(out, Pruned{Rotatable: r, Kept: true})
 			continue
 		}
+		w := wait(r.Name)
+		if w == Forever {
+			out = append(out, Pruned{Rotatable: r, Asked: true})
+			continue
+		}
 		if at, err := time.Parse(time.RFC3339, f.Rotated[r.Name]); err == nil {
-			if until := at.Add(wait(r.Name)); now.Before(until) {
+			if until := at.Add(w); now.Before(until) {
 				out = append(out, Pruned{Rotatable: r, Until: until})
 				continue
 			}

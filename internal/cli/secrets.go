@@ -16,7 +16,8 @@ func newSecretsCommand(streams IOStreams) *cobra.Command {
 		Long: `Secrets manages the values of the generate policy (spec.secrets.policy:
 generate): 'secrets generate' creates the ones a profile needs with
 crypto/rand in a 0600 file and keeps existing ones; 'secrets upstream'
-prints one upstream's gateway secret when asked. With the existingSecret or
+prints one upstream's gateway secret when asked; 'secrets rotate' and
+'secrets prune' renew them without logging anyone out. With the existingSecret or
 externalSecret policies the values live in the cluster instead.`,
 	}
 	var file, secretsFile string
@@ -61,6 +62,6 @@ creates it.`,
 	}
 	gen.Flags().StringVarP(&file, "filename", "f", "", "profile file")
 	gen.Flags().StringVar(&secretsFile, "secrets-file", "", "secrets file (default: spec.secrets.file)")
-	cmd.AddCommand(gen, newSecretsUpstreamCommand(streams))
+	cmd.AddCommand(gen, newSecretsUpstreamCommand(streams), newSecretsRotateCommand(streams), newSecretsPruneCommand(streams))
 	return cmd
 }

@@ -11,9 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -25,7 +28,8 @@ import (
 const Kind = "Secrets"
 
 // File is the content of a secrets file. In every list the first value
-// signs or encrypts and later values only verify, which is how Ory rotates.
+// signs or encrypts and later values only verify, which is how Ory rotates
+// (in the Oathkeeper JWKS the last key signs: see appendKey).
 type File struct {
 	APIVersion string     `yaml:"apiVersion" json:"apiVersion"`
 	Kind       string     `yaml:"kind" json:"kind"`
@@ -33,6 +37,10 @@ type File struct {
 	Hydra      Hydra      `yaml:"hydra,omitempty" json:"hydra,omitempty"`
 	UI         UI         `yaml:"ui,omitempty" json:"ui,omitempty"`
 	Oathkeeper Oathkeeper `yaml:"oathkeeper,omitempty" json:"oathkeeper,omitempty"`
+	// Rotated records when each kind was last rotated (RFC 3339, UTC), so
+	// that prune keeps the older values until every session and token
+	// made with them has expired.
+	Rotated map[string]string `yaml:"rotated,omitempty" json:"rotated,omitempty"`
 }
 
 // Kratos holds secrets.default, secrets.cookie and secrets.cipher.
@@ -62,7 +70,8 @@ type UI struct {
 // Oathkeeper holds the id_token signing keys and the gateway's master
 // secret.
 type Oathkeeper struct {
-	// JWKS is a JSON Web Key Set with private keys; the first key signs.
+	// JWKS is a JSON Web Key Set with private keys; the last key signs
+	// (Oathkeeper v0.40.9), the others are published for verification.
 	JWKS string `yaml:"jwks,omitempty" json:"jwks,omitempty"`
 	// HeaderSecret is the master secret every headers-mode upstream's own
 	// gateway secret is derived from (render.UpstreamSecret: no upstream
@@ -127,6 +136,13 @@ func Parse(file string, data []byte) (*File, error) {
 	}
 	if v := f.UI.CSRFCookie; v != "" && len(v) < 16 {
 		add("ui.csrfCookie", "use at least 16 characters", "secret has %d characters", len(v))
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Rotated)) {
+		if !slices.Contains(RotatableNames(), k) {
+			add("rotated."+k, "remove it; authctl records rotations itself", "unknown secret %q", k)
+		} else if _, err := time.Parse(time.RFC3339, f.Rotated[k]); err != nil {
+			add("rotated."+k, "use an RFC 3339 time such as 2026-12-06T10:00:00Z", "invalid time %q", f.Rotated[k])
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -69,6 +70,54 @@ func RenderProfile(t *testing.T, name string, p *profile.Profile) Rendered {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return Rendered{Name: name, Profile: p, Secrets: sf, Res: res}
+}
+
+// RenderProfileWith renders one profile with the given secrets, as
+// `authctl render` does with its secrets file.
+func RenderProfileWith(t *testing.T, name string, p *profile.Profile, sf *secrets.File) Rendered {
+	t.Helper()
+	res, err := render.Render(render.Options{Profile: p, Secrets: sf})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return Rendered{Name: name, Profile: p, Secrets: sf, Res: res}
+}
+
+// SecretEnv is the environment a rendered Deployment's first container
+// gets from rendered Secrets (env valueFrom.secretKeyRef), NAME=value, as
+// the kubelet would set it.
+func (r Rendered) SecretEnv(t *testing.T, deployment string) []string {
+	t.Helper()
+	d := r.Object(t, "Deployment", deployment)
+	if d == nil {
+		t.Fatalf("%s: no Deployment %s", r.Name, deployment)
+	}
+	spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := spec["containers"].([]any)[0].(map[string]any)
+	envs, _ := c["env"].([]any)
+	var out []string
+	for _, e := range envs {
+		em := e.(map[string]any)
+		ref, _ := Get(em, "valueFrom.secretKeyRef").(map[string]any)
+		if ref == nil {
+			continue
+		}
+		sec := r.Object(t, "Secret", ref["name"].(string))
+		if sec == nil {
+			continue // a Secret the user creates
+		}
+		data, _ := sec["data"].(map[string]any)
+		v, ok := data[ref["key"].(string)].(string)
+		if !ok {
+			t.Fatalf("%s: Secret %s has no key %s", deployment, ref["name"], ref["key"])
+		}
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, em["name"].(string)+"="+string(raw))
+	}
+	return out
 }
 
 // Object decodes the first object of a kind whose name starts with prefix.

@@ -35,12 +35,20 @@ type HydraOptions struct {
 	// config values from Secrets (e.g. OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE).
 	// DSN is the harness's.
 	Env []string
+	// DataDir and the ports, when set, are reused: a second start with
+	// the same ones is a restart on the same SQLite database (with
+	// SQLite), as a pod restart keeps its database.
+	DataDir               string
+	PublicPort, AdminPort int
 }
 
 // Hydra is a running Ory Hydra (`hydra serve all`).
 type Hydra struct {
 	PublicURL string // e.g. https://127.0.0.1:PORT/ (trailing slash)
 	AdminURL  string // e.g. https://127.0.0.1:PORT/
+	// DataDir and the ports: pass them back in HydraOptions to restart.
+	DataDir               string
+	PublicPort, AdminPort int
 	// IssuerURL is the issuer exactly as Hydra's discovery document
 	// reports it (use it verbatim as an OIDC issuer URL).
 	IssuerURL string
@@ -93,15 +101,14 @@ func TryStartHydra(t testing.TB, opts HydraOptions) (*Hydra, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := t.TempDir()
-	pub, adm := FreePort(t), FreePort(t)
+	dir, pub, adm := reuse(t, opts.DataDir, opts.PublicPort, opts.AdminPort)
 	rw := newRewriter(opts.Config)
 	rw.set("serve.public.host", "127.0.0.1")
 	rw.set("serve.public.port", pub)
 	rw.set("serve.admin.host", "127.0.0.1")
 	rw.set("serve.admin.port", adm)
 
-	h := &Hydra{DSN: "memory"}
+	h := &Hydra{DSN: "memory", DataDir: dir, PublicPort: pub, AdminPort: adm}
 	if opts.SQLite {
 		h.DSN = "sqlite://" + filepath.Join(dir, "hydra.sqlite") + "?_fk=true&mode=rwc"
 	}

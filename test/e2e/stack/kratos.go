@@ -21,6 +21,13 @@ type KratosOptions struct {
 	// public listener's URL: a public host this machine cannot reach, as
 	// in a cluster seen through port-forwards.
 	PublicBaseURL string
+	// Env is added to the server's environment, as a Deployment's env from
+	// its Secret (SECRETS_COOKIE=new,old).
+	Env []string
+	// DataDir and the ports, when set, are reused: a second start with
+	// the same ones is a restart on the same database.
+	DataDir               string
+	PublicPort, AdminPort int
 }
 
 // Kratos is a running Ory Kratos (`kratos serve`) on a migrated SQLite file.
@@ -30,7 +37,10 @@ type Kratos struct {
 	ConfigPath string // the final config file the server was started with
 	DSN        string
 	HTTPClient *http.Client
-	Process    *Process
+	// DataDir and the ports: pass them back in KratosOptions to restart.
+	DataDir               string
+	PublicPort, AdminPort int
+	Process               *Process
 
 	rewrites []string
 }
@@ -68,9 +78,9 @@ func TryStartKratos(t testing.TB, opts KratosOptions) (*Kratos, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := t.TempDir()
-	pub, adm := FreePort(t), FreePort(t)
+	dir, pub, adm := reuse(t, opts.DataDir, opts.PublicPort, opts.AdminPort)
 	k := &Kratos{
+		DataDir: dir, PublicPort: pub, AdminPort: adm,
 		PublicURL:  fmt.Sprintf("http://127.0.0.1:%d/", pub),
 		AdminURL:   fmt.Sprintf("http://127.0.0.1:%d/", adm),
 		DSN:        "sqlite://" + filepath.Join(dir, "kratos.sqlite") + "?_fk=true&mode=rwc",
@@ -88,14 +98,14 @@ func TryStartKratos(t testing.TB, opts KratosOptions) (*Kratos, error) {
 	k.ConfigPath = rw.write(t, dir, "kratos.yaml")
 
 	if _, err := runToCompletion(t, "kratos-migrate", bin,
-		[]string{"migrate", "sql", "-e", "--yes", "--config", k.ConfigPath}, nil, 3*time.Minute); err != nil {
+		[]string{"migrate", "sql", "-e", "--yes", "--config", k.ConfigPath}, opts.Env, 3*time.Minute); err != nil {
 		return nil, err
 	}
 	args := []string{"serve", "--config", k.ConfigPath, "--sqa-opt-out"}
 	if opts.Dev {
 		args = append(args, "--dev")
 	}
-	p, err := startProcess(t, "kratos", bin, args, nil)
+	p, err := startProcess(t, "kratos", bin, args, opts.Env)
 	if err != nil {
 		return nil, err
 	}

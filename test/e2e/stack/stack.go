@@ -268,3 +268,18 @@ func kubectlCacheDir(t testing.TB) string {
 	})
 	return d
 }
+
+// reuse returns the data directory and ports a server starts with: the
+// given ones (a restart), else a new temporary directory and free ports.
+func reuse(t testing.TB, dir string, pub, adm int) (string, int, int) {
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if pub == 0 {
+		pub = FreePort(t)
+	}
+	if adm == 0 {
+		adm = FreePort(t)
+	}
+	return dir, pub, adm
+}

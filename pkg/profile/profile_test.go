@@ -54,6 +54,7 @@ func TestDefaultsAndWiring(t *testing.T) {
 		RecoveryURL:     "https://auth.example.com/recovery",
 		VerificationURL: "https://auth.example.com/verification",
 		StepUpURL:       "https://auth.example.com/step-up",
+		ForbiddenURL:    "https://auth.example.com/forbidden",
 
 		KratosPublicService:    "dev-kratos-public",
 		KratosAdminService:     "dev-kratos-admin",

@@ -69,6 +69,11 @@ type Wiring struct {
 	// the second factor a service asks for (mfa: required): the built-in
 	// UI's step-up page, or Kratos' aal2 login with another UI.
 	StepUpURL string `json:"stepUpURL"`
+	// ForbiddenURL is the built-in UI's access-denied page, where the
+	// gateway sends a signed-in browser that a service's requiredGroups
+	// refused ("" with another UI: the JSON 403 instead of a login that
+	// would send the person straight back).
+	ForbiddenURL string `json:"forbiddenURL,omitempty"`
 
 	// Service names.
 	KratosPublicService    string `json:"kratosPublicService"`
@@ -219,8 +224,10 @@ func (p *Profile) computeWiring() Wiring {
 		w.HydraCORSOrigins = append([]string{}, p.browserOrigins...) // empty, not nil: "none" is an answer
 	}
 	w.StepUpURL = ui + "/step-up"
+	w.ForbiddenURL = ui + "/forbidden"
 	if s.UI.Implementation != "builtin" {
 		w.StepUpURL = w.KratosPublicURL + "self-service/login/browser?aal=aal2"
+		w.ForbiddenURL = ""
 	}
 	w.AuthzService = svc("authz")
 	w.TokenHookService = svc("token-hook")

@@ -32,14 +32,23 @@ func nonNilList(s []string) []string {
 // session the authorizer refused → the step-up page when the service asks
 // for a second factor (it tells a session at aal1, which steps up, from
 // one at aal2 that lacks the group, which gets an access-denied page, so
-// nobody loops through a login that cannot help), else the login page as
-// before. APIs (no text/html) get the global JSON handler's 401 or 403.
+// nobody loops through a login that cannot help), else the built-in UI's
+// access-denied page (with another UI, the JSON 403: the login page would
+// send a signed-in person straight back, a redirect loop found by
+// TestClusterUILogin). APIs (no text/html) get the global JSON handler's
+// 401 or 403.
 func browserRedirects(w profile.Wiring, s profile.Service) []Handler {
 	login := func(errs ...string) Handler {
 		return Handler{Handler: "redirect", Config: map[string]any{"to": w.LoginURL, "return_to_query_param": "return_to", "when": browserOnly(errs...)}}
 	}
 	if s.MFA != profile.MFARequired {
-		return []Handler{login("unauthorized", "forbidden")}
+		if w.ForbiddenURL == "" {
+			return []Handler{login("unauthorized")}
+		}
+		return []Handler{
+			login("unauthorized"),
+			{Handler: "redirect", Config: map[string]any{"to": w.ForbiddenURL, "return_to_query_param": "return_to", "when": browserOnly("forbidden")}},
+		}
 	}
 	return []Handler{
 		login("unauthorized"),

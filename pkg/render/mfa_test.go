@@ -106,8 +106,10 @@ func TestMFARules(t *testing.T) {
 	if got := stepUp(rules["dev:admin"]); got != "https://auth.example.com/step-up" {
 		t.Errorf("a refused browser on an mfa service goes to %q, want the step-up page", got)
 	}
-	if got := stepUp(rules["dev:plain"]); got != "https://auth.example.com/login" {
-		t.Errorf("a refused browser on a plain service goes to %q, want the login page as before", got)
+	// Not the login page: it would send a signed-in person straight back
+	// (the redirect loop TestClusterUILogin found).
+	if got := stepUp(rules["dev:plain"]); got != "https://auth.example.com/forbidden" {
+		t.Errorf("a refused browser on a plain service goes to %q, want the access-denied page", got)
 	}
 	// Ory's UI has no step-up page: Kratos' own aal2 login.
 	// (validate refuses requiredGroups with mfa there: ops drops them.)
@@ -117,6 +119,11 @@ func TestMFARules(t *testing.T) {
 		if r.ID == "dev:admin" {
 			if got := stepUp(r); got != "https://id.example.com/self-service/login/browser?aal=aal2" {
 				t.Errorf("with Ory's UI a refused browser goes to %q", got)
+			}
+		}
+		if r.ID == "dev:plain" {
+			if got := stepUp(r); got != "" {
+				t.Errorf("with Ory's UI (no access-denied page) a refused browser is sent to %q, want the JSON 403", got)
 			}
 		}
 	}

@@ -42,6 +42,31 @@ func (h *handler) stepUpPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// forbiddenPage is where the gateway sends a signed-in browser that a
+// service's requiredGroups refused (Oathkeeper's redirect error handler on
+// "forbidden"): no login can help, so it says so instead of sending the
+// person to a login page that sends them straight back. Without a session
+// (it expired on the way) it is the login page.
+func (h *handler) forbiddenPage(w http.ResponseWriter, r *http.Request) {
+	var session struct{}
+	status, _, err := h.kratosGet(r.Context(), r, "/sessions/whoami", &session)
+	switch {
+	case err != nil:
+		h.cfg.Logger.Error("ui: could not read the session for an access-denied page", "error", err)
+		h.render(w, http.StatusBadGateway, "error.html", page{Title: "Something went wrong", Error: &kratosError{Message: "The sign-in service could not be reached. Please try again in a moment."}})
+	case status != http.StatusOK:
+		q := url.Values{}
+		if rt := r.URL.Query().Get("return_to"); rt != "" {
+			q.Set("return_to", rt)
+		}
+		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
+	default:
+		h.render(w, http.StatusForbidden, "error.html", page{Title: "Access denied", Error: &kratosError{
+			Message: "You are signed in, but your account may not use this page. Ask an administrator for access.",
+		}, Links: []link{{"/", "Your account"}, {"/logout", "Sign out"}}})
+	}
+}
+
 // secondFactorPage titles a second-factor login and, when it offers no
 // way to pass one, says so and links to settings.
 func secondFactorPage(p *page, f Flow) {

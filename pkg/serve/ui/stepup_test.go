@@ -56,6 +56,30 @@ func TestStepUpPage(t *testing.T) {
 	}
 }
 
+// TestForbiddenPage: a signed-in person a service's groups refused gets an
+// access-denied page (403), never a login that would send them straight
+// back; without a session it is the login, keeping return_to.
+func TestForbiddenPage(t *testing.T) {
+	const target = "/forbidden?return_to=https%3A%2F%2Fa.dev.example.com%2Fx"
+	for _, tc := range []struct {
+		aal, want string
+		status    int
+	}{
+		{"", "/login?return_to=https%3A%2F%2Fa.dev.example.com%2Fx", http.StatusSeeOther},
+		{"aal1", "", http.StatusForbidden},
+		{"aal2", "", http.StatusForbidden},
+	} {
+		h := newUI(t, ui.Config{KratosPublicURL: whoamiKratos(t, tc.aal)})
+		rec := get(t, h, target, "ory_kratos_session=s")
+		if rec.Code != tc.status || rec.Header().Get("Location") != tc.want {
+			t.Errorf("aal %q: %d to %q, want %d to %q", tc.aal, rec.Code, rec.Header().Get("Location"), tc.status, tc.want)
+		}
+		if tc.status == http.StatusForbidden && !strings.Contains(rec.Body.String(), "Access denied") {
+			t.Errorf("aal %q: the page says %s", tc.aal, rec.Body.String())
+		}
+	}
+}
+
 // TestSecondFactorLoginWithoutAFactor: a second-factor login for a person
 // who enrolled none (Kratos then offers no method) says so and links to
 // settings, keeping return_to; with a factor enrolled it does not.

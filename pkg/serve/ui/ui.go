@@ -159,6 +159,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /logout", h.headers(http.HandlerFunc(h.logoutPage)))
 	mux.Handle("POST /logout", h.headers(http.HandlerFunc(h.logoutSubmit)))
 	mux.Handle("GET /step-up", h.headers(http.HandlerFunc(h.stepUpPage)))
+	mux.Handle("GET /forbidden", h.headers(http.HandlerFunc(h.forbiddenPage)))
 	mux.Handle("GET /consent", h.headers(http.HandlerFunc(h.consentPage)))
 	mux.Handle("POST /consent", h.headers(http.HandlerFunc(h.consentSubmit)))
 	mux.Handle("GET "+KubectlCodePath, h.headers(http.HandlerFunc(h.kubectlCode)))

@@ -7,13 +7,12 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/authctl/authctl/test/e2e/stack"
 )
 
 // Host is another machine as far as TCP goes: a network namespace of the
@@ -64,7 +63,7 @@ func (h *Host) Command(name string, args ...string) *exec.Cmd {
 func (h *Host) Forward(t *testing.T, addrs ...string) {
 	t.Helper()
 	for _, addr := range addrs {
-		l, err := ListenInNetns(fmt.Sprintf("/proc/%d/ns/net", h.holder.Process.Pid), addr)
+		l, err := stack.ListenInNetns(fmt.Sprintf("/proc/%d/ns/net", h.holder.Process.Pid), addr)
 		if err != nil {
 			t.Fatalf("listen on %s in the host: %v", addr, err)
 		}
@@ -98,50 +97,4 @@ func (h *Host) Forward(t *testing.T, addrs ...string) {
 			}
 		}()
 	}
-}
-
-// ListenInNetns opens a TCP listener inside the network namespace at
-// nsPath (/proc/PID/ns/net). The socket is created on a thread that
-// enters the namespace and goes back; the socket stays in the namespace.
-// The thread survives (a goroutine that ends while locked takes its
-// thread, and with it the Pdeathsig of processes it started).
-func ListenInNetns(nsPath, addr string) (net.Listener, error) {
-	type result struct {
-		l   net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		self, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer unix.Close(self)
-		fd, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		l, lerr := net.Listen("tcp", addr)
-		if err := unix.Setns(self, unix.CLONE_NEWNET); err != nil {
-			// Stuck in the namespace: park this goroutine (and so its
-			// thread) forever rather than let the thread exit.
-			ch <- result{l, lerr}
-			select {}
-		}
-		runtime.UnlockOSThread()
-		ch <- result{l, lerr}
-	}()
-	r := <-ch
-	return r.l, r.err
 }

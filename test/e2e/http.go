@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 )
 
@@ -48,4 +49,23 @@ func DoJSON(t *testing.T, c *http.Client, method, u string, body any, want int, 
 			t.Fatalf("%s %s: %v", method, u, err)
 		}
 	}
+}
+
+// SyncBuffer is a bytes.Buffer for one writer (a subprocess's output) and
+// readers elsewhere.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -118,6 +118,23 @@ func (f *flow) bounded(ctx context.Context, run func(context.Context) (*kubeconf
 	return ts, claims, err
 }
 
+// authRequest makes one authorization request's state, nonce and PKCE
+// verifier, and the options that send them (with --auth-param's).
+func (f *flow) authRequest() (state, nonce, verifier string, opts []oauth2.AuthCodeOption, err error) {
+	if state, err = randomString(); err != nil {
+		return
+	}
+	if nonce, err = randomString(); err != nil {
+		return
+	}
+	verifier = oauth2.GenerateVerifier()
+	opts = []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
+	for k, v := range f.o.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	return state, nonce, verifier, opts, nil
+}
+
 // authCodeUnbounded runs the authorization code grant with PKCE (S256),
 // state and nonce through a loopback listener. The listener tries o.Listen
 // in order, so a busy first port falls back to the next one.
@@ -126,18 +143,9 @@ func (f *flow) authCodeUnbounded(ctx context.Context) (*kubeconfig.TokenSet, *Cl
 	if err != nil {
 		return nil, nil, err
 	}
-	state, err := randomString()
+	state, nonce, verifier, authOpts, err := f.authRequest()
 	if err != nil {
 		return nil, nil, err
-	}
-	nonce, err := randomString()
-	if err != nil {
-		return nil, nil, err
-	}
-	verifier := oauth2.GenerateVerifier()
-	authOpts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
-	for k, v := range f.o.AuthParams {
-		authOpts = append(authOpts, oauth2.SetAuthURLParam(k, v))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

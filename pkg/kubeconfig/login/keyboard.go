@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/authctl/authctl/pkg/kubeconfig"
@@ -36,18 +35,9 @@ func (f *flow) keyboard(ctx context.Context, in io.Reader) (*kubeconfig.TokenSet
 	if err != nil {
 		return nil, nil, err
 	}
-	state, err := randomString()
+	state, nonce, verifier, authOpts, err := f.authRequest()
 	if err != nil {
 		return nil, nil, err
-	}
-	nonce, err := randomString()
-	if err != nil {
-		return nil, nil, err
-	}
-	verifier := oauth2.GenerateVerifier()
-	authOpts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
-	for k, v := range f.o.AuthParams {
-		authOpts = append(authOpts, oauth2.SetAuthURLParam(k, v))
 	}
 	cfg := f.oauth2Config(p)
 	cfg.RedirectURL = f.o.RedirectURL

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/browser"
@@ -48,21 +46,12 @@ func TestBrowserKubectlOneLoginTwoClusters(t *testing.T) {
 	s.createIdentity(t, email, password, "staff")
 	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
 
+	if _, ok := r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]; ok {
+		t.Fatal("a configuration for any cluster is rendered next to the clusters' own")
+	}
 	kc := map[string]string{}
 	for _, c := range []string{"dev", "prod"} {
-		var ac map[string]any
-		data := r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")
-		if _, ok := data["authentication-config.yaml"]; ok {
-			t.Fatal("a configuration for any cluster is rendered next to the clusters' own")
-		}
-		if err := yaml.Unmarshal([]byte(data["authentication-config-"+c+".yaml"]), &ac); err != nil || ac == nil {
-			t.Fatalf("cluster %s: %v", c, err)
-		}
-		issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
-		issuer["url"] = s.hydra.IssuerURL
-		issuer["certificateAuthority"] = string(s.hydra.CAPEM)
-		acYAML, _ := yaml.Marshal(ac)
-		kc[c] = stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML}).ClusterKubeconfig(t)
+		kc[c] = kubeAPIServerFor(t, s, r, "authentication-config-"+c+".yaml")
 	}
 
 	launcher := browser.StartLauncher(t)

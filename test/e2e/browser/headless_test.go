@@ -14,12 +14,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"sigs.k8s.io/yaml"
 
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/test/e2e"
@@ -58,16 +56,7 @@ func TestBrowserKubectlHeadlessLogin(t *testing.T) {
 	s.createIdentity(t, email, password, "staff")
 	caFile := e2e.WriteFile(t, t.TempDir(), "hydra-ca.crt", s.hydra.CAPEM)
 
-	var ac map[string]any
-	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
-		t.Fatal(err)
-	}
-	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
-	issuer["url"] = s.hydra.IssuerURL
-	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
-	acYAML, _ := yaml.Marshal(ac)
-	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML})
-	clusterKC := kube.ClusterKubeconfig(t)
+	clusterKC := kubeAPIServerFor(t, s, r, "authentication-config.yaml")
 
 	cacheDir := filepath.Join(t.TempDir(), "tokens")
 	run(t, nil, filepath.Join(bin, "authctl"), "kubeconfig", "setup", "-f", profileFile,
@@ -210,7 +199,7 @@ func TestBrowserKubectlHeadlessLogin(t *testing.T) {
 
 // stderrWatch collects a process's stderr and finds the login URL in it.
 type stderrWatch struct {
-	buf  safeBuffer
+	buf  e2e.SyncBuffer
 	urls chan string
 }
 
@@ -289,22 +278,4 @@ func kubeServer(t *testing.T, kubeconfig string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// safeBuffer is a bytes.Buffer for one writer and readers elsewhere.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

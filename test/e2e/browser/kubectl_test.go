@@ -3,6 +3,7 @@ package browser_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,30 +104,19 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 }
 
 // startKubeFor starts the real kube-apiserver with the render's
-// AuthenticationConfiguration, its issuer pointed at the site's Hydra
-// (with its CA), and waits until the lazily started JWT authenticator
-// accepts a CI token. It returns the cluster's kubeconfig.
+// AuthenticationConfiguration (kubeAPIServerFor) and waits until the
+// lazily started JWT authenticator accepts a CI token. It returns the
+// cluster's kubeconfig.
 func startKubeFor(t *testing.T, s *site, r e2e.Rendered) string {
 	t.Helper()
 	p := r.Profile
-	// kube-apiserver with the rendered AuthenticationConfiguration; the
-	// issuer is the harness Hydra, with its CA.
-	var ac map[string]any
-	if err := yaml.Unmarshal([]byte(r.ConfigMapData(t, p.Metadata.Name+"-kube-apiserver-oidc")["authentication-config.yaml"]), &ac); err != nil {
-		t.Fatal(err)
-	}
-	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
-	issuer["url"] = s.hydra.IssuerURL
-	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
-	acYAML, _ := yaml.Marshal(ac)
-	kube := stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML})
+	clusterKC := kubeAPIServerFor(t, s, r, "authentication-config.yaml")
 	// The JWT authenticator starts lazily: wait for it with a CI token.
 	s.hydra.CreateClient(t, map[string]any{
 		"client_id": "ci", "client_secret": "ci-secret-0123456789abcdef", "grant_types": []string{"client_credentials"},
 		"token_endpoint_auth_method": "client_secret_post", "audience": []string{p.Spec.Kubernetes.ClientID}, "access_token_strategy": "jwt",
 	})
 	ciToken := s.hydra.ClientCredentialsToken(t, "ci", "ci-secret-0123456789abcdef", p.Spec.Kubernetes.ClientID)
-	clusterKC := kube.ClusterKubeconfig(t)
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
 		out, err := exec.Command("kubectl", "--kubeconfig", clusterKC, "--token", ciToken, "auth", "whoami").CombinedOutput()
 		if err == nil {
@@ -137,6 +127,24 @@ func startKubeFor(t *testing.T, s *site, r e2e.Rendered) string {
 		}
 	}
 	return clusterKC
+}
+
+// kubeAPIServerFor starts the real kube-apiserver with one rendered
+// AuthenticationConfiguration (key of the kube-apiserver-oidc ConfigMap),
+// its issuer pointed at the site's Hydra with its CA, and returns the
+// cluster's kubeconfig.
+func kubeAPIServerFor(t *testing.T, s *site, r e2e.Rendered, key string) string {
+	t.Helper()
+	data := r.ConfigMapData(t, r.Profile.Metadata.Name+"-kube-apiserver-oidc")
+	var ac map[string]any
+	if err := yaml.Unmarshal([]byte(data[key]), &ac); err != nil || ac == nil {
+		t.Fatalf("%s: %v (keys %v)", key, err, slices.Sorted(maps.Keys(data)))
+	}
+	issuer := ac["jwt"].([]any)[0].(map[string]any)["issuer"].(map[string]any)
+	issuer["url"] = s.hydra.IssuerURL
+	issuer["certificateAuthority"] = string(s.hydra.CAPEM)
+	acYAML, _ := yaml.Marshal(ac)
+	return stack.StartKubeAPIServer(t, stack.KubeOptions{AuthenticationConfig: acYAML}).ClusterKubeconfig(t)
 }
 
 type kubectlResult struct {

@@ -39,7 +39,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,51 +417,9 @@ func (n *Node) wireNetwork() error {
 // kubernetes Service's endpoint) and forwards to kube-apiserver on the
 // host's loopback. kube-apiserver itself stays bound to 127.0.0.1.
 func (n *Node) forwardAPIServer(port string) error {
-	type result struct {
-		l   net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	nsPath := fmt.Sprintf("/proc/%d/ns/net", n.holder.Pid())
-	go func() {
-		// The listening socket is created on a thread that enters the
-		// node's namespace and then goes back. The thread must survive:
-		// every harness process is started with Pdeathsig, which the
-		// kernel delivers when the *thread* that forked it exits, and a
-		// goroutine that ends while locked takes its thread with it.
-		runtime.LockOSThread()
-		self, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer unix.Close(self)
-		fd, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		l, lerr := net.Listen("tcp", ":"+port)
-		if err := unix.Setns(self, unix.CLONE_NEWNET); err != nil {
-			// Stuck in the node's namespace: park this goroutine (and so
-			// its thread) forever rather than let the thread exit.
-			ch <- result{l, lerr}
-			select {}
-		}
-		runtime.UnlockOSThread()
-		ch <- result{l, lerr}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return fmt.Errorf("apiserver forwarder in the node namespace: %w", r.err)
+	l, err := stack.ListenInNetns(fmt.Sprintf("/proc/%d/ns/net", n.holder.Pid()), ":"+port)
+	if err != nil {
+		return fmt.Errorf("apiserver forwarder in the node namespace: %w", err)
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -477,7 +434,7 @@ func (n *Node) forwardAPIServer(port string) error {
 		}
 	}
 	n.t.Cleanup(func() {
-		r.l.Close()
+		l.Close()
 		mu.Lock()
 		for c := range conns {
 			c.Close()
@@ -489,7 +446,7 @@ func (n *Node) forwardAPIServer(port string) error {
 	go func() {
 		defer wg.Done()
 		for {
-			c, err := r.l.Accept()
+			c, err := l.Accept()
 			if err != nil {
 				return
 			}

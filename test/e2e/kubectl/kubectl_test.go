@@ -62,24 +62,6 @@ const (
 // exec plugin launches it with --browser-command.
 func init() { stack.RunBrowserIfAsked() }
 
-// kcSyncBuffer collects a subprocess's output for assertions.
-type kcSyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *kcSyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *kcSyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type kcEnv struct {
 	t          *testing.T
 	bin        string
@@ -276,7 +258,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 	kcCreateIdentity(t, kratos, "offboarded@example.com", password, "admins", false)
 
 	// The real token hook, as the rendered Deployment runs it.
-	hookLog := &kcSyncBuffer{}
+	hookLog := &e2e.SyncBuffer{}
 	hook := exec.Command(filepath.Join(bin, "authctl"), "serve", "token-hook",
 		fmt.Sprintf("--listen=127.0.0.1:%d", hookPort), "--kratos-admin-url="+kratos.AdminURL,
 		"--email-field="+p.Spec.Kubernetes.Claims.Email, "--groups-field="+p.Spec.Kubernetes.Claims.Groups,
@@ -762,7 +744,7 @@ func TestKubectlOIDCLogin(t *testing.T) {
 		abandoned.Env = append(append(os.Environ(), e.env...), kcBrowserEnv+"=abandon",
 			kubeconfig.ExecInfoEnv+`={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":true}}`)
 		abandoned.Stdin = e2e.PTY(t)
-		var abandonedErr kcSyncBuffer
+		var abandonedErr e2e.SyncBuffer
 		abandoned.Stderr = &abandonedErr
 		launches := e.launches()
 		start := time.Now()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -178,26 +177,18 @@ func (c Cache) loadLite(key string) (*TokenSet, error) {
 }
 
 // read returns a file of the current user's, or nil when there is none.
+// A file another user owns is refused unread.
 func (c Cache) read(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	data, me, owner, err := readOwn(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("could not read token cache: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("could not read token cache: %w", err)
-	}
-	if me, owner, ok := fileOwner(fi); ok && owner != me {
+	if owner != me {
 		return nil, &UnsafeCacheDirError{Dir: c.Dir, Reason: fmt.Sprintf("its file %s is owned by uid %d, not by you (uid %d)", filepath.Base(path), owner, me),
 			Fix: "remove " + path}
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("could not read token cache: %w", err)
 	}
 	return data, nil
 }

@@ -1,22 +1,19 @@
 package kubeconfig
 
 import (
-	"flag"
 	"io"
 	"time"
 )
 
-// FastPath answers a cache hit: it parses the plugin's flags, reads one
-// cache file and writes the ExecCredential. It reports false (and writes
-// nothing) for anything else, including flag errors, the keyring and
-// none storages, --force-refresh and --log-level debug, so the full get-token can handle and report it. It touches no
+// FastPath answers a cache hit: it parses the plugin's flags (BindFlags's,
+// by parseFastFlags), reads one cache file and writes the ExecCredential.
+// It reports false (and writes nothing) for anything else, including flag
+// errors, the keyring and none storages, --force-refresh and --log-level
+// debug, so the full get-token can handle and report it. It touches no
 // network and needs none of the login packages.
 func FastPath(args []string, getenv func(string) string, stdout io.Writer, now time.Time) bool {
-	fs := flag.NewFlagSet("get-token", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o := &Options{}
-	BindFlags(fs, o)
-	if err := fs.Parse(KlogVerbosity(args)); err != nil || fs.NArg() > 0 {
+	o, ok := parseFastFlags(KlogVerbosity(args))
+	if !ok {
 		return false
 	}
 	o.Defaults()

@@ -11,7 +11,6 @@
 package kubeconfig
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -347,7 +346,7 @@ func (o *Options) CanonicalKey() []byte {
 func (o *Options) CacheKey() string { return sha256Hex(o.CanonicalKey()) }
 
 func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
+	s := sum256(b)
 	return hex.EncodeToString(s[:])
 }
 

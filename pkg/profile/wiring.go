@@ -286,12 +286,14 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 	// Empty, not nil: "nobody" is an answer.
 	oathkeeperAPI, oathkeeperNamespaces = []string{}, []string{}
 	g := p.Spec.Gateway
-	switch {
-	case g.Target == "envoy":
+	switch LookupGatewayTarget(g.Target).DecisionAPI {
+	case CallerEnvoyPods:
 		oathkeeperAPI = []string{"envoy"}
-	case (g.Target == "envoy-gateway" || g.Target == "istio") && g.Namespace != "":
+	case CallerNamespace, CallerNamespaceOrAny:
 		// The data plane's proxies run there under labels we do not own.
-		oathkeeperNamespaces = []string{g.Namespace}
+		if g.Namespace != "" {
+			oathkeeperNamespaces = []string{g.Namespace}
+		}
 	}
 	slices.Sort(kratosAdmin)
 	slices.Sort(hydraAdmin)
@@ -303,12 +305,15 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 // nobody.
 func (p *Profile) proxyCallers() (open bool, namespaces []string) {
 	g := p.Spec.Gateway
-	switch {
-	case g.Target != "ingress" && g.Target != "none":
+	switch caller := LookupGatewayTarget(g.Target).Proxy; {
+	case caller == CallerNobody, caller == CallerEnvoyPods:
 		return false, []string{}
 	case g.Namespace != "":
 		return false, []string{g.Namespace}
 	default:
+		if caller == CallerNamespace {
+			return false, []string{}
+		}
 		return true, []string{}
 	}
 }

@@ -223,12 +223,12 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 		}
 		addConfig(name+"-oathkeeper-config", map[string][]byte{"oathkeeper.yaml": cfg})
 	}
-	if p.Spec.Gateway.Target == "envoy" {
-		cfg, err := marshalYAML(EnvoyBootstrap(p, rules))
+	if config := gatewayRenders[p.Spec.Gateway.Target].config; config != nil {
+		cmName, files, err := config(p, rules)
 		if err != nil {
 			return nil, nil, err
 		}
-		addConfig(name+"-envoy-config", map[string][]byte{"envoy.yaml": cfg})
+		addConfig(cmName, files)
 	}
 	if p.Spec.Secrets.Policy == "generate" {
 		join := func(l []string) []byte { return []byte(strings.Join(l, ",")) }
@@ -435,8 +435,8 @@ func objectSource(p *profile.Profile, o Object) (path, hint string) {
 			}
 		}
 		return path, "Kratos reads its identity schemas from one ConfigMap; shrink the schema or serve it from a URL"
-	case strings.HasPrefix(o.Name, name+"-envoy-config"):
-		return "spec.gateway.target", "one Envoy bootstrap cannot hold this many services; use the envoy-gateway or istio target, which scale by object"
+	case o.Kind == "ConfigMap" && gatewayRenders[p.Spec.Gateway.Target].sizeHint != "" && strings.HasPrefix(o.Name, name+"-"+p.Spec.Gateway.Target+"-config"):
+		return "spec.gateway.target", gatewayRenders[p.Spec.Gateway.Target].sizeHint
 	case strings.HasPrefix(o.Name, name+"-oathkeeper-rules"), o.Kind == "Rule", o.Kind == "Ingress":
 		return "spec.services", "split the services over several stacks"
 	}

@@ -144,10 +144,18 @@ type Wiring struct {
 // namespace (deploy/job); they may call both admin APIs.
 const BootstrapComponent = "bootstrap"
 
+// WiringHook, when set, is called by every Wiring call with the profile
+// asked. Tests only: pkg/render's counts the calls of one Render, which
+// resolves the wiring once into its model.
+var WiringHook func(*Profile)
+
 // Wiring is the profile's resolved wiring: computed once when the profile
 // is loaded (Resolve), the one model render, bootstrap, setup and doctor
 // read. A copy is returned; its slices are the caller's.
 func (p *Profile) Wiring() Wiring {
+	if WiringHook != nil {
+		WiringHook(p)
+	}
 	w := p.wiring
 	if w == nil {
 		computed := p.computeWiring()

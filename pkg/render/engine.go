@@ -83,9 +83,9 @@ func Render(opts Options) (*Result, error) {
 	if tfs == nil {
 		tfs = templates.FS
 	}
-	rules := BuildRules(p)
+	m := newModel(p)
 	managedBy := cmp.Or(opts.ManagedBy, ManagedByAuthctl)
-	vals, err := values(p, rules, managedBy)
+	vals, err := values(m, managedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, secretFiles, err := buildBase(p, opts.Secrets, rules, docs, managedBy)
+	base, secretFiles, err := buildBase(m, opts.Secrets, docs, managedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func Render(opts Options) (*Result, error) {
 	}
 	objs = append(objs, passthrough...)
 	sortObjects(objs)
-	if err := checkObjectSizes(p, objs); err != nil {
+	if err := checkObjectSizes(m, objs); err != nil {
 		return nil, err
 	}
 	return &Result{Objects: objs, Base: base, SecretFiles: secretFiles}, nil
@@ -164,7 +164,8 @@ func splitYAML(data []byte) [][]byte {
 
 // buildBase assembles the kustomize base: the template output as resources,
 // the config files and Secrets as generators, and the profile's patches.
-func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]byte, managedBy string) (map[string][]byte, map[string]bool, error) {
+func buildBase(m *model, sf *secrets.File, docs [][]byte, managedBy string) (map[string][]byte, map[string]bool, error) {
+	p, rules, cm := m.p, m.rules, m.names.ConfigMaps
 	base := map[string][]byte{}
 	secretFiles := map[string]bool{}
 	base["resources.yaml"] = joinDocs(docs)
@@ -195,36 +196,35 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 		}
 		k.SecretGenerator = append(k.SecretGenerator, arg)
 	}
-	name := p.Metadata.Name
 	c := p.Spec.Components
 	if profile.On(c.Kratos.Enabled) {
-		cfg, err := marshalYAML(KratosConfig(p))
+		cfg, err := marshalYAML(kratosConfig(m))
 		if err != nil {
 			return nil, nil, err
 		}
-		addConfig(name+"-kratos-config", map[string][]byte{"kratos.yaml": cfg})
+		addConfig(cm.Kratos, map[string][]byte{"kratos.yaml": cfg})
 		schemas := map[string][]byte{}
-		for _, s := range SchemaFiles(p) {
+		for _, s := range m.schemaFiles() {
 			schemas[s.FileName] = s.Content
 		}
-		addConfig(name+"-kratos-schemas", schemas)
+		addConfig(cm.KratosSchemas, schemas)
 	}
 	if profile.On(c.Hydra.Enabled) {
-		cfg, err := marshalYAML(HydraConfig(p))
+		cfg, err := marshalYAML(hydraConfig(m))
 		if err != nil {
 			return nil, nil, err
 		}
-		addConfig(name+"-hydra-config", map[string][]byte{"hydra.yaml": cfg})
+		addConfig(cm.Hydra, map[string][]byte{"hydra.yaml": cfg})
 	}
 	if profile.On(c.Oathkeeper.Enabled) {
 		cfg, err := marshalYAML(OathkeeperConfig(p, rules))
 		if err != nil {
 			return nil, nil, err
 		}
-		addConfig(name+"-oathkeeper-config", map[string][]byte{"oathkeeper.yaml": cfg})
+		addConfig(cm.Oathkeeper, map[string][]byte{"oathkeeper.yaml": cfg})
 	}
 	if config := gatewayRenders[p.Spec.Gateway.Target].config; config != nil {
-		cmName, files, err := config(p, rules)
+		cmName, files, err := config(m)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -232,7 +232,7 @@ func buildBase(p *profile.Profile, sf *secrets.File, rules *RuleSet, docs [][]by
 	}
 	if p.Spec.Secrets.Policy == "generate" {
 		join := func(l []string) []byte { return []byte(strings.Join(l, ",")) }
-		names := secretNames(p)
+		names := m.names.Secrets
 		if profile.On(c.Kratos.Enabled) {
 			addSecret(names["kratos"], map[string][]byte{
 				"secretsDefault": join(sf.Kratos.Default), "secretsCookie": join(sf.Kratos.Cookie), "secretsCipher": join(sf.Kratos.Cipher),
@@ -410,26 +410,28 @@ const MaxObjectBytes = 1 << 20
 // the part of the profile that made it large. The access rules are split
 // over several ConfigMaps before this point, so what fails here cannot be
 // split.
-func checkObjectSizes(p *profile.Profile, objs []Object) error {
+func checkObjectSizes(m *model, objs []Object) error {
+	p := m.p
 	var errs profile.ErrorList
 	for _, o := range objs {
 		if len(o.YAML) <= MaxObjectBytes {
 			continue
 		}
-		path, hint := objectSource(p, o)
+		path, hint := objectSource(m, o)
 		errs = append(errs, p.Errorf(path, hint, "the rendered %s %s is %d bytes, over Kubernetes' %d-byte object limit", o.Kind, o.Name, len(o.YAML), MaxObjectBytes))
 	}
 	return errs.Err()
 }
 
 // objectSource names the profile field that an object's size comes from.
-func objectSource(p *profile.Profile, o Object) (path, hint string) {
+func objectSource(m *model, o Object) (path, hint string) {
+	p := m.p
 	name := p.Metadata.Name
 	switch {
-	case strings.HasPrefix(o.Name, name+"-kratos-schemas"):
+	case strings.HasPrefix(o.Name, m.names.ConfigMaps.KratosSchemas):
 		path = "spec.kratos.identitySchemas"
 		biggest := 0
-		for i, s := range SchemaFiles(p) {
+		for i, s := range m.schemaFiles() {
 			if i < len(p.Spec.Kratos.IdentitySchemas) && len(s.Content) > biggest {
 				biggest, path = len(s.Content), fmt.Sprintf("spec.kratos.identitySchemas[%d]", i)
 			}

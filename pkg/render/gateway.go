@@ -39,9 +39,9 @@ type endpoint struct {
 
 // ownEndpoints are the stack's public hosts (login UI, Kratos public,
 // Hydra public) of the enabled components, in that order.
-func ownEndpoints(p *profile.Profile) []endpoint {
-	w := p.Wiring()
-	c := p.Spec.Components
+func ownEndpoints(m *model) []endpoint {
+	w := m.w
+	c := m.p.Spec.Components
 	var out []endpoint
 	for _, x := range []struct {
 		on *bool
@@ -65,9 +65,9 @@ func ownEndpoints(p *profile.Profile) []endpoint {
 // entry here.
 type gatewayRender struct {
 	// config returns a ConfigMap's name and files.
-	config func(p *profile.Profile, rs *RuleSet) (string, map[string][]byte, error)
+	config func(m *model) (string, map[string][]byte, error)
 	// values fills the target's own fields of gatewayValues.
-	values func(p *profile.Profile, rs *RuleSet, v *gatewayValues) error
+	values func(m *model, v *gatewayValues) error
 	// sizeHint says what to do when the ConfigMap outgrows one object.
 	sizeHint string
 }
@@ -126,9 +126,9 @@ type gatewayEndpoint struct {
 	Port    int    `json:"port"`
 }
 
-func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) {
+func buildGatewayValues(m *model) (gatewayValues, error) {
+	p, w, rs := m.p, m.w, m.rules
 	g := p.Spec.Gateway
-	w := p.Wiring()
 	var services []gatewayService
 	refNamespaces := map[string]bool{}
 	for _, s := range p.Spec.Services {
@@ -138,7 +138,7 @@ func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) 
 		services = append(services, gatewayService{Name: s.Name, Hosts: s.Hosts, Paths: s.Paths, Service: s.Upstream.Service, Namespace: s.Upstream.Namespace, Port: s.Upstream.Port})
 	}
 	var own []gatewayEndpoint
-	for _, e := range ownEndpoints(p) {
+	for _, e := range ownEndpoints(m) {
 		own = append(own, gatewayEndpoint{Host: e.host, Service: e.service, Port: e.port})
 	}
 	v := gatewayValues{
@@ -159,7 +159,7 @@ func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) 
 		RefNamespaces:    slices.Sorted(maps.Keys(refNamespaces)),
 	}
 	if add := gatewayRenders[g.Target].values; add != nil {
-		if err := add(p, rs, &v); err != nil {
+		if err := add(m, &v); err != nil {
 			return v, err
 		}
 	}
@@ -167,9 +167,9 @@ func buildGatewayValues(p *profile.Profile, rs *RuleSet) (gatewayValues, error) 
 }
 
 // ownHosts are the stack's own public hosts (login UI, Kratos, Hydra).
-func ownHosts(p *profile.Profile) []string {
+func ownHosts(m *model) []string {
 	var out []string
-	for _, e := range ownEndpoints(p) {
+	for _, e := range ownEndpoints(m) {
 		out = append(out, e.host)
 	}
 	return out

@@ -46,10 +46,10 @@ func clusterFor(rawURL string) cluster {
 }
 
 // publicRoutes are the stack's own public endpoints; admin ports never appear.
-func publicRoutes(p *profile.Profile) []vhost {
-	w := p.Wiring()
+func publicRoutes(m *model) []vhost {
+	w := m.w
 	var out []vhost
-	for _, e := range ownEndpoints(p) {
+	for _, e := range ownEndpoints(m) {
 		up := profile.ServiceURL(e.service, w.Namespace, w.ClusterDomain, e.port)
 		out = append(out, vhost{Name: e.service, Domain: e.host, upstream: up, Routes: []route{{Prefix: "/", Cluster: clusterFor(up).Name, Public: true}}})
 	}
@@ -58,8 +58,9 @@ func publicRoutes(p *profile.Profile) []vhost {
 
 // gatewayHosts returns the stack's public hosts followed by one virtual host
 // per protected host, in profile order, and the upstream clusters they use.
-func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
-	hosts := publicRoutes(p)
+func gatewayHosts(m *model) ([]vhost, []cluster) {
+	p := m.p
+	hosts := publicRoutes(m)
 	var clusters []cluster
 	seen := map[string]bool{}
 	addCluster := func(c cluster) {
@@ -72,7 +73,7 @@ func gatewayHosts(p *profile.Profile) ([]vhost, []cluster) {
 		addCluster(clusterFor(h.upstream))
 	}
 	index := map[string]int{}
-	w := p.Wiring()
+	w := m.w
 	for _, s := range p.Spec.Services {
 		cl := clusterFor(UpstreamURL(w, s))
 		addCluster(cl)
@@ -115,8 +116,14 @@ func knownMethodsRegex() string {
 // Before any filter runs, the connection manager normalises the path and
 // host and removes the neutralized headers from the client's request.
 func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
-	w := p.Wiring()
-	hosts, clusters := gatewayHosts(p)
+	m := wired(p)
+	m.rules = rs
+	return envoyBootstrap(m)
+}
+
+func envoyBootstrap(m *model) map[string]any {
+	w, rs := m.w, m.rules
+	hosts, clusters := gatewayHosts(m)
 	oathkeeper := clusterFor(w.OathkeeperAPIInternalURL)
 	// Methods no rule knows are refused here, before Oathkeeper (which
 	// would answer 404 "no rule"): first route of every virtual host.
@@ -237,10 +244,10 @@ func EnvoyBootstrap(p *profile.Profile, rs *RuleSet) map[string]any {
 
 // envoyConfig is the envoy target's ConfigMap: the standalone Envoy's
 // bootstrap, which one object must hold (objectSource's size hint).
-func envoyConfig(p *profile.Profile, rs *RuleSet) (string, map[string][]byte, error) {
-	cfg, err := marshalYAML(EnvoyBootstrap(p, rs))
+func envoyConfig(m *model) (string, map[string][]byte, error) {
+	cfg, err := marshalYAML(envoyBootstrap(m))
 	if err != nil {
 		return "", nil, err
 	}
-	return p.Metadata.Name + "-envoy-config", map[string][]byte{"envoy.yaml": cfg}, nil
+	return m.names.ConfigMaps.Envoy, map[string][]byte{"envoy.yaml": cfg}, nil
 }

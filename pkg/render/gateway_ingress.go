@@ -1,10 +1,6 @@
 package render
 
-import (
-	"fmt"
-
-	"github.com/authctl/authctl/pkg/profile"
-)
+import "fmt"
 
 // ingressChunk is one Ingress object; the first also routes the stack's
 // own hosts.
@@ -47,7 +43,7 @@ func ingressChunks(name string, services []gatewayService) []ingressChunk {
 
 // ingressValues adds what only the ingress template reads: the Ingress
 // objects and the services each routes.
-func ingressValues(p *profile.Profile, _ *RuleSet, v *gatewayValues) error {
-	v.Ingresses = ingressChunks(p.Metadata.Name, v.Services)
+func ingressValues(m *model, v *gatewayValues) error {
+	v.Ingresses = ingressChunks(m.p.Metadata.Name, v.Services)
 	return nil
 }

@@ -7,7 +7,13 @@ import (
 // IstioExtensionProvider is the meshConfig snippet that registers Oathkeeper
 // as an Istio CUSTOM authorization provider.
 func IstioExtensionProvider(p *profile.Profile, rs *RuleSet) map[string]any {
-	w := p.Wiring()
+	m := wired(p)
+	m.rules = rs
+	return istioExtensionProvider(m)
+}
+
+func istioExtensionProvider(m *model) map[string]any {
+	p, w, rs := m.p, m.w, m.rules
 	prov := map[string]any{
 		"service":                      w.OathkeeperAPIHost,
 		"port":                         profile.OathkeeperAPIPort,
@@ -46,11 +52,11 @@ func istioHosts(hosts []string) []string {
 
 // istioValues adds what only the istio template reads: the hosts of its
 // AuthorizationPolicies and the meshConfig snippet to merge.
-func istioValues(p *profile.Profile, rs *RuleSet, v *gatewayValues) error {
-	v.IstioHosts = istioHosts(protectedHosts(p))
-	v.IstioOwnHosts = istioHosts(ownHosts(p))
-	v.IstioProvider = IstioProviderName(p)
-	snippet, err := marshalYAML(IstioExtensionProvider(p, rs))
+func istioValues(m *model, v *gatewayValues) error {
+	v.IstioHosts = istioHosts(protectedHosts(m.p))
+	v.IstioOwnHosts = istioHosts(ownHosts(m))
+	v.IstioProvider = IstioProviderName(m.p)
+	snippet, err := marshalYAML(istioExtensionProvider(m))
 	if err != nil {
 		return err
 	}

@@ -276,8 +276,10 @@ func IDTokenIssuer(w profile.Wiring) string { return w.OathkeeperAPIInternalURL 
 // which Oathkeeper itself lacks. The catch-all uses a negative lookahead
 // (Oathkeeper's regexp engine is regexp2), so no URL is ever matched by two
 // rules.
-func BuildRules(p *profile.Profile) *RuleSet {
-	w := p.Wiring()
+func BuildRules(p *profile.Profile) *RuleSet { return buildRules(wired(p)) }
+
+func buildRules(m *model) *RuleSet {
+	p, w := m.p, m.w
 	neutral := NeutralizedHeaders(p.Spec.Services)
 	rs := &RuleSet{Neutralized: lowerAll(neutral), SpellingsSetEmpty: map[string]string{}}
 	headers := map[string]bool{}

@@ -142,10 +142,12 @@ func versionSlug(v string) string { return strings.ReplaceAll(strings.TrimPrefix
 // It goes to the templates as plain maps (a JSON round trip), as Helm's
 // engine expects.
 type Values struct {
-	Name       string           `json:"name"`
-	Namespace  string           `json:"namespace"`
-	ManagedBy  string           `json:"managedBy"`
-	Wiring     profile.Wiring   `json:"wiring"`
+	Name      string         `json:"name"`
+	Namespace string         `json:"namespace"`
+	ManagedBy string         `json:"managedBy"`
+	Wiring    profile.Wiring `json:"wiring"`
+	// ConfigMaps are the generated ConfigMaps' names (model.go).
+	ConfigMaps configMapNames   `json:"configMaps"`
 	Components componentValues  `json:"components"`
 	Images     imageValues      `json:"images"`
 	Ports      portValues       `json:"ports"`
@@ -294,8 +296,8 @@ type uiValues struct {
 }
 
 // values builds the data the templates see as .Values.
-func values(p *profile.Profile, rules *RuleSet, managedBy string) (map[string]any, error) {
-	v, err := buildValues(p, rules)
+func values(m *model, managedBy string) (map[string]any, error) {
+	v, err := buildValues(m)
 	if err != nil {
 		return nil, err
 	}
@@ -311,10 +313,10 @@ func values(p *profile.Profile, rules *RuleSet, managedBy string) (map[string]an
 	return out, nil
 }
 
-func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
-	w := p.Wiring()
+func buildValues(m *model) (*Values, error) {
+	p, w, rules := m.p, m.w, m.rules
 	s := p.Spec
-	secrets := secretNames(p)
+	secrets := m.names.Secrets
 	oidc := []oidcSecretValue{}
 	var providers []map[string]any
 	for _, op := range s.Kratos.OIDCProviders {
@@ -365,7 +367,7 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 	var external externalSecretsValues
 	if s.Secrets.Policy == "externalSecret" {
 		e := s.Secrets.ExternalSecret
-		for _, c := range enabledComponents(p) {
+		for _, c := range m.components {
 			var keys []externalSecretKey
 			for _, k := range ComponentSecretKeys(p, c) {
 				keys = append(keys, externalSecretKey{SecretKey: k, RemoteKey: e.RemoteKeyPrefix + c + "/" + k})
@@ -374,11 +376,11 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		}
 		external.StoreName, external.StoreKind, external.RefreshInterval = e.StoreRef.Name, e.StoreRef.Kind, e.RefreshInterval
 	}
-	gw, err := buildGatewayValues(p, rules)
+	gw, err := buildGatewayValues(m)
 	if err != nil {
 		return nil, err
 	}
-	kubernetes, err := buildKubernetesValues(p)
+	kubernetes, err := buildKubernetesValues(m)
 	if err != nil {
 		return nil, err
 	}
@@ -387,9 +389,10 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		csrfName = "__Host-" + csrfName
 	}
 	return &Values{
-		Name:      p.Metadata.Name,
-		Namespace: p.Metadata.Namespace,
-		Wiring:    w,
+		Name:       p.Metadata.Name,
+		Namespace:  p.Metadata.Namespace,
+		Wiring:     w,
+		ConfigMaps: m.names.ConfigMaps,
 		Components: componentValues{
 			Kratos:     profile.On(s.Components.Kratos.Enabled),
 			Hydra:      profile.On(s.Components.Hydra.Enabled),
@@ -455,7 +458,7 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 			Authz:            usesAuthz(p),
 		},
 		Gateway:    gw,
-		UI:         buildUIValues(p, csrfName),
+		UI:         buildUIValues(m, csrfName),
 		Kubernetes: kubernetes,
 	}, nil
 }
@@ -471,8 +474,8 @@ func uiImage(p *profile.Profile) string {
 
 // buildUIValues gives the built-in UI its flags: where it reaches Kratos
 // and Hydra, where browsers reach Kratos, and the profile's settings.
-func buildUIValues(p *profile.Profile, csrfName string) uiValues {
-	s, w := p.Spec, p.Wiring()
+func buildUIValues(m *model, csrfName string) uiValues {
+	s, w := m.p.Spec, m.w
 	v := uiValues{Builtin: s.UI.Implementation == "builtin", CSRFCookieName: csrfName, CSRFSecretEnv: ui.CSRFSecretEnv}
 	if !v.Builtin {
 		return v

@@ -15,7 +15,7 @@ type model struct {
 	rules      *RuleSet
 }
 
-// objectNames are the ConfigMaps and Secrets that Go generates (engine.go's
+// objectNames are the ConfigMaps and Secrets that Go generates (base.go's
 // buildBase) and the templates mount (.Values.configMaps, .Values.secrets):
 // spelled here only.
 type objectNames struct {

@@ -43,6 +43,8 @@ type GatewayTarget struct {
 	NeedsIngressClass bool
 	// DecisionAPI and Proxy say who calls Oathkeeper's decision API and
 	// its proxy port (Wiring's OathkeeperAPI* and OathkeeperProxy* fields).
+	// The proxy has no peer list for pods: CallerEnvoyPods there keeps it
+	// closed, as CallerNobody does.
 	DecisionAPI, Proxy Caller
 	// Check adds target-specific findings to validateServices (nil: none).
 	Check func(p *Profile, add func(path, hint, format string, args ...any))

@@ -88,3 +88,36 @@ func TestGatewayTargetNames(t *testing.T) {
 		t.Errorf("an unknown name's row = %+v, want the zero row", got)
 	}
 }
+
+// TestGatewayTargetCallers pins who each real target's NetworkPolicies
+// admit to Oathkeeper's decision API and proxy port, with and without
+// gateway.namespace.
+func TestGatewayTargetCallers(t *testing.T) {
+	for _, c := range []struct {
+		gateway                 string
+		apiPeers, apiNamespaces []string
+		proxyOpen               bool
+		proxyNamespaces         []string
+	}{
+		{"{target: none}", []string{}, []string{}, true, []string{}},
+		{"{target: none, namespace: gw}", []string{}, []string{}, false, []string{"gw"}},
+		{"{target: envoy}", []string{"envoy"}, []string{}, false, []string{}},
+		{"{target: envoy, namespace: gw}", []string{"envoy"}, []string{}, false, []string{}},
+		{"{target: envoy-gateway, tlsSecretName: t}", []string{}, []string{"envoy-gateway-system"}, false, []string{}},
+		{"{target: envoy-gateway, tlsSecretName: t, namespace: gw}", []string{}, []string{"gw"}, false, []string{}},
+		{"{target: istio}", []string{}, []string{"istio-system"}, false, []string{}},
+		{"{target: ingress, ingressClassName: nginx, tlsSecretName: t}", []string{}, []string{}, true, []string{}},
+		{"{target: ingress, ingressClassName: nginx, tlsSecretName: t, namespace: gw}", []string{}, []string{}, false, []string{"gw"}},
+	} {
+		p, err := profile.Parse("p.yaml", t.TempDir(), []byte(header+"  gateway: "+c.gateway+"\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.gateway, err)
+		}
+		w := p.Wiring()
+		if !slices.Equal(w.OathkeeperAPIPeers, c.apiPeers) || !slices.Equal(w.OathkeeperAPINamespaces, c.apiNamespaces) ||
+			w.OathkeeperProxyOpen != c.proxyOpen || !slices.Equal(w.OathkeeperProxyNamespaces, c.proxyNamespaces) {
+			t.Errorf("%s: api peers %v, api namespaces %v, proxy open %v, proxy namespaces %v", c.gateway,
+				w.OathkeeperAPIPeers, w.OathkeeperAPINamespaces, w.OathkeeperProxyOpen, w.OathkeeperProxyNamespaces)
+		}
+	}
+}

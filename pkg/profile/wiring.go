@@ -314,15 +314,14 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 func (p *Profile) proxyCallers() (open bool, namespaces []string) {
 	g := p.Spec.Gateway
 	switch caller := LookupGatewayTarget(g.Target).Proxy; {
-	case caller == CallerNobody, caller == CallerEnvoyPods:
-		return false, []string{}
+	case caller != CallerNamespace && caller != CallerNamespaceOrAny:
+		return false, []string{} // no peer list for pods: closed
 	case g.Namespace != "":
 		return false, []string{g.Namespace}
-	default:
-		if caller == CallerNamespace {
-			return false, []string{}
-		}
+	case caller == CallerNamespaceOrAny:
 		return true, []string{}
+	default:
+		return false, []string{}
 	}
 }
 

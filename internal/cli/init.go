@@ -158,7 +158,7 @@ is given; in the form, the summary asks whether to overwrite it.`,
 	f.StringVar(&o.Namespace, "namespace", d.Namespace, "Kubernetes namespace")
 	f.StringVar(&o.Domain, "domain", d.Domain, "public base domain")
 	f.StringSliceVar(&o.Components, "components", d.Components, "components to render: "+strings.Join(wizard.ComponentChoices, ", "))
-	f.StringVar(&o.Gateway, "gateway", d.Gateway, "gateway target: "+strings.Join(wizard.GatewayChoices, ", "))
+	f.StringVar(&o.Gateway, "gateway", d.Gateway, "gateway target: "+strings.Join(wizard.GatewayChoices(), ", "))
 	f.StringVar(&o.IngressClass, "ingress-class", d.IngressClass, "IngressClass of the ingress target")
 	f.StringVar(&o.TLSSecret, "tls-secret", "", "Secret with the public hosts' certificate, for the ingress and envoy-gateway targets (default NAME-tls)")
 	f.BoolVar(&o.ExternalTLS, "external-tls", false, "a load balancer in front of the ingress or envoy-gateway target terminates TLS (no certificate Secret)")
@@ -169,7 +169,7 @@ is given; in the form, the summary asks whether to overwrite it.`,
 	f.StringArrayVar(&o.RoleBindings, "role-binding", []string{wizard.FormatRoleBindings(d.RoleBindings)}, "GROUP=CLUSTERROLE for kubectl login (repeatable)")
 	f.StringArrayVar(&o.Services, "service", nil, "HOST=UPSTREAM_URL to protect with a login (repeatable)")
 	for flag, values := range map[string][]string{
-		"gateway": wizard.GatewayChoices, "database": wizard.DatabaseChoices,
+		"gateway": wizard.GatewayChoices(), "database": wizard.DatabaseChoices,
 		"components": wizard.ComponentChoices, "methods": wizard.MethodChoices,
 	} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))

@@ -135,7 +135,7 @@ func TestInitCreatesParentsAndNamesFlags(t *testing.T) {
 // that renders (ingress and envoy-gateway used to need a hand edit), and
 // the details those targets need have flags of their own.
 func TestInitEveryGatewayRenders(t *testing.T) {
-	for _, g := range wizard.GatewayChoices {
+	for _, g := range wizard.GatewayChoices() {
 		t.Run(g, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "profile.yaml")
 			if _, errOut, code := run(t, "init", "--defaults", "--gateway", g, "-f", file); code != 0 {

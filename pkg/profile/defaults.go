@@ -2,6 +2,7 @@ package profile
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 )
 
@@ -146,16 +147,10 @@ func (p *Profile) applyDefaults() {
 		}
 	}
 	g.GatewayClassName = cmp.Or(g.GatewayClassName, "eg")
-	if g.Namespace == "" {
-		switch g.Target {
-		case "envoy-gateway":
-			g.Namespace = "envoy-gateway-system"
-		case "istio":
-			g.Namespace = "istio-system"
-		}
-	}
-	if g.Target == "istio" && g.Selector == nil {
-		g.Selector = map[string]string{"istio": "ingressgateway"}
+	row := LookupGatewayTarget(g.Target)
+	g.Namespace = cmp.Or(g.Namespace, row.DefaultNamespace)
+	if g.Selector == nil && row.DefaultSelector != nil {
+		g.Selector = maps.Clone(row.DefaultSelector)
 	}
 	if g.DenyAll == nil {
 		g.DenyAll = boolPtr(false)

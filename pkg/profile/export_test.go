@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -44,3 +45,7 @@ func overlapFindings(t *testing.T, data []byte, candidates func([]Service) [][2]
 
 // PatternExplained reports whether a jsonschema pattern has words.
 func PatternExplained(p string) bool { return patternHints[p] != "" }
+
+// FieldEnum is the enum the loader enforces on a field (its tag's list or
+// the table its enumFrom names).
+func FieldEnum(f reflect.StructField) []string { return limitsOf(f).allowed() }

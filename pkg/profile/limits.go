@@ -16,6 +16,7 @@ import (
 // what the loader enforces cannot drift apart.
 type fieldLimits struct {
 	enum                []string
+	enumFrom            string
 	minimum, maximum    *int64
 	maxLength           int
 	pattern             *regexp.Regexp
@@ -40,6 +41,11 @@ func limitsOf(f reflect.StructField) *fieldLimits {
 		switch key {
 		case "enum":
 			l.enum = append(l.enum, val)
+		case "enumFrom":
+			if enumTables[val] == nil {
+				panic(fmt.Sprintf("profile: unknown enumFrom in jsonschema tag %q", tag))
+			}
+			l.enumFrom = val
 		case "minimum", "maximum":
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil {
@@ -64,6 +70,15 @@ func limitsOf(f reflect.StructField) *fieldLimits {
 	}
 	limitsCache.Store(tag, l)
 	return l
+}
+
+// allowed is the field's enum: the tag's list, or the table enumFrom
+// names, read now so a row added to the table is allowed at once.
+func (l *fieldLimits) allowed() []string {
+	if l.enumFrom != "" {
+		return enumTables[l.enumFrom]()
+	}
+	return l.enum
 }
 
 // checkLimits applies the jsonschema tag of a field to scalar values and to
@@ -95,8 +110,8 @@ func (d *decoder) checkScalar(v *yaml.Node, l *fieldLimits, path string) {
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 		return
 	}
-	if len(l.enum) > 0 && !contains(l.enum, v.Value) {
-		d.fail(v, path, didYouMean(v.Value, l.enum)+"allowed: "+strings.Join(l.enum, ", "), "unknown value %q", v.Value)
+	if enum := l.allowed(); len(enum) > 0 && !contains(enum, v.Value) {
+		d.fail(v, path, didYouMean(v.Value, enum)+"allowed: "+strings.Join(enum, ", "), "unknown value %q", v.Value)
 		return
 	}
 	if l.minimum != nil || l.maximum != nil {

@@ -272,12 +272,7 @@ func TestSchemaCoversEveryField(t *testing.T) {
 				t.Errorf("%s.%s: the schema has no property %q", typ.Name(), f.Name, name)
 				continue
 			}
-			var want []string
-			for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
-				if v, ok := strings.CutPrefix(part, "enum="); ok {
-					want = append(want, v)
-				}
-			}
+			want := profile.FieldEnum(f)
 			got := p.Enum
 			if p.Items != nil {
 				got = p.Items.Enum

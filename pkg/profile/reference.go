@@ -73,8 +73,8 @@ func typeName(t reflect.Type) string {
 
 func limitsText(l *fieldLimits) string {
 	var parts []string
-	if len(l.enum) > 0 {
-		parts = append(parts, "one of `"+strings.Join(l.enum, "`, `")+"`")
+	if enum := l.allowed(); len(enum) > 0 {
+		parts = append(parts, "one of `"+strings.Join(enum, "`, `")+"`")
 	}
 	if l.minimum != nil || l.maximum != nil {
 		parts = append(parts, rangeHint(l)[len("allowed: "):])

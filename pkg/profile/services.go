@@ -162,15 +162,12 @@ func (p *Profile) validateServices(ctx context.Context) (ErrorList, error) {
 		}
 	}
 	g := s.Gateway
-	if g.Target == "istio" {
-		if len(g.Selector) == 0 {
-			add("spec.gateway.selector", "select the ingress gateway's pods, for example istio: ingressgateway", "an Istio policy without a selector applies to every workload of its namespace (in the root namespace, to the whole mesh), the stack's own included")
-		} else if g.Selector["app.kubernetes.io/instance"] == p.Metadata.Name || g.Selector["app.kubernetes.io/part-of"] == "authctl" {
-			add("spec.gateway.selector", "select the ingress gateway's pods, for example istio: ingressgateway", "the selector picks the stack's own pods, so Oathkeeper would be asked about its own traffic and deny-all would cut the stack off")
-		}
+	row := LookupGatewayTarget(g.Target)
+	if row.Check != nil {
+		row.Check(p, add)
 	}
-	if g.Target == "ingress" && g.IngressClassName == "" {
-		add("spec.gateway.ingressClassName", "name the IngressClass, for example nginx", "the ingress target needs an ingress class")
+	if row.NeedsIngressClass && g.IngressClassName == "" {
+		add("spec.gateway.ingressClassName", "name the IngressClass, for example nginx", "the %s target needs an ingress class", g.Target)
 	}
 	if g.Target != "none" && len(s.Services) > 0 && !On(s.Components.Oathkeeper.Enabled) {
 		add("spec.components.oathkeeper.enabled", "protected services are checked by Oathkeeper", "services need Oathkeeper")

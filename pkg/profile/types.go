@@ -137,7 +137,7 @@ type ForwardClaims struct {
 
 // Gateway selects how requests reach Oathkeeper.
 type Gateway struct {
-	Target string `yaml:"target,omitempty" json:"target,omitempty" jsonschema:"enum=none,enum=envoy,enum=envoy-gateway,enum=istio,enum=ingress"`
+	Target string `yaml:"target,omitempty" json:"target,omitempty" jsonschema:"enumFrom=gatewayTargets"`
 	// IngressClassName for the ingress target.
 	IngressClassName string `yaml:"ingressClassName,omitempty" json:"ingressClassName,omitempty"`
 	// GatewayClassName for the envoy-gateway target (default eg).

@@ -319,8 +319,7 @@ func (p *Profile) validateTLS() ErrorList {
 		return errs
 	}
 	g := s.Gateway
-	if (g.Target == "ingress" || g.Target == "envoy-gateway") && g.TLSSecretName == "" && !On(g.ExternalTLS) {
-		what := map[string]string{"ingress": "the Ingress", "envoy-gateway": "the Gateway"}[g.Target]
+	if what := LookupGatewayTarget(g.Target).TLSObject; what != "" && g.TLSSecretName == "" && !On(g.ExternalTLS) {
 		errs = append(errs, p.Errorf("spec.gateway.target", "set spec.gateway.tlsSecretName to the Secret holding the certificate, or spec.gateway.externalTLS: true when a load balancer in front terminates TLS",
 			"spec.tls is true but %s gets no certificate, so the public URLs would not answer https", what))
 	}

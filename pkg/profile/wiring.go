@@ -144,10 +144,18 @@ type Wiring struct {
 // namespace (deploy/job); they may call both admin APIs.
 const BootstrapComponent = "bootstrap"
 
+// WiringHook, when set, is called by every Wiring call with the profile
+// asked. Tests only: pkg/render's counts the calls of one Render, which
+// resolves the wiring once into its model.
+var WiringHook func(*Profile)
+
 // Wiring is the profile's resolved wiring: computed once when the profile
 // is loaded (Resolve), the one model render, bootstrap, setup and doctor
 // read. A copy is returned; its slices are the caller's.
 func (p *Profile) Wiring() Wiring {
+	if WiringHook != nil {
+		WiringHook(p)
+	}
 	w := p.wiring
 	if w == nil {
 		computed := p.computeWiring()
@@ -286,12 +294,14 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 	// Empty, not nil: "nobody" is an answer.
 	oathkeeperAPI, oathkeeperNamespaces = []string{}, []string{}
 	g := p.Spec.Gateway
-	switch {
-	case g.Target == "envoy":
+	switch LookupGatewayTarget(g.Target).DecisionAPI {
+	case CallerEnvoyPods:
 		oathkeeperAPI = []string{"envoy"}
-	case (g.Target == "envoy-gateway" || g.Target == "istio") && g.Namespace != "":
+	case CallerNamespace, CallerNamespaceOrAny:
 		// The data plane's proxies run there under labels we do not own.
-		oathkeeperNamespaces = []string{g.Namespace}
+		if g.Namespace != "" {
+			oathkeeperNamespaces = []string{g.Namespace}
+		}
 	}
 	slices.Sort(kratosAdmin)
 	slices.Sort(hydraAdmin)
@@ -303,13 +313,15 @@ func (p *Profile) apiPeers() (kratosAdmin, hydraAdmin, oathkeeperAPI, oathkeeper
 // nobody.
 func (p *Profile) proxyCallers() (open bool, namespaces []string) {
 	g := p.Spec.Gateway
-	switch {
-	case g.Target != "ingress" && g.Target != "none":
-		return false, []string{}
+	switch caller := LookupGatewayTarget(g.Target).Proxy; {
+	case caller != CallerNamespace && caller != CallerNamespaceOrAny:
+		return false, []string{} // no peer list for pods: closed
 	case g.Namespace != "":
 		return false, []string{g.Namespace}
-	default:
+	case caller == CallerNamespaceOrAny:
 		return true, []string{}
+	default:
+		return false, []string{}
 	}
 }
 

@@ -21,8 +21,10 @@ const (
 // KratosConfig builds the Kratos configuration file. Secret values (DSN,
 // secrets, SMTP URI, OIDC client secrets) are not part of it: they reach the
 // container through environment variables taken from Secrets.
-func KratosConfig(p *profile.Profile) map[string]any {
-	w := p.Wiring()
+func KratosConfig(p *profile.Profile) map[string]any { return kratosConfig(wired(p)) }
+
+func kratosConfig(m *model) map[string]any {
+	p, w := m.p, m.w
 	k := p.Spec.Kratos
 	uiOrigin := w.UIURL
 	allowed := []string{uiOrigin + "/"}
@@ -78,7 +80,7 @@ func KratosConfig(p *profile.Profile) map[string]any {
 	}
 	schemas := []any{}
 	defaultSchema := "default"
-	for i, s := range SchemaFiles(p) {
+	for i, s := range m.schemaFiles() {
 		if i == 0 {
 			defaultSchema = s.ID
 		}
@@ -138,8 +140,10 @@ func KratosConfig(p *profile.Profile) map[string]any {
 
 // HydraConfig builds the Hydra configuration file. The DSN and secrets come
 // from environment variables taken from Secrets.
-func HydraConfig(p *profile.Profile) map[string]any {
-	w := p.Wiring()
+func HydraConfig(p *profile.Profile) map[string]any { return hydraConfig(wired(p)) }
+
+func hydraConfig(m *model) map[string]any {
+	p, w := m.p, m.w
 	h := p.Spec.Hydra
 	urls := map[string]any{
 		"self": map[string]any{"issuer": w.IssuerURL, "public": w.IssuerURL},
@@ -203,7 +207,7 @@ func HydraConfig(p *profile.Profile) map[string]any {
 		},
 		"log": map[string]any{"level": "info", "format": "json", "leak_sensitive_values": false},
 	}
-	addTokenHook(p, cfg)
+	addTokenHook(m, cfg)
 	return cfg
 }
 

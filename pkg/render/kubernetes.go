@@ -58,13 +58,13 @@ const TokenHookSecretKey = "tokenHookKey"
 // addTokenHook points Hydra's oauth2.token_hook at the token hook, with
 // the API key Hydra authenticates with (its value comes from the Secret,
 // see TokenHookKeyEnv).
-func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
-	if !TokenHookEnabled(p) {
+func addTokenHook(m *model, hydraCfg map[string]any) {
+	if !TokenHookEnabled(m.p) {
 		return
 	}
 	if o, ok := hydraCfg["oauth2"].(map[string]any); ok {
 		o["token_hook"] = map[string]any{
-			"url": p.Wiring().TokenHookURL,
+			"url": m.w.TokenHookURL,
 			"auth": map[string]any{
 				"type":   "api_key",
 				"config": map[string]any{"in": "header", "name": tokenhook.APIKeyHeader, "value": ""},
@@ -83,6 +83,11 @@ func addTokenHook(p *profile.Profile, hydraCfg map[string]any) {
 //   - a client-credentials access token (sub == client_id) → PREFIX + "client:" + client_id;
 //   - anything else (an unverified email, a person's token without email) → rejected.
 func AuthenticationConfiguration(p *profile.Profile) map[string]any {
+	return authenticationConfiguration(wired(p))
+}
+
+func authenticationConfiguration(m *model) map[string]any {
+	p := m.p
 	k := p.Spec.Kubernetes
 	apiVersion, ok := AuthenticationConfigAPIVersion(k.Version)
 	if !ok {
@@ -97,7 +102,7 @@ func AuthenticationConfiguration(p *profile.Profile) map[string]any {
 	}
 	jwt := map[string]any{
 		"issuer": map[string]any{
-			"url":       p.Wiring().IssuerURL,
+			"url":       m.w.IssuerURL,
 			"audiences": []string{k.ClientID},
 		},
 		"claimMappings": map[string]any{
@@ -122,7 +127,11 @@ func AuthenticationConfiguration(p *profile.Profile) map[string]any {
 // own token, is refused. A client credentials token (CI) has no cluster
 // claim and is refused too: CI gets a token per cluster by its audience.
 func ClusterAuthenticationConfiguration(p *profile.Profile, cluster string) map[string]any {
-	cfg := AuthenticationConfiguration(p)
+	return clusterAuthenticationConfiguration(wired(p), cluster)
+}
+
+func clusterAuthenticationConfiguration(m *model, cluster string) map[string]any {
+	cfg := authenticationConfiguration(m)
 	if cfg == nil {
 		return nil
 	}
@@ -138,7 +147,11 @@ func ClusterAuthenticationConfiguration(p *profile.Profile, cluster string) map[
 // ClusterOIDCFlags are OIDCFlags for one cluster, with the cluster claim
 // required.
 func ClusterOIDCFlags(p *profile.Profile, cluster string) []string {
-	return append(OIDCFlags(p), "--oidc-required-claim="+kubeconfig.ClusterClaim+"="+cluster)
+	return clusterOIDCFlags(wired(p), cluster)
+}
+
+func clusterOIDCFlags(m *model, cluster string) []string {
+	return append(oidcFlags(m), "--oidc-required-claim="+kubeconfig.ClusterClaim+"="+cluster)
 }
 
 func celString(s string) string {
@@ -148,10 +161,12 @@ func celString(s string) string {
 // OIDCFlags are the classic kube-apiserver flags, the alternative to
 // AuthenticationConfiguration (the two cannot be combined). They cannot
 // express the CI branch: with them only people (email) authenticate.
-func OIDCFlags(p *profile.Profile) []string {
-	k := p.Spec.Kubernetes
+func OIDCFlags(p *profile.Profile) []string { return oidcFlags(wired(p)) }
+
+func oidcFlags(m *model) []string {
+	k := m.p.Spec.Kubernetes
 	return []string{
-		"--oidc-issuer-url=" + p.Wiring().IssuerURL,
+		"--oidc-issuer-url=" + m.w.IssuerURL,
 		"--oidc-client-id=" + k.ClientID,
 		"--oidc-username-claim=" + k.UsernameClaim,
 		"--oidc-username-prefix=" + k.UsernamePrefix,
@@ -205,13 +220,14 @@ type tokenHookValues struct {
 	Args      []string `json:"args"`
 }
 
-func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
+func buildKubernetesValues(m *model) (kubernetesValues, error) {
+	p := m.p
 	k := p.Spec.Kubernetes
 	if !profile.On(k.Enabled) {
 		return kubernetesValues{}, nil
 	}
 	authn := ""
-	if cfg := AuthenticationConfiguration(p); cfg != nil {
+	if cfg := authenticationConfiguration(m); cfg != nil {
 		b, err := marshalYAML(cfg)
 		if err != nil {
 			return kubernetesValues{}, fmt.Errorf("could not encode the AuthenticationConfiguration: %w", err)
@@ -220,8 +236,8 @@ func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 	}
 	var clusters []clusterOIDCValues
 	for _, c := range k.Clusters {
-		v := clusterOIDCValues{Name: c, OIDCFlags: strings.Join(ClusterOIDCFlags(p, c), "\n") + "\n"}
-		if cfg := ClusterAuthenticationConfiguration(p, c); cfg != nil {
+		v := clusterOIDCValues{Name: c, OIDCFlags: strings.Join(clusterOIDCFlags(m, c), "\n") + "\n"}
+		if cfg := clusterAuthenticationConfiguration(m, c); cfg != nil {
 			b, err := marshalYAML(cfg)
 			if err != nil {
 				return kubernetesValues{}, fmt.Errorf("could not encode the AuthenticationConfiguration of cluster %s: %w", c, err)
@@ -238,12 +254,12 @@ func buildKubernetesValues(p *profile.Profile) (kubernetesValues, error) {
 			ClusterRole: rb.ClusterRole,
 		})
 	}
-	w := p.Wiring()
+	w := m.w
 	return kubernetesValues{
 		Enabled:              true,
 		Version:              k.Version,
 		AuthenticationConfig: authn,
-		OIDCFlags:            strings.Join(OIDCFlags(p), "\n") + "\n",
+		OIDCFlags:            strings.Join(oidcFlags(m), "\n") + "\n",
 		Clusters:             clusters,
 		RoleBindings:         bindings,
 		TokenHook: tokenHookValues{

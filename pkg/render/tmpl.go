@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/Masterminds/sprig/v3"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authctl/authctl/pkg/profile"
 )
 
 // The templates are Helm-style Go templates (sprig functions, include,
@@ -94,4 +97,48 @@ func toYAML(v any) string {
 		return ""
 	}
 	return strings.TrimSuffix(string(b), "\n")
+}
+
+// renderTemplates runs the templates (executeTemplates) and returns the YAML
+// documents in a stable order.
+func renderTemplates(tfs fs.FS, p *profile.Profile, vals map[string]any) ([][]byte, error) {
+	out, err := executeTemplates(tfs, map[string]any{
+		"Values":  vals,
+		"Release": map[string]any{"Name": p.Metadata.Name, "Namespace": p.Metadata.Namespace},
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(out))
+	for n := range out {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var docs [][]byte
+	for _, n := range names {
+		if strings.HasSuffix(n, ".tpl") {
+			continue
+		}
+		for _, d := range splitYAML([]byte(out[n])) {
+			var m map[string]any
+			if err := yaml.Unmarshal(d, &m); err != nil {
+				return nil, fmt.Errorf("template %s produced invalid YAML: %w\n%s", n, err, d)
+			}
+			if len(m) == 0 {
+				continue
+			}
+			docs = append(docs, d)
+		}
+	}
+	return docs, nil
+}
+
+func splitYAML(data []byte) [][]byte {
+	var out [][]byte
+	for _, part := range bytes.Split(append([]byte("\n"), data...), []byte("\n---")) {
+		if len(bytes.TrimSpace(part)) > 0 {
+			out = append(out, part)
+		}
+	}
+	return out
 }

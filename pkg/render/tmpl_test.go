@@ -74,7 +74,7 @@ func TestTemplatesMatchHelmEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			vals, err := values(p, BuildRules(p), ManagedByAuthctl)
+			vals, err := values(newModel(p), ManagedByAuthctl)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -113,7 +113,7 @@ func SecretsToCreate(p *profile.Profile) []SecretToCreate {
 			need(names[c], "generic", "spec.secrets.existingSecret."+c, "the "+c+" secrets (spec.secrets.policy: existingSecret)", keys)
 		}
 	}
-	if g := s.Gateway; g.Target == "ingress" || g.Target == "envoy-gateway" {
+	if g := s.Gateway; profile.LookupGatewayTarget(g.Target).TLSObject != "" {
 		need(g.TLSSecretName, "tls", "spec.gateway.tlsSecretName", "the certificate of the public hosts",
 			map[string]string{"tls.crt": "<path/to/tls.crt>", "tls.key": "<path/to/tls.key>"})
 	}

@@ -1,139 +1,12 @@
 package render
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
-	"os"
-	"slices"
 	"strings"
 
 	"github.com/authctl/authctl/pkg/profile"
-	"github.com/authctl/authctl/pkg/serve/ui"
 )
-
-// SchemaFile is one identity schema as mounted into Kratos.
-type SchemaFile struct {
-	ID       string
-	FileName string
-	Content  []byte
-}
-
-// defaultIdentitySchema is used when the profile names none: an email
-// identifier usable by every login method, and a name.
-const defaultIdentitySchema = `{
-  "$id": "https://schemas.authctl.dev/identity/default.schema.json",
-  "$schema": "http://json-schema.org/draft-07/schema#",
-  "title": "Person",
-  "type": "object",
-  "properties": {
-    "traits": {
-      "type": "object",
-      "properties": {
-        "email": {
-          "type": "string",
-          "format": "email",
-          "title": "E-Mail",
-          "maxLength": 320,
-          "ory.sh/kratos": {
-            "credentials": {
-              "password": {"identifier": true},
-              "webauthn": {"identifier": true},
-              "passkey": {"display_name": true},
-              "totp": {"account_name": true},
-              "code": {"identifier": true, "via": "email"}
-            },
-            "recovery": {"via": "email"},
-            "verification": {"via": "email"}
-          }
-        },
-        "name": {
-          "type": "string",
-          "title": "Name",
-          "maxLength": 256
-        }
-      },
-      "required": ["email"],
-      "additionalProperties": false
-    }
-  }
-}
-`
-
-// SchemaFiles returns the identity schemas of the profile, or the default.
-func SchemaFiles(p *profile.Profile) []SchemaFile {
-	if len(p.Spec.Kratos.IdentitySchemas) == 0 {
-		return []SchemaFile{{ID: "default", FileName: "default.schema.json", Content: []byte(defaultIdentitySchema)}}
-	}
-	var out []SchemaFile
-	for _, s := range p.Spec.Kratos.IdentitySchemas {
-		content := []byte(s.Inline)
-		if s.File != "" {
-			// Validation already read the file once; read errors surface there.
-			if data, err := os.ReadFile(p.ResolvePath(s.File)); err == nil {
-				content = data
-			}
-		}
-		out = append(out, SchemaFile{ID: s.ID, FileName: s.ID + ".schema.json", Content: content})
-	}
-	return out
-}
-
-// secretNames returns the Secret each component reads, by policy.
-func secretNames(p *profile.Profile) map[string]string {
-	name := p.Metadata.Name
-	out := map[string]string{
-		"kratos": name + "-kratos", "hydra": name + "-hydra", "ui": name + "-ui", "oathkeeper": name + "-oathkeeper",
-	}
-	if p.Spec.Secrets.Policy == "existingSecret" {
-		e := p.Spec.Secrets.ExistingSecret
-		out["kratos"], out["hydra"], out["ui"], out["oathkeeper"] = e.Kratos, e.Hydra, e.UI, e.Oathkeeper
-	}
-	return out
-}
-
-// SecretKeys lists the keys each component's Secret must hold. The same list
-// documents existingSecret and drives ExternalSecret objects.
-var SecretKeys = map[string][]string{
-	"kratos":     {"secretsDefault", "secretsCookie", "secretsCipher"},
-	"hydra":      {"secretsSystem", "secretsCookie"},
-	"ui":         {"csrfCookieSecret"},
-	"oathkeeper": {"jwks.json", "headerSecret"},
-}
-
-// OryUICookieSecretKey is the key of the UI Secret that only Ory's UI
-// (spec.ui.implementation: ory) reads, as COOKIE_SECRET; the built-in UI
-// has one cookie of its own, keyed by csrfCookieSecret.
-const OryUICookieSecretKey = "cookieSecret"
-
-// ComponentSecretKeys is SecretKeys[component] plus the keys the profile
-// adds: the Hydra Secret holds the token hook's API key (tokenHookKey)
-// when the token hook is rendered, the UI Secret Ory UI's cookieSecret
-// when spec.ui.implementation is ory.
-func ComponentSecretKeys(p *profile.Profile, component string) []string {
-	keys := SecretKeys[component]
-	if component == "hydra" && TokenHookEnabled(p) {
-		keys = append(slices.Clone(keys), TokenHookSecretKey)
-	}
-	if component == "ui" && p.Spec.UI.Implementation == "ory" {
-		keys = append([]string{OryUICookieSecretKey}, keys...)
-	}
-	return keys
-}
-
-func enabledComponents(p *profile.Profile) []string {
-	c := p.Spec.Components
-	var out []string
-	for _, x := range []struct {
-		name string
-		on   *bool
-	}{{"hydra", c.Hydra.Enabled}, {"kratos", c.Kratos.Enabled}, {"oathkeeper", c.Oathkeeper.Enabled}, {"ui", c.UI.Enabled}} {
-		if profile.On(x.on) {
-			out = append(out, x.name)
-		}
-	}
-	return out
-}
 
 func versionSlug(v string) string { return strings.ReplaceAll(strings.TrimPrefix(v, "v"), ".", "-") }
 
@@ -142,10 +15,12 @@ func versionSlug(v string) string { return strings.ReplaceAll(strings.TrimPrefix
 // It goes to the templates as plain maps (a JSON round trip), as Helm's
 // engine expects.
 type Values struct {
-	Name       string           `json:"name"`
-	Namespace  string           `json:"namespace"`
-	ManagedBy  string           `json:"managedBy"`
-	Wiring     profile.Wiring   `json:"wiring"`
+	Name      string         `json:"name"`
+	Namespace string         `json:"namespace"`
+	ManagedBy string         `json:"managedBy"`
+	Wiring    profile.Wiring `json:"wiring"`
+	// ConfigMaps are the generated ConfigMaps' names (model.go).
+	ConfigMaps configMapNames   `json:"configMaps"`
 	Components componentValues  `json:"components"`
 	Images     imageValues      `json:"images"`
 	Ports      portValues       `json:"ports"`
@@ -294,8 +169,8 @@ type uiValues struct {
 }
 
 // values builds the data the templates see as .Values.
-func values(p *profile.Profile, rules *RuleSet, managedBy string) (map[string]any, error) {
-	v, err := buildValues(p, rules)
+func values(m *model, managedBy string) (map[string]any, error) {
+	v, err := buildValues(m)
 	if err != nil {
 		return nil, err
 	}
@@ -311,10 +186,10 @@ func values(p *profile.Profile, rules *RuleSet, managedBy string) (map[string]an
 	return out, nil
 }
 
-func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
-	w := p.Wiring()
+func buildValues(m *model) (*Values, error) {
+	p, w, rules := m.p, m.w, m.rules
 	s := p.Spec
-	secrets := secretNames(p)
+	secrets := m.names.Secrets
 	oidc := []oidcSecretValue{}
 	var providers []map[string]any
 	for _, op := range s.Kratos.OIDCProviders {
@@ -365,7 +240,7 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 	var external externalSecretsValues
 	if s.Secrets.Policy == "externalSecret" {
 		e := s.Secrets.ExternalSecret
-		for _, c := range enabledComponents(p) {
+		for _, c := range m.components {
 			var keys []externalSecretKey
 			for _, k := range ComponentSecretKeys(p, c) {
 				keys = append(keys, externalSecretKey{SecretKey: k, RemoteKey: e.RemoteKeyPrefix + c + "/" + k})
@@ -374,11 +249,11 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		}
 		external.StoreName, external.StoreKind, external.RefreshInterval = e.StoreRef.Name, e.StoreRef.Kind, e.RefreshInterval
 	}
-	gw, err := buildGatewayValues(p, rules)
+	gw, err := buildGatewayValues(m)
 	if err != nil {
 		return nil, err
 	}
-	kubernetes, err := buildKubernetesValues(p)
+	kubernetes, err := buildKubernetesValues(m)
 	if err != nil {
 		return nil, err
 	}
@@ -387,9 +262,10 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 		csrfName = "__Host-" + csrfName
 	}
 	return &Values{
-		Name:      p.Metadata.Name,
-		Namespace: p.Metadata.Namespace,
-		Wiring:    w,
+		Name:       p.Metadata.Name,
+		Namespace:  p.Metadata.Namespace,
+		Wiring:     w,
+		ConfigMaps: m.names.ConfigMaps,
 		Components: componentValues{
 			Kratos:     profile.On(s.Components.Kratos.Enabled),
 			Hydra:      profile.On(s.Components.Hydra.Enabled),
@@ -455,91 +331,9 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 			Authz:            usesAuthz(p),
 		},
 		Gateway:    gw,
-		UI:         buildUIValues(p, csrfName),
+		UI:         buildUIValues(m, csrfName),
 		Kubernetes: kubernetes,
 	}, nil
-}
-
-// uiImage is the UI's image: authctl's own for the built-in UI, else
-// spec.components.ui.image (Ory's kratos-selfservice-ui-node by default).
-func uiImage(p *profile.Profile) string {
-	if p.Spec.UI.Implementation == "builtin" {
-		return AuthctlImage
-	}
-	return p.Spec.Components.UI.Image.Ref()
-}
-
-// buildUIValues gives the built-in UI its flags: where it reaches Kratos
-// and Hydra, where browsers reach Kratos, and the profile's settings.
-func buildUIValues(p *profile.Profile, csrfName string) uiValues {
-	s, w := p.Spec, p.Wiring()
-	v := uiValues{Builtin: s.UI.Implementation == "builtin", CSRFCookieName: csrfName, CSRFSecretEnv: ui.CSRFSecretEnv}
-	if !v.Builtin {
-		return v
-	}
-	v.Args = []string{
-		"serve", "ui",
-		fmt.Sprintf("--listen=:%d", profile.UIPort),
-		"--kratos-public-url=" + w.KratosPublicInternalURL,
-		"--kratos-browser-url=" + w.KratosPublicURL,
-	}
-	if profile.On(s.Components.Hydra.Enabled) {
-		v.Args = append(v.Args, "--hydra-admin-url="+w.HydraAdminInternalURL, "--kratos-admin-url="+w.KratosAdminInternalURL)
-	}
-	v.Args = append(v.Args, "--product-name="+s.UI.ProductName)
-	for _, c := range s.UI.FirstPartyClients {
-		v.Args = append(v.Args, "--first-party-client="+c)
-	}
-	if profile.On(s.Kratos.Registration) {
-		v.Args = append(v.Args, "--registration")
-	}
-	if s.Kratos.Courier.SMTPURISecretRef != nil {
-		v.Args = append(v.Args, "--recovery")
-	}
-	c := s.Kubernetes.Claims
-	v.Args = append(v.Args, "--csrf-cookie-name="+csrfName,
-		"--email-field="+cmp.Or(c.Email, "traits.email"), "--groups-field="+cmp.Or(c.Groups, "metadata_public.groups"),
-		"--groups-scope="+cmp.Or(c.GroupsScope, "groups"))
-	return v
-}
-
-// AuthctlImage runs authctl's own in-cluster helpers. The tag follows the
-// release that rendered the stack.
-var AuthctlImage = "ghcr.io/authctl/authctl:v0.1.0"
-
-// maesterRules turns the access rules into oathkeeper-maester Rule specs.
-// Maester names a rule "<name>.<namespace>", so the object names carry the
-// rule's identity.
-func maesterRules(p *profile.Profile, rs *RuleSet) []any {
-	var out []any
-	for _, f := range rs.Files {
-		out = append(out, maesterRuleSpecs(f)...)
-	}
-	return out
-}
-
-// maesterRuleSpecs are the Rule objects of one rules file; maester writes
-// them into the file's ConfigMap.
-func maesterRuleSpecs(f RulesFile) []any {
-	var out []any
-	for _, r := range f.Rules {
-		spec := map[string]any{
-			"match":          map[string]any{"url": r.Match.URL, "methods": r.Match.Methods},
-			"authenticators": r.Authenticators,
-			"authorizer":     r.Authorizer,
-			"mutators":       r.Mutators,
-			"configMapName":  f.ConfigMap,
-		}
-		if len(r.Errors) > 0 {
-			spec["errors"] = r.Errors
-		}
-		if r.Upstream != nil {
-			spec["upstream"] = map[string]any{"url": r.Upstream.URL, "preserveHost": r.Upstream.PreserveHost}
-		}
-		name := strings.ReplaceAll(r.ID, ":", "-")
-		out = append(out, map[string]any{"name": name, "spec": spec})
-	}
-	return out
 }
 
 // usesAuthz reports whether a service needs the group and assurance-level
@@ -551,34 +345,4 @@ func usesAuthz(p *profile.Profile) bool {
 		}
 	}
 	return false
-}
-
-// mapperJsonnet is the claims mapper for social sign-in. It takes the
-// email only when the provider verified it, and then as a verified address;
-// with a hosted domain it rejects accounts from any other Google Workspace.
-func mapperJsonnet(provider, hostedDomain string) string {
-	verified := "'email' in claims && claims.email_verified"
-	if provider == "github" {
-		// GitHub returns only verified primary addresses.
-		verified = "'email' in claims"
-	}
-	src := "local claims = std.extVar('claims');\n"
-	if hostedDomain != "" {
-		src += fmt.Sprintf("assert 'hd' in claims && claims.hd == %q : 'Only %s accounts may sign in here.';\n", hostedDomain, hostedDomain)
-	}
-	// verified_addresses (Kratos' selfservice/strategy/oidc
-	// VerifiedAddressesKey) marks the address verified at registration, so
-	// the gateway forwards it and kubectl maps it, as for a colleague an
-	// admin vouched for.
-	src += `{
-  identity: {
-    traits: {
-      [if ` + verified + ` then 'email' else null]: claims.email,
-      [if 'name' in claims then 'name' else null]: claims.name,
-    },
-    [if ` + verified + ` then 'verified_addresses' else null]: [{ value: claims.email, via: 'email' }],
-  },
-}
-`
-	return base64Std(src)
 }

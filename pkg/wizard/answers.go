@@ -18,10 +18,12 @@ import (
 // dnsSubdomain is a Kubernetes object name (RFC 1123 subdomain).
 var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 
+// GatewayChoices are the gateway targets, the rows of profile.GatewayTargets.
+func GatewayChoices() []string { return profile.GatewayTargetNames() }
+
 // Choices offered by the form and accepted by the flags.
 var (
 	ComponentChoices = []string{"kratos", "hydra", "oathkeeper", "ui"}
-	GatewayChoices   = []string{"none", "envoy", "envoy-gateway", "istio", "ingress"}
 	DatabaseChoices  = []string{"sqlite", "external"}
 	// MethodChoices are Kratos login methods; social sign-in is chosen by
 	// listing providers (Answers.Social), which adds the oidc method.
@@ -96,11 +98,13 @@ func Defaults() Answers {
 }
 
 // NeedsIngressClass reports whether the gateway target needs an IngressClass.
-func (a Answers) NeedsIngressClass() bool { return a.Gateway == "ingress" }
+func (a Answers) NeedsIngressClass() bool {
+	return profile.LookupGatewayTarget(a.Gateway).NeedsIngressClass
+}
 
 // NeedsTLS reports whether the gateway target terminates TLS itself and so
 // needs a certificate Secret or a load balancer in front that does.
-func (a Answers) NeedsTLS() bool { return a.Gateway == "ingress" || a.Gateway == "envoy-gateway" }
+func (a Answers) NeedsTLS() bool { return profile.LookupGatewayTarget(a.Gateway).TLSObject != "" }
 
 // TLSSecretName is the certificate Secret's name: the answer, or NAME-tls.
 func (a Answers) TLSSecretName() string {
@@ -131,8 +135,8 @@ func (a Answers) Check() error {
 			return answerErrorf(FieldComponents, "unknown component %q (%sallowed: %s)", c, profile.DidYouMean(c, ComponentChoices), strings.Join(ComponentChoices, ", "))
 		}
 	}
-	if !slices.Contains(GatewayChoices, a.Gateway) {
-		return answerErrorf(FieldGateway, "unknown gateway %q (%sallowed: %s)", a.Gateway, profile.DidYouMean(a.Gateway, GatewayChoices), strings.Join(GatewayChoices, ", "))
+	if choices := GatewayChoices(); !slices.Contains(choices, a.Gateway) {
+		return answerErrorf(FieldGateway, "unknown gateway %q (%sallowed: %s)", a.Gateway, profile.DidYouMean(a.Gateway, choices), strings.Join(choices, ", "))
 	}
 	if a.NeedsIngressClass() && !dnsSubdomain.MatchString(a.IngressClass) {
 		return answerErrorf(FieldIngressClass, "invalid ingress class %q: name the IngressClass (kubectl get ingressclass), for example nginx", a.IngressClass)

@@ -144,7 +144,7 @@ func NewForm(v *FormValues) *huh.Form {
 		huh.NewGroup(
 			huh.NewMultiSelect[string]().Key(FieldComponents).Title("Components").Options(huh.NewOptions(ComponentChoices...)...).Value(&v.Components).
 				Validate(strs(FieldComponents, func(c *FormValues, s []string) { c.Components = s })),
-			huh.NewSelect[string]().Key(FieldGateway).Title("Gateway target").Description("How requests reach Oathkeeper").Options(huh.NewOptions(GatewayChoices...)...).Value(&v.Gateway).
+			huh.NewSelect[string]().Key(FieldGateway).Title("Gateway target").Description("How requests reach Oathkeeper").Options(huh.NewOptions(GatewayChoices()...)...).Value(&v.Gateway).
 				Validate(str(FieldGateway, func(c *FormValues, s string) { c.Gateway = s })),
 			huh.NewSelect[string]().Key(FieldDatabase).Title("Database").Description("sqlite: one-replica trial; external: Postgres DSNs from Secrets").Options(huh.NewOptions(DatabaseChoices...)...).Value(&v.Database).
 				Validate(str(FieldDatabase, func(c *FormValues, s string) { c.Database = s })),
@@ -154,7 +154,7 @@ func NewForm(v *FormValues) *huh.Form {
 		huh.NewGroup(
 			huh.NewInput().Key(FieldIngressClass).Title("Ingress class").Description("The IngressClass of your ingress controller (kubectl get ingressclass)").Placeholder(ph(d.IngressClass)).Value(&v.IngressClass).
 				Validate(str(FieldIngressClass, func(c *FormValues, s string) { c.IngressClass = s })),
-		).Title(stepTitle(1)).WithHideFunc(func() bool { return v.Gateway != "ingress" }),
+		).Title(stepTitle(1)).WithHideFunc(func() bool { return !(Answers{Gateway: v.Gateway}).NeedsIngressClass() }),
 		huh.NewGroup(
 			huh.NewSelect[string]().Key(FieldTLS).Title("TLS certificate").Description("The gateway serves https for the public hosts").
 				Options(huh.NewOption("from a Secret in the namespace (kubectl create secret tls)", tlsSecret), huh.NewOption("terminated in front (a load balancer)", tlsExternal)).Value(&v.TLS),

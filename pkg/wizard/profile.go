@@ -39,6 +39,11 @@ func flow(list []string) string {
 var profileTemplate = template.Must(template.New("profile").Funcs(template.FuncMap{
 	"q": quote, "flow": flow,
 	"on": func(list []string, v string) bool { return slices.Contains(list, v) },
+	// targets lists the gateway targets as prose: "a, b or c".
+	"targets": func() string {
+		c := GatewayChoices()
+		return strings.Join(c[:len(c)-1], ", ") + " or " + c[len(c)-1]
+	},
 }).Parse(`# yaml-language-server: $schema={{.SchemaURL}}
 # Written by ` + "`authctl init`" + `. Every field is documented in docs/profile.md.
 # Offline, the editor schema above comes from this authctl instead:
@@ -99,7 +104,7 @@ spec:
           key: client-secret
 {{- end}}
 {{- end}}
-  # How requests reach Oathkeeper: none, envoy, envoy-gateway, istio or ingress.
+  # How requests reach Oathkeeper: {{targets}}.
   gateway:
     target: {{q .A.Gateway}}
 {{- if .A.NeedsIngressClass}}

@@ -281,6 +281,7 @@ type oathkeeperValues struct {
 	GatewaySecretEnv string           `json:"gatewaySecretEnv"`
 	RulesMode        string           `json:"rulesMode"`
 	MaesterRules     []any            `json:"maesterRules"`
+	Maester          *maesterValues   `json:"maester"`
 	Authz            bool             `json:"authz"`
 }
 
@@ -452,6 +453,7 @@ func buildValues(p *profile.Profile, rules *RuleSet) (*Values, error) {
 			GatewaySecretEnv: GatewaySecretEnv,
 			RulesMode:        s.Oathkeeper.Rules,
 			MaesterRules:     maesterRules(p, rules),
+			Maester:          maesterController(p),
 			Authz:            usesAuthz(p),
 		},
 		Gateway:    gw,

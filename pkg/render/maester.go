@@ -1,0 +1,43 @@
+package render
+
+import (
+	"github.com/authctl/authctl/pkg/profile"
+)
+
+// MaesterImage is oathkeeper-maester's image: the version whose Rule CRD
+// hack/versions.env pins (OATHKEEPER_MAESTER_VERSION). The profile has no
+// field for it; the cluster tests tag their local build with this name.
+var MaesterImage = "oryd/oathkeeper-maester:v0.1.10"
+
+// maesterValues are the oathkeeper-maester controller's: it turns the
+// rendered Rule objects into the rules ConfigMaps Oathkeeper mounts.
+type maesterValues struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+	// Args select controller mode; each Rule names its ConfigMap
+	// (configMapName), the flags give the default for a Rule that names
+	// none and the key Oathkeeper reads (rulesFile).
+	Args []string `json:"args"`
+}
+
+// maesterController is the controller of spec.oathkeeper.rules: maester,
+// or nil in configmap mode.
+func maesterController(p *profile.Profile) *maesterValues {
+	if p.Spec.Oathkeeper.Rules != "maester" {
+		return nil
+	}
+	return &maesterValues{
+		Name:  p.Metadata.Name + "-oathkeeper-maester",
+		Image: MaesterImage,
+		// Go's flag package: global flags come before the mode. Metrics
+		// are off (":8080" by default): nothing in the stack scrapes them,
+		// so the pod listens on no port.
+		Args: []string{
+			"--metrics-addr=0",
+			"controller",
+			"--rulesConfigmapName=" + p.Metadata.Name + "-oathkeeper-rules",
+			"--rulesConfigmapNamespace=" + p.Metadata.Namespace,
+			"--rulesFileName=" + rulesFileName,
+		},
+	}
+}

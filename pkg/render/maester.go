@@ -1,6 +1,8 @@
 package render
 
 import (
+	"strings"
+
 	"github.com/authctl/authctl/pkg/profile"
 )
 
@@ -40,4 +42,23 @@ func maesterController(p *profile.Profile) *maesterValues {
 			"--rulesFileName=" + rulesFileName,
 		},
 	}
+}
+
+// MaesterRuleName is the name of the Rule object that carries the access
+// rule id; oathkeeper-maester gives the rule it writes the id
+// "<name>.<namespace>".
+func MaesterRuleName(id string) string {
+	return strings.ReplaceAll(id, ":", "-")
+}
+
+// MaesterRuleIDs are the ids Oathkeeper serves once oathkeeper-maester has
+// written every rendered Rule, in render order.
+func MaesterRuleIDs(p *profile.Profile, rs *RuleSet) []string {
+	var out []string
+	for _, f := range rs.Files {
+		for _, r := range f.Rules {
+			out = append(out, MaesterRuleName(r.ID)+"."+p.Metadata.Namespace)
+		}
+	}
+	return out
 }

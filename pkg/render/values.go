@@ -538,8 +538,7 @@ func maesterRuleSpecs(f RulesFile) []any {
 		if r.Upstream != nil {
 			spec["upstream"] = map[string]any{"url": r.Upstream.URL, "preserveHost": r.Upstream.PreserveHost}
 		}
-		name := strings.ReplaceAll(r.ID, ":", "-")
-		out = append(out, map[string]any{"name": name, "spec": spec})
+		out = append(out, map[string]any{"name": MaesterRuleName(r.ID), "spec": spec})
 	}
 	return out
 }

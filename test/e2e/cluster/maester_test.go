@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authctl/authctl/pkg/doctor"
 	"github.com/authctl/authctl/pkg/profile"
 	"github.com/authctl/authctl/test/e2e"
 	"github.com/authctl/authctl/test/e2e/cluster"
@@ -178,6 +179,37 @@ func TestClusterMaesterRules(t *testing.T) {
 	}
 	if got := oathkeeperPod(); got != podBefore {
 		t.Errorf("Oathkeeper restarted (pod uid/restarts %s, was %s)", got, podBefore)
+	}
+
+	// A Rule maester cannot convert (a handler it does not know) is marked
+	// invalid and silently left out; `authctl doctor` reports it, with the
+	// kubectl line that shows maester's verdict.
+	if out, err := n.Kubectl("-n", "auth", "patch", "rules.oathkeeper.ory.sh", "dev-wiki", "--type", "merge",
+		"-p", `{"spec":{"authenticators":[{"handler":"kratos_session"}]}}`); err != nil {
+		t.Fatalf("patching Rule dev-wiki: %v\n%s", err, out)
+	}
+	waitDecision(t, func() bool { return decide("GET", "/wiki/page", host) == http.StatusNotFound }, maesterBound)
+	verdict, _ := n.Kubectl("-n", "auth", "get", "rules.oathkeeper.ory.sh", "dev-wiki", "-o", "jsonpath={.status.validation}")
+	if !strings.Contains(verdict, `"valid":false`) || !strings.Contains(verdict, "kratos_session") {
+		t.Errorf("maester's verdict on the unknown handler: %s", verdict)
+	}
+	r := st.Run(t, "doctor", "-f", st.Profile, "-o", "json")
+	var rep doctor.Report
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s%s", err, r.Stdout, r.Stderr)
+	}
+	var served *doctor.Check
+	for i, c := range rep.Checks {
+		if c.Name == "rules-served" {
+			served = &rep.Checks[i]
+		}
+	}
+	// dev-status was deleted above, dev-wiki is invalid: both are missing.
+	if served == nil || served.Status != doctor.Fail || !strings.Contains(served.Message, "dev-status, dev-wiki") ||
+		!strings.Contains(served.Fix, "get rules.oathkeeper.ory.sh dev-status dev-wiki") || r.Code != 1 {
+		t.Errorf("doctor's rules-served (exit %d): %+v\n%s", r.Code, served, r.Stderr)
+	} else {
+		t.Logf("doctor: %s: %s\n  fix: %s", served.Name, served.Message, served.Fix)
 	}
 }
 

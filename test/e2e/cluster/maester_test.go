@@ -214,7 +214,7 @@ func TestClusterMaesterRules(t *testing.T) {
 }
 
 // maesterBound is how long a changed or deleted Rule may take to reach
-// Oathkeeper's decisions on the node: measured 4.5 to 14 s (maester at
+// Oathkeeper's decisions on the node: measured 4.5 to 14.1 s (maester at
 // once, then the kubelet's 10 s volume sync and Oathkeeper's file watch);
 // the bound leaves room for a loaded machine.
 const maesterBound = time.Minute

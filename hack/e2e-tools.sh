@@ -2,8 +2,8 @@
 # Builds the pinned real servers that the e2e harness runs on loopback:
 # Kratos, Hydra and Oathkeeper (with sqlite), kube-apiserver and etcd; and
 # with `node`, the single-node cluster of test/e2e/cluster: the other
-# Kubernetes components, CoreDNS, kube-router, plus containerd, runc and the
-# CNI plugins from Debian.
+# Kubernetes components, CoreDNS, kube-router, oathkeeper-maester, plus
+# containerd, runc and the CNI plugins from Debian.
 # Every binary is built from the Go module proxy into a versioned cache
 # directory, so a second run only checks that the files exist.
 #
@@ -95,6 +95,20 @@ node_packages() {
   $sudo apt-get update >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null ||
     die "apt-get install ${need[*]} failed"
+}
+
+# oathkeeper-maester: the controller that turns oathkeeper.ory.sh Rule
+# objects into the rules ConfigMap (spec.oathkeeper.rules: maester), at the
+# version whose CRD the manifest tests install. Static, like the official
+# distroless image.
+build_oathkeeper_maester() {
+  local out; out="$(bindir oathkeeper-maester "$OATHKEEPER_MAESTER_VERSION")"
+  [[ -x "$out/oathkeeper-maester" ]] && return 0
+  log "building oathkeeper-maester $OATHKEEPER_MAESTER_VERSION (about 2 min)"
+  copy_module "github.com/ory/oathkeeper-maester@$OATHKEEPER_MAESTER_VERSION" "$work/oathkeeper-maester"
+  (cd "$work/oathkeeper-maester" && CGO_ENABLED=0 go build -o "$out/oathkeeper-maester.tmp" .) ||
+    die "oathkeeper-maester build failed"
+  mv "$out/oathkeeper-maester.tmp" "$out/oathkeeper-maester"
 }
 
 # Kubernetes components built from k8s.io/kubernetes in one wrapper module
@@ -235,14 +249,15 @@ for t in "${tools[@]}"; do
     hydra) build_hydra ;;
     oathkeeper) build_oathkeeper ;;
     kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy) build_kubernetes "$t" ;;
-    node) node_packages; build_kubernetes "${kube_components[@]}"; build_coredns; build_kube_router ;;
+    node) node_packages; build_kubernetes "${kube_components[@]}"; build_coredns; build_kube_router; build_oathkeeper_maester ;;
     etcd) build_etcd ;;
     coredns) build_coredns ;;
     kube-router) build_kube_router ;;
+    oathkeeper-maester) build_oathkeeper_maester ;;
     kubelogin) build_kubelogin ;;
     goreleaser) build_goreleaser ;;
     mailpit) build_mailpit ;;
-    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper etcd mailpit goreleaser kubelogin ${kube_components[*]} coredns kube-router node)" ;;
+    *) die "unknown tool \"$t\" (known: kratos hydra oathkeeper etcd mailpit goreleaser kubelogin ${kube_components[*]} coredns kube-router oathkeeper-maester node)" ;;
   esac
 done
 log "tools ready in $cache"

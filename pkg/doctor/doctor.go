@@ -128,6 +128,7 @@ func Run(ctx context.Context, o Options) Report {
 		{"clock-skew", func(context.Context) Check { return judgeClockSkew(d.o.Now(), disc.date, d.o.MaxSkew) }},
 		{"kubectl-redirect-uris", d.kubectlRedirectURIs},
 		{"decisions-without-session", d.decisions},
+		{"rules-served", d.rulesServed},
 		{"cookie-domain", d.cookieDomain},
 		{"tls-expiry", d.tlsExpiry},
 	}

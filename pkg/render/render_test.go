@@ -90,6 +90,30 @@ func podSpecs(t *testing.T, res *render.Result) map[string]corev1.PodTemplateSpe
 	return out
 }
 
+// boundServiceAccounts are the ServiceAccounts of the render's namespace
+// that its RoleBindings grant a Role.
+func boundServiceAccounts(t *testing.T, res *render.Result) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, o := range res.Objects {
+		if o.Kind != "RoleBinding" {
+			continue
+		}
+		var rb struct {
+			Subjects []struct{ Kind, Name string }
+		}
+		if err := yaml.Unmarshal(o.YAML, &rb); err != nil {
+			t.Fatalf("%s/%s: %v", o.Kind, o.Name, err)
+		}
+		for _, s := range rb.Subjects {
+			if s.Kind == "ServiceAccount" {
+				out[s.Name] = true
+			}
+		}
+	}
+	return out
+}
+
 // TestPodSecurityRestricted runs the real Pod Security admission checks.
 func TestPodSecurityRestricted(t *testing.T) {
 	eval, err := policy.NewEvaluator(policy.DefaultChecks())
@@ -98,7 +122,9 @@ func TestPodSecurityRestricted(t *testing.T) {
 	}
 	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
 	for _, file := range examples(t) {
-		pods := podSpecs(t, renderExample(t, file))
+		res := renderExample(t, file)
+		pods := podSpecs(t, res)
+		bound := boundServiceAccounts(t, res)
 		if len(pods) == 0 {
 			t.Fatalf("%s: no workloads rendered", file)
 		}
@@ -109,8 +135,11 @@ func TestPodSecurityRestricted(t *testing.T) {
 				}
 			}
 			spec := pod.Spec
-			if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
-				t.Errorf("%s: %s mounts a service-account token it does not use", file, name)
+			// Only a pod whose ServiceAccount a rendered RoleBinding grants
+			// something (oathkeeper-maester) uses its token.
+			mounts := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken
+			if uses := spec.ServiceAccountName != "" && bound[spec.ServiceAccountName]; mounts != uses {
+				t.Errorf("%s: %s mounts a service-account token: %v, its ServiceAccount %q is bound to a Role: %v", file, name, mounts, spec.ServiceAccountName, uses)
 			}
 			for _, c := range append(spec.InitContainers, spec.Containers...) {
 				sc := c.SecurityContext

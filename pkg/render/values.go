@@ -156,6 +156,7 @@ type oathkeeperValues struct {
 	GatewaySecretEnv string           `json:"gatewaySecretEnv"`
 	RulesMode        string           `json:"rulesMode"`
 	MaesterRules     []any            `json:"maesterRules"`
+	Maester          *maesterValues   `json:"maester"`
 	Authz            bool             `json:"authz"`
 }
 
@@ -328,6 +329,7 @@ func buildValues(m *model) (*Values, error) {
 			GatewaySecretEnv: GatewaySecretEnv,
 			RulesMode:        s.Oathkeeper.Rules,
 			MaesterRules:     maesterRules(p, rules),
+			Maester:          maesterController(p),
 			Authz:            usesAuthz(p),
 		},
 		Gateway:    gw,

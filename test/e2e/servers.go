@@ -22,7 +22,7 @@ var (
 		"secrets.{system,cookie}: from the rendered Secret (SECRETS_* env in the Deployment)",
 	}
 	OathkeeperRewrites = []string{
-		"access_rules.repositories: the rules ConfigMap (or, with oathkeeper-maester, the Rule objects converted as maester does), written to disk",
+		"access_rules.repositories: the rules ConfigMap (or, with oathkeeper-maester, the Rule objects converted by a stand-in for maester), written to disk",
 		"file:///etc/secrets/oathkeeper/* URLs: the rendered Secret's files, written to disk",
 	}
 )
@@ -76,12 +76,16 @@ func OathkeeperConfig(t *testing.T, r Rendered) (map[string]any, []byte) {
 		rules := r.ConfigMapData(t, r.Profile.Metadata.Name+"-oathkeeper-rules")["access-rules.json"]
 		return cfg, []byte(rules)
 	}
-	return cfg, MaesterRulesJSON(t, r)
+	return cfg, StandInMaesterRulesJSON(t, r)
 }
 
-// MaesterRulesJSON does what oathkeeper-maester does with the rendered Rule
-// objects: id "<name>.<namespace>", and the spec as an Oathkeeper rule.
-func MaesterRulesJSON(t *testing.T, r Rendered) []byte {
+// StandInMaesterRulesJSON stands in for oathkeeper-maester where no node
+// runs (Oathkeeper on loopback, no kube-apiserver to hold Rule objects):
+// what maester writes for the rendered Rule objects, id
+// "<name>.<namespace>" and the spec as an Oathkeeper rule. On the node the
+// real controller runs instead (test/e2e/cluster TestClusterMaesterRules),
+// and that test checks this stand-in against what it wrote.
+func StandInMaesterRulesJSON(t *testing.T, r Rendered) []byte {
 	t.Helper()
 	var rules []any
 	for _, o := range r.Res.Objects {

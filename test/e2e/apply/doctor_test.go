@@ -113,6 +113,9 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	if m := got["decisions-without-session"].Message; !strings.Contains(m, "dashboard.blog.example.com 302") || strings.Contains(m, "api.blog.example.com") {
 		t.Errorf("decisions: %s (want the session hosts with 302, not the anonymous api)", m)
 	}
+	if m := got["rules-served"].Message; !strings.Contains(m, "Oathkeeper serves all") {
+		t.Errorf("rules-served: %s", m)
+	}
 	if m := got["tls-expiry"].Message; !strings.Contains(m, "expires in") {
 		t.Errorf("tls-expiry: %s", m)
 	}
@@ -141,7 +144,7 @@ func TestDoctorHealthyThenServerStopped(t *testing.T) {
 	res = e2e.Run(t, bin, nil, append(ds.args, "-o", "json")...)
 	rep = doctorReport(t, res)
 	got = doctorStatuses(rep)
-	if res.Code != 1 || !strings.Contains(res.Stderr, "2 of 13 checks failed") {
+	if res.Code != 1 || !strings.Contains(res.Stderr, "2 of 14 checks failed") {
 		t.Fatalf("with Oathkeeper stopped: exit %d, stderr %s", res.Code, res.Stderr)
 	}
 	for _, name := range []string{"oathkeeper-health", "decisions-without-session"} {

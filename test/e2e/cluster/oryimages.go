@@ -126,3 +126,24 @@ func StackImages() ([]Image, error) {
 	}
 	return append(images, im), nil
 }
+
+// MaesterImage is oathkeeper-maester as its Dockerfile lays it out (a
+// static /manager on distroless static, user 65532), tagged with the name
+// render uses (render.MaesterImage). Only the maester tests import it.
+func MaesterImage() (Image, error) {
+	bin, err := stack.BinaryPath(stack.ToolOathkeeperMaester)
+	if err != nil {
+		return Image{}, err
+	}
+	return Image{
+		Ref: render.MaesterImage,
+		Files: []ImageFile{
+			{Path: "/manager", Src: bin, Mode: 0o755},
+			{Path: "/etc/passwd", Data: []byte("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")},
+		},
+		Dirs:       []ImageDir{{Path: "/home/nonroot", Mode: 0o700, UID: 65532, GID: 65532}},
+		Entrypoint: []string{"/manager"},
+		User:       "65532:65532",
+		WorkingDir: "/",
+	}, nil
+}

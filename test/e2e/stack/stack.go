@@ -62,6 +62,8 @@ const (
 	ToolKubeProxy             = "kube-proxy"
 	ToolCoreDNS               = "coredns"
 	ToolKubeRouter            = "kube-router"
+	// ToolOathkeeperMaester reconciles Rule objects on the node.
+	ToolOathkeeperMaester = "oathkeeper-maester"
 )
 
 // versionKeys maps a tool to its variable in hack/versions.env.
@@ -79,6 +81,7 @@ var versionKeys = map[string]string{
 	ToolKubeProxy:             "KUBERNETES_VERSION",
 	ToolCoreDNS:               "COREDNS_VERSION",
 	ToolKubeRouter:            "KUBE_ROUTER_VERSION",
+	ToolOathkeeperMaester:     "OATHKEEPER_MAESTER_VERSION",
 	"kubelogin":               "KUBELOGIN_VERSION",
 }
 

@@ -36,7 +36,10 @@ func startDoctorStack(t *testing.T) *doctorStack {
 	ds.hydra = stack.StartHydra(t, stack.HydraOptions{Config: e2e.HydraConfig(t, r)})
 	e2e.LogRewrites(t, "hydra", e2e.HydraRewrites, ds.hydra.Rewrites())
 	k := r.Profile.Spec.Kubernetes
-	ds.hydra.CreateClient(t, setup.KubectlClient(k.ClientID, kubeconfig.RedirectURIs("127.0.0.1", k.RedirectPorts), k.Claims.GroupsScope))
+	// setup -f registers the loopback URIs and the built-in UI's code page
+	// (the headless login's redirect).
+	op := setup.Setup{Token: kubeconfig.Options{ClientID: k.ClientID}, GroupsScope: k.Claims.GroupsScope, RedirectPorts: k.RedirectPorts, CodeURL: r.Profile.Wiring().KubectlCodeURL}
+	ds.hydra.CreateClient(t, op.Client())
 
 	cfg, rules := e2e.OathkeeperConfig(t, r)
 	for _, h := range []string{"cookie_session", "bearer_token"} {

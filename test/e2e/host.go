@@ -3,12 +3,9 @@ package e2e
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -67,34 +64,6 @@ func (h *Host) Forward(t *testing.T, addrs ...string) {
 		if err != nil {
 			t.Fatalf("listen on %s in the host: %v", addr, err)
 		}
-		var wg sync.WaitGroup
-		t.Cleanup(func() {
-			l.Close()
-			wg.Wait()
-		})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer c.Close()
-					up, err := net.Dial("tcp", addr)
-					if err != nil {
-						return
-					}
-					defer up.Close()
-					done := make(chan struct{}, 2)
-					go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-					go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
-					<-done
-				}()
-			}
-		}()
+		stack.ServeForward(t, l, addr)
 	}
 }

@@ -1,8 +1,11 @@
 package stack
 
 import (
+	"io"
 	"net"
 	"runtime"
+	"sync"
+	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,4 +54,59 @@ func ListenInNetns(nsPath, addr string) (net.Listener, error) {
 	}()
 	r := <-ch
 	return r.l, r.err
+}
+
+// ServeForward accepts connections on l and pipes each to target until
+// the test ends; cleanup closes the listener and every open connection,
+// so a kept-alive client cannot hold the test.
+func ServeForward(t testing.TB, l net.Listener, target string) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	track := func(c net.Conn, add bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if add {
+			conns[c] = true
+		} else {
+			delete(conns, c)
+		}
+	}
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			track(c, true)
+			track(up, true)
+			wg.Add(2)
+			pipe := func(dst, src net.Conn) {
+				defer wg.Done()
+				_, _ = io.Copy(dst, src)
+				dst.Close()
+				src.Close()
+				track(dst, false)
+				track(src, false)
+			}
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
 }

@@ -59,17 +59,23 @@ func judgeJWKS(u string, status int, body []byte) Check {
 
 // judgeRedirectURIs checks that the kubectl client has every redirect URI
 // get-token listens on (more are fine).
-func judgeRedirectURIs(clientID string, want, have []string, fix string) Check {
-	var missing []string
-	for _, w := range want {
-		if !slices.Contains(have, w) {
-			missing = append(missing, w)
+func judgeRedirectURIs(clientID string, want, optional, have []string, fix string) Check {
+	missing := func(list []string) []string {
+		var out []string
+		for _, w := range list {
+			if !slices.Contains(have, w) {
+				out = append(out, w)
+			}
 		}
+		return out
 	}
-	if len(missing) > 0 {
-		return fail(fix, "client %q lacks redirect URIs %s that get-token uses (it has %s)", clientID, strings.Join(missing, ", "), strings.Join(have, ", "))
+	if m := missing(want); len(m) > 0 {
+		return fail(fix, "client %q lacks redirect URIs %s that get-token uses (it has %s)", clientID, strings.Join(m, ", "), strings.Join(have, ", "))
 	}
-	return pass("client %q has %s", clientID, strings.Join(want, ", "))
+	if m := missing(optional); len(m) > 0 {
+		return warn(fix, "client %q lacks %s: the headless login (get-token --grant-type authcode-keyboard) would be refused; the browser login works", clientID, strings.Join(m, ", "))
+	}
+	return pass("client %q has %s", clientID, strings.Join(append(slices.Clone(want), optional...), ", "))
 }
 
 // deniedWithoutSession reports whether Oathkeeper's answer to a request

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,15 +73,26 @@ func TestJudgeJWKS(t *testing.T) {
 
 func TestJudgeRedirectURIs(t *testing.T) {
 	want := []string{"http://127.0.0.1:18000/callback", "http://127.0.0.1:18001/callback"}
-	if c := judgeRedirectURIs("kubectl", want, append([]string{"http://localhost:8000/callback"}, want...), "fix"); c.Status != Pass {
+	if c := judgeRedirectURIs("kubectl", want, nil, append([]string{"http://localhost:8000/callback"}, want...), "fix"); c.Status != Pass {
 		t.Errorf("a superset: %s %s", c.Status, c.Message)
 	}
-	c := judgeRedirectURIs("kubectl", want, want[:1], "fix")
+	c := judgeRedirectURIs("kubectl", want, nil, want[:1], "fix")
 	if c.Status != Fail || !strings.Contains(c.Message, want[1]) || strings.Contains(c.Message, "lacks redirect URIs "+want[0]) || c.Fix != "fix" {
 		t.Errorf("one missing: %+v", c)
 	}
+	// The headless login's code page is only warned about.
+	code := []string{"https://auth.example.com/kubectl/code"}
+	if c := judgeRedirectURIs("kubectl", want, code, want, "fix"); c.Status != Warn || !strings.Contains(c.Message, code[0]) || !strings.Contains(c.Message, "authcode-keyboard") {
+		t.Errorf("code page missing: %+v", c)
+	}
+	if c := judgeRedirectURIs("kubectl", want, code, want[:1], "fix"); c.Status != Fail {
+		t.Errorf("a loopback URI missing with the code page missing too: %+v", c)
+	}
+	if c := judgeRedirectURIs("kubectl", want, code, append(slices.Clone(want), code...), "fix"); c.Status != Pass {
+		t.Errorf("all registered: %+v", c)
+	}
 	// Hydra matches exactly: another host or path is not the same URI.
-	if c := judgeRedirectURIs("kubectl", want, []string{"http://localhost:18000/callback", "http://127.0.0.1:18001/callback/"}, "fix"); c.Status != Fail {
+	if c := judgeRedirectURIs("kubectl", want, nil, []string{"http://localhost:18000/callback", "http://127.0.0.1:18001/callback/"}, "fix"); c.Status != Fail {
 		t.Errorf("near misses accepted: %+v", c)
 	}
 }

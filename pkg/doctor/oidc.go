@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/authctl/authctl/pkg/profile"
@@ -67,7 +68,13 @@ func (d *doctor) kubectlRedirectURIs(ctx context.Context) Check {
 	if !profile.On(k.Enabled) || !d.hydraOn() {
 		return skip("kubectl login is disabled in the profile")
 	}
-	want := d.w.KubectlRedirectURIs
+	// The browser login's loopback URIs are required; the built-in UI's
+	// code page (the headless login) only warned about when missing.
+	want := slices.DeleteFunc(slices.Clone(d.w.KubectlRedirectURIs), func(u string) bool { return u == d.w.KubectlCodeURL })
+	var optional []string
+	if d.w.KubectlCodeURL != "" {
+		optional = []string{d.w.KubectlCodeURL}
+	}
 	fix := d.registerClientFix()
 	u := join(d.o.Endpoints.HydraAdmin, "admin/clients/"+url.PathEscape(k.ClientID))
 	resp, body, err := d.get(ctx, u, nil)
@@ -83,5 +90,5 @@ func (d *doctor) kubectlRedirectURIs(ctx context.Context) Check {
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &c) != nil {
 		return fail(fix, "GET %s: HTTP %d", u, resp.StatusCode)
 	}
-	return judgeRedirectURIs(k.ClientID, want, c.RedirectURIs, fix)
+	return judgeRedirectURIs(k.ClientID, want, optional, c.RedirectURIs, fix)
 }

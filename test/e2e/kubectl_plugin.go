@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,4 +61,22 @@ func PTYPair(t *testing.T) (master, slave *os.File) {
 	}
 	t.Cleanup(func() { s.Close() })
 	return m, s
+}
+
+// WhoAmI reads `kubectl auth whoami -o json`: the user the API server
+// authenticated, and its groups.
+func WhoAmI(t testing.TB, out string) (username string, groups []string) {
+	t.Helper()
+	var r struct {
+		Status struct {
+			UserInfo struct {
+				Username string   `json:"username"`
+				Groups   []string `json:"groups"`
+			} `json:"userInfo"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("kubectl auth whoami output %q: %v", out, err)
+	}
+	return r.Status.UserInfo.Username, r.Status.UserInfo.Groups
 }

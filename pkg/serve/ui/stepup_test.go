@@ -36,46 +36,42 @@ func whoamiKratos(t *testing.T, aal string) string {
 // the three people apart, so none loops: no session → login, aal1 → the
 // second factor, aal2 (refused for its groups) → access denied.
 func TestStepUpPage(t *testing.T) {
-	const target = "/step-up?return_to=https%3A%2F%2Fa.dev.example.com%2Fx%3Fy%3D1"
-	for _, tc := range []struct {
-		aal, want string
-		status    int
-	}{
+	checkSessionPage(t, "/step-up?return_to=https%3A%2F%2Fa.dev.example.com%2Fx%3Fy%3D1", []sessionCase{
 		{"", "/login?return_to=https%3A%2F%2Fa.dev.example.com%2Fx%3Fy%3D1", http.StatusSeeOther},
 		{"aal1", "/login?aal=aal2&return_to=https%3A%2F%2Fa.dev.example.com%2Fx%3Fy%3D1", http.StatusSeeOther},
 		{"aal2", "", http.StatusForbidden},
-	} {
-		h := newUI(t, ui.Config{KratosPublicURL: whoamiKratos(t, tc.aal)})
-		rec := get(t, h, target, "ory_kratos_session=s")
-		if rec.Code != tc.status || rec.Header().Get("Location") != tc.want {
-			t.Errorf("aal %q: %d to %q, want %d to %q", tc.aal, rec.Code, rec.Header().Get("Location"), tc.status, tc.want)
-		}
-		if tc.aal == "aal2" && !strings.Contains(rec.Body.String(), "Access denied") {
-			t.Errorf("aal2: the page says %s", rec.Body.String())
-		}
-	}
+	})
 }
 
 // TestForbiddenPage: a signed-in person a service's groups refused gets an
 // access-denied page (403), never a login that would send them straight
 // back; without a session it is the login, keeping return_to.
 func TestForbiddenPage(t *testing.T) {
-	const target = "/forbidden?return_to=https%3A%2F%2Fa.dev.example.com%2Fx"
-	for _, tc := range []struct {
-		aal, want string
-		status    int
-	}{
+	checkSessionPage(t, "/forbidden?return_to=https%3A%2F%2Fa.dev.example.com%2Fx", []sessionCase{
 		{"", "/login?return_to=https%3A%2F%2Fa.dev.example.com%2Fx", http.StatusSeeOther},
 		{"aal1", "", http.StatusForbidden},
 		{"aal2", "", http.StatusForbidden},
-	} {
+	})
+}
+
+// sessionCase is what a page answers a session at an AAL ("": none).
+type sessionCase struct {
+	aal, location string
+	status        int
+}
+
+// checkSessionPage asks target with a session at each case's AAL: a
+// redirect to location, or an "Access denied" page.
+func checkSessionPage(t *testing.T, target string, cases []sessionCase) {
+	t.Helper()
+	for _, tc := range cases {
 		h := newUI(t, ui.Config{KratosPublicURL: whoamiKratos(t, tc.aal)})
 		rec := get(t, h, target, "ory_kratos_session=s")
-		if rec.Code != tc.status || rec.Header().Get("Location") != tc.want {
-			t.Errorf("aal %q: %d to %q, want %d to %q", tc.aal, rec.Code, rec.Header().Get("Location"), tc.status, tc.want)
+		if rec.Code != tc.status || rec.Header().Get("Location") != tc.location {
+			t.Errorf("%s, aal %q: %d to %q, want %d to %q", target, tc.aal, rec.Code, rec.Header().Get("Location"), tc.status, tc.location)
 		}
 		if tc.status == http.StatusForbidden && !strings.Contains(rec.Body.String(), "Access denied") {
-			t.Errorf("aal %q: the page says %s", tc.aal, rec.Body.String())
+			t.Errorf("%s, aal %q: the page says %s", target, tc.aal, rec.Body.String())
 		}
 	}
 }

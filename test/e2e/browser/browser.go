@@ -296,3 +296,23 @@ func (b *Browser) Shot(name string) string {
 var unsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 func safeName(s string) string { return strings.Trim(unsafe.ReplaceAllString(s, "-"), "-") }
+
+// KubectlLogin is what a person does when kubectl's exec plugin opens the
+// browser on the login page of authHost: sign in there (the page names the
+// app), consent, and reach get-token's loopback callback page. The pages
+// are kept as PREFIX-login, PREFIX-consent and PREFIX-callback.
+func (b *Browser) KubectlLogin(authHost, email, password, prefix string) {
+	b.t.Helper()
+	host := regexp.QuoteMeta(authHost)
+	b.WaitURL(`^https://` + host + `/login\?flow=`)
+	b.WaitText("to continue to")
+	b.Shot(prefix + "-login")
+	b.Fill("#password-identifier", email)
+	b.Fill("#password-password", password)
+	b.Click("#password-method")
+	b.WaitURL(`^https://` + host + `/consent\?consent_challenge=`)
+	b.Shot(prefix + "-consent")
+	b.Click("#consent-accept")
+	b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
+	b.Shot(prefix + "-callback")
+}

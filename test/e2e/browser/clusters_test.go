@@ -76,13 +76,7 @@ func TestBrowserKubectlOneLoginTwoClusters(t *testing.T) {
 	}()
 	b := s.b
 	b.Navigate(launcher.Next(t, 2*time.Minute))
-	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
-	b.Fill("#password-identifier", email)
-	b.Fill("#password-password", password)
-	b.Click("#password-method")
-	b.WaitURL(`^https://auth\.blog\.example\.com/consent\?consent_challenge=`)
-	b.Click("#consent-accept")
-	b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
+	b.KubectlLogin("auth.blog.example.com", email, password, "kubectl-two-clusters")
 	select {
 	case err := <-done:
 		if err != nil {
@@ -162,8 +156,8 @@ func TestBrowserKubectlOneLoginTwoClusters(t *testing.T) {
 }
 
 type userInfo struct {
-	Username string   `json:"username"`
-	Groups   []string `json:"groups"`
+	Username string
+	Groups   []string
 }
 
 // whoami runs kubectl auth whoami without a terminal (a login would be
@@ -180,15 +174,8 @@ func whoami(t *testing.T, kubeconfig, token string, env ...string) userInfo {
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Run(); err == nil {
-			var who struct {
-				Status struct {
-					UserInfo userInfo `json:"userInfo"`
-				} `json:"status"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &who); err != nil {
-				t.Fatalf("whoami output %q: %v", out.String(), err)
-			}
-			return who.Status.UserInfo
+			user, groups := e2e.WhoAmI(t, out.String())
+			return userInfo{Username: user, Groups: groups}
 		} else if time.Now().After(deadline) {
 			t.Fatalf("kubectl auth whoami on %s: %v\n%s", kubeconfig, err, errb.String())
 		}

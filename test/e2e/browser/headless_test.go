@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/url"
@@ -110,19 +109,8 @@ func TestBrowserKubectlHeadlessLogin(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("kubectl did not finish after the code was pasted:\n%s", stderr.String())
 	}
-	var who struct {
-		Status struct {
-			UserInfo struct {
-				Username string   `json:"username"`
-				Groups   []string `json:"groups"`
-			} `json:"userInfo"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &who); err != nil {
-		t.Fatalf("whoami output %q: %v", out.String(), err)
-	}
-	if u := who.Status.UserInfo; u.Username != "oidc:"+email || !slices.Contains(u.Groups, "oidc:staff") {
-		t.Fatalf("kube-apiserver sees %s in %v, want oidc:%s in oidc:staff", u.Username, u.Groups, email)
+	if user, groups := e2e.WhoAmI(t, out.String()); user != "oidc:"+email || !slices.Contains(groups, "oidc:staff") {
+		t.Fatalf("kube-apiserver sees %s in %v, want oidc:%s in oidc:staff", user, groups, email)
 	}
 	if strings.Contains(stderr.String(), strings.SplitN(value, "~", 2)[1]) {
 		t.Fatal("the plugin's stderr shows the code")

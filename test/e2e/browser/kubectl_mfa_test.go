@@ -93,15 +93,8 @@ func TestBrowserKubectlRequireMFA(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("a token with a second factor: kubectl auth whoami: %v\n%s", res.err, res.errOut)
 	}
-	var who struct {
-		Status struct {
-			UserInfo struct {
-				Username string `json:"username"`
-			} `json:"userInfo"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal([]byte(res.out), &who); err != nil || who.Status.UserInfo.Username != "oidc:ada@blog.example.com" {
-		t.Fatalf("kube-apiserver sees %q (%v), want oidc:ada@blog.example.com", who.Status.UserInfo.Username, err)
+	if user, _ := e2e.WhoAmI(t, res.out); user != "oidc:ada@blog.example.com" {
+		t.Fatalf("kube-apiserver sees %q, want oidc:ada@blog.example.com", user)
 	}
 	// Her refreshed token keeps the second factor of her login.
 	if amr, err := refreshedWhoami(t, bin, clusterKC); err != nil || !slices.Contains(amr, "totp") {

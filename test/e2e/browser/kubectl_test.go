@@ -2,7 +2,6 @@ package browser_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"maps"
 	"os"
 	"os/exec"
@@ -52,17 +51,7 @@ func TestBrowserKubectlLogin(t *testing.T) {
 	done := kubectlWhoami(t, clusterKC, launcher.Env)
 	b := s.b
 	b.Navigate(launcher.Next(t, 2*time.Minute))
-	b.WaitURL(`^https://auth\.blog\.example\.com/login\?flow=`)
-	b.WaitText("to continue to")
-	b.Shot("kubectl-login")
-	b.Fill("#password-identifier", email)
-	b.Fill("#password-password", password)
-	b.Click("#password-method")
-	b.WaitURL(`^https://auth\.blog\.example\.com/consent\?consent_challenge=`)
-	b.Shot("kubectl-consent")
-	b.Click("#consent-accept")
-	b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
-	b.Shot("kubectl-callback")
+	b.KubectlLogin("auth.blog.example.com", email, password, "kubectl")
 
 	var res kubectlResult
 	select {
@@ -73,20 +62,8 @@ func TestBrowserKubectlLogin(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("kubectl auth whoami: %v\n%s", res.err, res.errOut)
 	}
-	var who struct {
-		Status struct {
-			UserInfo struct {
-				Username string   `json:"username"`
-				Groups   []string `json:"groups"`
-			} `json:"userInfo"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal([]byte(res.out), &who); err != nil {
-		t.Fatalf("whoami output %q: %v", res.out, err)
-	}
-	u := who.Status.UserInfo
-	if u.Username != "oidc:"+email || !slices.Contains(u.Groups, "oidc:staff") {
-		t.Fatalf("kube-apiserver sees %s in %v, want oidc:%s in oidc:staff", u.Username, u.Groups, email)
+	if user, groups := e2e.WhoAmI(t, res.out); user != "oidc:"+email || !slices.Contains(groups, "oidc:staff") {
+		t.Fatalf("kube-apiserver sees %s in %v, want oidc:%s in oidc:staff", user, groups, email)
 	}
 	keepShots(t, b, map[string]string{"kubectl-consent": "kubectl-consent", "kubectl-callback": "kubectl-callback"})
 }

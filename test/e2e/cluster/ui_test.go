@@ -273,17 +273,7 @@ func TestClusterUILogin(t *testing.T) {
 		}()
 		b := browser.Start(t, browserOpts)
 		b.Navigate(launcher.Next(t, 2*time.Minute))
-		b.WaitURL(`^https://auth\.dev\.example\.com/login\?flow=`)
-		b.WaitText("to continue to")
-		b.Shot("cluster-kubectl-login")
-		b.Fill("#password-identifier", "admin@dev.example.com")
-		b.Fill("#password-password", uiPassword)
-		b.Click("#password-method")
-		b.WaitURL(`^https://auth\.dev\.example\.com/consent\?consent_challenge=`)
-		b.Shot("cluster-kubectl-consent")
-		b.Click("#consent-accept")
-		b.WaitURL(`^http://127\.0\.0\.1:[0-9]+/callback`)
-		b.Shot("cluster-kubectl-callback")
+		b.KubectlLogin("auth.dev.example.com", "admin@dev.example.com", uiPassword, "cluster-kubectl")
 		var res result
 		select {
 		case res = <-done:
@@ -293,20 +283,8 @@ func TestClusterUILogin(t *testing.T) {
 		if res.err != nil {
 			t.Fatalf("kubectl auth whoami: %v\n%s", res.err, res.errOut)
 		}
-		var who struct {
-			Status struct {
-				UserInfo struct {
-					Username string   `json:"username"`
-					Groups   []string `json:"groups"`
-				} `json:"userInfo"`
-			} `json:"status"`
-		}
-		if err := json.Unmarshal([]byte(res.out), &who); err != nil {
-			t.Fatalf("whoami output %q: %v", res.out, err)
-		}
-		u := who.Status.UserInfo
-		if u.Username != "oidc:admin@dev.example.com" || !slices.Contains(u.Groups, "oidc:admins") {
-			t.Fatalf("kube-apiserver sees %s in %v, want oidc:admin@dev.example.com in oidc:admins", u.Username, u.Groups)
+		if user, groups := e2e.WhoAmI(t, res.out); user != "oidc:admin@dev.example.com" || !slices.Contains(groups, "oidc:admins") {
+			t.Fatalf("kube-apiserver sees %s in %v, want oidc:admin@dev.example.com in oidc:admins", user, groups)
 		}
 		if ingress.Connects("oauth.dev.example.com:443") == 0 {
 			t.Fatal("no CONNECT to the issuer through the ingress stand-in")

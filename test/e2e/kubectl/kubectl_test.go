@@ -105,18 +105,8 @@ func (e *kcEnv) whoami(tty bool, extraEnv []string) (string, []string, string) {
 		}
 		e.t.Fatalf("kubectl auth whoami: %v\n%s\ncached token claims: %s", err, stderr, claims)
 	}
-	var r struct {
-		Status struct {
-			UserInfo struct {
-				Username string   `json:"username"`
-				Groups   []string `json:"groups"`
-			} `json:"userInfo"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		e.t.Fatalf("whoami output: %v\n%s", err, out)
-	}
-	return r.Status.UserInfo.Username, r.Status.UserInfo.Groups, stderr
+	user, groups := e2e.WhoAmI(e.t, out)
+	return user, groups, stderr
 }
 
 // kcCacheEntry returns the single cache entry file.
